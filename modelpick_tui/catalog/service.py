@@ -1,0 +1,314 @@
+"""The catalogue service: what the screens and the CLI call. It owns the store, the Hub client,
+the sample loader and the local scan, and decides when the cache stands in for the Hub."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import fit, local
+from .card import CardFacts, parse_card
+from .facts import ModelFacts, classify_license, facts_from_info
+from .hub import HubClient, HubError, ListParams
+from .store import CatalogQuery, CatalogStore, Facets, SearchResult, now_iso
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class CatalogStatus:
+    online: bool | None  # None: not tried yet this session
+    count: int
+    synced_at: str | None
+    source: str  # "hub" when a sync has run, else "sample"
+    message: str = ""
+
+    @property
+    def banner(self) -> str:
+        """The line the browse screen shows above the table; "" when nothing needs saying."""
+        date = (self.synced_at or "")[:10] or "unknown date"
+        if self.online is False:
+            head = f"offline — cached {self.count} models from {date}"
+            return f"{head} · {self.message}" if self.message else head
+        if self.source == "sample":
+            return f"embedded sample catalogue — {self.count} models · press u to sync from the Hub"
+        return ""
+
+
+@dataclass
+class QuantFit:
+    label: str  # the quant (Q4_K_M) or dtype (BF16)
+    filename: str | None
+    size: int | None
+    estimate: fit.FitEstimate
+
+
+@dataclass
+class ModelDetails:
+    model: dict[str, Any]
+    card_text: str | None
+    card: CardFacts | None
+    fits: list[QuantFit]
+    memory: fit.Memory
+    notice: str = ""  # one line from the Hub (gated, not found, offline...)
+    shortlisted: bool = False
+    shortlist_note: str = ""
+
+    @property
+    def license_class(self) -> Any:
+        return classify_license(self.model.get("license"))
+
+
+@dataclass
+class SyncReport:
+    fetched: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class CatalogService:
+    def __init__(
+        self,
+        store: CatalogStore,
+        hub: HubClient,
+        sample_dir: Path,
+        memory: fit.Memory | None = None,
+        hf_cache_dir: Path | None = None,
+    ):
+        self.store = store
+        self.hub = hub
+        self.sample_dir = sample_dir
+        self.hf_cache_dir = hf_cache_dir
+        self._memory = memory
+        self._memory_lock = threading.Lock()
+        self._online: bool | None = False if hub.offline else None
+        self._message = ""
+
+    # --- state --------------------------------------------------------------------------
+
+    def status(self) -> CatalogStatus:
+        synced = self.store.get_meta("last_sync")
+        sample = self.store.get_meta("sample_loaded")
+        source = "hub" if synced else "sample"
+        return CatalogStatus(self._online, self.store.count(), synced or sample, source, self._message)
+
+    def _went_offline(self, err: HubError) -> None:
+        if err.offline_like:
+            self._online = False
+            self._message = str(err) if err.kind != "offline" else ""
+
+    def memory(self) -> fit.Memory:
+        """The memory models must fit in: GPU via NVML when present, else system RAM (found once)."""
+        with self._memory_lock:
+            if self._memory is None:
+                self._memory = fit.detect_memory()
+            return self._memory
+
+    # --- loading ------------------------------------------------------------------------
+
+    def ensure_loaded(self) -> int:
+        """A first launch with an empty database loads the embedded sample catalogue."""
+        if self.store.count() == 0:
+            return self.load_sample()
+        return 0
+
+    def load_sample(self) -> int:
+        from huggingface_hub import ModelInfo
+
+        path = self.sample_dir / "catalog.jsonl"
+        if not path.exists():
+            return 0
+        facts: list[ModelFacts] = []
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                item = json.loads(line)
+                config_json = item.pop("config_json", None)
+                facts.append(facts_from_info(ModelInfo(**item), config_json, source="sample"))
+        stamp = self._sample_date(facts)
+        self.store.upsert_models(facts, synced_at=stamp)
+        cards_dir = self.sample_dir / "cards"
+        if cards_dir.is_dir():
+            for card in sorted(cards_dir.glob("*.md")):
+                model_id = card.stem.replace("__", "/", 1)
+                if self.store.exists(model_id) and self.store.card(model_id) is None:
+                    self.store.save_card(model_id, card.read_text(encoding="utf-8"), source="sample")
+        self.store.set_meta("sample_loaded", stamp)
+        return len(facts)
+
+    @staticmethod
+    def _sample_date(facts: list[ModelFacts]) -> str:
+        # The sample is as fresh as its newest model: that is the date the banner should show.
+        dates = [f.last_modified for f in facts if f.last_modified]
+        return max(dates) if dates else now_iso()
+
+    # --- Hub ----------------------------------------------------------------------------
+
+    def sync(self, params: ListParams, progress: Progress | None = None) -> SyncReport:
+        """Fetch models from the Hub into the cache (upsert, so a re-run refreshes).
+
+        Raises HubError (one line) when the Hub cannot be used; what was fetched is kept."""
+        report = SyncReport()
+        batch: list[ModelFacts] = []
+        try:
+            for info in self.hub.list_models(params):
+                batch.append(facts_from_info(info))
+                report.fetched += 1
+                if len(batch) >= 100:
+                    self.store.upsert_models(batch)
+                    batch.clear()
+                if progress:
+                    progress(report.fetched, params.limit)
+        except HubError as err:
+            self._went_offline(err)
+            raise
+        finally:
+            if batch:
+                self.store.upsert_models(batch)
+        self._online = True
+        self._message = ""
+        self.store.set_meta("last_sync", now_iso())
+        return report
+
+    def refresh_details(self, model_id: str) -> str:
+        """Card, config and per-file sizes for one model from the Hub; returns a notice ("" if fine)."""
+        try:
+            info = self.hub.model_info(model_id)
+            row = self.store.get(model_id)
+            config = (row or {}).get("config_json")
+            if config is None and not (info.gguf and not info.safetensors):
+                config = self.hub.fetch_config(model_id, info.sha)
+            facts = facts_from_info(info, config)
+            if row is not None:
+                facts.source = row.get("source") or "hub"
+            self.store.upsert_models([facts])
+            text = self.hub.fetch_card(model_id, info.sha)
+            if text is not None:
+                self.store.save_card(model_id, text, sha=info.sha or "", source="hub")
+            self._online = True
+            self._message = ""
+            return "" if text is not None else "this repository has no model card (README.md)"
+        except HubError as err:
+            self._went_offline(err)
+            return str(err)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def search(self, query: CatalogQuery) -> SearchResult:
+        return self.store.search(query)
+
+    def facets(self) -> Facets:
+        return self.store.facets()
+
+    def details(self, model_id: str, refresh: bool = False) -> ModelDetails | None:
+        """Everything the card screen shows. Fetches from the Hub only when asked or nothing is cached."""
+        row = self.store.get(model_id)
+        if row is None:
+            return None
+        notice = ""
+        cached = self.store.card(model_id)
+        if refresh or (cached is None and row.get("source") == "hub" and self._online is not False):
+            notice = self.refresh_details(model_id)
+            row = self.store.get(model_id) or row
+            cached = self.store.card(model_id)
+        text = cached["text"] if cached else None
+        card = parse_card(text) if text is not None else None
+        memory = self.memory()
+        short = {s["model_id"]: s for s in self.store.shortlist()}.get(model_id)
+        return ModelDetails(
+            model=row,
+            card_text=text,
+            card=card,
+            fits=self.fits(row, memory),
+            memory=memory,
+            notice=notice,
+            shortlisted=short is not None,
+            shortlist_note=(short or {}).get("note") or "",
+        )
+
+    def arch_for(self, row: dict[str, Any]) -> fit.Arch | None:
+        """Architecture facts from the model's config, else its base model's (GGUF repacks)."""
+        config = row.get("config_json") or {}
+        if "gguf" in config:
+            return fit.arch_from_gguf(config["gguf"])
+        if config:
+            arch = fit.arch_from_config(config)
+            if arch is not None:
+                return arch
+        base = row.get("base_model")
+        if base and base != row.get("id"):
+            base_row = self.store.get(base)
+            if base_row and base_row.get("config_json"):
+                return fit.arch_from_config(base_row["config_json"])
+        return None
+
+    def fits(self, row: dict[str, Any], memory: fit.Memory) -> list[QuantFit]:
+        """A fit table per GGUF quant file; for other formats, per weight dtype from the params."""
+        arch = self.arch_for(row)
+        out: list[QuantFit] = []
+        seen_quant: set[str] = set()
+        for f in row.get("files") or []:
+            if f.get("format") != "gguf":
+                continue
+            label = f.get("quant") or "?"
+            size = f.get("size")
+            if label in seen_quant and "-of-" in (f.get("filename") or ""):
+                continue  # the other parts of a split file are counted in the first
+            seen_quant.add(label)
+            weights = size or (fit.weights_bytes(row["params"], label) if row.get("params") else None)
+            if weights is None:
+                continue
+            out.append(QuantFit(label, f.get("filename"), size, fit.estimate(int(weights), arch, memory)))
+        if not out and row.get("params"):
+            dtype = _dtype_of(row)
+            for label in dict.fromkeys([dtype, "FP8", "INT4"]):
+                weights = fit.weights_bytes(row["params"], label)
+                out.append(QuantFit(label, None, None, fit.estimate(weights, arch, memory)))
+        return out
+
+    # --- this machine ------------------------------------------------------------------
+
+    def scan_dir(self, root: Path) -> local.ScanReport:
+        """Add the GGUF files under `root` to the catalogue as local models."""
+        report = local.scan_gguf_dir(root, now_iso())
+        if report.facts:
+            self.store.upsert_models(report.facts)
+            self.store.save_local_files(report.rows)
+        self.refresh_local()
+        return report
+
+    def refresh_local(self) -> int:
+        """Mark what is on this machine: scanned GGUF files that still exist and HF-cache repos.
+
+        Cached repos the catalogue does not know yet are added with what the cache tells."""
+        ids = {r["model_id"] for r in self.store.local_files() if Path(r["path"]).exists()}
+        cached = local.hf_cache_repo_ids(self.hf_cache_dir)
+        unknown = [rid for rid in cached if not self.store.exists(rid)]
+        if unknown:
+            self.store.upsert_models(
+                [ModelFacts(id=rid, author=rid.split("/")[0], source="local", tags=["local"]) for rid in unknown]
+            )
+        ids.update(cached)
+        self.store.set_local(ids)
+        return len(ids)
+
+    # --- shortlist ----------------------------------------------------------------------
+
+    def shortlist_add(self, model_id: str, note: str = "") -> None:
+        self.store.shortlist_add(model_id, note)
+
+    def shortlist_remove(self, model_id: str) -> None:
+        self.store.shortlist_remove(model_id)
+
+    def shortlist(self) -> list[dict[str, Any]]:
+        return self.store.shortlist()
+
+
+def _dtype_of(row: dict[str, Any]) -> str:
+    config = row.get("config_json") or {}
+    dtype = str(config.get("torch_dtype") or (config.get("text_config") or {}).get("torch_dtype") or "")
+    return {"bfloat16": "BF16", "float16": "F16", "float32": "F32"}.get(dtype, "BF16")

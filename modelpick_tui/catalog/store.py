@@ -1,0 +1,319 @@
+"""The local catalogue: rows, FTS search and filters over SQLite. Searching never touches the network."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from .facts import ModelFacts, ModelFile
+
+SORTS = {
+    "downloads": "m.downloads DESC",
+    "likes": "m.likes DESC",
+    "trending": "m.trending DESC",
+    "updated": "m.last_modified DESC",
+    "params": "m.params IS NULL, m.params DESC",
+    "created": "m.created_at DESC",
+}
+SORT_LABELS = {
+    "downloads": "downloads",
+    "likes": "likes",
+    "trending": "trending",
+    "updated": "recently updated",
+    "params": "parameters",
+    "created": "recently created",
+}
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class CatalogQuery:
+    """What the user asked for on the browse screen or in `catalog search`."""
+
+    text: str = ""
+    licenses: tuple[str, ...] = ()
+    permissive_only: bool = False
+    size_classes: tuple[str, ...] = ()
+    task: str | None = None
+    format: str | None = None
+    gated: bool | None = None  # None: any; True: gated only; False: open only
+    author: str | None = None
+    local_only: bool = False
+    shortlisted_only: bool = False
+    sort: str = "downloads"
+    limit: int = 500
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    id: str
+    task: str
+    params: int | None
+    license: str
+    permissive: bool
+    downloads: int
+    likes: int
+    last_modified: str
+    gated: str
+    size_class: str
+    formats: tuple[str, ...]
+    is_local: bool
+    trending: int = 0
+
+
+@dataclass
+class SearchResult:
+    rows: list[ModelRow]
+    matching: int
+    total: int
+
+
+@dataclass
+class Facets:
+    licenses: list[tuple[str, int]] = field(default_factory=list)
+    tasks: list[tuple[str, int]] = field(default_factory=list)
+    authors: list[tuple[str, int]] = field(default_factory=list)
+    formats: list[tuple[str, int]] = field(default_factory=list)
+
+
+_TOKEN = re.compile(r"[\w]+", re.UNICODE)
+_ROW_COLUMNS = (
+    "m.id, m.task, m.params, m.license, m.permissive, m.downloads, m.likes, m.last_modified, "
+    "m.gated, m.size_class, m.formats, m.is_local, m.trending"
+)
+
+
+def fts_query(text: str) -> str | None:
+    """User text → an FTS5 query of quoted prefix terms, all required. Nothing of the input is
+    interpreted as FTS syntax, so 'c++', 'a"b' or 'NOT' cannot break the query."""
+    tokens = _TOKEN.findall(text.lower())
+    if not tokens:
+        return None
+    return " ".join(f'"{t}"*' for t in tokens)
+
+
+class CatalogStore:
+    """Catalogue rows in the `models`, `model_files`, `cards`, `shortlist` and `meta` tables."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self._lock = threading.RLock()
+
+    # --- writing ------------------------------------------------------------------------
+
+    def upsert_models(self, facts: Iterable[ModelFacts], synced_at: str | None = None) -> int:
+        """Insert or refresh models (and their GGUF files) in one transaction; local flags are kept."""
+        synced_at = synced_at or now_iso()
+        items = list(facts)
+        if not items:
+            return 0
+        with self._lock, self.db.atomic():
+            rows = [f.to_row(synced_at) for f in items]
+            self.db["models"].upsert_all(rows, pk="id", alter=False)
+            for f in items:
+                if f.files:
+                    self._replace_files(f.id, f.files)
+        return len(items)
+
+    def _replace_files(self, model_id: str, files: Sequence[ModelFile]) -> None:
+        self.db.execute("DELETE FROM model_files WHERE model_id = ?", [model_id])
+        self.db["model_files"].insert_all(
+            [
+                {"model_id": model_id, "filename": f.filename, "size": f.size, "quant": f.quant,
+                 "format": f.format, "sha256": f.sha256}
+                for f in files
+            ],
+            pk=("model_id", "filename"),
+        )
+
+    def replace_files(self, model_id: str, files: Sequence[ModelFile]) -> None:
+        with self._lock, self.db.atomic():
+            self._replace_files(model_id, files)
+
+    def update_model(self, model_id: str, **values: Any) -> None:
+        with self._lock, self.db.atomic():
+            self.db["models"].update(model_id, values)
+
+    def set_local(self, model_ids: Iterable[str]) -> None:
+        """Mark exactly these models as present on this machine."""
+        ids = list(model_ids)
+        with self._lock, self.db.atomic():
+            self.db.execute("UPDATE models SET is_local = 0 WHERE is_local = 1")
+            for chunk_start in range(0, len(ids), 500):
+                chunk = ids[chunk_start : chunk_start + 500]
+                marks = ",".join("?" * len(chunk))
+                self.db.execute(f"UPDATE models SET is_local = 1 WHERE id IN ({marks})", chunk)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self.db.execute("SELECT count(*) FROM models").fetchone()[0])
+
+    def search(self, q: CatalogQuery) -> SearchResult:
+        """Search and filter the local catalogue; one SQL statement, sorted, limited, counted."""
+        where: list[str] = []
+        args: list[Any] = []
+        match = fts_query(q.text)
+        if match:
+            where.append("m.rowid IN (SELECT rowid FROM models_fts WHERE models_fts MATCH ?)")
+            args.append(match)
+        if q.licenses:
+            where.append(f"m.license IN ({','.join('?' * len(q.licenses))})")
+            args.extend(q.licenses)
+        if q.permissive_only:
+            where.append("m.permissive = 1")
+        if q.size_classes:
+            where.append(f"m.size_class IN ({','.join('?' * len(q.size_classes))})")
+            args.extend(q.size_classes)
+        if q.task:
+            where.append("m.task = ?")
+            args.append(q.task)
+        if q.format:
+            where.append("instr(m.formats, ?) > 0")
+            args.append(f" {q.format} ")
+        if q.gated is True:
+            where.append("m.gated != ''")
+        elif q.gated is False:
+            where.append("m.gated = ''")
+        if q.author:
+            where.append("m.author = ? COLLATE NOCASE")
+            args.append(q.author)
+        if q.local_only:
+            where.append("m.is_local = 1")
+        if q.shortlisted_only:
+            where.append("m.id IN (SELECT model_id FROM shortlist)")
+        order = SORTS.get(q.sort, SORTS["downloads"])
+        with self._lock:
+            total = self.count()
+            if not where:
+                sql = f"SELECT {_ROW_COLUMNS}, ? AS n FROM models m ORDER BY {order} LIMIT ?"
+                cursor = self.db.execute(sql, [total, q.limit])
+            else:
+                # COUNT(*) OVER () is computed before LIMIT: the count and the page in one pass.
+                sql = (
+                    f"SELECT {_ROW_COLUMNS}, COUNT(*) OVER () AS n FROM models m "
+                    f"WHERE {' AND '.join(where)} ORDER BY {order}, m.id LIMIT ?"
+                )
+                cursor = self.db.execute(sql, [*args, q.limit])
+            raw = cursor.fetchall()
+        rows = [
+            ModelRow(
+                id=r[0], task=r[1] or "", params=r[2], license=r[3] or "", permissive=bool(r[4]),
+                downloads=r[5] or 0, likes=r[6] or 0, last_modified=r[7] or "", gated=r[8] or "",
+                size_class=r[9] or "unknown", formats=tuple((r[10] or "").split()), is_local=bool(r[11]),
+                trending=r[12] or 0,
+            )
+            for r in raw
+        ]
+        matching = raw[0][-1] if raw else 0
+        return SearchResult(rows=rows, matching=int(matching), total=total)
+
+    def facets(self) -> Facets:
+        """The values the filters offer, with how many models have each."""
+        with self._lock:
+            def grouped(col: str, limit: int = 200) -> list[tuple[str, int]]:
+                sql = (f"SELECT {col}, count(*) c FROM models WHERE {col} != '' AND {col} IS NOT NULL "
+                       f"GROUP BY {col} ORDER BY c DESC, {col} LIMIT {limit}")
+                return [(r[0], r[1]) for r in self.db.execute(sql).fetchall()]
+
+            fmt_counts = []
+            for fmt in ("gguf", "safetensors", "awq", "gptq", "exl2", "mlx", "onnx", "bnb"):
+                n = self.db.execute("SELECT count(*) FROM models WHERE instr(formats, ?) > 0",
+                                    [f" {fmt} "]).fetchone()[0]
+                if n:
+                    fmt_counts.append((fmt, n))
+            return Facets(grouped("license"), grouped("task"), grouped("author", 500), fmt_counts)
+
+    def get(self, model_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            rows = list(self.db["models"].rows_where("id = ?", [model_id]))
+            if not rows:
+                return None
+            row = dict(rows[0])
+            row["tags"] = json.loads(row["tags"] or "[]")
+            row["languages"] = json.loads(row["languages"] or "[]")
+            row["config_json"] = json.loads(row["config_json"]) if row["config_json"] else None
+            row["formats"] = (row["formats"] or "").split()
+            row["files"] = [
+                dict(f)
+                for f in self.db["model_files"].rows_where(
+                    "model_id = ?", [model_id], order_by="size IS NULL, size"
+                )
+            ]
+            return row
+
+    def exists(self, model_id: str) -> bool:
+        with self._lock:
+            return self.db.execute("SELECT 1 FROM models WHERE id = ?", [model_id]).fetchone() is not None
+
+    # --- cards --------------------------------------------------------------------------
+
+    def save_card(self, model_id: str, text: str, sha: str = "", source: str = "hub") -> None:
+        with self._lock, self.db.atomic():
+            self.db["cards"].upsert(
+                {"model_id": model_id, "text": text, "sha": sha, "fetched_at": now_iso(), "source": source},
+                pk="model_id",
+            )
+
+    def card(self, model_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            rows = list(self.db["cards"].rows_where("model_id = ?", [model_id]))
+            return dict(rows[0]) if rows else None
+
+    # --- shortlist ----------------------------------------------------------------------
+
+    def shortlist_add(self, model_id: str, note: str = "") -> None:
+        now = now_iso()
+        with self._lock, self.db.atomic():
+            existing = list(self.db["shortlist"].rows_where("model_id = ?", [model_id]))
+            added = existing[0]["added_at"] if existing else now
+            self.db["shortlist"].upsert(
+                {"model_id": model_id, "note": note, "added_at": added, "updated_at": now}, pk="model_id"
+            )
+
+    def shortlist_remove(self, model_id: str) -> None:
+        with self._lock, self.db.atomic():
+            self.db.execute("DELETE FROM shortlist WHERE model_id = ?", [model_id])
+
+    def shortlist(self) -> list[dict[str, Any]]:
+        with self._lock:
+            sql = (
+                "SELECT s.model_id, s.note, s.added_at, m.task, m.params, m.license, m.context_length, "
+                "m.gated, m.formats FROM shortlist s LEFT JOIN models m ON m.id = s.model_id "
+                "ORDER BY s.added_at, s.model_id"
+            )
+            cols = ["model_id", "note", "added_at", "task", "params", "license", "context_length",
+                    "gated", "formats"]
+            return [dict(zip(cols, r, strict=True)) for r in self.db.execute(sql).fetchall()]
+
+    # --- local files --------------------------------------------------------------------
+
+    def save_local_files(self, rows: Sequence[dict[str, Any]]) -> None:
+        with self._lock, self.db.atomic():
+            self.db["local_files"].upsert_all(list(rows), pk="path")
+
+    def local_files(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(r) for r in self.db["local_files"].rows_where(order_by="path")]
+
+    # --- meta ---------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+            return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock, self.db.atomic():
+            self.db["meta"].upsert({"key": key, "value": value}, pk="key")

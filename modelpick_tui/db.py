@@ -1,0 +1,121 @@
+"""The one SQLite database: schema and migrations live here and nowhere else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("modelpick")
+
+# Columns of the catalogue the search screen filters and sorts on; each gets an index.
+_MODEL_INDEXES = (
+    ["downloads"],
+    ["likes"],
+    ["trending"],
+    ["last_modified"],
+    ["params"],
+    ["task"],
+    ["license"],
+    ["author"],
+    ["size_class"],
+)
+
+
+@migrations()
+def m001_catalog(db: sqlite_utils.Database) -> None:
+    db["models"].create(
+        {
+            "id": str,
+            "author": str,
+            "task": str,
+            "library": str,
+            "tags": str,  # JSON list
+            "license": str,
+            "permissive": int,
+            "gated": str,  # "" (open), "auto", "manual"
+            "downloads": int,
+            "likes": int,
+            "trending": int,
+            "created_at": str,
+            "last_modified": str,
+            "sha": str,
+            "params": int,
+            "size_class": str,
+            "context_length": int,
+            "architecture": str,
+            "formats": str,  # " gguf safetensors " so that instr() can filter cheaply
+            "languages": str,  # JSON list
+            "base_model": str,
+            "config_json": str,  # architecture facts for the fit estimate
+            "is_local": int,
+            "source": str,  # hub | sample | local
+            "synced_at": str,
+        },
+        pk="id",
+        not_null={"id"},
+        defaults={"downloads": 0, "likes": 0, "trending": 0, "permissive": 0, "is_local": 0, "gated": ""},
+    )
+    for cols in _MODEL_INDEXES:
+        db["models"].create_index(cols, find_unique_name=True)
+    db["models"].enable_fts(
+        ["id", "author", "task", "tags", "license", "architecture", "base_model"],
+        create_triggers=True,
+        tokenize="unicode61 tokenchars '_'",
+    )
+    db["model_files"].create(
+        {"model_id": str, "filename": str, "size": int, "quant": str, "format": str, "sha256": str},
+        pk=("model_id", "filename"),
+        foreign_keys=[("model_id", "models", "id")],
+    )
+    db["cards"].create(
+        {"model_id": str, "text": str, "sha": str, "fetched_at": str, "source": str},
+        pk="model_id",
+    )
+    db["shortlist"].create(
+        {"model_id": str, "note": str, "added_at": str, "updated_at": str},
+        pk="model_id",
+    )
+    db["local_files"].create(
+        {
+            "path": str,
+            "model_id": str,
+            "size": int,
+            "quant": str,
+            "architecture": str,
+            "params": int,
+            "context_length": int,
+            "metadata_json": str,
+            "scanned_at": str,
+            "error": str,
+        },
+        pk="path",
+    )
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+def open_db(path: str | Path | None) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema.
+
+    `None` opens a private in-memory database (tests).
+    """
+    if path is None:
+        import sqlite3
+
+        db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
+    else:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # check_same_thread=False: Textual thread workers share this connection; the stores
+        # serialise their use of it with a lock, and every write is one transaction.
+        import sqlite3
+
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=5.0)
+        db = sqlite_utils.Database(conn)
+        db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA busy_timeout = 5000")
+    migrations.apply(db)
+    return db

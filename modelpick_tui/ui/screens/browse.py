@@ -1,0 +1,240 @@
+"""Browse the local catalogue: search as you type, filter, sort, open a card, shortlist."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
+
+from ...catalog.facts import format_params
+from ...catalog.hub import HubError, ListParams
+from ...catalog.store import SORT_LABELS, CatalogQuery, SearchResult
+from ..actions import bindings
+from ..format import compact, safe, task_short
+from ..messages import CatalogChanged
+from ..widgets.filters import FilterPanel
+
+SORT_CYCLE = list(SORT_LABELS)
+SEARCH_DEBOUNCE_S = 0.15
+COLUMNS = (("id", "model"), ("task", "task"), ("params", "params"), ("license", "licence"),
+           ("downloads", "dl"), ("likes", "likes"), ("updated", "updated"), ("gated", "gated"))
+
+
+class BrowseScreen(Screen[None]):
+    SCREEN_NAME = "browse"
+    BINDINGS = bindings("browse")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = CatalogQuery()
+        self.last_result: SearchResult | None = None
+        self._debounce: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="banner")
+        yield Input(placeholder="search models…  (/ to focus, esc to the table)", id="search")
+        yield Static(id="summary")
+        with Horizontal(id="main"):
+            # The id column stays put while the others scroll sideways on a narrow terminal.
+            yield DataTable(id="results", cursor_type="row", zebra_stripes=True, fixed_columns=1)
+        yield ProgressBar(id="sync-progress", show_eta=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#results", DataTable)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        self.query_one("#sync-progress").display = False
+        self.refresh_banner()
+        self.run_search()
+        table.focus()
+
+    # --- searching ----------------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        text = event.value
+        self._debounce = self.set_timer(SEARCH_DEBOUNCE_S, lambda: self.set_query(text=text))
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.query_one("#results").focus()
+
+    def set_query(self, **changes: Any) -> None:
+        self.query_state = replace(self.query_state, **changes)
+        panels = self.query(FilterPanel)
+        if panels:
+            panels.first().show(self.query_state)
+        self.run_search()
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def run_search(self) -> None:
+        query = self.query_state
+        result = self.app.catalog.search(query)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self.show_results, query, result)
+
+    def show_results(self, query: CatalogQuery, result: SearchResult) -> None:
+        if query != self.query_state:
+            return  # a newer query is on its way
+        self.last_result = result
+        table = self.query_one("#results", DataTable)
+        selected = self.selected_id()
+        table.clear()
+        for r in result.rows:
+            lic = Text(r.license or "none", style="green" if r.permissive else ("red" if not r.license else ""))
+            table.add_row(
+                safe(r.id if len(r.id) <= 36 else r.id[:35] + "…"),
+                safe(task_short(r.task)),
+                Text(format_params(r.params), justify="right"),
+                lic,
+                Text(compact(r.downloads), justify="right"),
+                Text(compact(r.likes), justify="right"),
+                Text(r.last_modified[:10]),
+                Text("gated" if r.gated else "", style="yellow"),
+                key=r.id,
+            )
+        if selected is not None and selected in {r.id for r in result.rows}:
+            table.move_cursor(row=table.get_row_index(selected))
+        self.query_one("#summary", Static).update(self.summary_text(result))
+
+    def summary_text(self, result: SearchResult) -> Text:
+        q = self.query_state
+        parts = []
+        if q.permissive_only:
+            parts.append("permissive")
+        if q.licenses:
+            parts.append("licence: " + ",".join(q.licenses))
+        if q.size_classes:
+            parts.append(",".join(q.size_classes))
+        for label, value in (("task", q.task), ("format", q.format), ("author", q.author)):
+            if value:
+                parts.append(f"{label}: {value}")
+        if q.gated is not None:
+            parts.append("gated only" if q.gated else "open only")
+        if q.local_only:
+            parts.append("local only")
+        parts.append(f"sort: {SORT_LABELS.get(q.sort, q.sort)}")
+        text = Text(f"{result.matching} of {result.total} models", style="bold")
+        text.append("  ·  " + "  ·  ".join(parts), style="dim")
+        return text
+
+    def selected_id(self) -> str | None:
+        table = self.query_one("#results", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:
+            return None
+        return str(key.value) if key is not None else None
+
+    def refresh_banner(self) -> None:
+        banner = self.app.catalog.status().banner  # type: ignore[attr-defined]
+        widget = self.query_one("#banner", Static)
+        widget.update(Text(banner))
+        widget.display = bool(banner)
+        widget.set_class("offline" in banner, "offline")
+
+    @on(CatalogChanged)
+    def _catalog_changed(self) -> None:
+        panels = self.query(FilterPanel)
+        if panels:
+            panels.first().remove()
+        self.refresh_banner()
+        self.run_search()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_banner()
+        self.run_search()
+
+    # --- keys ---------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#results")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.app.open_card(str(event.row_key.value))  # type: ignore[attr-defined]
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def key_escape(self) -> None:
+        if self.focused is self.query_one("#search"):
+            self.query_one("#results").focus()
+
+    def action_toggle_filters(self) -> None:
+        panels = self.query(FilterPanel)
+        if panels:
+            panels.first().remove()
+            self.query_one("#results").focus()
+            return
+        panel = FilterPanel(self.app.catalog.facets(), self.query_state, id="filters")  # type: ignore[attr-defined]
+        self.query_one("#main").mount(panel, before=0)
+        panel.focus()
+
+    @on(FilterPanel.Changed)
+    def _filters_changed(self, event: FilterPanel.Changed) -> None:
+        self.query_state = replace(self.query_state, **event.values)
+        self.run_search()
+
+    def action_toggle_permissive(self) -> None:
+        self.set_query(permissive_only=not self.query_state.permissive_only)
+
+    def action_toggle_local(self) -> None:
+        self.set_query(local_only=not self.query_state.local_only)
+
+    def action_cycle_sort(self) -> None:
+        i = SORT_CYCLE.index(self.query_state.sort) if self.query_state.sort in SORT_CYCLE else -1
+        self.set_query(sort=SORT_CYCLE[(i + 1) % len(SORT_CYCLE)])
+
+    def action_cycle_gated(self) -> None:
+        nxt = {None: False, False: True, True: None}[self.query_state.gated]
+        self.set_query(gated=nxt)
+
+    def action_reset_filters(self) -> None:
+        self.query_one("#search", Input).value = ""
+        self.set_query(**{k: v for k, v in CatalogQuery().__dict__.items() if k != "limit"})
+
+    def action_shortlist_add(self) -> None:
+        model_id = self.selected_id()
+        if model_id is None:
+            self.notify("no model selected", severity="warning")
+            return
+        note = next((s["note"] for s in self.app.catalog.shortlist() if s["model_id"] == model_id), "")  # type: ignore[attr-defined]
+        self.app.shortlist_with_note(model_id, note or "")  # type: ignore[attr-defined]
+
+    # --- sync from the Hub --------------------------------------------------------------
+
+    def action_sync(self) -> None:
+        bar = self.query_one("#sync-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self.sync_worker(ListParams(search=self.query_state.text or None, task=self.query_state.task,
+                                    author=self.query_state.author, limit=500))
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def sync_worker(self, params: ListParams) -> None:
+        bar = self.query_one("#sync-progress", ProgressBar)
+
+        def progress(done: int, total: int | None) -> None:
+            self.app.call_from_thread(bar.update, total=total, progress=done)
+
+        try:
+            report = self.app.catalog.sync(params, progress)  # type: ignore[attr-defined]
+            message, severity = f"synced {report.fetched} models from the Hub", "information"
+        except HubError as err:
+            message, severity = str(err), "error"
+        self.app.call_from_thread(self._sync_done, message, severity)
+
+    def _sync_done(self, message: str, severity: str) -> None:
+        self.query_one("#sync-progress").display = False
+        self.notify(message, severity=severity, markup=False)  # type: ignore[arg-type]
+        self.post_message(CatalogChanged())

@@ -1,0 +1,80 @@
+"""One model's card: facts, evals, card-quality checklist, fit per quant, and the card text."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, LoadingIndicator, Markdown, Static
+
+from ...catalog.service import ModelDetails
+from ...untrusted import clean
+from ..actions import bindings
+from ..messages import CatalogChanged
+from ..widgets import card_view
+
+
+class CardScreen(Screen[None]):
+    SCREEN_NAME = "card"
+    BINDINGS = bindings("card")
+
+    def __init__(self, model_id: str):
+        super().__init__()
+        self.model_id = model_id
+        self.details: ModelDetails | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.model_id, style="bold"), id="card-title")
+        yield Static(id="card-notice")
+        yield LoadingIndicator(id="card-loading")
+        with VerticalScroll(id="card-body"):
+            yield Static(id="card-facts")
+            yield Static(id="card-checklist")
+            yield Static(id="card-fit")
+            yield Static(id="card-evals")
+            yield Static(Text("model card", style="bold underline"), id="card-text-title")
+            yield Markdown(id="card-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#card-notice").display = False
+        self.load(refresh=False)
+
+    @work(thread=True, exclusive=True, group="card", exit_on_error=False)
+    def load(self, refresh: bool) -> None:
+        details = self.app.catalog.details(self.model_id, refresh=refresh)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self.show, details)
+
+    def show(self, d: ModelDetails | None) -> None:
+        self.query_one("#card-loading").display = False
+        notice = self.query_one("#card-notice", Static)
+        if d is None:
+            notice.update(Text(f"{self.model_id} is not in the catalogue", style="red"))
+            notice.display = True
+            return
+        self.details = d
+        notice.update(Text(d.notice, style="yellow"))
+        notice.display = bool(d.notice)
+        self.query_one("#card-facts", Static).update(card_view.facts_table(d))
+        self.query_one("#card-checklist", Static).update(card_view.checklist(d))
+        self.query_one("#card-fit", Static).update(card_view.fit_table(d))
+        self.query_one("#card-evals", Static).update(card_view.evals_table(d))
+        body = d.card.body if d.card is not None else ""
+        self.query_one("#card-text", Markdown).update(clean(body) or "*(no card text)*")
+        self.query_one("#card-body").focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        self.query_one("#card-loading").display = True
+        self.load(refresh=True)
+
+    def action_shortlist_add(self) -> None:
+        note = self.details.shortlist_note if self.details else ""
+        self.app.shortlist_with_note(self.model_id, note)  # type: ignore[attr-defined]
+
+    def on_catalog_changed(self, _: CatalogChanged) -> None:
+        self.load(refresh=False)

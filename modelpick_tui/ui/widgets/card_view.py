@@ -1,0 +1,124 @@
+"""Renderables for the card screen: facts, evals, checklist, fit table. Every Hub-supplied value is
+wrapped with `safe()`: markup is never parsed and control sequences are made visible."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from ...catalog import fit
+from ...catalog.card import card_quality
+from ...catalog.facts import classify_license, format_params
+from ...catalog.service import ModelDetails
+from ..format import compact, safe
+
+VERDICT_STYLE = {"fits": "green", "tight": "yellow", "does not fit": "red"}
+VERDICT_SHORT = {"fits": "fits", "tight": "tight", "does not fit": "no"}
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.1f}G" if n >= 2**30 else f"{n / 2**20:.0f}M"
+
+
+def _join(values: list[str] | None, limit: int = 6) -> str:
+    values = [v for v in (values or []) if v]
+    if not values:
+        return "—"
+    more = f" (+{len(values) - limit})" if len(values) > limit else ""
+    return ", ".join(values[:limit]) + more
+
+
+def facts_table(d: ModelDetails) -> Table:
+    m: dict[str, Any] = d.model
+    card = d.card
+    lic = classify_license(m.get("license") or (card.license if card else None))
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    lic_text = safe(lic.label)
+    family = {"community": "community licence: read its terms", "unknown": "no licence declared",
+              "non-commercial": "non-commercial: not for production"}.get(lic.family, lic.family)
+    lic_text.append(f"  ({family})",
+                    style="green" if lic.permissive else ("red" if lic.family in ("unknown", "non-commercial")
+                                                            else "yellow"))
+    rows: list[tuple[str, Text]] = [
+        ("licence", lic_text),
+        ("parameters", Text(format_params(m.get("params")) + f"  ({m.get('size_class') or 'unknown'})")),
+        ("context", Text(f"{m['context_length']:,} tokens" if m.get("context_length") else "unknown")),
+        ("architecture", safe(m.get("architecture") or "unknown")),
+        ("task", safe(m.get("task") or "—")),
+        ("formats", safe(", ".join(m.get("formats") or []) or "—")),
+        ("languages", safe(_join(m.get("languages") or (card.languages if card else [])))),
+        ("base model", safe(_join([m.get("base_model") or ""] if m.get("base_model")
+                                  else (card.base_models if card else [])))),
+        ("datasets", safe(_join(card.datasets if card else []))),
+        ("gated", Text(f"yes ({m['gated']}) — needs HF_TOKEN" if m.get("gated") else "no",
+                       style="yellow" if m.get("gated") else "")),
+        ("downloads", Text(f"{compact(m.get('downloads'))}  ·  likes {compact(m.get('likes'))}")),
+        ("last modified", Text((m.get("last_modified") or "—")[:10])),
+        ("revision", safe((m.get("sha") or "—")[:12])),
+    ]
+    if d.shortlisted:
+        rows.append(("shortlist", safe(d.shortlist_note or "(no note)", style="cyan")))
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def evals_table(d: ModelDetails) -> Table | Text:
+    if d.card is None or not d.card.eval_results:
+        return Text("no eval results in the card (model-index)", style="dim")
+    table = Table(title="eval results (model-index, as reported by the author)", title_justify="left",
+                  expand=False, show_edge=False)
+    for col in ("dataset", "metric", "value", "task"):
+        table.add_column(col, justify="right" if col == "value" else "left")
+    for row in d.card.eval_results[:40]:
+        value = f"{row.value:.2f}".rstrip("0").rstrip(".") if isinstance(row.value, float) else str(row.value)
+        table.add_row(safe(row.dataset), safe(row.metric), safe(value), safe(row.task or ""))
+    return table
+
+
+def checklist(d: ModelDetails) -> Text:
+    if d.card is None:
+        return Text("no model card available (offline and not cached, or the repo has none)", style="red")
+    present, total = card_quality(d.card)
+    text = Text(f"card quality {present}/{total}: ", style="bold")
+    for item, ok in d.card.checklist.items():
+        text.append("✓ " if ok else "✗ ", style="green" if ok else "red")
+        text.append(item + ("" if ok else " missing") + "   ")
+    return text
+
+
+def fit_table(d: ModelDetails) -> Group | Text:
+    if not d.fits:
+        return Text("no size known: cannot estimate memory", style="dim")
+    mem = d.memory
+    first = d.fits[0].estimate
+    contexts = [r.context for r in first.rows]
+    table = Table(title_justify="left", show_edge=False, expand=False, box=None, padding=(0, 1))
+    table.add_column("quant", no_wrap=True)
+    table.add_column("weights", justify="right", no_wrap=True)
+    for c in contexts:
+        table.add_column(f"{c // 1024}k ctx", justify="right", no_wrap=True)
+    for q in d.fits[:14]:
+        cells: list[Text] = [safe(q.label), Text(_gib(q.estimate.rows[0].weights_bytes))]
+        for r in q.estimate.rows:
+            cell = Text(_gib(r.total_bytes) + " ")
+            cell.append(VERDICT_SHORT.get(r.verdict, r.verdict), style=VERDICT_STYLE.get(r.verdict, ""))
+            if r.beyond_max_context:
+                cell.append("*", style="dim")
+            cells.append(cell)
+        table.add_row(*cells)
+    head = Text(f"fit against {mem.name}: {fit.format_bytes(mem.available_bytes)} available "
+                f"of {fit.format_bytes(mem.total_bytes)}", style="bold")
+    notes = []
+    if first.weights_only:
+        notes.append("weights only — architecture unknown, KV cache not counted")
+    else:
+        notes.append("weights + KV cache (fp16) + runtime overhead; no = does not fit")
+    if any(r.beyond_max_context for q in d.fits for r in q.estimate.rows):
+        notes.append("* beyond the model's maximum context")
+    return Group(head, table, Text(" · ".join(notes), style="dim"))

@@ -1,0 +1,112 @@
+"""The filter panel of the browse screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Label, Select, SelectionList, Switch
+
+from ...catalog.facts import SIZE_CLASSES
+from ...catalog.store import SORT_LABELS, CatalogQuery, Facets
+
+GATED_OPTIONS = [("open only", "open"), ("gated only", "gated")]
+
+
+class FilterPanel(VerticalScroll):
+    """Licence (with a permissive switch), size class, task, format, gated, author, sort, local."""
+
+    DEFAULT_CSS = """
+    FilterPanel { width: 32; dock: left; border-right: solid $primary-darken-2; padding: 0 1; }
+    FilterPanel Label { margin-top: 1; color: $text-muted; }
+    FilterPanel SelectionList { height: auto; max-height: 8; border: none; padding: 0; }
+    FilterPanel Select { width: 100%; }
+    FilterPanel .switch-row { height: auto; }
+    """
+
+    @dataclass
+    class Changed(Message):
+        values: dict[str, Any]
+
+    def __init__(self, facets: Facets, query: CatalogQuery, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.facets = facets
+        self._initial = query
+
+    def compose(self) -> ComposeResult:
+        q = self._initial
+        yield Label("permissive licences only")
+        yield Switch(value=q.permissive_only, id="f-permissive")
+        yield Label("licence")
+        yield SelectionList[str](
+            *[(Text(f"{name} ({n})"), name, name in q.licenses) for name, n in self.facets.licenses],
+            id="f-licenses",
+        )
+        yield Label("size")
+        yield SelectionList[str](*[(s, s, s in q.size_classes) for s in SIZE_CLASSES], id="f-sizes")
+        yield Label("task")
+        yield Select([(Text(f"{t} ({n})"), t) for t, n in self.facets.tasks], prompt="any task",
+                     value=q.task or Select.NULL, id="f-task")
+        yield Label("format")
+        yield Select([(Text(f"{f} ({n})"), f) for f, n in self.facets.formats], prompt="any format",
+                     value=q.format or Select.NULL, id="f-format")
+        yield Label("gated")
+        gated = {True: "gated", False: "open"}.get(q.gated) if q.gated is not None else None
+        yield Select(GATED_OPTIONS, prompt="any", value=gated or Select.NULL, id="f-gated")
+        yield Label("author")
+        yield Select([(Text(f"{a} ({n})"), a) for a, n in self.facets.authors], prompt="any author",
+                     value=q.author or Select.NULL, id="f-author")
+        yield Label("sort by")
+        yield Select([(label, key) for key, label in SORT_LABELS.items()], allow_blank=False,
+                     value=q.sort, id="f-sort")
+        yield Label("on this machine only")
+        yield Switch(value=q.local_only, id="f-local")
+
+    def values(self) -> dict[str, Any]:
+        def sel(widget_id: str) -> Any:
+            value = self.query_one(widget_id, Select).value
+            return None if value is Select.NULL else value
+
+        gated = sel("#f-gated")
+        return {
+            "permissive_only": self.query_one("#f-permissive", Switch).value,
+            "licenses": tuple(self.query_one("#f-licenses", SelectionList).selected),
+            "size_classes": tuple(self.query_one("#f-sizes", SelectionList).selected),
+            "task": sel("#f-task"),
+            "format": sel("#f-format"),
+            "gated": None if gated is None else gated == "gated",
+            "author": sel("#f-author"),
+            "sort": sel("#f-sort") or "downloads",
+            "local_only": self.query_one("#f-local", Switch).value,
+        }
+
+    def show(self, q: CatalogQuery) -> None:
+        """Reflect a query changed by keys, without echoing change events back."""
+        with self.prevent(Switch.Changed, Select.Changed, SelectionList.SelectedChanged):
+            self.query_one("#f-permissive", Switch).value = q.permissive_only
+            self.query_one("#f-local", Switch).value = q.local_only
+            self.query_one("#f-sort", Select).value = q.sort
+            gated = {True: "gated", False: "open"}.get(q.gated) if q.gated is not None else None
+            self.query_one("#f-gated", Select).value = gated or Select.NULL
+            for widget_id, value in (("#f-task", q.task), ("#f-format", q.format), ("#f-author", q.author)):
+                self.query_one(widget_id, Select).value = value or Select.NULL
+            licences = self.query_one("#f-licenses", SelectionList)
+            licences.deselect_all()
+            for name in q.licenses:
+                licences.select(name)
+            sizes = self.query_one("#f-sizes", SelectionList)
+            sizes.deselect_all()
+            for name in q.size_classes:
+                sizes.select(name)
+
+    @on(Switch.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _changed(self, event: Message) -> None:
+        event.stop()
+        self.post_message(self.Changed(self.values()))

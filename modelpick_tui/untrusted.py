@@ -1,0 +1,27 @@
+"""Untrusted text (model cards, Hub metadata, model output) made safe to show in a terminal.
+
+Terminal control sequences are replaced by visible symbols so that none can take effect; Rich
+markup is neutralised by the UI, which only ever wraps such text in `Text`/`Content` objects.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # Unicode control pictures: ESC → ␛
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return f"\\x{code:02x}"  # C1 controls (0x9b is a one-byte CSI on some terminals)
+
+
+def clean(text: str | None) -> str:
+    """Replace every control character except newline and tab with a visible stand-in."""
+    if not text:
+        return ""
+    return _CONTROL.sub(_visible, text.replace("\r\n", "\n"))
