@@ -35,7 +35,8 @@ def _services(ctx: click.Context) -> Services:
 
 
 @click.group(invoke_without_command=True)
-@click.option("--db", type=click.Path(dir_okay=False), help="Database file (default: MODELPICK_DB or the user data dir).")
+@click.option("--db", type=click.Path(dir_okay=False),
+              help="Database file (default: MODELPICK_DB or the user data dir).")
 @click.version_option(package_name="modelpick-tui", prog_name="modelpick")
 @click.pass_context
 def main(ctx: click.Context, db: str | None) -> None:

@@ -25,7 +25,7 @@ _MODEL_INDEXES = (
 
 @migrations()
 def m001_catalog(db: sqlite_utils.Database) -> None:
-    db["models"].create(
+    db.table("models").create(
         {
             "id": str,
             "author": str,
@@ -58,26 +58,26 @@ def m001_catalog(db: sqlite_utils.Database) -> None:
         defaults={"downloads": 0, "likes": 0, "trending": 0, "permissive": 0, "is_local": 0, "gated": ""},
     )
     for cols in _MODEL_INDEXES:
-        db["models"].create_index(cols, find_unique_name=True)
-    db["models"].enable_fts(
+        db.table("models").create_index(cols, find_unique_name=True)
+    db.table("models").enable_fts(
         ["id", "author", "task", "tags", "license", "architecture", "base_model"],
         create_triggers=True,
         tokenize="unicode61 tokenchars '_'",
     )
-    db["model_files"].create(
+    db.table("model_files").create(
         {"model_id": str, "filename": str, "size": int, "quant": str, "format": str, "sha256": str},
         pk=("model_id", "filename"),
         foreign_keys=[("model_id", "models", "id")],
     )
-    db["cards"].create(
+    db.table("cards").create(
         {"model_id": str, "text": str, "sha": str, "fetched_at": str, "source": str},
         pk="model_id",
     )
-    db["shortlist"].create(
+    db.table("shortlist").create(
         {"model_id": str, "note": str, "added_at": str, "updated_at": str},
         pk="model_id",
     )
-    db["local_files"].create(
+    db.table("local_files").create(
         {
             "path": str,
             "model_id": str,
@@ -92,7 +92,7 @@ def m001_catalog(db: sqlite_utils.Database) -> None:
         },
         pk="path",
     )
-    db["meta"].create({"key": str, "value": str}, pk="key")
+    db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
 def open_db(path: str | Path | None) -> sqlite_utils.Database:

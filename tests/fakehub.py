@@ -25,6 +25,7 @@ import math
 import re
 import socket
 import threading
+import traceback
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -208,6 +209,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms delayed-ACK stalls
     server: _Server
 
     def setup(self) -> None:
@@ -222,7 +224,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.hub._track(self.connection, add=False)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the default stderr log
+    def log_message(self, format: str, *args: Any) -> None:  # silence the default stderr access log
         pass
 
     def do_GET(self) -> None:
@@ -509,8 +511,6 @@ class FakeHub:
         except HubResponse as exc:
             response = exc
         except Exception:  # a bug in the fake: report it as a 500 and keep it for the test to see
-            import traceback
-
             self.errors.append(traceback.format_exc())
             response = _error(500, "Internal Error - fakehub bug (see FakeHub.errors)")
         recorded.status = response.status
@@ -998,11 +998,14 @@ def _yaml_scalar(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     text = str(value)
-    return (
-        json.dumps(text)
-        if (not text or any(c in text for c in ":#{}[],&*!|>'\"%@`") or text != text.strip())
-        else text
+    plain = (
+        text
+        and text == text.strip()
+        and not any(c in text for c in ":#{}[],&*!|>'\"%@`")
+        and text.lower() not in {"true", "false", "yes", "no", "on", "off", "null", "~"}
+        and not re.fullmatch(r"[-+]?[0-9._]+(e[-+]?[0-9]+)?", text, re.IGNORECASE)
     )
+    return text if plain else json.dumps(text)
 
 
 def _card_text(repo_id: str, card_data: Mapping[str, Any], body: str) -> str:

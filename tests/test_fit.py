@@ -185,8 +185,14 @@ def test_missing_head_dim_and_kv_heads_fall_back_to_mha() -> None:
 
 def test_explicit_head_dim_wins_over_hidden_over_heads() -> None:
     # Mistral-Nemo: 5120 / 32 would be 160, the real head_dim is 128.
-    nemo = {**MISTRAL_7B_V01, "hidden_size": 5120, "num_hidden_layers": 40, "head_dim": 128,
-            "sliding_window": None, "max_position_embeddings": 1024000}
+    nemo = {
+        **MISTRAL_7B_V01,
+        "hidden_size": 5120,
+        "num_hidden_layers": 40,
+        "head_dim": 128,
+        "sliding_window": None,
+        "max_position_embeddings": 1024000,
+    }
     arch = arch_from_config(nemo)
     assert arch is not None and arch.head_dim == 128 and arch.sliding_window is None
 
@@ -338,11 +344,12 @@ def test_arch_from_gguf_ignores_window_where_llama_cpp_does() -> None:
     assert arch is not None and arch.sliding_window is None
 
 
-def _write_gemma3_gguf(path: Path) -> None:
+def _write_gemma3_gguf(path: Path, big_endian: bool = False) -> None:
     import numpy as np
-    from gguf import GGUFWriter, LlamaFileType
+    from gguf import GGUFEndian, GGUFWriter, LlamaFileType
 
-    writer = GGUFWriter(str(path), "gemma3")
+    endian = GGUFEndian.BIG if big_endian else GGUFEndian.LITTLE
+    writer = GGUFWriter(str(path), "gemma3", endianess=endian)
     writer.add_name("tiny gemma3 header")
     writer.add_file_type(int(LlamaFileType.MOSTLY_Q4_K_M))
     writer.add_block_count(62)
@@ -354,8 +361,12 @@ def _write_gemma3_gguf(path: Path) -> None:
     writer.add_value_length(128)
     writer.add_sliding_window(1024)
     writer.add_rope_freq_base(1_000_000.0)
+    writer.add_bool("gemma3.test.flag", True)
+    writer.add_array("gemma3.test.per_layer", [1, 2, 3])
     writer.add_token_list([f"tok{i}" for i in range(5000)])  # a vocab: must be skipped
+    writer.add_token_scores([0.5] * 5000)
     writer.add_tensor("token_embd.weight", np.zeros((4, 8), dtype=np.float32))
+    writer.add_tensor("blk.0.attn_q.weight", np.zeros((8, 8), dtype=np.float16))
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
@@ -372,14 +383,33 @@ def test_read_gguf_metadata_round_trip(tmp_path: Path) -> None:
     assert meta["gemma3.attention.head_count_kv"] == 16
     assert meta["gemma3.attention.sliding_window"] == 1024
     assert meta["gemma3.rope.freq_base"] == pytest.approx(1_000_000.0)
-    assert "tokenizer.ggml.tokens" not in meta  # huge array skipped
+    assert meta["gemma3.test.flag"] is True
+    assert meta["gemma3.test.per_layer"] == [1, 2, 3]
+    assert "tokenizer.ggml.tokens" not in meta and "tokenizer.ggml.scores" not in meta  # huge arrays skipped
+    assert meta["GGUF.parameter_count"] == 4 * 8 + 8 * 8
     assert quant_from_gguf(meta) == "Q4_K_M" == quant_from_filename(path.name)
+
+    # Same values as the gguf package's own reader for every key we keep.
+    from gguf import GGUFReader
+
+    reader = GGUFReader(path)
+    for key, value in meta.items():
+        if key in reader.fields:
+            assert reader.fields[key].contents() == value, key
+    assert {k for k in reader.fields if k not in meta} == {"tokenizer.ggml.tokens", "tokenizer.ggml.scores"}
 
     arch = arch_from_gguf(meta)
     from_config = arch_from_config(GEMMA3_27B)
     assert arch is not None and from_config is not None
     assert arch.n_global_layers == 10 and arch.sliding_window == 1024 and arch.max_context == 131072
     assert kv_cache_bytes(arch, CTX_128K) == kv_cache_bytes(from_config, CTX_128K)
+
+
+def test_read_gguf_metadata_big_endian(tmp_path: Path) -> None:
+    little, big = tmp_path / "le.gguf", tmp_path / "be.gguf"
+    _write_gemma3_gguf(little)
+    _write_gemma3_gguf(big, big_endian=True)
+    assert read_gguf_metadata(big) == read_gguf_metadata(little)
 
 
 def test_read_gguf_metadata_rejects_garbage_and_truncated_files(tmp_path: Path) -> None:
@@ -391,7 +421,9 @@ def test_read_gguf_metadata_rejects_garbage_and_truncated_files(tmp_path: Path) 
     _write_gemma3_gguf(good)
     truncated = tmp_path / "truncated.gguf"
     truncated.write_bytes(good.read_bytes()[:200])  # cut inside the key/value section
-    for bad in (garbage, empty, truncated):
+    short_data = tmp_path / "short-data.gguf"
+    short_data.write_bytes(good.read_bytes()[:-1])  # an interrupted download: tensor data cut short
+    for bad in (garbage, empty, truncated, short_data):
         with pytest.raises(ValueError, match="not a GGUF file"):
             read_gguf_metadata(bad)
     with pytest.raises(OSError):
@@ -510,6 +542,7 @@ def test_overhead_grows_with_context_and_weights() -> None:
 def test_weights_only_when_architecture_unknown() -> None:
     est = estimate(5 * GIB, None, _gpu(80 * GIB), contexts=(4096, 1_000_000))
     assert est.weights_only
+    assert est.notes[0] == fit.WEIGHTS_ONLY_NOTE == "weights only — architecture unknown"
     assert all(r.kv_bytes == 0 for r in est.rows)
     assert not any(r.beyond_max_context for r in est.rows)  # unknown max context: no flag
     assert all(r.verdict == "fits" for r in est.rows)

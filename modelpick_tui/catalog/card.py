@@ -64,7 +64,8 @@ class CardFacts:
 
 # ----------------------------------------------------------------------------------------------------
 # Checklist rules: one row per item, easy to extend.
-# heading: a heading (any level) whose title matches counts, unless `exclude` matches it too.
+# heading: a heading (any level) whose title matches counts, unless `exclude` matches it too, and only if
+#   its section says something (template placeholders such as "[More Information Needed]" do not count).
 # evidence: the heading's section must also contain this (benchmarks: a table or a number).
 # body: alternatively, this pattern anywhere in the body counts.
 # eval_results: a non-empty model-index counts.
@@ -88,13 +89,14 @@ _TABLE_OR_NUMBER = re.compile(r"^\s*\|.*\|\s*$|\b\d+\.\d+\b|\b\d+(?:\.\d+)?\s*%"
 
 _RULES: dict[str, _Rule] = {
     "intended use": _Rule(
-        heading=_rx(r"\bintended\b|\buses?\b|\buse[- ]cases?\b|\bdirect use\b|\bdownstream\b"),
+        # "Uses" (the HF template's heading) but not "Use with llama.cpp" or "How to use": those are how-tos.
+        heading=_rx(r"\bintended\b|^\W*uses\b|\buse[- ]cases?\b|\b(?:direct|downstream|primary) uses?\b"),
         exclude=_rx(r"\bhow to\b|\bout[- ]of[- ]scope\b|\bmisuse\b|\bterms of use\b|\bacceptable use\b"),
     ),
     "training data": _Rule(
         heading=_rx(
-            r"\btraining (?:data|details|dataset|corpus|procedure)|\bdatasets?\b|\bpre-?training data\b"
-            r"|\bdata (?:sources?|collection|mixture)\b"
+            r"\btraining\b.{0,30}\b(?:data|details|datasets?|corpus|procedure)\b|^\W*(?:pre-?)?training\W*$"
+            r"|\bdatasets?\b|\bdata (?:sources?|collection|mixture)\b"
         ),
     ),
     "benchmarks": _Rule(
@@ -112,11 +114,20 @@ _RULES: dict[str, _Rule] = {
         heading=_rx(
             r"\breleases?\b|\bversions?\b|\bchange ?log\b|\bmodel date\b|\bupdates?\b|\bnews\b|\bhistory\b"
         ),
-        body=_rx(r"\b(?:19|20)\d\d-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?\b|\bversion\s*:?\s*v?\d"),
+        body=_rx(
+            r"\b(?:19|20)\d\d-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?\b|\bversion\s*:?\s*v?\d"
+            r"|\b(?:released?|model date|last updated)\b[^\n]{0,40}\b(?:19|20)\d\d\b"
+        ),
     ),
 }
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
+_PLACEHOLDER = _rx(
+    r"\[?more information needed\]?|\bto be (?:added|announced|determined)\b|\bcoming soon\b|\btbd\b|\btodo\b"
+    r"|\bn/a\b"
+)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# A closing "###" needs a space before it, so "## C#" keeps its hash.
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
@@ -164,6 +175,13 @@ def _sections(body: str) -> list[_Section]:
     return out
 
 
+def _has_substance(content: str) -> bool:
+    """Whether a section says anything beyond sub-headings, comments and template placeholders."""
+    text = _HTML_COMMENT.sub("", content)
+    text = "\n".join(line for line in text.splitlines() if not _ATX.match(line))
+    return re.search(r"\w", _PLACEHOLDER.sub("", text)) is not None
+
+
 def _checklist(body: str, sections: list[_Section], has_evals: bool) -> dict[str, bool]:
     result: dict[str, bool] = {}
     for item in CHECKLIST_ITEMS:
@@ -175,6 +193,8 @@ def _checklist(body: str, sections: list[_Section], has_evals: bool) -> dict[str
             if not rule.heading.search(sec.title):
                 continue
             if rule.exclude is not None and rule.exclude.search(sec.title):
+                continue
+            if not _has_substance(sec.content):
                 continue
             if rule.evidence is not None and not rule.evidence.search(sec.content):
                 continue
@@ -299,7 +319,7 @@ def _hf_card(text: str, warnings: list[str]) -> tuple[Any, str] | None:
                 warnings.append(f"front matter could not be used: {exc}")
             return None
         except Exception as exc:  # TypeError for non-string keys or odd tags, AttributeError in model-index
-            warnings.append(f"front matter could not be used: {type(exc).__name__}: {exc}")
+            warnings.append(f"front matter has unexpected values ({type(exc).__name__}: {exc})")
             return None
     for message in capture.messages:
         if "metadata block was not found" in message:

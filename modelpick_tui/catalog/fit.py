@@ -11,8 +11,10 @@ every layer (see ``kv_cache_bytes``).
 from __future__ import annotations
 
 import math
+import mmap
 import os
 import re
+import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -100,9 +102,9 @@ def _first(cfg: Mapping[str, Any], *keys: str) -> Any:
 
 # Known every-N-th-layer-is-global patterns for configs/GGUFs that do not spell them out. gemma3's
 # config.json on the Hub usually omits sliding_window_pattern and relies on the transformers default (6);
-# llama.cpp hard-codes the same numbers per architecture.
+# llama.cpp hard-codes the same numbers per architecture. Exact names only: gemma3n and friends have
+# layouts of their own.
 _SWA_PATTERN_DEFAULTS: dict[str, int] = {"gemma3": 6, "gemma2": 2, "cohere2": 4, "gpt-oss": 2, "gpt_oss": 2}
-# gemma3n and friends have their own layouts: exact names only, no prefix matching.
 # Context lengths that configs leave to the transformers default (gemma-3-27b's config.json has none).
 _MAX_CONTEXT_DEFAULTS: dict[str, int] = {"gemma3": 131072, "gemma3_text": 131072}
 _TEXT_CONFIG_KEYS = ("text_config", "llm_config", "language_config")
@@ -328,7 +330,9 @@ def kv_cache_bytes(arch: Arch, context: int, bytes_per_elem: float = 2.0) -> int
     if context <= 0:
         return 0
     if arch.mla_kv_dim is not None:
-        return int(arch.attention_layers * arch.mla_kv_dim * context * bytes_per_elem)
+        # vLLM and current llama.cpp cache the latent; llama.cpp before its 2025 MLA support (and GGUFs
+        # converted before it) cached full per-head K/V instead, like the naive figure below.
+        return round(arch.attention_layers * arch.mla_kv_dim * context * bytes_per_elem)
     full, sliding = arch.full_layers, arch.sliding_layers
     window_tokens = min(context, arch.sliding_window) if arch.sliding_window else context
     if arch.kv_heads_per_layer:
@@ -338,7 +342,7 @@ def kv_cache_bytes(arch: Arch, context: int, bytes_per_elem: float = 2.0) -> int
     else:
         kv_heads = float(arch.n_kv_heads)
     elems = 2 * kv_heads * arch.head_dim * (full * context + sliding * window_tokens)
-    return int(round(elems * bytes_per_elem))
+    return round(elems * bytes_per_elem)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -501,35 +505,144 @@ def quant_from_gguf(meta: Mapping[str, Any]) -> str | None:
 # Arrays longer than this (tokenizer vocab, merges, scores) are skipped: per-layer arrays are far smaller.
 _MAX_GGUF_ARRAY = 1024
 
+# GGUF value types (gguf.GGUFValueType) -> struct format; 8 is a string, 9 an array.
+_GGUF_SCALAR: dict[int, str] = {
+    0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d",
+}  # fmt: skip
+_GGUF_STRING, _GGUF_ARRAY = 8, 9
+
+
+class _Truncated(Exception):
+    """The header claims more bytes than the file has."""
+
+
+class _GGUFCursor:
+    """Reads GGUF header fields from a memory map, checking every length against the file size."""
+
+    def __init__(self, buf: Any, order: str) -> None:
+        self.buf = buf
+        self.size = len(buf)
+        self.order = order
+        self.pos = 0
+
+    def need(self, n: int) -> None:
+        if n < 0 or self.pos + n > self.size:
+            raise _Truncated(f"truncated: needs {n} bytes at offset {self.pos}, file has {self.size}")
+
+    def scalar(self, fmt: str) -> Any:
+        width = struct.calcsize(fmt)
+        self.need(width)
+        (value,) = struct.unpack_from(self.order + fmt, self.buf, self.pos)
+        self.pos += width
+        return value
+
+    def string(self) -> str:
+        n = self.scalar("Q")
+        self.need(n)
+        raw = bytes(self.buf[self.pos : self.pos + n])
+        self.pos += n
+        return raw.decode("utf-8", errors="replace")
+
+    def skip_string(self) -> None:
+        n = self.scalar("Q")
+        self.need(n)
+        self.pos += n
+
+    def value(self, vtype: int, keep: bool = True) -> Any:
+        """One value of type ``vtype``; with keep=False it is skipped and None returned."""
+        if vtype in _GGUF_SCALAR:
+            fmt = _GGUF_SCALAR[vtype]
+            if not keep:
+                self.need(struct.calcsize(fmt))
+                self.pos += struct.calcsize(fmt)
+                return None
+            return self.scalar(fmt)
+        if vtype == _GGUF_STRING:
+            if keep:
+                return self.string()
+            self.skip_string()
+            return None
+        if vtype == _GGUF_ARRAY:
+            itype = self.scalar("I")
+            count = self.scalar("Q")
+            keep_items = keep and count <= _MAX_GGUF_ARRAY
+            if itype in _GGUF_SCALAR and not keep_items:
+                self.need(count * struct.calcsize(_GGUF_SCALAR[itype]))  # skip in one step
+                self.pos += count * struct.calcsize(_GGUF_SCALAR[itype])
+                return None
+            items = []
+            for _ in range(count):  # strings must be walked; every item moves at least 8 bytes on
+                item = self.value(itype, keep_items)
+                if keep_items:
+                    items.append(item)
+            return items if keep_items else None
+        raise ValueError(f"unknown GGUF value type {vtype}")
+
 
 def read_gguf_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Key/values of a GGUF file: scalars, strings and small arrays (huge arrays such as the vocab skipped).
 
-    Raises ``ValueError("not a GGUF file: ...")`` for a garbage or truncated file; OSError (missing file,
-    no permission) passes through unchanged.
+    Also "GGUF.version", "GGUF.tensor_count", "GGUF.kv_count" (as gguf.GGUFReader names them) and
+    "GGUF.parameter_count", the element count of this file's tensors (one shard's share for split files).
+    Raises ``ValueError("not a GGUF file: ...")`` for a garbage or truncated file (tensor data cut short
+    included); OSError (missing file, no permission) passes through unchanged.
     """
+    # Why not gguf.GGUFReader: it builds numpy objects for every vocab entry and merge, ~12 s for a
+    # 150k-token tokenizer, per file. This walks the same layout and only skips over those arrays.
+    where = os.fspath(path)
     with open(path, "rb") as fh:
-        magic = fh.read(4)
-    if magic != b"GGUF":
-        raise ValueError(f"not a GGUF file: {os.fspath(path)} (bad magic {magic!r})")
+        size = os.fstat(fh.fileno()).st_size
+        if size < 4 or fh.read(4) != b"GGUF":
+            raise ValueError(f"not a GGUF file: {where} (no GGUF magic number)")
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+            try:
+                return _parse_gguf(buf, size)
+            except (_Truncated, struct.error, ValueError, OverflowError) as exc:
+                raise ValueError(f"not a GGUF file: {where} ({exc})") from exc
 
-    from gguf import GGUFReader, GGUFValueType  # lazy: numpy import is slow
 
-    try:
-        reader = GGUFReader(path, "r")
-    except Exception as exc:  # the reader raises ValueError/IndexError/struct errors on truncation
-        raise ValueError(f"not a GGUF file: {os.fspath(path)} ({type(exc).__name__}: {exc})") from exc
+def _parse_gguf(buf: Any, size: int) -> dict[str, Any]:
+    (version,) = struct.unpack_from("<I", buf, 4) if size >= 8 else (0,)
+    # A file written on a big-endian machine reads as version << 16 here (the same test as GGUFReader).
+    order = ">" if version and version & 0xFFFF == 0 else "<"
+    cur = _GGUFCursor(buf, order)
+    cur.pos = 4
+    version = cur.scalar("I")
+    if version not in (2, 3):
+        raise ValueError(f"unsupported GGUF version {version}")
+    n_tensors, n_kv = cur.scalar("Q"), cur.scalar("Q")
+    out: dict[str, Any] = {"GGUF.version": version, "GGUF.tensor_count": n_tensors, "GGUF.kv_count": n_kv}
+    for _ in range(n_kv):
+        key = cur.string()
+        vtype = cur.scalar("I")
+        value = cur.value(vtype)
+        if value is not None:
+            out[key] = value
 
-    out: dict[str, Any] = {}
-    for name, fld in reader.fields.items():
-        if not fld.types:
-            continue
-        if fld.types[0] == GGUFValueType.ARRAY and len(fld.data) > _MAX_GGUF_ARRAY:
-            continue
+    from gguf import GGML_QUANT_SIZES, GGMLQuantizationType  # lazy: numpy; block sizes per tensor type
+
+    params = 0
+    data_end = 0  # bytes of tensor data the header promises
+    for _ in range(n_tensors):
+        cur.skip_string()
+        n_dims = cur.scalar("I")
+        if n_dims > 8:
+            raise ValueError(f"tensor with {n_dims} dimensions")
+        elems = math.prod(cur.scalar("Q") for _ in range(n_dims))
+        ttype, offset = cur.scalar("I"), cur.scalar("Q")
+        params += elems
         try:
-            out[name] = fld.contents()
-        except (UnicodeDecodeError, IndexError, ValueError):
-            continue  # one bad field should not hide the others
+            block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(ttype)]
+        except (ValueError, KeyError):
+            continue  # a tensor type newer than the gguf package: cannot size it, do not fail on it
+        data_end = max(data_end, offset + elems * type_size // block)
+    out["GGUF.parameter_count"] = params
+
+    align = out.get("general.alignment")
+    align = align if isinstance(align, int) and align > 0 and align & (align - 1) == 0 else 32
+    data_start = -(-cur.pos // align) * align
+    if n_tensors and data_start + data_end > size:
+        raise _Truncated(f"truncated: tensor data ends at {data_start + data_end}, file has {size} bytes")
     return out
 
 
@@ -651,6 +764,7 @@ FITS_SHARE = 0.85
 TIGHT_SHARE = 1.0
 
 Verdict = Literal["fits", "tight", "does not fit"]
+WEIGHTS_ONLY_NOTE = "weights only — architecture unknown"
 
 
 @dataclass
@@ -684,7 +798,7 @@ def overhead_bytes(weights: int, context: int, kind: str) -> int:
 
 
 def verdict_for(total: int, memory: Memory) -> Verdict:
-    """"fits" up to 85% of the budget, "tight" up to 100%, else "does not fit"."""
+    """Verdict for ``total`` bytes: "fits" up to 85% of the budget, "tight" to 100%, else "does not fit"."""
     budget = memory.budget_bytes
     if budget > 0 and total <= FITS_SHARE * budget:
         return "fits"
@@ -704,7 +818,8 @@ def estimate(
     """Weights + KV cache + overhead for each context, with a verdict against ``memory``.
 
     With ``arch`` None the KV cache is unknown and left at 0: the UI must say "weights only —
-    architecture unknown" (``FitEstimate.weights_only``).
+    architecture unknown" (``FitEstimate.weights_only``; the text is also the first note).
+    This is what one sequence needs; vLLM will still pre-allocate its whole memory share for more cache.
     """
     rows: list[FitRow] = []
     for ctx in contexts:
@@ -713,7 +828,7 @@ def estimate(
         total = weights_bytes + kv + over
         beyond = bool(arch is not None and arch.max_context is not None and ctx > arch.max_context)
         rows.append(FitRow(ctx, weights_bytes, kv, over, total, verdict_for(total, memory), beyond))
-    notes: list[str] = []
+    notes: list[str] = [WEIGHTS_ONLY_NOTE] if arch is None else []
     if memory.kind == "gpu" and memory.total_bytes and memory.available_bytes < 0.9 * memory.total_bytes:
         used = memory.total_bytes - memory.available_bytes
         notes.append(f"{format_bytes(used)} of GPU memory is in use by other processes")
@@ -755,6 +870,7 @@ __all__ = [
     "Memory",
     "TIGHT_SHARE",
     "Verdict",
+    "WEIGHTS_ONLY_NOTE",
     "arch_from_config",
     "arch_from_gguf",
     "bits_per_weight",

@@ -66,28 +66,21 @@ def _split_size(path: Path) -> int:
     return total
 
 
-def _quant_from_metadata(meta: dict[str, Any]) -> str | None:
-    file_type = meta.get("general.file_type")
-    if file_type is None:
-        return None
-    try:
-        from gguf import LlamaFileType
-
-        name = LlamaFileType(int(file_type)).name
-    except (ValueError, ImportError):
-        return None
-    return name.removeprefix("MOSTLY_").replace("ALL_", "")
-
-
-def _param_count(path: Path) -> int | None:
-    """Parameters of a GGUF model: the sum of its tensors' element counts (the file has no total)."""
-    try:
-        from gguf import GGUFReader
-
-        reader = GGUFReader(str(path), "r")
-        return int(sum(int(t.n_elements) for t in reader.tensors)) or None
-    except Exception:
-        return None
+def _split_params(path: Path, meta: dict[str, Any]) -> int | None:
+    """Parameters of a (possibly split) GGUF model: each shard counts its own tensors."""
+    count = meta.get("GGUF.parameter_count")
+    m = _SPLIT.search(path.name[:-5])
+    if not m or not isinstance(count, int):
+        return count if isinstance(count, int) and count > 0 else None
+    stem, total = path.name[: m.start()], 0
+    for i in range(1, int(m.group(2)) + 1):
+        part = path.with_name(f"{stem}-{i:05d}-of-{m.group(2)}.gguf")
+        try:
+            part_count = fit.read_gguf_metadata(part).get("GGUF.parameter_count") if i > 1 else count
+        except (OSError, ValueError):
+            return None
+        total += int(part_count or 0)
+    return total or None
 
 
 def local_model_id(path: Path) -> str:
@@ -109,11 +102,14 @@ def scan_gguf_dir(root: Path, now: str) -> ScanReport:
             continue
         arch_name = str(meta.get("general.architecture") or "")
         context = meta.get(f"{arch_name}.context_length")
-        quant = _quant_from_metadata(meta) or fit.quant_from_filename(path.name)
-        params = _param_count(path)
+        quant = fit.quant_from_gguf(meta) or fit.quant_from_filename(path.name)
+        params = _split_params(path, meta)
         size = _split_size(path)
         model_id = local_model_id(path)
-        scalars = {k: v for k, v in meta.items() if isinstance(v, int | float | str) and len(str(v)) < 512}
+        # Keep what the fit estimate needs (scalars and per-layer lists), not the chat template.
+        arch_meta = {k: v for k, v in meta.items()
+                     if (isinstance(v, int | float) or (isinstance(v, str) and len(v) < 256)
+                         or (isinstance(v, list) and len(v) <= 1024 and all(isinstance(x, int) for x in v)))}
         license_name = str(meta.get("general.license") or "").lower()
         facts = ModelFacts(
             id=model_id,
@@ -129,7 +125,7 @@ def scan_gguf_dir(root: Path, now: str) -> ScanReport:
             base_model=str(meta.get("general.base_model.0.repo_url") or "").removeprefix(
                 "https://huggingface.co/"
             ),
-            config_json={"gguf": scalars},
+            config_json={"gguf": arch_meta},
             files=[ModelFile(str(path), size, quant, "gguf")],
             source="local",
             last_modified=now,

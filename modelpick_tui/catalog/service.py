@@ -259,7 +259,9 @@ class CatalogService:
             if label in seen_quant and "-of-" in (f.get("filename") or ""):
                 continue  # the other parts of a split file are counted in the first
             seen_quant.add(label)
-            weights = size or (fit.weights_bytes(row["params"], label) if row.get("params") else None)
+            weights = size
+            if weights is None and row.get("params") and fit.bits_per_weight(label) is not None:
+                weights = fit.weights_bytes(row["params"], label)
             if weights is None:
                 continue
             out.append(QuantFit(label, f.get("filename"), size, fit.estimate(int(weights), arch, memory)))

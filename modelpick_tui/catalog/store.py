@@ -51,7 +51,7 @@ class CatalogQuery:
     local_only: bool = False
     shortlisted_only: bool = False
     sort: str = "downloads"
-    limit: int = 500
+    limit: int = 200
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,7 @@ class CatalogStore:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
         self._lock = threading.RLock()
+        self._count: int | None = None  # cached: counting 200k rows costs more than the search
 
     # --- writing ------------------------------------------------------------------------
 
@@ -118,8 +119,9 @@ class CatalogStore:
         if not items:
             return 0
         with self._lock, self.db.atomic():
+            self._count = None
             rows = [f.to_row(synced_at) for f in items]
-            self.db["models"].upsert_all(rows, pk="id", alter=False)
+            self.db.table("models").upsert_all(rows, pk="id", alter=False)
             for f in items:
                 if f.files:
                     self._replace_files(f.id, f.files)
@@ -127,7 +129,7 @@ class CatalogStore:
 
     def _replace_files(self, model_id: str, files: Sequence[ModelFile]) -> None:
         self.db.execute("DELETE FROM model_files WHERE model_id = ?", [model_id])
-        self.db["model_files"].insert_all(
+        self.db.table("model_files").insert_all(
             [
                 {"model_id": model_id, "filename": f.filename, "size": f.size, "quant": f.quant,
                  "format": f.format, "sha256": f.sha256}
@@ -142,7 +144,7 @@ class CatalogStore:
 
     def update_model(self, model_id: str, **values: Any) -> None:
         with self._lock, self.db.atomic():
-            self.db["models"].update(model_id, values)
+            self.db.table("models").update(model_id, values)
 
     def set_local(self, model_ids: Iterable[str]) -> None:
         """Mark exactly these models as present on this machine."""
@@ -158,10 +160,15 @@ class CatalogStore:
 
     def count(self) -> int:
         with self._lock:
-            return int(self.db.execute("SELECT count(*) FROM models").fetchone()[0])
+            if self._count is None:
+                self._count = int(self.db.execute("SELECT count(*) FROM models").fetchone()[0])
+            return self._count
 
-    def search(self, q: CatalogQuery) -> SearchResult:
-        """Search and filter the local catalogue; one SQL statement, sorted, limited, counted."""
+    def search(self, q: CatalogQuery, count: bool = True) -> SearchResult:
+        """Search and filter the local catalogue: one sorted, limited page, and how many match.
+
+        With `count=False` a full page reports `matching` as -1 (at least `limit`), which saves
+        the second pass when only the page is needed."""
         where: list[str] = []
         args: list[Any] = []
         match = fts_query(q.text)
@@ -196,17 +203,23 @@ class CatalogStore:
         order = SORTS.get(q.sort, SORTS["downloads"])
         with self._lock:
             total = self.count()
-            if not where:
-                sql = f"SELECT {_ROW_COLUMNS}, ? AS n FROM models m ORDER BY {order} LIMIT ?"
-                cursor = self.db.execute(sql, [total, q.limit])
+            clause = f"WHERE {' AND '.join(where)}" if where else ""
+            # Sort and limit row ids first, then fetch the wide rows of that page only: the sorter then
+            # carries two columns instead of thirteen.
+            raw = self.db.execute(
+                f"SELECT {_ROW_COLUMNS} FROM models m WHERE m.rowid IN "
+                f"(SELECT m.rowid FROM models m {clause} ORDER BY {order} LIMIT ?) ORDER BY {order}, m.id",
+                [*args, q.limit],
+            ).fetchall()
+            if len(raw) < q.limit:
+                matching = len(raw)  # the page holds every match: no second pass needed
+            elif not where:
+                matching = total
+            elif not count:
+                matching = -1
             else:
-                # COUNT(*) OVER () is computed before LIMIT: the count and the page in one pass.
-                sql = (
-                    f"SELECT {_ROW_COLUMNS}, COUNT(*) OVER () AS n FROM models m "
-                    f"WHERE {' AND '.join(where)} ORDER BY {order}, m.id LIMIT ?"
-                )
-                cursor = self.db.execute(sql, [*args, q.limit])
-            raw = cursor.fetchall()
+                # A plain count beats COUNT(*) OVER (), which would carry every matching row into the sort.
+                matching = self.db.execute(f"SELECT count(*) FROM models m {clause}", args).fetchone()[0]
         rows = [
             ModelRow(
                 id=r[0], task=r[1] or "", params=r[2], license=r[3] or "", permissive=bool(r[4]),
@@ -216,7 +229,6 @@ class CatalogStore:
             )
             for r in raw
         ]
-        matching = raw[0][-1] if raw else 0
         return SearchResult(rows=rows, matching=int(matching), total=total)
 
     def facets(self) -> Facets:
@@ -237,7 +249,7 @@ class CatalogStore:
 
     def get(self, model_id: str) -> dict[str, Any] | None:
         with self._lock:
-            rows = list(self.db["models"].rows_where("id = ?", [model_id]))
+            rows = list(self.db.table("models").rows_where("id = ?", [model_id]))
             if not rows:
                 return None
             row = dict(rows[0])
@@ -247,7 +259,7 @@ class CatalogStore:
             row["formats"] = (row["formats"] or "").split()
             row["files"] = [
                 dict(f)
-                for f in self.db["model_files"].rows_where(
+                for f in self.db.table("model_files").rows_where(
                     "model_id = ?", [model_id], order_by="size IS NULL, size"
                 )
             ]
@@ -261,14 +273,14 @@ class CatalogStore:
 
     def save_card(self, model_id: str, text: str, sha: str = "", source: str = "hub") -> None:
         with self._lock, self.db.atomic():
-            self.db["cards"].upsert(
+            self.db.table("cards").upsert(
                 {"model_id": model_id, "text": text, "sha": sha, "fetched_at": now_iso(), "source": source},
                 pk="model_id",
             )
 
     def card(self, model_id: str) -> dict[str, Any] | None:
         with self._lock:
-            rows = list(self.db["cards"].rows_where("model_id = ?", [model_id]))
+            rows = list(self.db.table("cards").rows_where("model_id = ?", [model_id]))
             return dict(rows[0]) if rows else None
 
     # --- shortlist ----------------------------------------------------------------------
@@ -276,9 +288,9 @@ class CatalogStore:
     def shortlist_add(self, model_id: str, note: str = "") -> None:
         now = now_iso()
         with self._lock, self.db.atomic():
-            existing = list(self.db["shortlist"].rows_where("model_id = ?", [model_id]))
+            existing = list(self.db.table("shortlist").rows_where("model_id = ?", [model_id]))
             added = existing[0]["added_at"] if existing else now
-            self.db["shortlist"].upsert(
+            self.db.table("shortlist").upsert(
                 {"model_id": model_id, "note": note, "added_at": added, "updated_at": now}, pk="model_id"
             )
 
@@ -301,11 +313,11 @@ class CatalogStore:
 
     def save_local_files(self, rows: Sequence[dict[str, Any]]) -> None:
         with self._lock, self.db.atomic():
-            self.db["local_files"].upsert_all(list(rows), pk="path")
+            self.db.table("local_files").upsert_all(list(rows), pk="path")
 
     def local_files(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [dict(r) for r in self.db["local_files"].rows_where(order_by="path")]
+            return [dict(r) for r in self.db.table("local_files").rows_where(order_by="path")]
 
     # --- meta ---------------------------------------------------------------------------
 
@@ -316,4 +328,4 @@ class CatalogStore:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._lock, self.db.atomic():
-            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+            self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
