@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional overrides and isolates can make text display in an order other than it reads.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -24,4 +26,5 @@ def clean(text: str | None) -> str:
     """Replace every control character except newline and tab with a visible stand-in."""
     if not text:
         return ""
-    return _CONTROL.sub(_visible, text.replace("\r\n", "\n"))
+    text = _CONTROL.sub(_visible, text.replace("\r\n", "\n"))
+    return _BIDI.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)

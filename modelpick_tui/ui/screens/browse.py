@@ -23,6 +23,7 @@ from ..widgets.filters import FilterPanel
 
 SORT_CYCLE = list(SORT_LABELS)
 SEARCH_DEBOUNCE_S = 0.15
+ID_WIDTH = 32  # at 80 columns: id, task, params, licence and downloads stay in view
 COLUMNS = (("id", "model"), ("task", "task"), ("params", "params"), ("license", "licence"),
            ("downloads", "dl"), ("likes", "likes"), ("updated", "updated"), ("gated", "gated"))
 
@@ -54,7 +55,16 @@ class BrowseScreen(Screen[None]):
         self.query_one("#sync-progress").display = False
         self.refresh_banner()
         self.run_search()
+        self.warm_up()
         table.focus()
+
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def warm_up(self) -> None:
+        """Find the memory and load the card parser now, so the first card opens at once."""
+        from ...catalog.card import parse_card
+
+        self.app.catalog.memory()  # type: ignore[attr-defined]
+        parse_card("---\nlicense: mit\n---\n# warm-up")
 
     # --- searching ----------------------------------------------------------------------
 
@@ -92,7 +102,7 @@ class BrowseScreen(Screen[None]):
         for r in result.rows:
             lic = Text(r.license or "none", style="green" if r.permissive else ("red" if not r.license else ""))
             table.add_row(
-                safe(r.id if len(r.id) <= 36 else r.id[:35] + "…"),
+                safe(r.id if len(r.id) <= ID_WIDTH else r.id[: ID_WIDTH - 1] + "…"),
                 safe(task_short(r.task)),
                 Text(format_params(r.params), justify="right"),
                 lic,
