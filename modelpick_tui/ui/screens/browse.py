@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -19,18 +19,22 @@ from ...catalog.store import SORT_LABELS, CatalogQuery, SearchResult
 from ..actions import bindings
 from ..format import compact, safe, task_short
 from ..messages import CatalogChanged
-from ..widgets.filters import FilterPanel
+
+if TYPE_CHECKING:
+    from ..widgets.filters import FilterPanel
 
 SORT_CYCLE = list(SORT_LABELS)
 SEARCH_DEBOUNCE_S = 0.15
 ID_WIDTH = 32  # at 80 columns: id, task, params, licence and downloads stay in view
-COLUMNS = (("id", "model"), ("task", "task"), ("params", "params"), ("license", "licence"),
-           ("downloads", "dl"), ("likes", "likes"), ("updated", "updated"), ("gated", "gated"))
+# Fixed widths: the table never measures its cells, which is most of a cold start's paint.
+COLUMNS = (("id", "model", ID_WIDTH), ("task", "task", 10), ("params", "params", 6), ("license", "licence", 12),
+           ("downloads", "dl", 6), ("likes", "likes", 6), ("updated", "updated", 10), ("gated", "gated", 5))
 
 
 class BrowseScreen(Screen[None]):
     SCREEN_NAME = "browse"
     BINDINGS = bindings("browse")
+    AUTO_FOCUS = "#results"
 
     def __init__(self) -> None:
         super().__init__()
@@ -45,18 +49,16 @@ class BrowseScreen(Screen[None]):
         with Horizontal(id="main"):
             # The id column stays put while the others scroll sideways on a narrow terminal.
             yield DataTable(id="results", cursor_type="row", zebra_stripes=True, fixed_columns=1)
-        yield ProgressBar(id="sync-progress", show_eta=True)
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
-        self.query_one("#sync-progress").display = False
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
         self.refresh_banner()
         self.run_search()
-        self.warm_up()
-        table.focus()
+        # After the first frame, not before: a cold start should show the table first.
+        self.set_timer(1.0, self.warm_up)
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def warm_up(self) -> None:
@@ -81,7 +83,7 @@ class BrowseScreen(Screen[None]):
 
     def set_query(self, **changes: Any) -> None:
         self.query_state = replace(self.query_state, **changes)
-        panels = self.query(FilterPanel)
+        panels = self.query("FilterPanel")
         if panels:
             panels.first().show(self.query_state)
         self.run_search()
@@ -103,9 +105,9 @@ class BrowseScreen(Screen[None]):
             lic = Text(r.license or "none", style="green" if r.permissive else ("red" if not r.license else ""))
             table.add_row(
                 safe(r.id if len(r.id) <= ID_WIDTH else r.id[: ID_WIDTH - 1] + "…"),
-                safe(task_short(r.task)),
+                safe(task_short(r.task)[:10]),
                 Text(format_params(r.params), justify="right"),
-                lic,
+                lic[:12],
                 Text(compact(r.downloads), justify="right"),
                 Text(compact(r.likes), justify="right"),
                 Text(r.last_modified[:10]),
@@ -156,7 +158,7 @@ class BrowseScreen(Screen[None]):
 
     @on(CatalogChanged)
     def _catalog_changed(self) -> None:
-        panels = self.query(FilterPanel)
+        panels = self.query("FilterPanel")
         if panels:
             panels.first().remove()
         self.refresh_banner()
@@ -181,17 +183,18 @@ class BrowseScreen(Screen[None]):
             self.query_one("#results").focus()
 
     def action_toggle_filters(self) -> None:
-        panels = self.query(FilterPanel)
+        panels = self.query("FilterPanel")
         if panels:
             panels.first().remove()
             self.query_one("#results").focus()
             return
+        from ..widgets.filters import FilterPanel  # imported on first use: Select & co. cost start-up time
+
         panel = FilterPanel(self.app.catalog.facets(), self.query_state, id="filters")  # type: ignore[attr-defined]
         self.query_one("#main").mount(panel, before=0)
         panel.focus()
 
-    @on(FilterPanel.Changed)
-    def _filters_changed(self, event: FilterPanel.Changed) -> None:
+    def on_filter_panel_changed(self, event: FilterPanel.Changed) -> None:
         self.query_state = replace(self.query_state, **event.values)
         self.run_search()
 
@@ -224,9 +227,12 @@ class BrowseScreen(Screen[None]):
     # --- sync from the Hub --------------------------------------------------------------
 
     def action_sync(self) -> None:
-        bar = self.query_one("#sync-progress", ProgressBar)
+        # Mounted only while a sync runs: one widget less to lay out on every cold start.
+        bars = self.query("#sync-progress")
+        bar = bars.first(ProgressBar) if bars else ProgressBar(id="sync-progress", show_eta=True)
+        if not bars:
+            self.mount(bar, before=self.query_one(Footer))
         bar.update(total=None, progress=0)
-        bar.display = True
         self.sync_worker(ListParams(search=self.query_state.text or None, task=self.query_state.task,
                                     author=self.query_state.author, limit=500))
 
@@ -245,6 +251,6 @@ class BrowseScreen(Screen[None]):
         self.app.call_from_thread(self._sync_done, message, severity)
 
     def _sync_done(self, message: str, severity: str) -> None:
-        self.query_one("#sync-progress").display = False
+        self.query("#sync-progress").remove()
         self.notify(message, severity=severity, markup=False)  # type: ignore[arg-type]
         self.post_message(CatalogChanged())
