@@ -22,6 +22,22 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    """One line of Rich markup, never wrapped: an error or a path split over two lines is harder to read
+    and to grep."""
+    (err_console if err else console).print(text, soft_wrap=True)
+
+
+def _print_table(table: Table) -> None:
+    # In a terminal the table fits the window; piped to a file or a pager it gets the width it needs,
+    # not the 80 columns Rich assumes, so that model ids are not cut.
+    if console.is_terminal:
+        console.print(table)
+        return
+    needed = console.measure(table, options=console.options.update_width(1000)).maximum
+    Console(highlight=False, width=max(console.width, needed)).print(table)
+
+
 def _services(ctx: click.Context) -> Services:
     obj = ctx.find_root().obj
     if "services" not in obj:
@@ -73,19 +89,19 @@ def catalog_sync(ctx: click.Context, search: str | None, task: str | None, autho
     params = ListParams(search=search, task=task, author=author, filters=filters,
                         num_parameters=num_parameters, sort=sort, limit=limit)
     with Progress(TextColumn("syncing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True) as progress:
+                  console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as progress:  # a script's stderr gets only the result
         bar = progress.add_task("sync", total=limit)
         try:
             report = services.catalog.sync(params, lambda done, _total: progress.update(bar, completed=done))
         except HubError as err:
             progress.stop()
             status = services.catalog.status()
-            err_console.print(f"error: {escape(str(err))}")
+            _say(f"error: {escape(str(err))}", err=True)
             if err.offline_like:
-                err_console.print(escape(f"offline — cached {status.count} models from "
-                                         f"{(status.synced_at or 'unknown date')[:10]}"))
+                _say(escape(status.offline_line), err=True)
             sys.exit(2)
-    console.print(f"synced {report.fetched} models; {services.catalog.store.count()} in the catalogue")
+    _say(f"synced {report.fetched} models; {services.catalog.store.count()} in the catalogue")
 
 
 def _row_json(row: Any) -> dict[str, Any]:
@@ -117,6 +133,8 @@ def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[st
     """Search and filter the local catalogue (no network)."""
     services = _services(ctx)
     services.catalog.ensure_loaded()
+    if local:
+        services.catalog.refresh_local()  # the cache may have changed since the flags were last set
     query = CatalogQuery(text=" ".join(text), licenses=tuple(x.lower() for x in licenses),
                          permissive_only=permissive, size_classes=sizes, task=task, format=fmt,
                          gated=gated, author=author, local_only=local, sort=sort, limit=limit)
@@ -132,7 +150,7 @@ def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[st
     for r in result.rows:
         table.add_row(escape(r.id), escape(r.task), format_params(r.params), escape(r.license or "none"),
                       f"{r.downloads:,}", f"{r.likes:,}", r.last_modified[:10], r.gated or "")
-    console.print(table)
+    _print_table(table)
 
 
 @catalog.command("scan")
@@ -147,10 +165,10 @@ def catalog_scan(ctx: click.Context, dirs: tuple[Path, ...]) -> None:
             raise click.ClickException(f"not a folder: {d}")
         report = services.catalog.scan_dir(d)
         for item in report.found:
-            console.print(f"[green]found[/] {escape(item)}")
+            _say(f"[green]found[/] {escape(item)}")
         for item in report.errors:
-            err_console.print(f"[yellow]skipped[/] {escape(item)}")
-        console.print(f"{len(report.found)} GGUF files in {escape(str(d))}")
+            _say(f"[yellow]skipped[/] {escape(item)}", err=True)
+        _say(f"{len(report.found)} GGUF files in {escape(str(d))}")
 
 
 @catalog.command("load-sample")
@@ -158,7 +176,7 @@ def catalog_scan(ctx: click.Context, dirs: tuple[Path, ...]) -> None:
 def catalog_load_sample(ctx: click.Context) -> None:
     """(Re)load the embedded sample catalogue into the database."""
     n = _services(ctx).catalog.load_sample()
-    console.print(f"loaded {n} sample models")
+    _say(f"loaded {n} sample models")
 
 
 @main.group(invoke_without_command=True)
@@ -173,7 +191,7 @@ def shortlist(ctx: click.Context) -> None:
         for r in rows:
             table.add_row(escape(r["model_id"]), format_params(r["params"]), escape(r["license"] or "none"),
                           escape(r["note"] or ""))
-        console.print(table)
+        _print_table(table)
 
 
 @shortlist.command("add")
@@ -181,20 +199,25 @@ def shortlist(ctx: click.Context) -> None:
 @click.option("--note", default="", help="Why it is on the list.")
 @click.pass_context
 def shortlist_add(ctx: click.Context, model_id: str, note: str) -> None:
+    """Put a model on the shortlist (again: replace its note)."""
     services = _services(ctx)
     services.catalog.ensure_loaded()
     if not services.catalog.store.exists(model_id):
         raise click.ClickException(f"{model_id} is not in the catalogue (try `modelpick catalog search`)")
     services.catalog.shortlist_add(model_id, note)
-    console.print(f"shortlisted {escape(model_id)}")
+    _say(f"shortlisted {escape(model_id)}")
 
 
 @shortlist.command("rm")
 @click.argument("model_id")
 @click.pass_context
 def shortlist_rm(ctx: click.Context, model_id: str) -> None:
-    _services(ctx).catalog.shortlist_remove(model_id)
-    console.print(f"removed {escape(model_id)}")
+    """Take a model off the shortlist."""
+    services = _services(ctx)
+    if model_id not in {r["model_id"] for r in services.catalog.shortlist()}:
+        raise click.ClickException(f"{model_id} is not on the shortlist")
+    services.catalog.shortlist_remove(model_id)
+    _say(f"removed {escape(model_id)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,12 +5,17 @@ Failures become a `HubError` with one clear line for the user; nothing here prin
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import queue
+import re
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,6 +42,33 @@ class HubError(Exception):
         return self.kind in {"offline", "unreachable", "timeout", "unavailable"}
 
 
+OFFLINE_MESSAGE = "offline mode (HF_HUB_OFFLINE=1): working from the local cache"
+
+
+def _status_error(status: int, what: str | None, retry_after: str | None = None) -> HubError:
+    """The line for an HTTP status the Hub answered with (after huggingface_hub's own retries)."""
+    if status == 429:
+        hint = f"; try again in {retry_after} s" if retry_after and retry_after.strip("0 ") else "; try again later"
+        return HubError("rate_limited", f"rate limited by the Hub (HTTP 429){hint}")
+    if status in (401, 403):
+        subject = what or "the Hub"
+        return HubError("gated", f"{subject}: not authorised (HTTP {status}); check HF_TOKEN")
+    if status >= 500:
+        return HubError("unavailable", f"the Hub is unavailable (HTTP {status}): using the local cache")
+    return HubError("error", f"the Hub answered HTTP {status} for {what or 'the request'}")
+
+
+def _is_connect_error(exc: BaseException) -> bool:
+    # By name: huggingface_hub ships its own copy of httpx ("httpx2"), and may change it again.
+    return any(cls.__name__ == "ConnectError" for cls in type(exc).__mro__)
+
+
+def _unreachable(exc: BaseException) -> HubError:
+    reason = re.sub(r"^\[Errno -?\d+\]\s*", "", str(exc).splitlines()[0] if str(exc) else "").strip()
+    detail = f" ({reason.lower()})" if reason else ""
+    return HubError("unreachable", f"the Hub is unreachable{detail}: using the local cache")
+
+
 def explain(exc: BaseException, repo_id: str | None = None) -> HubError:
     """Map a huggingface_hub / transport exception to one clear line."""
     from huggingface_hub.errors import (
@@ -53,7 +85,7 @@ def explain(exc: BaseException, repo_id: str | None = None) -> HubError:
     if isinstance(exc, HubError):
         return exc
     if isinstance(exc, OfflineModeIsEnabled):
-        return HubError("offline", "offline mode (HF_HUB_OFFLINE=1): working from the local cache")
+        return HubError("offline", OFFLINE_MESSAGE)
     if isinstance(exc, GatedRepoError):
         return HubError(
             "gated",
@@ -66,24 +98,118 @@ def explain(exc: BaseException, repo_id: str | None = None) -> HubError:
     if isinstance(exc, RemoteEntryNotFoundError):
         return HubError("not_found", f"{what}: file not found in the repository")
     if isinstance(exc, LocalEntryNotFoundError):
+        # hf_hub_download raises this when the Hub could not be asked and the file is not cached; the
+        # reason it could not ask (a 503, a timeout, a refused connection) is the chained exception.
+        cause = exc.__cause__ or exc.__context__
+        if cause is not None and cause is not exc:
+            return explain(cause, repo_id)
         return HubError("unreachable", f"the Hub is unreachable and {what} is not in the local cache")
     if isinstance(exc, HfHubHTTPError):
-        status = exc.response.status_code if exc.response is not None else None
-        if status == 429:
-            retry = exc.response.headers.get("Retry-After") if exc.response is not None else None
-            hint = f"; try again in {retry} s" if retry else "; try again later"
-            return HubError("rate_limited", f"rate limited by the Hub (HTTP 429){hint}")
-        if status in (401, 403):
-            return HubError("gated", f"{what}: not authorised (HTTP {status}); check HF_TOKEN")
-        if status is not None and status >= 500:
-            return HubError("unavailable", f"the Hub is unavailable (HTTP {status}): using the local cache")
-        return HubError("error", f"the Hub answered HTTP {status} for {what}")
+        response = exc.response
+        if response is None:
+            return HubError("error", f"Hub request failed: {str(exc).splitlines()[0] if str(exc) else ''}")
+        return _status_error(response.status_code, repo_id, response.headers.get("Retry-After"))
+    if _is_connect_error(exc):
+        return _unreachable(exc)
     name = type(exc).__name__
     if "Timeout" in name:
         return HubError("timeout", "the Hub did not answer in time: using the local cache")
     if isinstance(exc, ConnectionError | OSError) or "Connect" in name or "Network" in name:
-        return HubError("unreachable", "the Hub is unreachable: using the local cache")
+        return _unreachable(exc)
     return HubError("error", f"Hub request failed: {name}: {str(exc).splitlines()[0] if str(exc) else ''}")
+
+
+# --- huggingface_hub's retries ----------------------------------------------------------------
+#
+# huggingface_hub retries 5xx, 429 and network errors with backoff for ~25 s (five tries), and logs each
+# try as a warning on stderr. For a person at a terminal that is wrong three ways: the warnings print
+# under the TUI and add lines to the CLI's one-line errors; a refused connection (no network, a closed
+# port) will not heal in 25 s; and a call we stopped waiting for keeps retrying in the background, where
+# each connection error closes the session shared by every other call. Its retry loop logs before each
+# sleep, so a logging filter is the one place that sees every try: it notes why the call is retrying
+# (for the line we show when the deadline runs out), keeps the warnings off the terminal, and stops
+# the call (by raising out of the log call) when the connection is refused or nobody waits any more.
+
+_RETRY_STATUS = re.compile(r"HTTP Error (\d{3}) thrown while requesting")
+_WATCHED_LOGGERS = ("huggingface_hub.utils._http", "huggingface_hub.file_download")
+
+
+class _Call:
+    """One Hub call on a worker thread, as the retry watch sees it."""
+
+    def __init__(self) -> None:
+        self.status: int | None = None  # the last HTTP status huggingface_hub retried on
+        self.abandoned = False  # the caller's deadline ran out: stop at the next retry
+
+    def deadline_error(self, deadline: float) -> HubError:
+        if self.status is not None and (self.status == 429 or self.status >= 500):
+            err = _status_error(self.status, None)
+            return HubError(err.kind, f"{err} (still failing after {deadline:g} s of retries)")
+        return HubError("timeout", f"the Hub did not answer within {deadline:g} s: using the local cache")
+
+
+class _RetryWatch(logging.Filter):
+    def __init__(self) -> None:
+        super().__init__()
+        self._calls: dict[int, _Call] = {}
+
+    @contextmanager
+    def watching(self, call: _Call) -> Iterator[None]:
+        ident = threading.get_ident()
+        self._calls[ident] = call
+        try:
+            yield
+        finally:
+            self._calls.pop(ident, None)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        retry_chatter = record.name.endswith("._http") or message.startswith("Error while downloading from")
+        call = self._calls.get(record.thread) if record.thread is not None else None
+        if call is not None and retry_chatter:
+            match = _RETRY_STATUS.search(message)
+            if match:
+                call.status = int(match.group(1))
+            # The warning is logged inside huggingface_hub's `except` clause: the error being retried
+            # is the exception in flight on this thread.
+            in_flight = sys.exc_info()[1]
+            if call.abandoned:
+                raise HubError("timeout", "the Hub did not answer in time: using the local cache")
+            if in_flight is not None and _is_connect_error(in_flight):
+                raise _unreachable(in_flight)
+        return not retry_chatter or record.levelno >= logging.ERROR
+
+
+_WATCH = _RetryWatch()
+_WATCH_LOCK = threading.Lock()
+_watch_installed = False
+
+
+def _install_watch() -> None:
+    global _watch_installed
+    with _WATCH_LOCK:
+        if _watch_installed:
+            return
+        for name in _WATCHED_LOGGERS:
+            logger = logging.getLogger(name)  # the same object huggingface_hub gets, whenever it is imported
+            # A quieter HF_HUB_VERBOSITY must not hide the retries from the watch (it drops them itself).
+            if logger.level == logging.NOTSET:
+                logger.setLevel(logging.WARNING)
+            logger.addFilter(_WATCH)
+        _watch_installed = True
+
+
+@functools.cache
+def _silent_tqdm() -> type:
+    """huggingface_hub's progress bar class, always disabled: its bars would print under the TUI."""
+    from huggingface_hub.utils import tqdm as hf_tqdm
+
+    class SilentTqdm(hf_tqdm):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["disable"] = True
+            super().__init__(*args, **kwargs)
+
+    return SilentTqdm
 
 
 @dataclass(frozen=True)
@@ -112,61 +238,94 @@ class HubClient:
         deadline: float = 30.0,
         cache_dir: Path | None = None,
     ):
-        from huggingface_hub import HfApi
+        from .local import hf_hub_cache_dir
 
-        self.endpoint = endpoint
+        self.endpoint = endpoint.rstrip("/")
         self.offline = offline
         self.timeout = timeout
         self.deadline = deadline
-        self.cache_dir = cache_dir
-        self._token: str | bool = token or False
-        self._api = HfApi(endpoint=endpoint, token=self._token)
+        # Resolved now, not by huggingface_hub: it reads HF_HUB_CACHE / HF_HOME once, when first imported.
+        self.cache_dir = cache_dir or hf_hub_cache_dir()
+        self._token: str | bool = token or False  # False: never let huggingface_hub pick a token itself
+        self._api_obj: Any = None
+        _install_watch()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hub")
+
+    def __repr__(self) -> str:
+        token = "set" if self._token else "none"  # never the token itself
+        return f"HubClient(endpoint={self.endpoint!r}, offline={self.offline}, token={token})"
 
     @property
     def has_token(self) -> bool:
         return bool(self._token)
 
+    @property
+    def _api(self) -> Any:
+        # Built on first use: importing huggingface_hub costs a noticeable part of a cold start.
+        if self._api_obj is None:
+            from huggingface_hub import HfApi
+
+            self._api_obj = HfApi(endpoint=self.endpoint, token=self._token)
+        return self._api_obj
+
     def _check_online(self) -> None:
         if self.offline:
-            raise HubError("offline", "offline mode (HF_HUB_OFFLINE=1): working from the local cache")
+            raise HubError("offline", OFFLINE_MESSAGE)
 
     def _bounded(self, fn: Callable[[], T], repo_id: str | None = None) -> T:
         self._check_online()
-        future = self._pool.submit(fn)
+        call = _Call()
+
+        def run() -> T:
+            with _WATCH.watching(call):
+                return fn()
+
+        future = self._pool.submit(run)
         try:
             return future.result(timeout=self.deadline)
         except FutureTimeout:
+            call.abandoned = True
             future.cancel()
-            raise HubError("timeout", "the Hub did not answer in time: using the local cache") from None
+            raise call.deadline_error(self.deadline) from None
         except Exception as exc:  # mapped to one line; the original stays as __cause__
             raise explain(exc, repo_id) from exc
 
     def list_models(self, params: ListParams) -> Iterator[Any]:
         """Yield `ModelInfo`s page by page (the client follows the Link header)."""
         self._check_online()
+        api = self._api
         items: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1000)
         stop = threading.Event()
+        call = _Call()
+
+        def put(item: tuple[str, Any]) -> bool:
+            while not stop.is_set():
+                try:
+                    items.put(item, timeout=0.2)
+                    return True
+                except queue.Full:
+                    continue
+            return False
 
         def produce() -> None:
-            try:
-                for info in self._api.list_models(
-                    search=params.search or None,
-                    pipeline_tag=params.task or None,
-                    author=params.author or None,
-                    filter=list(params.filters) or None,
-                    num_parameters=params.num_parameters,
-                    gated=params.gated,
-                    sort=params.sort,  # type: ignore[arg-type]
-                    limit=params.limit,
-                    expand=SYNC_EXPAND,  # type: ignore[arg-type]
-                ):
-                    if stop.is_set():
-                        return
-                    items.put(("item", info))
-                items.put(("done", None))
-            except BaseException as exc:  # handed to the consumer thread
-                items.put(("error", exc))
+            with _WATCH.watching(call):
+                try:
+                    for info in api.list_models(
+                        search=params.search or None,
+                        pipeline_tag=params.task or None,
+                        author=params.author or None,
+                        filter=list(params.filters) or None,
+                        num_parameters=params.num_parameters,
+                        gated=params.gated,
+                        sort=params.sort,
+                        limit=params.limit,
+                        expand=SYNC_EXPAND,
+                    ):
+                        if not put(("item", info)):
+                            return
+                    put(("done", None))
+                except BaseException as exc:  # handed to the consumer thread
+                    put(("error", exc))
 
         threading.Thread(target=produce, name="hub-list", daemon=True).start()
         try:
@@ -174,7 +333,8 @@ class HubClient:
                 try:
                     kind, value = items.get(timeout=self.deadline)
                 except queue.Empty:
-                    raise HubError("timeout", "the Hub did not answer in time: using the local cache") from None
+                    call.abandoned = True
+                    raise call.deadline_error(self.deadline) from None
                 if kind == "done":
                     return
                 if kind == "error":
@@ -182,6 +342,7 @@ class HubClient:
                 yield value
         finally:
             stop.set()
+            call.abandoned = True  # a consumer that stopped early leaves nobody to retry for
 
     def model_info(self, repo_id: str) -> Any:
         """Full info with per-file sizes (`files_metadata=True`)."""
@@ -204,10 +365,11 @@ class HubClient:
                     token=self._token,
                     cache_dir=self.cache_dir,
                     etag_timeout=self.timeout,
+                    tqdm_class=_silent_tqdm(),
                 )
             except RemoteEntryNotFoundError:
                 return None
-            return Path(path).read_text(encoding="utf-8", errors="replace")
+            return Path(str(path)).read_text(encoding="utf-8", errors="replace")
 
         return self._bounded(fetch, repo_id)
 

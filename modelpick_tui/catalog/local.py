@@ -2,37 +2,129 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from . import fit
-from .facts import ModelFacts, ModelFile
+from .facts import ModelFacts, ModelFile, context_from_config, detect_formats, file_format, params_from_name
 
 _SPLIT = re.compile(r"-(\d{5})-of-(\d{5})$")
+# Files that make a cached repo runnable. README.md or config.json alone do not: modelpick itself
+# downloads those to show a card, and that must not make a model "local".
+_WEIGHT_SUFFIXES = (".safetensors", ".gguf", ".bin", ".pt", ".pth", ".onnx", ".onnx_data", ".h5", ".msgpack")
 
 
 @dataclass
 class ScanReport:
     found: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # "PATH: why it was skipped", one line each
     facts: list[ModelFacts] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def hf_cache_repo_ids(cache_dir: Path | None = None) -> list[str]:
-    """Model repos with files in the Hugging Face cache (`scan_cache_dir`); [] when there is no cache."""
+# --- the Hugging Face cache -------------------------------------------------------------
+
+
+def hf_hub_cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The Hugging Face cache folder as huggingface_hub resolves it, from the environment as it is now.
+
+    huggingface_hub reads HF_HUB_CACHE / HF_HOME once, when it is first imported; a process (or a test)
+    that sets them later would otherwise read and write another cache than the one it named."""
+    env = os.environ if env is None else env
+
+    def expand(value: str) -> Path:
+        return Path(os.path.expandvars(os.path.expanduser(value)))
+
+    for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
+        if env.get(var):
+            return expand(env[var])
+    home = env.get("HF_HOME") or os.path.join(env.get("XDG_CACHE_HOME") or "~/.cache", "huggingface")
+    return expand(home) / "hub"
+
+
+@dataclass
+class CachedModel:
+    """A model repo with weight files in the Hugging Face cache."""
+
+    repo_id: str
+    files: dict[str, int]  # path inside the repo -> size on disk
+    snapshot: Path | None  # the newest snapshot folder
+
+    def read_text(self, name: str, limit: int = 2_000_000) -> str | None:
+        """A small file of the newest snapshot (config.json, README.md), or None."""
+        if self.snapshot is None:
+            return None
+        path = self.snapshot / name
+        try:
+            if not path.is_file() or path.stat().st_size > limit:
+                return None
+            return path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def facts(self) -> ModelFacts:
+        """What the cache alone tells about a repo the catalogue does not know."""
+        config: dict[str, Any] | None = None
+        text = self.read_text("config.json")
+        if text:
+            try:
+                value = json.loads(text)
+                config = value if isinstance(value, dict) else None
+            except json.JSONDecodeError:
+                config = None
+        names = sorted(self.files)
+        gguf = [ModelFile(n, self.files[n], fit.quant_from_filename(n), "gguf") for n in names
+                if file_format(n) == "gguf"]
+        return ModelFacts(
+            id=self.repo_id,
+            author=self.repo_id.split("/")[0] if "/" in self.repo_id else "",
+            tags=["local"],
+            params=params_from_name(self.repo_id),
+            context_length=context_from_config(config),
+            architecture=str((config or {}).get("model_type") or ""),
+            formats=detect_formats(self.repo_id, [], names),
+            config_json=config,
+            files=gguf,
+            source="local",
+        )
+
+
+def hf_cache_models(cache_dir: Path | None = None) -> list[CachedModel]:
+    """Model repos with weight files in the Hugging Face cache (`scan_cache_dir`); [] without a cache."""
     from huggingface_hub import scan_cache_dir
     from huggingface_hub.errors import CacheNotFound
 
     try:
-        info = scan_cache_dir(cache_dir)
+        info = scan_cache_dir(cache_dir or hf_hub_cache_dir())
     except (CacheNotFound, OSError):
         return []
-    return sorted(r.repo_id for r in info.repos if r.repo_type == "model" and r.nb_files > 0)
+    out: list[CachedModel] = []
+    for repo in info.repos:
+        if repo.repo_type != "model":
+            continue
+        files: dict[str, int] = {}
+        newest = None
+        for rev in sorted(repo.revisions, key=lambda r: r.last_modified):
+            newest = rev.snapshot_path
+            for f in rev.files:
+                files[f.file_path.relative_to(rev.snapshot_path).as_posix()] = f.size_on_disk
+        if any(name.lower().endswith(_WEIGHT_SUFFIXES) for name in files):
+            out.append(CachedModel(repo.repo_id, files, newest))
+    return sorted(out, key=lambda m: m.repo_id)
+
+
+def hf_cache_repo_ids(cache_dir: Path | None = None) -> list[str]:
+    """Ids of the model repos with weight files in the Hugging Face cache."""
+    return [m.repo_id for m in hf_cache_models(cache_dir)]
+
+
+# --- GGUF files in folders the user names -------------------------------------------------
 
 
 def iter_gguf_files(root: Path, max_depth: int = 6) -> Iterator[Path]:
@@ -42,108 +134,161 @@ def iter_gguf_files(root: Path, max_depth: int = 6) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         if len(Path(dirpath).parts) - base_depth >= max_depth:
             dirnames[:] = []
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if not name.lower().endswith(".gguf"):
                 continue
             m = _SPLIT.search(name[:-5])
-            if m and m.group(1) != "00001":
+            if m and int(m.group(1)) != 1:
                 continue
             yield Path(dirpath) / name
 
 
-def _split_size(path: Path) -> int:
-    """Total size of a (possibly split) GGUF model."""
+class _Skip(Exception):
+    """A file the scan reports and passes over."""
+
+
+def _split_parts(path: Path) -> list[Path]:
+    """Every part of a (possibly split) GGUF model; _Skip when one is missing (llama.cpp could not load it)."""
     m = _SPLIT.search(path.name[:-5])
     if not m:
-        return path.stat().st_size
-    stem = path.name[: m.start()]
-    total = 0
-    for i in range(1, int(m.group(2)) + 1):
-        part = path.with_name(f"{stem}-{i:05d}-of-{m.group(2)}.gguf")
-        if part.exists():
-            total += part.stat().st_size
-    return total
+        return [path]
+    stem, count = path.name[: m.start()], int(m.group(2))
+    parts = [path.with_name(f"{stem}-{i:05d}-of-{m.group(2)}.gguf") for i in range(1, count + 1)]
+    missing = [p.name for p in parts if not p.exists()]
+    if missing:
+        raise _Skip(f"split model is incomplete: {len(missing)} of {count} parts missing ({missing[0]})")
+    return parts
 
 
-def _split_params(path: Path, meta: dict[str, Any]) -> int | None:
-    """Parameters of a (possibly split) GGUF model: each shard counts its own tensors."""
-    count = meta.get("GGUF.parameter_count")
-    m = _SPLIT.search(path.name[:-5])
-    if not m or not isinstance(count, int):
-        return count if isinstance(count, int) and count > 0 else None
-    stem, total = path.name[: m.start()], 0
-    for i in range(1, int(m.group(2)) + 1):
-        part = path.with_name(f"{stem}-{i:05d}-of-{m.group(2)}.gguf")
+def _reason(exc: BaseException) -> str:
+    """One line saying why a file could not be read, without repeating its path."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    m = re.match(r"not a GGUF file: .*? \((.*)\)$", text)
+    if m:
+        return f"not a readable GGUF file ({m.group(1)})"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return text
+
+
+def _read_parts(parts: list[Path]) -> tuple[dict[str, Any], int]:
+    """The first part's metadata and the parameter count over all parts (each counts its own tensors)."""
+    meta: dict[str, Any] = {}
+    params = 0
+    for i, part in enumerate(parts, 1):
         try:
-            part_count = fit.read_gguf_metadata(part).get("GGUF.parameter_count") if i > 1 else count
-        except (OSError, ValueError):
-            return None
-        total += int(part_count or 0)
-    return total or None
+            part_meta = fit.read_gguf_metadata(part)
+        except (OSError, ValueError) as exc:
+            where = f"part {i} of {len(parts)}: " if len(parts) > 1 else ""
+            raise _Skip(where + _reason(exc)) from exc
+        if i == 1:
+            meta = part_meta
+        params += int(part_meta.get("GGUF.parameter_count") or 0)
+    return meta, params
 
 
-def local_model_id(path: Path) -> str:
+def _model_stem(path: Path, quant: str | None) -> str:
+    """The file name without the split suffix and the quant: the quants of one model share it."""
     stem = path.name[:-5]
     m = _SPLIT.search(stem)
     if m:
         stem = stem[: m.start()]
-    return f"local/{stem}"
+    if quant:
+        stripped = re.sub(rf"[-_.](?:ud-)?{re.escape(quant)}$", "", stem, flags=re.IGNORECASE)
+        stem = stripped or stem
+    return stem
+
+
+def local_model_id(path: Path, quant: str | None = None) -> str:
+    return f"local/{_model_stem(path, quant)}"
+
+
+def _mtime_iso(path: Path) -> str:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except OSError:
+        return ""
+
+
+def _fit_metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
+    # Keep what the fit estimate needs (scalars and per-layer lists), not the chat template or the vocab.
+    return {
+        k: v
+        for k, v in meta.items()
+        if isinstance(v, int | float)
+        or (isinstance(v, str) and len(v) < 256)
+        or (isinstance(v, list) and len(v) <= 1024 and all(isinstance(x, int) for x in v))
+    }
 
 
 def scan_gguf_dir(root: Path, now: str) -> ScanReport:
-    """Read each GGUF file's metadata (architecture, parameters, context, quant) with the gguf package."""
+    """Read each GGUF file's metadata (architecture, parameters, context, quant) with a header parser.
+
+    The quants of one model in one folder become one local model with a file per quant. A file that
+    cannot be read (truncated, not GGUF, a split model with a part missing) is reported and skipped."""
     report = ScanReport()
+    models: dict[str, ModelFacts] = {}
+    keys: dict[str, tuple[str, str]] = {}  # model id -> (folder, architecture) it was made from
     for path in iter_gguf_files(root):
         try:
-            meta = fit.read_gguf_metadata(path)
-        except Exception as exc:  # truncated or foreign file: report it, keep scanning
-            report.errors.append(f"{path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+            parts = _split_parts(path)
+            meta, params = _read_parts(parts)
+            size = sum(p.stat().st_size for p in parts)
+        except _Skip as exc:
+            report.errors.append(f"{path}: {exc}")
+            continue
+        except OSError as exc:
+            report.errors.append(f"{path}: {_reason(exc)}")
             continue
         arch_name = str(meta.get("general.architecture") or "")
         context = meta.get(f"{arch_name}.context_length")
         quant = fit.quant_from_gguf(meta) or fit.quant_from_filename(path.name)
-        params = _split_params(path, meta)
-        size = _split_size(path)
-        model_id = local_model_id(path)
-        # Keep what the fit estimate needs (scalars and per-layer lists), not the chat template.
-        arch_meta = {k: v for k, v in meta.items()
-                     if (isinstance(v, int | float) or (isinstance(v, str) and len(v) < 256)
-                         or (isinstance(v, list) and len(v) <= 1024 and all(isinstance(x, int) for x in v)))}
-        license_name = str(meta.get("general.license") or "").lower()
-        facts = ModelFacts(
+        model_id = local_model_id(path, quant)
+        key = (str(path.parent), arch_name)
+        if keys.get(model_id, key) != key:
+            # Same name in another folder (or another architecture): a different model.
+            model_id = f"local/{path.parent.name}/{_model_stem(path, quant)}"
+        keys.setdefault(model_id, key)
+        file = ModelFile(str(path), size, quant, "gguf")
+        row = {
+            "path": str(path),
+            "model_id": model_id,
+            "size": size,
+            "quant": quant,
+            "architecture": arch_name,
+            "params": params or None,
+            "context_length": context if isinstance(context, int) else None,
+            "metadata_json": None,
+            "scanned_at": now,
+            "error": None,
+        }
+        report.rows.append(row)
+        report.found.append(f"{path} ({arch_name or '?'}, {quant or '?'}, {fit.format_bytes(size)})")
+        if model_id in models:
+            models[model_id].files.append(file)
+            continue
+        models[model_id] = ModelFacts(
             id=model_id,
             author="local",
             task="text-generation" if arch_name and "bert" not in arch_name else "",
             library="gguf",
             tags=["gguf", "local"] + ([arch_name] if arch_name else []),
-            license=license_name,
-            params=params,
-            context_length=int(context) if isinstance(context, int) else None,
+            license=str(meta.get("general.license") or "").lower(),
+            params=params or None,
+            context_length=context if isinstance(context, int) and context > 0 else None,
             architecture=arch_name,
             formats=["gguf"],
             base_model=str(meta.get("general.base_model.0.repo_url") or "").removeprefix(
                 "https://huggingface.co/"
             ),
-            config_json={"gguf": arch_meta},
-            files=[ModelFile(str(path), size, quant, "gguf")],
+            config_json={"gguf": _fit_metadata(meta)},
+            files=[file],
             source="local",
-            last_modified=now,
+            created_at=_mtime_iso(path),
+            last_modified=_mtime_iso(path),
         )
-        report.facts.append(facts)
-        report.rows.append(
-            {
-                "path": str(path),
-                "model_id": model_id,
-                "size": size,
-                "quant": quant,
-                "architecture": arch_name,
-                "params": params,
-                "context_length": facts.context_length,
-                "metadata_json": None,
-                "scanned_at": now,
-                "error": None,
-            }
-        )
-        report.found.append(f"{path} ({arch_name or '?'}, {quant or '?'}, {fit.format_bytes(size)})")
+    report.facts = list(models.values())
     return report

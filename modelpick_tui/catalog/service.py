@@ -4,19 +4,21 @@ the sample loader and the local scan, and decides when the cache stands in for t
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import fit, local
 from .card import CardFacts, parse_card
-from .facts import ModelFacts, classify_license, facts_from_info
+from .facts import ModelFacts, ModelFile, classify_license, facts_from_info
 from .hub import HubClient, HubError, ListParams
 from .store import CatalogQuery, CatalogStore, Facets, SearchResult, now_iso
 
 Progress = Callable[[int, int | None], None]
+NO_CARD = "this repository has no model card (README.md)"
 
 
 @dataclass
@@ -28,11 +30,16 @@ class CatalogStatus:
     message: str = ""
 
     @property
+    def offline_line(self) -> str:
+        """What the cache holds, for when the Hub cannot be used."""
+        date = (self.synced_at or "")[:10] or "unknown date"
+        return f"offline — cached {self.count} models from {date}"
+
+    @property
     def banner(self) -> str:
         """The line the browse screen shows above the table; "" when nothing needs saying."""
-        date = (self.synced_at or "")[:10] or "unknown date"
         if self.online is False:
-            head = f"offline — cached {self.count} models from {date}"
+            head = self.offline_line
             return f"{head} · {self.message}" if self.message else head
         if self.source == "sample":
             return f"embedded sample catalogue — {self.count} models · press u to sync from the Hub"
@@ -81,7 +88,8 @@ class CatalogService:
         self.store = store
         self.hub = hub
         self.sample_dir = sample_dir
-        self.hf_cache_dir = hf_cache_dir
+        # Resolved now from the environment (huggingface_hub resolves its default once, at import).
+        self.hf_cache_dir = hf_cache_dir or local.hf_hub_cache_dir()
         self._memory = memory
         self._memory_lock = threading.Lock()
         self._online: bool | None = False if hub.offline else None
@@ -156,7 +164,7 @@ class CatalogService:
         batch: list[ModelFacts] = []
         try:
             for info in self.hub.list_models(params):
-                batch.append(facts_from_info(info))
+                batch.append(self._listed_facts(info))
                 report.fetched += 1
                 if len(batch) >= 100:
                     self.store.upsert_models(batch)
@@ -174,27 +182,84 @@ class CatalogService:
         self.store.set_meta("last_sync", now_iso())
         return report
 
+    def _listed_facts(self, info: Any) -> ModelFacts:
+        """Facts from a listing, keeping what only a details fetch brings (config.json, file sizes).
+
+        A listing has neither, and an upsert without them would turn every fit estimate the user
+        already opened back into "weights only"."""
+        row = self.store.get(info.id)
+        if row is None:
+            return facts_from_info(info)
+        facts = facts_from_info(info, row.get("config_json"))
+        same_commit = not facts.sha or facts.sha == row.get("sha")
+        sizes = {f["filename"]: f["size"] for f in row.get("files") or [] if f.get("size")}
+        if same_commit and sizes:
+            facts.files = [replace(f, size=sizes.get(f.filename)) if f.size is None else f for f in facts.files]
+        return facts
+
     def refresh_details(self, model_id: str) -> str:
-        """Card, config and per-file sizes for one model from the Hub; returns a notice ("" if fine)."""
+        """Card, config and per-file sizes for one model from the Hub; returns a notice ("" if all came).
+
+        The notice is one line: the first thing that went wrong (gated, not found, offline...)."""
         try:
             info = self.hub.model_info(model_id)
-            row = self.store.get(model_id)
-            config = (row or {}).get("config_json")
-            if config is None and not (info.gguf and not info.safetensors):
-                config = self.hub.fetch_config(model_id, info.sha)
-            facts = facts_from_info(info, config)
-            if row is not None:
-                facts.source = row.get("source") or "hub"
-            self.store.upsert_models([facts])
-            text = self.hub.fetch_card(model_id, info.sha)
-            if text is not None:
-                self.store.save_card(model_id, text, sha=info.sha or "", source="hub")
-            self._online = True
-            self._message = ""
-            return "" if text is not None else "this repository has no model card (README.md)"
         except HubError as err:
             self._went_offline(err)
             return str(err)
+        self._online = True
+        self._message = ""
+        notices: list[str] = []
+        row = self.store.get(model_id)
+        # The file list says which files exist: no request for a card or config a repo does not have.
+        names = {s.rfilename for s in info.siblings} if info.siblings is not None else None
+        config: dict[str, Any] | None = None
+        down = False  # once the Hub is gone, do not wait for it a second time
+        try:
+            if names is None or "config.json" in names:
+                config = self.hub.fetch_config(model_id, info.sha)
+        except HubError as err:  # a gated config.json (its README.md is public): the card still comes
+            self._went_offline(err)
+            notices.append(str(err))
+            down = err.offline_like
+        if config is None:
+            config = (row or {}).get("config_json") or (None if down else self._base_config(info))
+        facts = facts_from_info(info, config)
+        if row is not None:
+            facts.source = row.get("source") or "hub"
+        self.store.upsert_models([facts])
+        text: str | None = None
+        if not down and (names is None or "README.md" in names):
+            try:
+                text = self.hub.fetch_card(model_id, info.sha)
+            except HubError as err:
+                self._went_offline(err)
+                notices.append(str(err))
+        if text is not None:
+            self.store.save_card(model_id, text, sha=info.sha or "", source="hub")
+        elif not notices:
+            # Remembered as an empty card, so that opening it again does not ask the Hub again.
+            self.store.save_card(model_id, "", sha=info.sha or "", source="hub")
+            notices.append(NO_CARD)
+        return notices[0] if notices else ""
+
+    def _base_config(self, info: Any) -> dict[str, Any] | None:
+        """config.json of the model a GGUF repo was converted from: its architecture is this one's.
+
+        Best effort: a gated or missing base only leaves the fit at "weights only", which says so."""
+        base = facts_from_info(info).base_model
+        if not base or base == info.id or not (info.gguf or "gguf" in (info.tags or [])):
+            return None
+        base_row = self.store.get(base)
+        if base_row is not None and base_row.get("config_json"):
+            return None  # arch_for reads the base row itself
+        try:
+            config = self.hub.fetch_config(base)
+        except HubError as err:
+            self._went_offline(err)
+            return None
+        if config is not None:
+            config["_from_base_model"] = base
+        return config
 
     # --- reading ------------------------------------------------------------------------
 
@@ -205,17 +270,27 @@ class CatalogService:
         return self.store.facets()
 
     def details(self, model_id: str, refresh: bool = False) -> ModelDetails | None:
-        """Everything the card screen shows. Fetches from the Hub only when asked or nothing is cached."""
+        """Everything the card screen shows. Fetches from the Hub when asked (`refresh`), or for a model
+        from the Hub whose card is not cached or was cached for an older commit."""
         row = self.store.get(model_id)
         if row is None:
             return None
         notice = ""
         cached = self.store.card(model_id)
-        if refresh or (cached is None and row.get("source") == "hub" and self._online is not False):
+        stale = bool(
+            cached is not None and cached.get("source") == "hub" and cached.get("sha") and row.get("sha")
+            and cached["sha"] != row["sha"]
+        )
+        wanted = refresh or (row.get("source") == "hub" and (cached is None or stale))
+        if wanted and (refresh or self._online is not False):
             notice = self.refresh_details(model_id)
             row = self.store.get(model_id) or row
             cached = self.store.card(model_id)
-        text = cached["text"] if cached else None
+        elif wanted:
+            notice = self._offline_notice(has_card=bool(cached and cached.get("text")))
+        text = cached["text"] if cached and cached.get("text") else None
+        if cached is not None and not cached.get("text") and not notice:
+            notice = NO_CARD
         card = parse_card(text) if text is not None else None
         memory = self.memory()
         short = {s["model_id"]: s for s in self.store.shortlist()}.get(model_id)
@@ -229,6 +304,10 @@ class CatalogService:
             shortlisted=short is not None,
             shortlist_note=(short or {}).get("note") or "",
         )
+
+    def _offline_notice(self, has_card: bool) -> str:
+        head = "offline (HF_HUB_OFFLINE=1)" if self.hub.offline else "offline — the Hub could not be reached"
+        return f"{head}: showing the cached card" if has_card else f"{head}: no card cached for this model"
 
     def arch_for(self, row: dict[str, Any]) -> fit.Arch | None:
         """Architecture facts from the model's config, else its base model's (GGUF repacks)."""
@@ -250,21 +329,13 @@ class CatalogService:
         """A fit table per GGUF quant file; for other formats, per weight dtype from the params."""
         arch = self.arch_for(row)
         out: list[QuantFit] = []
-        seen_quant: set[str] = set()
-        for f in row.get("files") or []:
-            if f.get("format") != "gguf":
-                continue
-            label = f.get("quant") or "?"
-            size = f.get("size")
-            if label in seen_quant and "-of-" in (f.get("filename") or ""):
-                continue  # the other parts of a split file are counted in the first
-            seen_quant.add(label)
+        for label, filename, size in _gguf_weights(row.get("files") or []):
             weights = size
             if weights is None and row.get("params") and fit.bits_per_weight(label) is not None:
                 weights = fit.weights_bytes(row["params"], label)
             if weights is None:
                 continue
-            out.append(QuantFit(label, f.get("filename"), size, fit.estimate(int(weights), arch, memory)))
+            out.append(QuantFit(label, filename, size, fit.estimate(int(weights), arch, memory)))
         if not out and row.get("params"):
             dtype = _dtype_of(row)
             for label in dict.fromkeys([dtype, "FP8", "INT4"]):
@@ -278,23 +349,33 @@ class CatalogService:
         """Add the GGUF files under `root` to the catalogue as local models."""
         report = local.scan_gguf_dir(root, now_iso())
         if report.facts:
+            # A model scanned before from another folder keeps those files (if they are still there).
+            new_paths = {r["path"] for r in report.rows}
+            earlier: dict[str, list[ModelFile]] = {}
+            for r in self.store.local_files():
+                if r["path"] not in new_paths and Path(r["path"]).exists():
+                    earlier.setdefault(r["model_id"], []).append(ModelFile(r["path"], r["size"], r["quant"], "gguf"))
+            for facts in report.facts:
+                facts.files = [*facts.files, *earlier.get(facts.id, [])]
             self.store.upsert_models(report.facts)
             self.store.save_local_files(report.rows)
         self.refresh_local()
         return report
 
     def refresh_local(self) -> int:
-        """Mark what is on this machine: scanned GGUF files that still exist and HF-cache repos.
-
-        Cached repos the catalogue does not know yet are added with what the cache tells."""
+        """Mark what is on this machine: scanned GGUF files that still exist and models with weights in
+        the Hugging Face cache. Cached repos the catalogue does not know are added with what the cache
+        tells (config.json, file list, README.md as the card)."""
         ids = {r["model_id"] for r in self.store.local_files() if Path(r["path"]).exists()}
-        cached = local.hf_cache_repo_ids(self.hf_cache_dir)
-        unknown = [rid for rid in cached if not self.store.exists(rid)]
+        cached = local.hf_cache_models(self.hf_cache_dir)
+        unknown = [m for m in cached if not self.store.exists(m.repo_id)]
         if unknown:
-            self.store.upsert_models(
-                [ModelFacts(id=rid, author=rid.split("/")[0], source="local", tags=["local"]) for rid in unknown]
-            )
-        ids.update(cached)
+            self.store.upsert_models([m.facts() for m in unknown])
+            for m in unknown:
+                text = m.read_text("README.md")
+                if text is not None and self.store.card(m.repo_id) is None:
+                    self.store.save_card(m.repo_id, text, source="cache")
+        ids.update(m.repo_id for m in cached)
         self.store.set_local(ids)
         return len(ids)
 
@@ -314,3 +395,27 @@ def _dtype_of(row: dict[str, Any]) -> str:
     config = row.get("config_json") or {}
     dtype = str(config.get("torch_dtype") or (config.get("text_config") or {}).get("torch_dtype") or "")
     return {"bfloat16": "BF16", "float16": "F16", "float32": "F32"}.get(dtype, "BF16")
+
+
+_SPLIT_PART = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$", re.IGNORECASE)
+
+
+def _gguf_weights(files: list[dict[str, Any]]) -> list[tuple[str, str | None, int | None]]:
+    """(quant, file to load, bytes of weights) per GGUF model file, smallest first.
+
+    The parts of a split file are one entry (named by its first part, sized by all of them); a
+    vision projector (mmproj) is an add-on loaded beside the weights, not a quant of its own."""
+    groups: dict[str, dict[str, Any]] = {}
+    for f in files:
+        name = f.get("filename") or ""
+        if f.get("format") != "gguf" or "mmproj" in name.rsplit("/", 1)[-1].lower():
+            continue
+        m = _SPLIT_PART.search(name)
+        key = name[: m.start()] if m else name
+        group = groups.setdefault(key, {"label": f.get("quant") or "?", "filename": name, "size": 0})
+        if m and int(m.group(1)) == 1:
+            group["filename"] = name
+        size = f.get("size")
+        group["size"] = None if size is None or group["size"] is None else group["size"] + size
+    ordered = sorted(groups.values(), key=lambda g: (g["size"] is None, g["size"] or 0))
+    return [(g["label"], g["filename"], g["size"]) for g in ordered]
