@@ -15,7 +15,7 @@ from rich.table import Table
 from .catalog.facts import SIZE_CLASSES, format_params
 from .catalog.hub import HubError, ListParams
 from .catalog.store import SORTS, CatalogQuery
-from .services import Services, build_services, make_app
+from .services import Services, build_services, make_app, preflight_db
 from .settings import Settings
 
 console = Console(highlight=False)
@@ -60,9 +60,18 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
     if ctx.invoked_subcommand is None:
-        services = _services(ctx)
-        services.catalog.ensure_loaded()
-        make_app(services.settings, services).run()
+        settings = Settings.from_env(db=db)
+        try:
+            preflight_db(settings.db_path)
+        except Exception as exc:  # one line, no traceback
+            raise click.ClickException(f"cannot open the database {settings.db_path}: {exc}") from exc
+        # The TUI opens the database (and loads the sample on a first launch) in a worker, after its
+        # first frame is on screen.
+        services = build_services(settings, open_db_now=False)
+        try:
+            make_app(settings, services).run()
+        finally:
+            services.close()
 
 
 @main.group()

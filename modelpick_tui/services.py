@@ -3,39 +3,66 @@ CLI and the tests to get a TUI over real (or test-pointed) services."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
-
-import sqlite_utils
 
 from .catalog import fit
 from .catalog.hub import HubClient
 from .catalog.service import CatalogService
 from .catalog.store import CatalogStore
-from .db import open_db
 from .settings import Settings
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from .ui.app import ModelpickApp
 
 
 @dataclass
 class Services:
     settings: Settings
-    db: sqlite_utils.Database
     catalog: CatalogService
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        return self.catalog.store.db
 
     def close(self) -> None:
         self.catalog.hub.close()
-        self.db.close()
+        if self.catalog.store.is_open:
+            self.db.close()
 
 
-def build_services(settings: Settings, memory: fit.Memory | None = None) -> Services:
-    """Open the database and wire the services; nothing touches the network here."""
-    db = open_db(settings.db_path)
+def _open(path: object) -> sqlite_utils.Database:
+    from .db import open_db  # sqlite-utils costs ~0.15 s to import: only when the database is opened
+
+    return open_db(path)  # type: ignore[arg-type]
+
+
+def preflight_db(path: Path) -> None:
+    """Fail fast, with sqlite3's own message, on a database path that cannot be used (a folder, an
+    unwritable place, a file that is not SQLite) — without paying for sqlite-utils yet."""
+    import sqlite3
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path))
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    finally:
+        conn.close()
+
+
+def build_services(settings: Settings, memory: fit.Memory | None = None, *, open_db_now: bool = True) -> Services:
+    """Wire the services; nothing touches the network here.
+
+    The database is opened now (so a bad path fails here, with one message), or with
+    `open_db_now=False` on first use — the TUI's first frame does not wait for it."""
+    db = _open(settings.db_path) if open_db_now else functools.partial(_open, settings.db_path)
     hub = HubClient(
         endpoint=settings.hf_endpoint,
-        token=settings.resolved_token(),
+        token=settings.resolved_token,
         offline=settings.hf_offline,
         timeout=settings.hub_timeout,
         deadline=settings.hub_deadline,
@@ -43,7 +70,7 @@ def build_services(settings: Settings, memory: fit.Memory | None = None) -> Serv
     if memory is None and settings.memory_spec:
         memory = fit.memory_from_spec(settings.memory_spec)
     catalog = CatalogService(CatalogStore(db), hub, settings.sample_dir, memory=memory)
-    return Services(settings=settings, db=db, catalog=catalog)
+    return Services(settings=settings, catalog=catalog)
 
 
 def make_app(settings: Settings, services: Services) -> ModelpickApp:

@@ -172,6 +172,15 @@ def test_db_that_is_not_a_database(tmp_path: Path) -> None:
     assert line.startswith(f"Error: cannot open the database {bad}: ") and "not a database" in line
 
 
+def test_tui_refuses_a_database_that_is_not_one_before_starting(tmp_path: Path) -> None:
+    bad = tmp_path / "garbage.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    result = run(bad)  # no subcommand: the TUI, which checks the file before its first frame
+    assert result.exit_code == 1
+    (line,) = lines(result.stderr)
+    assert line.startswith(f"Error: cannot open the database {bad}: ") and "not a database" in line
+
+
 def test_db_in_a_folder_that_cannot_be_made(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -232,7 +232,7 @@ class HubClient:
     def __init__(
         self,
         endpoint: str,
-        token: str | None,
+        token: str | None | Callable[[], str | None],
         offline: bool = False,
         timeout: float = 10.0,
         deadline: float = 30.0,
@@ -246,14 +246,24 @@ class HubClient:
         self.deadline = deadline
         # Resolved now, not by huggingface_hub: it reads HF_HUB_CACHE / HF_HOME once, when first imported.
         self.cache_dir = cache_dir or hf_hub_cache_dir()
-        self._token: str | bool = token or False  # False: never let huggingface_hub pick a token itself
+        # A callable is asked on first use (reading huggingface_hub's token store imports the library).
+        self._token_source = token
+        self._token_value: str | bool | None = None
         self._api_obj: Any = None
         _install_watch()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hub")
 
     def __repr__(self) -> str:
-        token = "set" if self._token else "none"  # never the token itself
+        token = "set" if self._token_value else ("none" if self._token_value is False else "unread")
         return f"HubClient(endpoint={self.endpoint!r}, offline={self.offline}, token={token})"
+
+    @property
+    def _token(self) -> str | bool:
+        if self._token_value is None:
+            source = self._token_source
+            value = source() if callable(source) else source
+            self._token_value = value or False  # False: never let huggingface_hub pick a token itself
+        return self._token_value
 
     @property
     def has_token(self) -> bool:

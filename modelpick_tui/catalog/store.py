@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from .facts import ModelFacts, ModelFile
 
@@ -30,6 +28,10 @@ SORT_LABELS = {
     "params": "parameters",
     "created": "recently created",
 }
+
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def now_iso() -> str:
@@ -105,10 +107,26 @@ def fts_query(text: str) -> str | None:
 class CatalogStore:
     """Catalogue rows in the `models`, `model_files`, `cards`, `shortlist` and `meta` tables."""
 
-    def __init__(self, db: sqlite_utils.Database):
-        self.db = db
+    def __init__(self, db: sqlite_utils.Database | Callable[[], sqlite_utils.Database]):
+        # A factory opens the database on first use: the TUI paints its first frame while a worker
+        # thread imports sqlite-utils and opens the file.
+        self._db = db if not callable(db) else None
+        self._factory = db if callable(db) else None
         self._lock = threading.RLock()
         self._count: int | None = None  # cached: counting 200k rows costs more than the search
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        if self._db is None:
+            with self._lock:
+                if self._db is None:
+                    assert self._factory is not None
+                    self._db = self._factory()
+        return self._db
+
+    @property
+    def is_open(self) -> bool:
+        return self._db is not None
 
     # --- writing ------------------------------------------------------------------------
 

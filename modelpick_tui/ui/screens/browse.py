@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
 from ...catalog.facts import format_params
 from ...catalog.hub import HubError, ListParams
-from ...catalog.store import SORT_LABELS, CatalogQuery, SearchResult
+from ...catalog.store import SORT_LABELS, CatalogQuery, ModelRow, SearchResult
 from ..actions import bindings
 from ..format import compact, safe, task_short
 from ..messages import CatalogChanged
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 SORT_CYCLE = list(SORT_LABELS)
 SEARCH_DEBOUNCE_S = 0.15
+FIRST_ROWS = 30
 ID_WIDTH = 32  # at 80 columns: id, task, params, licence and downloads stay in view
 # Fixed widths: the table never measures its cells, which is most of a cold start's paint.
 COLUMNS = (("id", "model", ID_WIDTH), ("task", "task", 10), ("params", "params", 6), ("license", "licence", 12),
@@ -40,6 +41,7 @@ class BrowseScreen(Screen[None]):
         super().__init__()
         self.query_state = CatalogQuery()
         self.last_result: SearchResult | None = None
+        self._ready = False  # the catalogue is open and loaded
         self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -55,7 +57,7 @@ class BrowseScreen(Screen[None]):
         table = self.query_one("#results", DataTable)
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
-        self.refresh_banner()
+        self.query_one("#banner").display = False
         self.run_search()
         # After the first frame, not before: a cold start should show the table first.
         self.set_timer(1.0, self.warm_up)
@@ -96,8 +98,20 @@ class BrowseScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def run_search(self) -> None:
+        catalog = self.app.catalog  # type: ignore[attr-defined]
+        if not self._ready:
+            # The first search opens the database (and loads the sample on a first launch).
+            try:
+                catalog.ensure_loaded()
+                banner = catalog.status().banner
+            except Exception as exc:  # a broken database: say so on screen, keep the app usable
+                self.app.call_from_thread(self.notify, f"cannot open the catalogue: {exc}", severity="error",
+                                          markup=False, timeout=30)
+                return
+            self._ready = True
+            self.app.call_from_thread(self._show_banner, banner)
         query = self.query_state
-        result = self.app.catalog.search(query)  # type: ignore[attr-defined]
+        result = catalog.search(query)
         self.app.call_from_thread(self.show_results, query, result)
 
     def show_results(self, query: CatalogQuery, result: SearchResult) -> None:
@@ -107,7 +121,25 @@ class BrowseScreen(Screen[None]):
         table = self.query_one("#results", DataTable)
         selected = self.selected_id()
         table.clear()
-        for r in result.rows:
+        # A screenful first, the rest after the next paint: the table measures every cell it holds,
+        # and the first frame should not wait for rows nobody can see yet.
+        self._add_rows(result.rows[:FIRST_ROWS])
+        if len(result.rows) > FIRST_ROWS:
+            self.call_after_refresh(self._add_rest, result, selected)
+        elif selected is not None:
+            self._restore_cursor(selected)
+        self.query_one("#summary", Static).update(self.summary_text(result))
+
+    def _add_rest(self, result: SearchResult, selected: str | None) -> None:
+        if result is not self.last_result:
+            return
+        self._add_rows(result.rows[FIRST_ROWS:])
+        if selected is not None:
+            self._restore_cursor(selected)
+
+    def _add_rows(self, rows: list[ModelRow]) -> None:
+        table = self.query_one("#results", DataTable)
+        for r in rows:
             lic = Text(r.license or "none", style="green" if r.permissive else ("red" if not r.license else ""))
             table.add_row(
                 safe(r.id if len(r.id) <= ID_WIDTH else r.id[: ID_WIDTH - 1] + "…"),
@@ -120,9 +152,11 @@ class BrowseScreen(Screen[None]):
                 Text("gated" if r.gated else "", style="yellow"),
                 key=r.id,
             )
-        if selected is not None and selected in {r.id for r in result.rows}:
-            table.move_cursor(row=table.get_row_index(selected))
-        self.query_one("#summary", Static).update(self.summary_text(result))
+
+    def _restore_cursor(self, model_id: str) -> None:
+        table = self.query_one("#results", DataTable)
+        if model_id in table.rows:
+            table.move_cursor(row=table.get_row_index(model_id))
 
     def summary_text(self, result: SearchResult) -> Text:
         q = self.query_state
@@ -156,7 +190,9 @@ class BrowseScreen(Screen[None]):
         return str(key.value) if key is not None else None
 
     def refresh_banner(self) -> None:
-        banner = self.app.catalog.status().banner  # type: ignore[attr-defined]
+        self._show_banner(self.app.catalog.status().banner)  # type: ignore[attr-defined]
+
+    def _show_banner(self, banner: str) -> None:
         widget = self.query_one("#banner", Static)
         widget.update(Text(banner))
         widget.display = bool(banner)
@@ -169,6 +205,9 @@ class BrowseScreen(Screen[None]):
         self.run_search()
 
     def on_screen_resume(self) -> None:
+        if self.last_result is None:
+            return  # the first activation: on_mount has already started the search
+        # Back from a card or the shortlist: shortlist notes or a refresh may have changed things.
         self.refresh_banner()
         self.run_search()
 
