@@ -230,3 +230,17 @@ async def test_local_filter_shows_a_scanned_gguf_and_its_fit(services: Services)
         assert "gemma3" in facts and "32,768 tokens" in facts
         fit_text = text_of(app.screen.query_one("#card-fit"))
         assert "Q4_K_M" in fit_text and "weights only" not in fit_text
+
+
+async def test_first_launch_opens_the_database_and_loads_the_sample_in_a_worker(settings: Any, memory_24g: Any) -> None:
+    from modelpick_tui.services import build_services
+
+    services = build_services(settings, memory=memory_24g, open_db_now=False)  # as `modelpick` does
+    try:
+        app = make_app(settings, services)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert text_of(app.screen.query_one("#summary")).startswith("231 of 231 models")
+            assert len(table_ids(app)) == 200  # the first page; the count covers the rest
+    finally:
+        services.close()
