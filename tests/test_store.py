@@ -103,3 +103,38 @@ def test_files_and_shortlist(store: CatalogStore) -> None:
     assert ids(store, shortlisted_only=True) == ["meta-llama/Llama-3.1-8B-Instruct"]
     store.shortlist_remove("meta-llama/Llama-3.1-8B-Instruct")
     assert store.shortlist() == []
+
+
+@pytest.fixture
+def broad_store() -> CatalogStore:
+    s = CatalogStore(open_db(None))
+    s.upsert_models(
+        _facts(i, id=f"org{i % 7}/qwen-{i}-{'gguf' if i % 3 else 'awq'}", downloads=(i * 7919) % 5003,
+               license="mit" if i % 4 else "llama3.1", params=(1 + i % 20) * 10**9)
+        for i in range(3000)
+    )
+    return s
+
+
+@pytest.mark.parametrize(
+    "query",
+    [CatalogQuery(text="qwen", limit=20), CatalogQuery(text="qwen gguf", permissive_only=True, limit=20),
+     CatalogQuery(text="qwen", size_classes=("8-15B",), sort="likes", limit=20),
+     CatalogQuery(text="qwen awq", licenses=("llama3.1",), sort="updated", limit=20)],
+)
+def test_index_walk_and_its_fallback_give_the_same_page_as_sorting(
+    broad_store: CatalogStore, query: CatalogQuery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelpick_tui.catalog import store as store_module
+
+    walked = broad_store.search(query)  # thousands of matches for a page of 20: the index walk
+    monkeypatch.setattr(store_module, "BROAD_MATCH", 10**9)
+    sorted_ = broad_store.search(query)  # the plain sort
+    monkeypatch.setattr(store_module, "BROAD_MATCH", 0)
+    monkeypatch.setattr(store_module, "WALK_STEPS_PER_HIT", 0)
+    fallback = broad_store.search(query)  # the walk interrupted at once, then the sort
+    assert [r.id for r in walked.rows] == [r.id for r in sorted_.rows] == [r.id for r in fallback.rows]
+    assert walked.matching == sorted_.matching == fallback.matching > 20
+    keys = [getattr(r, {"likes": "likes", "updated": "last_modified"}.get(query.sort, "downloads"))
+            for r in walked.rows]
+    assert keys == sorted(keys, reverse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,19 @@ SORTS = {
     "params": "m.params IS NULL, m.params DESC",
     "created": "m.created_at DESC",
 }
+# The indexes db.py creates for the sort columns (sqlite-utils names them idx_<table>_<column>).
+SORT_INDEXES = {
+    "downloads": "idx_models_downloads",
+    "likes": "idx_models_likes",
+    "trending": "idx_models_trending",
+    "updated": "idx_models_last_modified",
+}
+# Above this many text matches per row of the page, first try walking the sort index.
+BROAD_MATCH = 10
+# The walk's budget, in SQLite VM steps per text match: about what sorting the matches costs (measured
+# with bench/catalog_search.py), so a walk that fails costs at most as much again.
+WALK_STEPS_PER_HIT = 15
+_PROGRESS_EVERY = 1000
 SORT_LABELS = {
     "downloads": "downloads",
     "likes": "likes",
@@ -222,17 +236,30 @@ class CatalogStore:
         with self._lock:
             total = self.count()
             clause = f"WHERE {' AND '.join(where)}" if where else ""
+            # How many documents the text matches (the FTS doclists alone: cheap). It picks the plan,
+            # and when the text is the only condition it is the exact count.
+            fts_hits = (self.db.execute("SELECT count(*) FROM models_fts WHERE models_fts MATCH ?", [match])
+                        .fetchone()[0] if match else None)
             # Sort and limit row ids first, then fetch the wide rows of that page only: the sorter then
             # carries two columns instead of thirteen.
-            raw = self.db.execute(
-                f"SELECT {_ROW_COLUMNS} FROM models m WHERE m.rowid IN "
-                f"(SELECT m.rowid FROM models m {clause} ORDER BY {order} LIMIT ?) ORDER BY {order}, m.id",
-                [*args, q.limit],
-            ).fetchall()
+            sql = (f"SELECT {_ROW_COLUMNS} FROM models m WHERE m.rowid IN "
+                   f"(SELECT m.rowid FROM models m {{hint}} {clause} ORDER BY {order} LIMIT ?) ORDER BY {order}, m.id")
+            raw = None
+            if fts_hits is not None and fts_hits > BROAD_MATCH * q.limit and q.sort in SORT_INDEXES:
+                # A broad text (thousands of matches): walking the sort column's index and keeping the
+                # rows that match usually fills the page long before sorting every match would finish.
+                # Filters can make the walk long, so it gets a budget proportional to what sorting would
+                # cost, and the sort takes over when the budget runs out.
+                raw = self._bounded(sql.format(hint=f"INDEXED BY {SORT_INDEXES[q.sort]}"), [*args, q.limit],
+                                    budget=fts_hits * WALK_STEPS_PER_HIT)
+            if raw is None:
+                raw = self.db.execute(sql.format(hint=""), [*args, q.limit]).fetchall()
             if len(raw) < q.limit:
                 matching = len(raw)  # the page holds every match: no second pass needed
             elif not where:
                 matching = total
+            elif fts_hits is not None and len(where) == 1:
+                matching = fts_hits
             elif not count:
                 matching = -1
             else:
@@ -248,6 +275,26 @@ class CatalogStore:
             for r in raw
         ]
         return SearchResult(rows=rows, matching=int(matching), total=total)
+
+    def _bounded(self, sql: str, args: list[Any], budget: int) -> list[Any] | None:
+        """Run a query with a budget of SQLite VM steps; None when it ran out (the query is abandoned)."""
+        conn = self.db.conn
+        calls = 0
+
+        def tick() -> int:
+            nonlocal calls
+            calls += 1
+            return 1 if calls * _PROGRESS_EVERY > budget else 0
+
+        conn.set_progress_handler(tick, _PROGRESS_EVERY)
+        try:
+            return conn.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "interrupt" not in str(exc):
+                raise
+            return None
+        finally:
+            conn.set_progress_handler(None, 0)
 
     def facets(self) -> Facets:
         """The values the filters offer, with how many models have each."""
