@@ -131,6 +131,8 @@ async def test_gguf_card_lists_quants_with_fit(services: Services) -> None:
         await settle(pilot)
         fit_text = text_of(app.screen.query_one("#card-fit"))
         assert "Q4_K_M" in fit_text and "Q8_0" in fit_text
+        files = text_of(app.screen.query_one("#card-files"))
+        assert "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf" in files and "GiB" in files
         # The repack has no config: the architecture comes from its base model, so KV is counted.
         assert "weights only" not in fit_text
 

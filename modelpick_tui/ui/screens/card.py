@@ -33,6 +33,7 @@ class CardScreen(Screen[None]):
             yield Static(id="card-facts")
             yield Static(id="card-checklist")
             yield Static(id="card-fit")
+            yield Static(id="card-files")
             yield Static(id="card-evals")
             yield Static(Text("model card", style="bold underline"), id="card-text-title")
             yield Markdown(id="card-text")
@@ -60,6 +61,9 @@ class CardScreen(Screen[None]):
         self.query_one("#card-facts", Static).update(card_view.facts_table(d))
         self.query_one("#card-checklist", Static).update(card_view.checklist(d))
         self.query_one("#card-fit", Static).update(card_view.fit_table(d))
+        files = card_view.files_table(d)
+        self.query_one("#card-files", Static).update(files)
+        self.query_one("#card-files").display = bool(d.fits and any(q.filename for q in d.fits))
         self.query_one("#card-evals", Static).update(card_view.evals_table(d))
         body = d.card.body if d.card is not None else ""
         self.query_one("#card-text", Markdown).update(clean(body) or "*(no card text)*")

@@ -122,3 +122,20 @@ def fit_table(d: ModelDetails) -> Group | Text:
     if any(r.beyond_max_context for q in d.fits for r in q.estimate.rows):
         notes.append("* beyond the model's maximum context")
     return Group(head, table, Text(" · ".join(notes), style="dim"))
+
+
+def files_table(d: ModelDetails) -> Table | Text:
+    """The GGUF files, one per quant (split files as one, sized by all their parts)."""
+    files = [q for q in d.fits if q.filename]
+    if not files:
+        return Text("")
+    table = Table(title="GGUF files", title_justify="left", show_edge=False, box=None, padding=(0, 1))
+    table.add_column("file", overflow="ellipsis", no_wrap=True, max_width=58)
+    table.add_column("quant", no_wrap=True)
+    table.add_column("size", justify="right", no_wrap=True)
+    for q in files[:30]:
+        name = q.filename or ""
+        if name.startswith("/"):  # a scanned local file: the end of the path is what tells it apart
+            name = "…/" + "/".join(name.split("/")[-2:])
+        table.add_row(safe(name), safe(q.label), Text(fit.format_bytes(q.size) if q.size else "?"))
+    return table
