@@ -246,3 +246,15 @@ async def test_first_launch_opens_the_database_and_loads_the_sample_in_a_worker(
             assert len(table_ids(app)) == 200  # the first page; the count covers the rest
     finally:
         services.close()
+
+
+async def test_command_palette_opens_a_card_by_model_name(services: Services) -> None:
+    app = make_app(services.settings, services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"gemma-3-270m-it")
+        await pilot.pause(0.6)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.SCREEN_NAME == "card"
+        assert "gemma-3-270m-it" in app.screen.model_id

@@ -6,7 +6,9 @@ from functools import partial
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
+from ..untrusted import clean
 from .actions import PALETTE_HELP, palette_actions
 
 
@@ -40,9 +42,11 @@ class ModelsProvider(Provider):
             return
         result = self.app.catalog.search(CatalogQuery(text=query, limit=8))  # type: ignore[attr-defined]
         for row in result.rows:
+            # Hub text is untrusted: the label is a Text (never parsed), the help is markup-escaped.
             yield Hit(
                 0.5,
-                Text(f"open card: {row.id}"),
+                Text(clean(f"open card: {row.id}")),
                 partial(self.app.open_card, row.id),  # type: ignore[attr-defined]
-                help=Text(f"{row.task or '?'} · {row.license or 'no licence'}"),
+                text=f"open card: {row.id}",
+                help=escape(clean(f"{row.task or '?'} · {row.license or 'no licence'}")),
             )
