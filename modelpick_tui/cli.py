@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape_markup
 from rich.table import Table
 
 from .catalog.facts import SIZE_CLASSES, format_params
@@ -17,6 +17,12 @@ from .catalog.hub import HubError, ListParams
 from .catalog.store import SORTS, CatalogQuery
 from .services import Services, build_services, make_app, preflight_db
 from .settings import Settings
+from .untrusted import clean
+
+
+def escape(text: str) -> str:
+    """Untrusted text for Rich output: markup escaped and terminal control sequences made visible."""
+    return _escape_markup(clean(text))
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -171,7 +177,7 @@ def catalog_scan(ctx: click.Context, dirs: tuple[Path, ...]) -> None:
     services.catalog.ensure_loaded()
     for d in dirs:
         if not d.is_dir():
-            raise click.ClickException(f"not a folder: {d}")
+            raise click.ClickException(f"not a folder: {clean(str(d))}")
         report = services.catalog.scan_dir(d)
         for item in report.found:
             _say(f"[green]found[/] {escape(item)}")
@@ -212,7 +218,7 @@ def shortlist_add(ctx: click.Context, model_id: str, note: str) -> None:
     services = _services(ctx)
     services.catalog.ensure_loaded()
     if not services.catalog.store.exists(model_id):
-        raise click.ClickException(f"{model_id} is not in the catalogue (try `modelpick catalog search`)")
+        raise click.ClickException(f"{clean(model_id)} is not in the catalogue (try `modelpick catalog search`)")
     services.catalog.shortlist_add(model_id, note)
     _say(f"shortlisted {escape(model_id)}")
 
@@ -224,7 +230,7 @@ def shortlist_rm(ctx: click.Context, model_id: str) -> None:
     """Take a model off the shortlist."""
     services = _services(ctx)
     if model_id not in {r["model_id"] for r in services.catalog.shortlist()}:
-        raise click.ClickException(f"{model_id} is not on the shortlist")
+        raise click.ClickException(f"{clean(model_id)} is not on the shortlist")
     services.catalog.shortlist_remove(model_id)
     _say(f"removed {escape(model_id)}")
 
