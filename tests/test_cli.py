@@ -286,3 +286,20 @@ def test_python_m_help_and_the_installed_script(tmp_path: Path) -> None:
                               capture_output=True, text=True, timeout=60)
     assert searched.returncode == 0, searched.stderr
     assert len(searched.stdout.splitlines()) == 2
+
+
+def test_untrusted_ids_cannot_send_escape_sequences_to_the_terminal(db: Path) -> None:
+    from modelpick_tui.catalog.facts import ModelFacts
+    from modelpick_tui.services import build_services
+    from modelpick_tui.settings import Settings
+
+    settings = Settings.from_env(db=db)
+    services = build_services(settings)
+    services.catalog.ensure_loaded()
+    services.catalog.store.upsert_models([ModelFacts(id="evil/x\x1b[2J\x1b]0;owned\x07[bold]y[/bold]",
+                                                     author="evil", license="mit\x1b[31m", downloads=10**12)])
+    services.close()
+    result = run(db, "catalog", "search", "--limit", "1")
+    assert result.exit_code == 0
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "␛[2J" in result.stdout and "[bold]y[/bold]" in result.stdout
