@@ -235,5 +235,26 @@ def shortlist_rm(ctx: click.Context, model_id: str) -> None:
     _say(f"removed {escape(model_id)}")
 
 
+@main.command("promptset")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="The prompts as JSON lines on stdout.")
+def promptset(path: Path, as_json: bool) -> None:
+    """Check a prompt set (JSONL or CSV): how many prompts load, and each bad row with its line."""
+    from .evals.promptsets import PromptSetError, load_prompt_set
+
+    try:
+        ps = load_prompt_set(path)
+    except PromptSetError as exc:
+        raise click.ClickException(clean(str(exc))) from None
+    if as_json:
+        for p in ps.prompts:
+            click.echo(json.dumps({"id": p.id, "prompt": p.prompt, "system": p.system, "reference": p.reference,
+                                   "tags": list(p.tags), "line": p.line}, ensure_ascii=False))
+    else:
+        _say(escape(ps.summary()))
+    for error in ps.errors:
+        _say(f"[yellow]bad row[/] {escape(str(error))}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -303,3 +303,19 @@ def test_untrusted_ids_cannot_send_escape_sequences_to_the_terminal(db: Path) ->
     assert result.exit_code == 0
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "␛[2J" in result.stdout and "[bold]y[/bold]" in result.stdout
+
+
+def test_promptset_check_reports_bad_rows_and_loads_the_rest(db: Path, tmp_path: Path) -> None:
+    good = run(db, "promptset", str(Path(__file__).resolve().parent.parent / "sample_data/prompts/support.jsonl"))
+    assert good.exit_code == 0 and good.stdout.strip() == "support: 30 prompts"
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text('{"prompt": "a"}\n{oops\n{"prompt": "b"}\n', encoding="utf-8")
+    result = run(db, "promptset", str(mixed))
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "mixed: 2 prompts (1 bad row: line 2)"
+    assert lines(result.stderr) == ["bad row line 2: not valid JSON (Expecting property name enclosed in double "
+                                    "quotes at column 2)"]
+    as_json = run(db, "promptset", str(mixed), "--json")
+    assert [json.loads(x)["prompt"] for x in lines(as_json.stdout)] == ["a", "b"]
+    missing = run(db, "promptset", str(tmp_path / "none.csv"))
+    assert missing.exit_code == 1 and lines(missing.stderr) == [f"Error: {tmp_path / 'none.csv'}: no such file"]

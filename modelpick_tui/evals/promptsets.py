@@ -1,0 +1,224 @@
+"""Prompt sets: JSONL or CSV files of prompts (with optional system prompt, reference answer, tags, id).
+
+Loading never stops at a bad row: every bad row is reported with its line number and the good rows
+load. A file that cannot be used at all (missing, unreadable, empty, not text, no `prompt` column)
+raises `PromptSetError` with one clear line.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv"}
+# Column / key names people use for the same thing, first wins.
+ALIASES = {
+    "prompt": ("prompt", "input", "question", "user"),
+    "system": ("system", "system_prompt"),
+    "reference": ("reference", "reference_answer", "expected", "answer", "ideal"),
+    "tags": ("tags", "tag", "labels", "category"),
+    "id": ("id", "prompt_id", "key"),
+}
+_TAG_SPLIT = re.compile(r"[;,|]")
+MAX_PROMPT_CHARS = 200_000
+
+
+class PromptSetError(Exception):
+    """The file cannot be used as a prompt set; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: str
+    prompt: str
+    system: str | None = None
+    reference: str | None = None
+    tags: tuple[str, ...] = ()
+    line: int = 0  # where it is in the file, for messages
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass
+class PromptSet:
+    name: str
+    path: Path
+    format: str
+    sha256: str
+    prompts: list[Prompt] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def tags(self) -> list[str]:
+        return sorted({t for p in self.prompts for t in p.tags})
+
+    def summary(self) -> str:
+        """'support: 30 prompts (2 bad rows: line 4, line 9)'."""
+        text = f"{self.name}: {len(self.prompts)} prompt{'s' if len(self.prompts) != 1 else ''}"
+        if self.errors:
+            lines = ", ".join(f"line {e.line}" for e in self.errors[:5])
+            more = f", +{len(self.errors) - 5} more" if len(self.errors) > 5 else ""
+            text += f" ({len(self.errors)} bad row{'s' if len(self.errors) != 1 else ''}: {lines}{more})"
+        return text
+
+
+def _pick(record: dict[str, Any], name: str) -> Any:
+    lowered = {str(k).strip().lower(): v for k, v in record.items()}
+    for alias in ALIASES[name]:
+        if alias in lowered and lowered[alias] not in (None, ""):
+            return lowered[alias]
+    return None
+
+
+def _text(value: Any, what: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dict | list) and what == "reference":
+        return json.dumps(value, ensure_ascii=False)  # a structured reference (JSON extraction sets)
+    raise ValueError(f"{what} must be text, not {type(value).__name__}")
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else _TAG_SPLIT.split(str(value))
+    return tuple(dict.fromkeys(str(t).strip().lower() for t in items if str(t).strip()))
+
+
+def _prompt_from(record: dict[str, Any], line: int, default_id: str) -> Prompt:
+    prompt = _text(_pick(record, "prompt"), "prompt")
+    if prompt is None or not prompt.strip():
+        raise ValueError("no prompt (expected a non-empty 'prompt' field)")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise ValueError(f"prompt is {len(prompt):,} characters (more than {MAX_PROMPT_CHARS:,})")
+    raw_id = _pick(record, "id")
+    return Prompt(
+        id=str(raw_id).strip() if raw_id is not None else default_id,
+        prompt=prompt,
+        system=_text(_pick(record, "system"), "system"),
+        reference=_text(_pick(record, "reference"), "reference"),
+        tags=_tags(_pick(record, "tags")),
+        line=line,
+    )
+
+
+def _read_text(path: Path) -> tuple[str, str]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise PromptSetError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise PromptSetError(f"{path}: is a folder, not a prompt set file") from None
+    except OSError as exc:
+        raise PromptSetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PromptSetError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
+    if not text.strip():
+        raise PromptSetError(f"{path}: the file is empty")
+    return text, digest
+
+
+def _load_jsonl(text: str) -> list[tuple[int, dict[str, Any] | None, str]]:
+    """(line, record or None, error) for each non-blank line. A .json file holding one array is accepted."""
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            array = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise PromptSetError(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        return [(i + 1, r if isinstance(r, dict) else None, "" if isinstance(r, dict) else
+                 f"item {i + 1} is {type(r).__name__}, not an object") for i, r in enumerate(array)]
+    out: list[tuple[int, dict[str, Any] | None, str]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            out.append((number, None, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        if not isinstance(record, dict):
+            out.append((number, None, f"a JSON {type(record).__name__}, not an object"))
+            continue
+        out.append((number, record, ""))
+    return out
+
+
+def _load_csv(text: str, delimiter: str) -> list[tuple[int, dict[str, Any] | None, str]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headers = [h.strip().lower() for h in (reader.fieldnames or []) if h]
+    if not any(alias in headers for alias in ALIASES["prompt"]):
+        shown = ", ".join(headers[:8]) or "none"
+        raise PromptSetError(f"no 'prompt' column in the header (columns: {shown})")
+    out: list[tuple[int, dict[str, Any] | None, str]] = []
+    start = 2  # the header is line 1
+    try:
+        for record in reader:
+            line, start = start, reader.line_num + 1  # quoted fields may span lines: report where a row starts
+            if None in record:  # more cells than headers
+                out.append((line, None, f"{len(record[None]) + len(headers)} cells for {len(headers)} columns"))
+                continue
+            if not any((v or "").strip() for v in record.values()):
+                continue
+            out.append((line, record, ""))
+    except csv.Error as exc:
+        out.append((reader.line_num, None, f"unreadable CSV ({exc})"))
+    return out
+
+
+def load_prompt_set(path: str | Path, name: str | None = None) -> PromptSet:
+    """Load a prompt set from a .jsonl/.ndjson/.json or .csv/.tsv file; see the module docstring."""
+    path = Path(path).expanduser()
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(FORMATS))
+        raise PromptSetError(f"{path}: unknown prompt set format '{path.suffix or '(none)'}' (use {known})")
+    text, digest = _read_text(path)
+    stem = path.stem
+    try:
+        if fmt == "jsonl":
+            rows = _load_jsonl(text)
+        else:
+            rows = _load_csv(text, "\t" if fmt == "tsv" else ",")
+    except PromptSetError as exc:
+        raise PromptSetError(f"{path}: {exc}") from None
+    result = PromptSet(name=name or stem, path=path, format=fmt, sha256=digest)
+    seen: dict[str, int] = {}
+    for line, record, error in rows:
+        if record is None:
+            result.errors.append(RowError(line, error))
+            continue
+        try:
+            prompt = _prompt_from(record, line, default_id=f"{stem}-{line}")
+        except ValueError as exc:
+            result.errors.append(RowError(line, str(exc)))
+            continue
+        if prompt.id in seen:
+            result.errors.append(RowError(line, f"duplicate id '{prompt.id}' (first on line {seen[prompt.id]})"))
+            continue
+        seen[prompt.id] = line
+        result.prompts.append(prompt)
+    if not result.prompts:
+        first = f"; {result.errors[0]}" if result.errors else ""
+        raise PromptSetError(f"{path}: no usable prompts ({len(result.errors)} bad rows{first})")
+    return result
