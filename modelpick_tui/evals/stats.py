@@ -1,0 +1,116 @@
+"""The statistics a decision rests on: pass rates with Wilson intervals, agreement (Cohen's kappa) between
+a judge and the human labels, pairwise win rates, latency percentiles. Pure functions, no IO."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+Z_95 = 1.959963984540054  # two-sided 95 %
+
+
+@dataclass(frozen=True)
+class Interval:
+    estimate: float
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        return f"{self.estimate:.0%} [{self.low:.0%}–{self.high:.0%}]"
+
+
+def wilson(successes: float, n: int, z: float = Z_95) -> Interval:
+    """Wilson score interval for a proportion: honest at small n and at 0 % or 100 %, where the normal
+    approximation collapses to a zero-width interval. n = 0 gives the vacuous [0, 1]. `successes` may be
+    fractional (a tie counted as half a win)."""
+    if n < 0 or not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n, got {successes} of {n}")
+    if n == 0:
+        return Interval(0.0, 0.0, 1.0)
+    p = successes / n
+    z2 = z * z
+    denom = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
+    # At 0/n and n/n the bound is exactly 0 or 1; clamp the rounding noise there.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return Interval(p, low, high)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    n: int
+    percent: float  # observed agreement
+    kappa: float | None  # None when undefined (both raters used one and the same category)
+
+
+def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> Agreement:
+    """Agreement between two raters over the same items (e.g. judge vs human pass/fail)."""
+    if len(a) != len(b):
+        raise ValueError(f"rater sequences differ in length: {len(a)} and {len(b)}")
+    n = len(a)
+    if n == 0:
+        return Agreement(0, 0.0, None)
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    ca, cb = Counter(a), Counter(b)
+    expected = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / (n * n)
+    if expected >= 1.0:
+        return Agreement(n, observed, None)
+    return Agreement(n, observed, (observed - expected) / (1 - expected))
+
+
+@dataclass(frozen=True)
+class WinRate:
+    model: str
+    wins: int
+    losses: int
+    ties: int
+    both_bad: int
+
+    @property
+    def decided(self) -> int:
+        return self.wins + self.losses + self.ties
+
+    @property
+    def rate(self) -> Interval:
+        """Wins over decided comparisons, a tie counting half (both-bad votes are not decided)."""
+        return wilson(self.wins + 0.5 * self.ties, self.decided)
+
+
+def win_rates(preferences: Iterable[tuple[str, str, str]]) -> dict[str, WinRate]:
+    """Per model, from (left_model, right_model, verdict) with verdict left | right | tie | both_bad."""
+    tally: dict[str, list[int]] = {}
+    for left, right, verdict in preferences:
+        for model in (left, right):
+            tally.setdefault(model, [0, 0, 0, 0])
+        if verdict == "left":
+            tally[left][0] += 1
+            tally[right][1] += 1
+        elif verdict == "right":
+            tally[right][0] += 1
+            tally[left][1] += 1
+        elif verdict == "tie":
+            tally[left][2] += 1
+            tally[right][2] += 1
+        elif verdict == "both_bad":
+            tally[left][3] += 1
+            tally[right][3] += 1
+        else:
+            raise ValueError(f"unknown preference verdict: {verdict!r}")
+    return {m: WinRate(m, *counts) for m, counts in sorted(tally.items())}
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Linear-interpolated percentile (as numpy's default); None for no values."""
+    if not values:
+        return None
+    if not 0 <= p <= 100:
+        raise ValueError(f"percentile must be within 0..100, got {p}")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * p / 100
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
