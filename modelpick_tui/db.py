@@ -95,6 +95,37 @@ def m001_catalog(db: sqlite_utils.Database) -> None:
     db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
+@migrations()
+def m002_endpoints(db: sqlite_utils.Database) -> None:
+    # Servers modelpick started (llama, vllm) and remote endpoints it attaches to. Never an API key: a
+    # detached server's key lives in a 0600 file under MODELPICK_HOME/keys (see serving/supervisor.py).
+    db.table("endpoints").create(
+        {
+            "name": str,
+            "kind": str,  # backend: llama | vllm | remote
+            "base_url": str,  # the OpenAI base, …/v1
+            "model": str,  # what was asked for: GGUF path, repo id or dir, remote model name
+            "served_model": str,  # the name clients put in a request's `model`
+            "pid": int,  # the server process
+            "pgid": int,  # its process group (the guard's, for a server that dies with modelpick)
+            "port": int,
+            "argv_json": str,  # the command, secrets redacted
+            "spec_json": str,  # the ServerSpec without its key, to restart it
+            "status": str,  # starting | ready | failed | stopped
+            "log_path": str,
+            "detached": int,
+            "started_at": str,
+            "ready_at": str,
+            "time_to_ready_s": float,
+            "proc_create_time": float,  # psutil create_time of pid: tells a reused pid from ours
+            "error": str,
+        },
+        pk="name",
+        not_null={"name"},
+        defaults={"detached": 0, "status": "stopped"},
+    )
+
+
 def open_db(path: str | Path | None) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema.
 

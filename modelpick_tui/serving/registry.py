@@ -1,0 +1,166 @@
+"""The registry of servers and endpoints: rows of the `endpoints` table, and the key files of servers that
+outlive modelpick. Keys never go into the database (DESIGN.md): a detached server's or remote endpoint's
+key lives in `home/keys/NAME.key`, mode 0600 in a 0700 folder, and is removed with the server. That is the
+trust boundary of huggingface_hub's own token file; a database copied, exported or attached to a bug
+report carries no key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .backends import ServerSpec, ServingError
+from .procs import pid_matches
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+STARTING, READY, FAILED, STOPPED = "starting", "ready", "failed", "stopped"
+LIVE = (STARTING, READY)
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def check_name(name: str) -> str:
+    """A server's name becomes a file name (log, key): letters, digits, `.`, `_`, `-`."""
+    if not _NAME.match(name):
+        raise ServingError(f"bad server name {name!r}: use letters, digits, '.', '_' or '-' (at most 64)")
+    return name
+
+
+@dataclass
+class Server:
+    """A server modelpick runs (or re-attached), or a remote endpoint."""
+
+    name: str
+    backend: str
+    model: str
+    served_model: str
+    base_url: str  # the OpenAI base: http://127.0.0.1:PORT/v1
+    port: int | None
+    api_key: str | None = field(default=None, repr=False)
+    status: str = STARTING
+    pid: int | None = None
+    pgid: int | None = None
+    log_path: Path | None = None
+    detached: bool = False
+    argv: list[str] = field(default_factory=list)  # redacted
+    started_at: str | None = None
+    ready_at: str | None = None
+    time_to_ready_s: float | None = None
+    proc_create_time: float | None = None
+    error: str | None = None
+    spec: ServerSpec | None = field(default=None, repr=False)
+    _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    _pipe_w: int | None = field(default=None, repr=False)
+    _t0: float = field(default=0.0, repr=False)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the server's process (group) is still there."""
+        if self._proc is not None:
+            return self._proc.poll() is None
+        return pid_matches(self.pid, self.proc_create_time)
+
+
+
+class Registry:
+    """Rows of the `endpoints` table (none without a database) and the key files beside it."""
+
+    def __init__(self, db: sqlite_utils.Database | None, keys_dir: Path) -> None:
+        self.db = db
+        self.keys_dir = keys_dir
+        self._lock = threading.Lock()
+
+    def save(self, server: Server) -> None:
+        if self.db is None:
+            return
+        spec = server.spec
+        spec_json = json.dumps({k: v for k, v in asdict(spec).items() if k != "api_key"}) if spec else None
+        row: dict[str, Any] = {
+            "name": server.name,
+            "kind": server.backend,
+            "base_url": server.base_url,
+            "model": server.model,
+            "served_model": server.served_model,
+            "pid": server.pid,
+            "pgid": server.pgid,
+            "port": server.port,
+            "argv_json": json.dumps(server.argv),
+            "spec_json": spec_json,
+            "status": server.status,
+            "log_path": str(server.log_path) if server.log_path else None,
+            "detached": int(server.detached),
+            "started_at": server.started_at,
+            "ready_at": server.ready_at,
+            "time_to_ready_s": server.time_to_ready_s,
+            "proc_create_time": server.proc_create_time,
+            "error": server.error,
+        }
+        with self._lock, self.db.conn:
+            self.db.table("endpoints").upsert(row, pk="name")
+
+    def rows(self) -> list[dict[str, Any]]:
+        if self.db is None:
+            return []
+        with self._lock:
+            return list(self.db.table("endpoints").rows_where(order_by="name"))
+
+    def mark_gone(self, name: str, why: str) -> None:
+        self.drop_key(name)
+        if self.db is not None:
+            with self._lock, self.db.conn:
+                self.db.table("endpoints").update(name, {"status": STOPPED, "error": why})
+
+    def delete(self, name: str) -> None:
+        self.drop_key(name)
+        if self.db is not None:
+            with self._lock, self.db.conn:
+                self.db.execute("DELETE FROM endpoints WHERE name = ?", [name])
+
+    def key_file(self, name: str) -> Path:
+        return self.keys_dir / f"{check_name(name)}.key"
+
+    def write_key(self, name: str, key: str) -> None:
+        self.keys_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.keys_dir, 0o700)
+        path = self.key_file(name)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key)
+        os.chmod(path, 0o600)
+
+    def read_key(self, name: str) -> str | None:
+        try:
+            return self.key_file(name).read_text().strip() or None
+        except OSError:
+            return None
+
+    def drop_key(self, name: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.key_file(name).unlink()
+
+    def server_from_row(self, row: dict[str, Any]) -> Server:
+        spec_data = json.loads(row["spec_json"]) if row.get("spec_json") else None
+        spec = None
+        if spec_data is not None:
+            for tuple_field in ("extra_args", "executable"):
+                if spec_data.get(tuple_field) is not None:
+                    spec_data[tuple_field] = tuple(spec_data[tuple_field])
+            spec = ServerSpec(**spec_data)
+        return Server(
+            name=row["name"], backend=row["kind"], model=row["model"], served_model=row["served_model"],
+            base_url=row["base_url"], port=row["port"], api_key=self.read_key(row["name"]), status=row["status"],
+            pid=row["pid"], pgid=row["pgid"], log_path=Path(row["log_path"]) if row.get("log_path") else None,
+            detached=bool(row["detached"]), argv=json.loads(row["argv_json"] or "[]"),
+            started_at=row["started_at"], ready_at=row["ready_at"], time_to_ready_s=row["time_to_ready_s"],
+            proc_create_time=row["proc_create_time"], error=row["error"], spec=spec,
+        )
