@@ -4,7 +4,7 @@ CLI and the tests to get a TUI over real (or test-pointed) services."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,8 @@ from .settings import Settings
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from .serving.supervisor import Supervisor
+
     from .ui.app import ModelpickApp
 
 
@@ -24,12 +26,25 @@ if TYPE_CHECKING:
 class Services:
     settings: Settings
     catalog: CatalogService
+    _servers: Supervisor | None = field(default=None, repr=False)
 
     @property
     def db(self) -> sqlite_utils.Database:
         return self.catalog.store.db
 
+    @property
+    def servers(self) -> Supervisor:
+        """The model-server supervisor, made on first use (it opens the database)."""
+        if self._servers is None:
+            from .serving.supervisor import Supervisor
+
+            self._servers = Supervisor(self.settings.home, self.db)
+        return self._servers
+
     def close(self) -> None:
+        """Stop the servers this process started (detached ones live on), then close the rest."""
+        if self._servers is not None:
+            self._servers.close()
         self.catalog.hub.close()
         if self.catalog.store.is_open:
             self.db.close()
