@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from .serving.supervisor import Supervisor
-
     from .ui.app import ModelpickApp
 
 

@@ -10,6 +10,7 @@ import json
 import logging
 import queue
 import re
+import shutil
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -34,7 +35,8 @@ class HubError(Exception):
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
-        self.kind = kind  # offline | unreachable | timeout | unavailable | rate_limited | gated | not_found | error
+        # offline | unreachable | timeout | unavailable | rate_limited | gated | not_found | disk | error
+        self.kind = kind
 
     @property
     def offline_like(self) -> bool:
@@ -212,6 +214,33 @@ def _silent_tqdm() -> type:
     return SilentTqdm
 
 
+def _progress_tqdm(progress: Callable[[int, int | None], None]) -> type:
+    """huggingface_hub's progress bar class, silent, reporting (bytes done, total) to `progress`."""
+    from huggingface_hub.utils import tqdm as hf_tqdm
+
+    class ProgressTqdm(hf_tqdm):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self._done = int(kwargs.get("initial") or 0)
+            self._total = kwargs.get("total")
+            kwargs["disable"] = True
+            super().__init__(*args, **kwargs)
+            progress(self._done, self._total)
+
+        def update(self, n: float | None = 1) -> bool | None:
+            self._done += int(n or 0)
+            progress(self._done, self._total)
+            return super().update(n)
+
+    return ProgressTqdm
+
+
+def _existing_parent(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return Path.cwd()
+
+
 @dataclass(frozen=True)
 class ListParams:
     search: str | None = None
@@ -382,6 +411,56 @@ class HubClient:
             return Path(str(path)).read_text(encoding="utf-8", errors="replace")
 
         return self._bounded(fetch, repo_id)
+
+    def repo_files(self, repo_id: str) -> dict[str, int | None]:
+        """The repository's files and their sizes (from `model_info(files_metadata=True)`)."""
+        info = self.model_info(repo_id)
+        return {str(s.rfilename): getattr(s, "size", None) for s in (getattr(info, "siblings", None) or [])}
+
+    def cached_file(self, repo_id: str, filename: str, revision: str | None = None) -> Path | None:
+        """The file's path in the Hugging Face cache when it is there in full (no network), else None."""
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(repo_id, filename, cache_dir=self.cache_dir, revision=revision)
+        if isinstance(found, str) and Path(found).is_file():
+            return Path(found)
+        return None
+
+    def download_file(self, repo_id: str, filename: str, *, size: int | None = None,
+                      progress: Callable[[int, int | None], None] | None = None,
+                      revision: str | None = None) -> Path:
+        """Download one file of a repo into the Hugging Face cache and return its path.
+
+        The size (when known) is checked against the free disk space first. This runs in the calling
+        thread, without a deadline (a large file takes as long as it takes): Ctrl-C stops it, and
+        huggingface_hub resumes the partial file on the next call. `progress(done, total)` sees the bytes."""
+        from huggingface_hub import hf_hub_download
+
+        self._check_online()
+        if size:
+            where = _existing_parent(self.cache_dir)
+            free = shutil.disk_usage(where).free
+            if size > free:
+                raise HubError("disk", f"{filename} needs {size / 2**30:.2f} GiB but only {free / 2**30:.2f} GiB "
+                                       f"is free in {where}: free some space or set HF_HUB_CACHE")
+        call = _Call()
+        with _WATCH.watching(call):
+            try:
+                path = hf_hub_download(
+                    repo_id,
+                    filename,
+                    revision=revision,
+                    endpoint=self.endpoint,
+                    token=self._token,
+                    cache_dir=self.cache_dir,
+                    etag_timeout=self.timeout,
+                    tqdm_class=_progress_tqdm(progress) if progress else _silent_tqdm(),
+                )
+            except HubError:
+                raise
+            except Exception as exc:  # mapped to one line; KeyboardInterrupt passes through
+                raise explain(exc, repo_id) from exc
+        return Path(str(path))
 
     def fetch_card(self, repo_id: str, revision: str | None = None) -> str | None:
         return self.download_text(repo_id, "README.md", revision)
