@@ -162,6 +162,9 @@ class LlamaBackend(Backend):
         if spec.n_gpu_layers is not None:
             argv += ["--n_gpu_layers", str(spec.n_gpu_layers)]
         argv += ["--model_alias", self.served_model(spec)]
+        # llama-cpp-python's server keeps logits for every position by default (n_ctx × vocab × 4 bytes:
+        # 32 GiB for Gemma's 262k vocabulary at 32k context). Chat needs only the last token's.
+        argv += ["--logits_all", "False"]
         if spec.chat_format:
             argv += ["--chat_format", spec.chat_format]
         return argv + list(spec.extra_args)
@@ -372,7 +375,8 @@ _FAILURES: list[tuple[re.Pattern[str], Builder]] = [
     (re.compile(r"Available memory on node \d+ \([^)]*\)[^\n]*|Free memory on device \([^)]*\) on startup is "
                 r"less than desired GPU memory utilization[^\n]*"), _fraction),
     (re.compile(r"CUDA out of memory|CUDA error: out of memory|OutOfMemoryError|cudaMalloc failed: out of memory|"
-                r"failed to allocate \S+ buffer|unable to allocate \S+ buffer", re.I),
+                r"failed to allocate \S+ buffer|unable to allocate \S+ buffer|_ArrayMemoryError|"
+                r"Unable to allocate [^\n]* for an array", re.I),
      _fixed("out of memory while loading the model: use a smaller quant, fewer GPU layers or a shorter context")),
     (re.compile(r"GatedRepoError|Cannot access gated repo|Access to model [^\n]* is restricted"),
      _fixed("gated model: accept its licence on the Hub and set HF_TOKEN")),

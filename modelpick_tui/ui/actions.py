@@ -13,7 +13,7 @@ class Action:
     key: str
     action: str
     description: str
-    screen: str  # "app", "browse", "card", "shortlist"
+    screen: str  # "app", "browse", "card", "shortlist", "servers"
     show: bool = True
     palette: bool = True  # offered in the command palette
     priority: bool = False
@@ -22,6 +22,7 @@ class Action:
 ACTIONS: tuple[Action, ...] = (
     Action("app.quit", "q", "quit", "Quit", "app"),
     Action("app.shortlist", "L", "show_shortlist", "Shortlist", "app"),
+    Action("app.servers", "S", "show_servers", "Servers", "app"),
     Action("browse.search", "slash", "focus_search", "Search", "browse"),
     Action("browse.filters", "f", "toggle_filters", "Filters", "browse"),
     Action("browse.permissive", "p", "toggle_permissive", "Permissive", "browse"),
@@ -34,10 +35,18 @@ ACTIONS: tuple[Action, ...] = (
     Action("card.back", "escape", "back", "Back", "card"),
     Action("card.shortlist_add", "s", "shortlist_add", "Shortlist+", "card"),
     Action("card.refresh", "r", "refresh", "Refresh from Hub", "card"),
+    Action("card.serve", "v", "serve", "Serve", "card"),
     Action("shortlist.back", "escape", "back", "Back", "shortlist"),
     Action("shortlist.open", "enter", "open", "Open card", "shortlist"),
     Action("shortlist.note", "e", "edit_note", "Edit note", "shortlist"),
     Action("shortlist.remove", "d", "remove", "Remove", "shortlist"),
+    Action("shortlist.serve", "v", "serve", "Serve", "shortlist"),
+    Action("servers.back", "escape", "back", "Back", "servers"),
+    Action("servers.start", "n", "start", "Start", "servers"),
+    Action("servers.stop", "x", "stop", "Stop", "servers"),
+    Action("servers.restart", "R", "restart", "Restart", "servers"),
+    Action("servers.detach", "D", "detach", "Detach", "servers"),
+    Action("servers.remote", "a", "add_remote", "Add remote", "servers"),
 )
 
 # Human descriptions for the palette, where the footer's short label is not enough.
@@ -53,6 +62,14 @@ PALETTE_HELP = {
     "browse.reset": "Reset all filters",
     "card.refresh": "Fetch this model's card and files again from the Hub",
     "app.shortlist": "Open the shortlist",
+    "app.servers": "Open the servers screen: running, detached and remote endpoints",
+    "card.serve": "Start a server for this model (llama.cpp for GGUF, vLLM for safetensors)",
+    "shortlist.serve": "Start a server for the selected model",
+    "servers.start": "Start a server: a GGUF path (llama.cpp) or a model for vLLM",
+    "servers.stop": "Stop the selected server (a stopped one or a remote endpoint: remove it from the list)",
+    "servers.restart": "Restart the selected server with the same settings",
+    "servers.detach": "Detach the selected server: it keeps running after modelpick exits",
+    "servers.remote": "Add a remote OpenAI-compatible endpoint (base URL, model, optional key)",
 }
 
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import App
 from textual.screen import Screen
 
 from .actions import bindings
 from .commands import ActionsProvider, ModelsProvider
+from .server_ops import ServerOps
 
 if TYPE_CHECKING:
     from ..services import Services
     from ..settings import Settings
 
 
-class ModelpickApp(App[None]):
+class ModelpickApp(ServerOps):
     TITLE = "modelpick"
     CSS_PATH = Path(__file__).with_name("modelpick.tcss")
     BINDINGS = bindings("app")
@@ -27,6 +29,8 @@ class ModelpickApp(App[None]):
         super().__init__()
         self.settings = settings
         self.services = services
+        self.servers_busy: set[str] = set()
+        self._servers_closed = False
 
     @property
     def catalog(self):  # type: ignore[no-untyped-def]
@@ -36,6 +40,42 @@ class ModelpickApp(App[None]):
         from .screens.browse import BrowseScreen
 
         return BrowseScreen()
+
+    def on_mount(self) -> None:
+        # After the first frame: detached servers of an earlier modelpick show up on the servers screen.
+        self.set_timer(1.0, self.reattach_servers)
+
+    @work(thread=True, group="reattach", exit_on_error=False)
+    def reattach_servers(self) -> None:
+        adopted = self.services.servers.reattach()
+        if adopted:
+            names = ", ".join(s.name for s in adopted)
+            self.call_from_thread(self.notify, f"re-attached detached servers: {names} (S to see them)",
+                                  markup=False)
+            self.call_from_thread(self._servers_changed)
+
+    # --- exit: servers this app started (not detached) die with it ------------------------------
+
+    def _stop_servers(self) -> None:
+        # Only the supervisor: the database and the Hub client belong to whoever built the services (the
+        # CLI's main closes them in its finally; tests go on reading them after the app is gone).
+        if not self._servers_closed and self.services._servers is not None:
+            self._servers_closed = True
+            self.services._servers.close()
+
+    async def action_quit(self) -> None:
+        live = [s for s in (self.services._servers.servers() if self.services._servers is not None else [])
+                if s.backend != "remote" and not s.detached and s.status in ("starting", "ready")]
+        if live:
+            self.notify(f"stopping {len(live)} server(s)…", markup=False)
+            worker = self.run_worker(self._stop_servers, thread=True, group="quit", exit_on_error=False)
+            await worker.wait()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self._stop_servers()  # every other way out (ctrl+c, an error, a test's run_test ending)
+
+    # --- navigation ---------------------------------------------------------------------------
 
     def open_card(self, model_id: str) -> None:
         from .screens.card import CardScreen

@@ -80,5 +80,8 @@ class CardScreen(Screen[None]):
         note = self.details.shortlist_note if self.details else ""
         self.app.shortlist_with_note(self.model_id, note)  # type: ignore[attr-defined]
 
+    def action_serve(self) -> None:
+        self.app.serve_model(self.model_id)  # type: ignore[attr-defined]
+
     def on_catalog_changed(self, _: CatalogChanged) -> None:
         self.load(refresh=False)

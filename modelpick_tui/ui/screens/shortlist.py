@@ -68,6 +68,11 @@ class ShortlistScreen(Screen[None]):
             self.notify(f"removed {model_id} from the shortlist", markup=False)
             self.reload()
 
+    def action_serve(self) -> None:
+        model_id = self.selected()
+        if model_id:
+            self.app.serve_model(model_id)  # type: ignore[attr-defined]
+
     def action_back(self) -> None:
         self.app.pop_screen()
 

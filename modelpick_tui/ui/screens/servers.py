@@ -1,0 +1,215 @@
+"""Servers and endpoints: status, uptime, time to ready, memory; the selected one's log below.
+
+A timer polls the supervisor every 2 s in a thread worker (process checks, RSS and the log are IO); the
+actions themselves run in the app's workers (see ui/server_ops.py) so they outlive this screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, RichLog, Static
+
+from ...catalog.fit import format_bytes
+from ..actions import bindings
+from ..format import safe
+
+POLL_S = 2.0
+LOG_LINES = 200
+# At 80 columns every column stays in view (each cell has one column of padding either side).
+COLUMNS = (("name", "name", 12), ("backend", "backend", 7), ("model", "model", 11), ("port", "port", 5),
+           ("status", "status", 8), ("uptime", "up", 6), ("ttr", "ready", 6), ("mem", "mem", 8))
+STATUS_STYLE = {"starting": "yellow", "ready": "green", "failed": "red bold", "stopped": "dim"}
+
+
+@dataclass(frozen=True)
+class ServerRow:
+    name: str
+    backend: str
+    model: str
+    port: int | None
+    status: str
+    started_at: str | None
+    time_to_ready_s: float | None
+    rss: int
+    detached: bool
+    base_url: str
+    error: str | None
+
+
+def uptime(started_at: str | None, now: datetime | None = None) -> str:
+    if not started_at:
+        return ""
+    try:
+        start = datetime.fromisoformat(started_at)
+    except ValueError:
+        return ""
+    secs = int(((now or datetime.now(UTC)) - start).total_seconds())
+    if secs < 0:
+        return ""
+    if secs < 3600:
+        return f"{secs // 60}m{secs % 60:02d}s"
+    return f"{secs // 3600}h{secs % 3600 // 60:02d}m"
+
+
+class ServersScreen(Screen[None]):
+    SCREEN_NAME = "servers"
+    BINDINGS = bindings("servers")
+    AUTO_FOCUS = "#servers"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, ServerRow] = {}
+        self.log_text = ""  # the selected server's log tail as shown (key masked by the supervisor)
+        self._log_for: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="servers-title")
+        yield DataTable(id="servers", cursor_type="row", zebra_stripes=True)
+        yield Static(id="server-detail")
+        yield RichLog(id="server-log", wrap=False, markup=False, highlight=False, max_lines=LOG_LINES)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#servers", DataTable)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        self.query_one("#servers-title", Static).update(Text("servers and endpoints", style="bold"))
+        self.poll()
+        self.set_interval(POLL_S, self.poll)
+
+    # --- polling ---------------------------------------------------------------------------------
+
+    def poll(self) -> None:
+        self._poll(self.selected())
+
+    @work(thread=True, exclusive=True, group="servers-poll", exit_on_error=False)
+    def _poll(self, selected: str | None) -> None:
+        sup = self.app.supervisor  # type: ignore[attr-defined]
+        busy = self.app.servers_busy  # type: ignore[attr-defined]  # live: an action may start meanwhile
+        rows: list[ServerRow] = []
+        for s in sup.servers():
+            if s.name not in busy:
+                s = sup.refresh(s.name)  # notices a server that died after it was ready
+            rss = sup.memory(s.name) if s.backend != "remote" else 0
+            rows.append(ServerRow(s.name, s.backend, s.served_model or s.model, s.port, s.status, s.started_at,
+                                  s.time_to_ready_s, rss, s.detached, s.base_url, s.error))
+        if selected is None and rows:
+            selected = rows[0].name
+        log = ""
+        if selected is not None and any(r.name == selected for r in rows):
+            log = sup.log_tail(selected, LOG_LINES)
+        self.app.call_from_thread(self.show, rows, selected, log)
+
+    def show(self, rows: list[ServerRow], selected: str | None, log: str) -> None:
+        if not self.query("#servers"):
+            return  # not composed yet: the timer's next poll shows it
+        table = self.query_one("#servers", DataTable)
+        current = self.selected()
+        self.rows = {r.name: r for r in rows}
+        table.clear()
+        now = datetime.now(UTC)
+        for r in rows:
+            live = r.status in ("starting", "ready")
+            status = Text(r.status, style=STATUS_STYLE.get(r.status, ""))
+            ttr = f"{r.time_to_ready_s:.1f} s" if r.time_to_ready_s is not None else ""
+            table.add_row(
+                safe(r.name),
+                Text(r.backend + ("*" if r.detached and r.backend != "remote" else "")),
+                safe(r.model.rsplit("/", 1)[-1]),
+                Text(str(r.port or ""), justify="right"),
+                status,
+                Text(uptime(r.started_at, now) if live else ""),
+                Text(ttr, justify="right"),
+                Text(format_bytes(r.rss) if r.rss else "", justify="right"),
+                key=r.name,
+            )
+        keep = current if current in self.rows else selected
+        if keep in self.rows:
+            table.move_cursor(row=table.get_row_index(keep))
+        title = f"servers and endpoints: {len(rows)}" + ("  (* detached: outlives modelpick)" if any(
+            r.detached and r.backend != "remote" for r in rows) else "")
+        self.query_one("#servers-title", Static).update(Text(title, style="bold"))
+        self._show_detail()
+        shown = self.selected()
+        if shown == selected and (log != self.log_text or shown != self._log_for):
+            self.log_text, self._log_for = log, shown
+            widget = self.query_one("#server-log", RichLog)
+            widget.clear()
+            for line in log.splitlines():
+                widget.write(safe(line))
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#server-detail", Static)
+        name = self.selected()
+        r = self.rows.get(name or "")
+        if r is None:
+            detail.update(Text("no servers yet: n starts one, a adds a remote endpoint; v on a card serves it",
+                               style="dim"))
+            return
+        if r.status == "failed":
+            detail.update(safe(f"failed: {r.error or 'unknown cause'}", "red"))
+        else:
+            extra = f"  ·  {r.error}" if r.error else ""
+            detail.update(safe(f"{r.base_url}  ·  {r.model}{extra}", "dim"))
+
+    @on(DataTable.RowHighlighted, "#servers")
+    def _highlighted(self) -> None:
+        self._show_detail()
+        if self.selected() != self._log_for and self.rows:
+            self.poll()  # another server selected: its log now, not in 2 s
+
+    def selected(self) -> str | None:
+        tables = self.query("#servers")  # none yet when an action asks for a poll before the first frame
+        if not tables:
+            return None
+        table = tables.first(DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:
+            return None
+        return str(key.value) if key is not None and key.value is not None else None
+
+    def _need_selected(self) -> str | None:
+        name = self.selected()
+        if name is None:
+            self.notify("no server selected", severity="warning")
+        return name
+
+    # --- keys ------------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_start(self) -> None:
+        self.app.open_start_modal()  # type: ignore[attr-defined]
+
+    def action_stop(self) -> None:
+        name = self._need_selected()
+        if name:
+            self.app.stop_server(name)  # type: ignore[attr-defined]
+
+    def action_restart(self) -> None:
+        name = self._need_selected()
+        if name:
+            self.app.restart_server(name)  # type: ignore[attr-defined]
+
+    def action_detach(self) -> None:
+        name = self._need_selected()
+        if name is None:
+            return
+        row = self.rows.get(name)
+        if row is not None and (row.backend == "remote" or row.detached):
+            self.notify(f"{name} is already {'remote' if row.backend == 'remote' else 'detached'}",
+                        markup=False)
+            return
+        self.app.detach_server(name)  # type: ignore[attr-defined]
+
+    def action_add_remote(self) -> None:
+        self.app.open_remote_modal()  # type: ignore[attr-defined]

@@ -1,0 +1,190 @@
+"""Server actions of the app (start, stop, restart, detach, add a remote, serve a card's model), each in a
+thread worker of the app, not of a screen: a server keeps starting when the user leaves the servers screen.
+The supervisor is not thread-safe per server, so a name with an action under way is `busy` and the servers
+screen's poll leaves it alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+
+if TYPE_CHECKING:
+    from ..serving.backends import ServerSpec
+    from .screens.add_remote import RemoteRequest
+
+READY_TIMEOUT = {"llama": 120.0, "vllm": 600.0}
+
+
+class ServerOps(App[None]):
+    servers_busy: set[str]
+
+    @property
+    def supervisor(self) -> Any:
+        return self.services.servers  # type: ignore[attr-defined]
+
+    def action_show_servers(self) -> None:
+        from .screens.servers import ServersScreen
+
+        if not isinstance(self.screen, ServersScreen):
+            self.push_screen(ServersScreen())
+
+    def _servers_changed(self) -> None:
+        from .screens.servers import ServersScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ServersScreen):
+                screen.poll()
+
+    def _run_op(self, name: str, op: Callable[[], str | None], what: str) -> None:
+        """Run `op` for server `name` in a thread worker; its return (or error) is the one line shown."""
+        from ..serving.backends import ServingError
+
+        if name in self.servers_busy:
+            self.notify(f"{name}: an action is already under way", severity="warning", markup=False)
+            return
+        self.servers_busy.add(name)
+
+        def work() -> None:
+            severity = "information"
+            try:
+                message = op()
+                if message and message.startswith("failed"):
+                    severity = "error"
+            except (ServingError, OSError) as exc:
+                message, severity = f"{what} {name}: {exc}", "error"
+            except Exception as exc:  # anything else: still one line on screen, never a silent worker death
+                message, severity = f"{what} {name}: {type(exc).__name__}: {exc}", "error"
+            finally:
+                self.servers_busy.discard(name)
+            self.call_from_thread(self._op_done, message, severity)
+
+        self.run_worker(work, thread=True, group="server-ops", exit_on_error=False, name=f"{what} {name}")
+        self._servers_changed()
+
+    def _op_done(self, message: str | None, severity: str) -> None:
+        if message:
+            self.notify(message, severity=severity, markup=False,  # type: ignore[arg-type]
+                        timeout=10 if severity == "error" else 5)
+        self._servers_changed()
+
+    def _outcome(self, server: Any) -> str:
+        if server.status == "ready":
+            ttr = f" in {server.time_to_ready_s:.1f} s" if server.time_to_ready_s is not None else ""
+            return f"{server.name} ready{ttr} at {server.base_url}"
+        if server.status == "failed":
+            return f"failed: {server.name}: {server.error}"
+        return f"{server.name} {server.status}"
+
+    def start_server(self, spec: ServerSpec, detached: bool = False) -> None:
+        self.action_show_servers()
+        sup = self.supervisor
+
+        def op() -> str:
+            server = sup.start(spec, detached=detached)
+            self.call_from_thread(self._servers_changed)  # "starting" shows at once
+            if server.status == "starting":
+                server = sup.wait_ready(server.name, READY_TIMEOUT.get(spec.backend, 120.0))
+            return self._outcome(server)
+
+        self._run_op(spec.name, op, "start")
+
+    def stop_server(self, name: str) -> None:
+        sup = self.supervisor
+
+        def op() -> str:
+            server = sup.get(name)
+            if server.backend == "remote" or server.status not in ("starting", "ready"):
+                sup.remove(name)
+                return f"{name} removed from the list"
+            server = sup.stop(name)
+            return f"failed: {name}: {server.error}" if server.error and server.status != "failed" else \
+                f"{name} stopped"
+
+        self._run_op(name, op, "stop")
+
+    def restart_server(self, name: str) -> None:
+        sup = self.supervisor
+
+        def op() -> str:
+            server = sup.get(name)
+            if server.backend == "remote":
+                server = sup.add_remote(name, server.base_url, server.model, server.api_key)
+                return self._outcome(server)
+            if server.spec is None:
+                return f"failed: {name}: its settings are not known, start it again with n"
+            spec, detached = server.spec, server.detached
+            if server.status in ("starting", "ready"):
+                sup.stop(name)
+            server = sup.start(spec, detached=detached)
+            self.call_from_thread(self._servers_changed)
+            if server.status == "starting":
+                server = sup.wait_ready(name, READY_TIMEOUT.get(spec.backend, 120.0))
+            return self._outcome(server)
+
+        self._run_op(name, op, "restart")
+
+    def detach_server(self, name: str) -> None:
+        sup = self.supervisor
+
+        def op() -> str:
+            sup.detach(name)
+            return f"{name} detached: it keeps running after modelpick exits (stop it with x, or modelpick stop)"
+
+        self._run_op(name, op, "detach")
+
+    def add_remote(self, req: RemoteRequest) -> None:
+        sup = self.supervisor
+
+        def op() -> str:
+            return self._outcome(sup.add_remote(req.name, req.base_url, req.model, req.api_key))
+
+        self._run_op(req.name, op, "add")
+
+    # --- serving a card's model ------------------------------------------------------------------
+
+    def serve_model(self, model_id: str) -> None:
+        """Work out the start modal's defaults for `model_id` (card, fit, files on this machine), then open it."""
+        self.run_worker(lambda: self._plan_worker(model_id), thread=True, group="serve-plan", exclusive=True,
+                        exit_on_error=False)
+
+    def _plan_worker(self, model_id: str) -> None:
+        from ..catalog import local
+        from .screens.start_server import plan_for
+
+        catalog = self.services.catalog  # type: ignore[attr-defined]
+        details = catalog.details(model_id)
+        if details is None:
+            self.call_from_thread(self.notify, f"{model_id} is not in the catalogue", severity="error",
+                                  markup=False)
+            return
+        cached: dict[str, str] = {}
+        if not model_id.startswith("local/"):
+            for m in local.hf_cache_models(catalog.hf_cache_dir):
+                if m.repo_id == model_id and m.snapshot is not None:
+                    cached = {name: str(m.snapshot / name) for name in m.files}
+        taken = {s.name for s in self.supervisor.servers()}
+        base_id = details.model.get("base_model")
+        base = catalog.store.get(base_id) if base_id and base_id != model_id else None
+        in_use = sum(s.spec.gpu_memory_utilization or 0.9 for s in self.supervisor.servers()
+                     if s.backend == "vllm" and s.status in ("starting", "ready") and s.spec is not None)
+        self.call_from_thread(self.open_start_modal, plan_for(details, cached, taken, base, in_use))
+
+    def open_start_modal(self, plan: Any = None) -> None:
+        from .screens.start_server import StartPlan, StartServerModal
+
+        def done(spec: ServerSpec | None) -> None:
+            if spec is not None:
+                self.start_server(spec)
+
+        self.push_screen(StartServerModal(plan if plan is not None else StartPlan()), done)
+
+    def open_remote_modal(self) -> None:
+        from .screens.add_remote import AddRemoteModal
+
+        def done(req: RemoteRequest | None) -> None:
+            if req is not None:
+                self.add_remote(req)
+
+        self.push_screen(AddRemoteModal(), done)
