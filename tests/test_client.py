@@ -250,6 +250,7 @@ async def test_one_bad_stream_among_four(client: ChatClient, server: OAIServer, 
 def no_stray_warnings(loop: asyncio.AbstractEventLoop) -> Iterator[list[Any]]:
     """Collect warnings and asyncio's unhandled-error reports (unclosed transports, destroyed tasks)."""
     reports: list[Any] = []
+    gc.collect()  # garbage of earlier tests (e.g. a detached server's Popen) must not be reported as ours
     previous = loop.get_exception_handler()
     loop.set_exception_handler(lambda _loop, context: reports.append(context))
     with warnings.catch_warnings(record=True) as caught:
