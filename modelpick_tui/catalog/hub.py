@@ -391,26 +391,31 @@ class HubClient:
 
     def download_text(self, repo_id: str, filename: str, revision: str | None = None) -> str | None:
         """A small text file of a repo (README.md, config.json); None when the repo has no such file."""
-        from huggingface_hub import hf_hub_download
         from huggingface_hub.errors import RemoteEntryNotFoundError
 
         def fetch() -> str | None:
             try:
-                path = hf_hub_download(
-                    repo_id,
-                    filename,
-                    revision=revision,
-                    endpoint=self.endpoint,
-                    token=self._token,
-                    cache_dir=self.cache_dir,
-                    etag_timeout=self.timeout,
-                    tqdm_class=_silent_tqdm(),
-                )
+                path = self._hf_download(repo_id, filename, revision, _silent_tqdm())
             except RemoteEntryNotFoundError:
                 return None
             return Path(str(path)).read_text(encoding="utf-8", errors="replace")
 
         return self._bounded(fetch, repo_id)
+
+    def _hf_download(self, repo_id: str, filename: str, revision: str | None, tqdm_class: Any) -> str:
+        """hf_hub_download with this client's endpoint, token, cache and timeout."""
+        from huggingface_hub import hf_hub_download
+
+        return str(hf_hub_download(
+            repo_id,
+            filename,
+            revision=revision,
+            endpoint=self.endpoint,
+            token=self._token,
+            cache_dir=self.cache_dir,
+            etag_timeout=self.timeout,
+            tqdm_class=tqdm_class,
+        ))
 
     def repo_files(self, repo_id: str) -> dict[str, int | None]:
         """The repository's files and their sizes (from `model_info(files_metadata=True)`)."""
@@ -434,8 +439,6 @@ class HubClient:
         The size (when known) is checked against the free disk space first. This runs in the calling
         thread, without a deadline (a large file takes as long as it takes): Ctrl-C stops it, and
         huggingface_hub resumes the partial file on the next call. `progress(done, total)` sees the bytes."""
-        from huggingface_hub import hf_hub_download
-
         self._check_online()
         if size:
             where = _existing_parent(self.cache_dir)
@@ -446,16 +449,8 @@ class HubClient:
         call = _Call()
         with _WATCH.watching(call):
             try:
-                path = hf_hub_download(
-                    repo_id,
-                    filename,
-                    revision=revision,
-                    endpoint=self.endpoint,
-                    token=self._token,
-                    cache_dir=self.cache_dir,
-                    etag_timeout=self.timeout,
-                    tqdm_class=_progress_tqdm(progress) if progress else _silent_tqdm(),
-                )
+                path = self._hf_download(repo_id, filename, revision,
+                                         _progress_tqdm(progress) if progress else _silent_tqdm())
             except HubError:
                 raise
             except Exception as exc:  # mapped to one line; KeyboardInterrupt passes through
