@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .catalog import fit
 from .catalog.hub import HubClient
@@ -26,6 +26,7 @@ class Services:
     settings: Settings
     catalog: CatalogService
     _servers: Supervisor | None = field(default=None, repr=False)
+    _servers_stopped: bool = field(default=False, repr=False)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -40,10 +41,20 @@ class Services:
             self._servers = Supervisor(self.settings.home, self.db)
         return self._servers
 
-    def close(self) -> None:
-        """Stop the servers this process started (detached ones live on), then close the rest."""
-        if self._servers is not None:
+    def owned_servers(self) -> list[Any]:
+        """Servers that would die with this process ([] when no server was ever asked for)."""
+        return self._servers.owned() if self._servers is not None else []
+
+    def stop_servers(self) -> None:
+        """Stop the servers this process started (detached ones live on); once only, and only if the
+        supervisor was ever made."""
+        if self._servers is not None and not self._servers_stopped:
+            self._servers_stopped = True
             self._servers.close()
+
+    def close(self) -> None:
+        """Stop the servers this process started, then close the Hub client and the database."""
+        self.stop_servers()
         self.catalog.hub.close()
         if self.catalog.store.is_open:
             self.db.close()

@@ -301,11 +301,15 @@ class Supervisor:
         self.registry.save(server)
         return server
 
+    def owned(self) -> list[Server]:
+        """The live servers that die with this process: started here, not detached, not remote."""
+        return [s for s in self._servers.values()
+                if s.backend != "remote" and not s.detached and s.status in LIVE]
+
     def close(self, grace: float = 5.0) -> None:
         """Stop every server that is not detached (the app is quitting); detached ones keep running."""
-        for server in list(self._servers.values()):
-            if server.backend != "remote" and not server.detached and server.status in LIVE:
-                self.stop(server.name, grace)
+        for server in self.owned():
+            self.stop(server.name, grace)
         self._http.close()
 
     def log_tail(self, name: str, lines: int = 50) -> str:

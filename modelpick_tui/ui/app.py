@@ -30,7 +30,6 @@ class ModelpickApp(ServerOps):
         self.settings = settings
         self.services = services
         self.servers_busy: set[str] = set()
-        self._servers_closed = False
 
     @property
     def catalog(self):  # type: ignore[no-untyped-def]
@@ -57,15 +56,12 @@ class ModelpickApp(ServerOps):
     # --- exit: servers this app started (not detached) die with it ------------------------------
 
     def _stop_servers(self) -> None:
-        # Only the supervisor: the database and the Hub client belong to whoever built the services (the
+        # Only the servers: the database and the Hub client belong to whoever built the services (the
         # CLI's main closes them in its finally; tests go on reading them after the app is gone).
-        if not self._servers_closed and self.services._servers is not None:
-            self._servers_closed = True
-            self.services._servers.close()
+        self.services.stop_servers()
 
     async def action_quit(self) -> None:
-        live = [s for s in (self.services._servers.servers() if self.services._servers is not None else [])
-                if s.backend != "remote" and not s.detached and s.status in ("starting", "ready")]
+        live = self.services.owned_servers()
         if live:
             self.notify(f"stopping {len(live)} server(s)…", markup=False)
             worker = self.run_worker(self._stop_servers, thread=True, group="quit", exit_on_error=False)
