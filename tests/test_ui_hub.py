@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from huggingface_hub import constants
 
 from modelpick_tui.catalog import fit
 from modelpick_tui.services import Services, build_services, make_app
@@ -18,10 +17,6 @@ from .test_ui import SIZE, settle, table_ids, text_of
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 
-
-@pytest.fixture(autouse=True)
-def _no_token_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "hf_token"))
 
 
 @pytest.fixture
