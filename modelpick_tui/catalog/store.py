@@ -180,7 +180,11 @@ class CatalogStore:
 
     def set_local(self, model_ids: Iterable[str]) -> None:
         """Mark exactly these models as present on this machine."""
-        ids = list(model_ids)
+        ids = list(dict.fromkeys(model_ids))
+        with self._lock:
+            current = {r[0] for r in self.db.execute("SELECT id FROM models WHERE is_local = 1").fetchall()}
+            if current == set(ids):
+                return  # the usual case at start-up: nothing to write
         with self._lock, self.db.atomic():
             self.db.execute("UPDATE models SET is_local = 0 WHERE is_local = 1")
             for chunk_start in range(0, len(ids), 500):
