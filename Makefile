@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/catalog_search.py
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/serve_ready.py
+	$(BIN)/python bench/serve_decode.py
 
 clean:
 	rm -rf $(VENV) .modelpick build *.egg-info
