@@ -616,5 +616,15 @@ def endpoint_rm(ctx: click.Context, name: str) -> None:
     _say(f"removed {escape(name)}")
 
 
+# The evals commands live in their own modules (one per area); they use the helpers above.
+def _register_evals_commands() -> None:
+    from . import cli_failures, cli_report, cli_review, cli_run
+
+    for module in (cli_run, cli_review, cli_failures, cli_report):
+        module.register(main)
+
+
+_register_evals_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -126,6 +126,139 @@ def m002_endpoints(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m003_evals(db: sqlite_utils.Database) -> None:
+    # Prompt sets, runs, traces, human labels and preferences, failure modes, rubrics, judge verdicts and
+    # decisions. No foreign keys: traces imported from other tools may name runs and prompts we never saw.
+    db.table("prompt_sets").create(
+        {"id": str, "name": str, "path": str, "sha256": str, "n_prompts": int, "loaded_at": str},
+        pk="id",
+    )
+    db.table("prompts").create(
+        {"set_id": str, "id": str, "prompt": str, "system": str, "reference": str, "tags_json": str, "line": int},
+        pk=("set_id", "id"),
+    )
+    db.table("runs").create(
+        {
+            "id": str,
+            "name": str,
+            "kind": str,  # set (a prompt set across endpoints) | compare (the compare screen) | import
+            "prompt_set_id": str,
+            "params_json": str,  # system prompt and sampling params shared by the run
+            "endpoints_json": str,  # [{name, base_url, model, model_ref}] — never a key
+            "status": str,  # running | done | cancelled | failed
+            "created_at": str,
+            "finished_at": str,
+        },
+        pk="id",
+    )
+    db.table("traces").create(
+        {
+            "id": str,  # uuid4 hex, stable across export/import
+            "run_id": str,
+            "prompt_set_id": str,
+            "prompt_id": str,
+            "turn": int,  # 0 for the first prompt; follow-ups in a conversation count up
+            "parent_id": str,  # the trace this one follows up (compare conversations)
+            "prompt": str,
+            "system": str,
+            "reference": str,
+            "tags_json": str,
+            "messages_json": str,  # the whole request conversation, for follow-ups and re-runs
+            "endpoint": str,  # the endpoint's name in modelpick
+            "base_url": str,
+            "model": str,  # the served model name
+            "model_ref": str,  # what pins it: repo@revision, GGUF file + sha256, or the remote's name
+            "params_json": str,  # temperature, top_p, max_tokens, seed…
+            "output": str,
+            "finish_reason": str,
+            "error": str,
+            "ttft_ms": float,
+            "latency_ms": float,
+            "tokens_in": int,
+            "tokens_out": int,
+            "tokens_per_s": float,
+            "source": str,  # run | compare | import
+            "created_at": str,
+        },
+        pk="id",
+        defaults={"turn": 0},
+    )
+    db.table("traces").create_index(["run_id", "prompt_id", "endpoint"])
+    db.table("traces").create_index(["prompt_id"])
+    db.table("traces").create_index(["model"])
+    # Append-only: the latest row per trace is its label; undo appends the state before (verdict may be
+    # "none" for unlabelled).
+    db.table("labels").create(
+        {
+            "id": int,
+            "trace_id": str,
+            "verdict": str,  # pass | fail | skip | none
+            "note": str,
+            "tags_json": str,
+            "labeler": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"trace_id", "verdict"},
+    )
+    db.table("labels").create_index(["trace_id", "id"])
+    db.table("preferences").create(
+        {
+            "id": int,
+            "left_trace_id": str,
+            "right_trace_id": str,
+            "choice": str,  # left | right | tie | both_bad
+            "blind": int,
+            "note": str,
+            "labeler": str,
+            "created_at": str,
+        },
+        pk="id",
+    )
+    db.table("preferences").create_index(["left_trace_id"])
+    db.table("preferences").create_index(["right_trace_id"])
+    db.table("failure_modes").create(
+        {
+            "id": str,
+            "name": str,
+            "terms_json": str,  # top terms that named it
+            "origin": str,  # auto | human (renamed, merged, split by a person)
+            "status": str,  # active | merged | deleted
+            "merged_into": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+    )
+    db.table("trace_failure_modes").create(
+        {"trace_id": str, "mode_id": str, "source": str, "created_at": str},  # source: auto | human
+        pk="trace_id",
+    )
+    db.table("trace_failure_modes").create_index(["mode_id"])
+    db.table("rubrics").create({"run_id": str, "text": str, "updated_at": str}, pk="run_id")
+    db.table("judge_verdicts").create(
+        {
+            "id": int,
+            "trace_id": str,
+            "judge_endpoint": str,
+            "judge_model": str,
+            "rubric_sha256": str,
+            "verdict": str,  # pass | fail | error
+            "reason": str,
+            "raw": str,
+            "error": str,
+            "created_at": str,
+        },
+        pk="id",
+    )
+    db.table("judge_verdicts").create_index(["trace_id"])
+    db.table("decisions").create(
+        {"id": int, "model": str, "created_at": str, "report_json": str, "markdown_path": str, "json_path": str},
+        pk="id",
+    )
+
+
 def open_db(path: str | Path | None) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema.
 

@@ -17,6 +17,8 @@ from .settings import Settings
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from .evals.review import ReviewStore
+    from .evals.traces import TraceStore
     from .serving.supervisor import Supervisor
     from .ui.app import ModelpickApp
 
@@ -27,6 +29,7 @@ class Services:
     catalog: CatalogService
     _servers: Supervisor | None = field(default=None, repr=False)
     _servers_stopped: bool = field(default=False, repr=False)
+    _stores: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -40,6 +43,27 @@ class Services:
 
             self._servers = Supervisor(self.settings.home, self.db)
         return self._servers
+
+    def _store(self, key: str, cls: Any) -> Any:
+        # The evals stores share the catalogue store's connection and lock; made on first use.
+        if key not in self._stores:
+            store = self.catalog.store
+            self._stores[key] = cls(lambda: store.db, store.lock)
+        return self._stores[key]
+
+    @property
+    def traces(self) -> TraceStore:
+        """Runs and traces (evals/traces.py)."""
+        from .evals.traces import TraceStore
+
+        return self._store("traces", TraceStore)  # type: ignore[no-any-return]
+
+    @property
+    def review(self) -> ReviewStore:
+        """Labels and preferences (evals/review.py)."""
+        from .evals.review import ReviewStore
+
+        return self._store("review", ReviewStore)  # type: ignore[no-any-return]
 
     def owned_servers(self) -> list[Any]:
         """Servers that would die with this process ([] when no server was ever asked for)."""

@@ -126,6 +126,8 @@ class CatalogStore:
         # thread imports sqlite-utils and opens the file.
         self._db = db if not callable(db) else None
         self._factory = db if callable(db) else None
+        # One lock for the one connection: every store over this database (catalogue, traces, labels)
+        # takes it, so thread workers never interleave statements or transactions.
         self._lock = threading.RLock()
         self._count: int | None = None  # cached: counting 200k rows costs more than the search
 
@@ -137,6 +139,10 @@ class CatalogStore:
                     assert self._factory is not None
                     self._db = self._factory()
         return self._db
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
 
     @property
     def is_open(self) -> bool:

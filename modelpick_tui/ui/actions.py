@@ -23,6 +23,11 @@ ACTIONS: tuple[Action, ...] = (
     Action("app.quit", "q", "quit", "Quit", "app"),
     Action("app.shortlist", "L", "show_shortlist", "Shortlist", "app"),
     Action("app.servers", "S", "show_servers", "Servers", "app"),
+    Action("app.compare", "C", "show_compare", "Compare", "app"),
+    Action("app.runs", "P", "show_runs", "Runs", "app"),
+    Action("app.review", "V", "show_review", "Review", "app"),
+    Action("app.failures", "M", "show_failures", "Failure modes", "app"),
+    Action("app.scoreboard", "B", "show_scoreboard", "Scoreboard", "app"),
     Action("browse.search", "slash", "focus_search", "Search", "browse"),
     Action("browse.filters", "f", "toggle_filters", "Filters", "browse"),
     Action("browse.permissive", "p", "toggle_permissive", "Permissive", "browse"),
@@ -47,6 +52,11 @@ ACTIONS: tuple[Action, ...] = (
     Action("servers.restart", "R", "restart", "Restart", "servers"),
     Action("servers.detach", "D", "detach", "Detach", "servers"),
     Action("servers.remote", "a", "add_remote", "Add remote", "servers"),
+    # --- compare (ui/screens/compare.py) ---
+    # --- runs (ui/screens/runs.py) ---
+    # --- review (ui/screens/review.py, ui/screens/pairwise.py) ---
+    # --- failures (ui/screens/failures.py) ---
+    # --- scoreboard (ui/screens/scoreboard.py) ---
 )
 
 # Human descriptions for the palette, where the footer's short label is not enough.
@@ -63,6 +73,11 @@ PALETTE_HELP = {
     "card.refresh": "Fetch this model's card and files again from the Hub",
     "app.shortlist": "Open the shortlist",
     "app.servers": "Open the servers screen: running, detached and remote endpoints",
+    "app.compare": "Compare: one prompt to 2-4 endpoints, streamed side by side",
+    "app.runs": "Prompt-set runs: run a set across endpoints, see progress, resume",
+    "app.review": "Review traces: pass / fail / skip with a note, toward 100 labels",
+    "app.failures": "Failure modes: failed traces clustered, per model",
+    "app.scoreboard": "Scoreboard: pass rate, latency and win rate per model; write the decision report",
     "card.serve": "Start a server for this model (llama.cpp for GGUF, vLLM for safetensors)",
     "shortlist.serve": "Start a server for the selected model",
     "servers.start": "Start a server: a GGUF path (llama.cpp) or a model for vLLM",

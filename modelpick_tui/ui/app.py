@@ -84,6 +84,35 @@ class ModelpickApp(ServerOps):
         if not isinstance(self.screen, ShortlistScreen):
             self.push_screen(ShortlistScreen())
 
+    def _show(self, screen_type: type[Screen]) -> None:
+        if not isinstance(self.screen, screen_type):
+            self.push_screen(screen_type())
+
+    def action_show_compare(self) -> None:
+        from .screens.compare import CompareScreen
+
+        self._show(CompareScreen)
+
+    def action_show_runs(self) -> None:
+        from .screens.runs import RunsScreen
+
+        self._show(RunsScreen)
+
+    def action_show_review(self) -> None:
+        from .screens.review import ReviewScreen
+
+        self._show(ReviewScreen)
+
+    def action_show_failures(self) -> None:
+        from .screens.failures import FailuresScreen
+
+        self._show(FailuresScreen)
+
+    def action_show_scoreboard(self) -> None:
+        from .screens.scoreboard import ScoreboardScreen
+
+        self._show(ScoreboardScreen)
+
     def shortlist_with_note(self, model_id: str, note: str = "") -> None:
         """Ask for a note, then add (or update) the model on the shortlist."""
         from .messages import CatalogChanged
