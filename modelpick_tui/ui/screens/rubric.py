@@ -1,0 +1,106 @@
+"""The scoreboard's modals: edit the rubric (a TextArea), and pick the endpoint that judges."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from ...serving import endpoints as endpoints_mod
+from ...serving.endpoints import Endpoint
+from ...untrusted import clean
+
+
+class RubricModal(ModalScreen[str | None]):
+    """ctrl+s saves, escape cancels. The text is the user's own; it is edited as plain text."""
+
+    DEFAULT_CSS = """
+    RubricModal { align: center middle; }
+    #rubric-box { width: 78; height: 22; border: round $primary; padding: 0 1; background: $surface; }
+    #rubric-text { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="rubric.cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="rubric.save"),
+    ]
+
+    def __init__(self, text: str, scope: str, drafted: bool = False) -> None:
+        super().__init__()
+        self.text = text
+        self.scope = scope
+        self.drafted = drafted
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="rubric-box"):
+            head = f"rubric for {self.scope}" + (" (a draft from the failure modes: edit it)" if self.drafted else "")
+            yield Static(Text(clean(head), style="bold"))
+            yield TextArea(self.text, id="rubric-text", soft_wrap=True)
+            yield Static(Text("ctrl+s: save · esc: cancel", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_save(self) -> None:
+        text = self.query_one(TextArea).text
+        if not text.strip():
+            self.notify("the rubric is empty: nothing saved", severity="warning")
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class JudgeEndpointModal(ModalScreen[Endpoint | None]):
+    """The ready servers and remote endpoints; enter picks the judge, escape cancels."""
+
+    DEFAULT_CSS = """
+    JudgeEndpointModal { align: center middle; }
+    #judge-box { width: 70; height: auto; max-height: 20; border: round $primary; padding: 0 1;
+                 background: $surface; }
+    #judge-list { height: auto; max-height: 12; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="judge.cancel")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.endpoints: list[Endpoint] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="judge-box"):
+            yield Static(Text("judge: which endpoint grades the traces?", style="bold"))
+            yield OptionList(id="judge-list")
+            yield Static(Text("looking for endpoints…", style="dim"), id="judge-hint")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="judge-endpoints", exit_on_error=False)
+    def load(self) -> None:
+        found = endpoints_mod.available(self.app.services.servers)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self.show, found)
+
+    def show(self, found: list[Endpoint]) -> None:
+        self.endpoints = found
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for e in found:
+            options.add_option(Option(Text(clean(f"{e.name}  ({e.backend}, {e.model})")), id=e.name))
+        hint = ("enter: judge with it · esc: cancel" if found else
+                "no ready endpoint: start a server (S) or add a remote one, then come back")
+        self.query_one("#judge-hint", Static).update(Text(hint, style="dim"))
+        if found:
+            options.highlighted = 0
+            options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        chosen = next((e for e in self.endpoints if e.name == event.option.id), None)
+        self.dismiss(chosen)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,306 @@
+"""The scoreboard: per model pass rate with its 95% interval, latency, tokens/s, win rate; a bar chart of the
+pass rates; keys to write the decision report, edit the rubric and run the LLM judge (whose agreement with
+the human labels is shown, with a warning when kappa says not to trust it).
+
+Loading (SQL, GGUF metadata) and the report (a file hash) run in thread workers; the judge is an async
+worker (its HTTP is async and its database writes go to a thread), so the screen never blocks."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual_plotext import PlotextPlot
+
+from ...catalog.facts import format_params
+from ...evals import report as report_mod
+from ...evals.judge import judge_store, run_judge, traces_to_judge
+from ..actions import bindings
+from ..format import safe
+
+# At 80 columns every column stays in view (each cell has one column of padding either side).
+COLUMNS = (("model", "model", 17), ("params", "params", 6), ("labelled", "lab", 4), ("pass", "pass  95% CI", 12),
+           ("latency", "p50 ms", 6), ("p95", "p95 ms", 6), ("tps", "tok/s", 5), ("win", "win", 4))
+SORT_LABEL = {"pass": "pass rate", "low": "CI lower bound", "labelled": "labelled", "traces": "traces",
+              "params": "parameters", "latency": "latency p50", "ttft": "TTFT p50", "tps": "tokens/s",
+              "win": "win rate", "model": "model"}
+BARS = (0.8, 0.9, 0.95, 0.5, 0.6, 0.7)  # the pass rate a model must reach; `b` cycles through them
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}"
+
+
+def _short(name: str, width: int = 14) -> str:
+    tail = name.rsplit("/", 1)[-1]
+    return tail if len(tail) <= width else tail[: width - 1] + "…"
+
+
+class ScoreboardScreen(Screen[None]):
+    SCREEN_NAME = "scoreboard"
+    BINDINGS = bindings("scoreboard")
+    AUTO_FOCUS = "#scoreboard"
+    DEFAULT_CSS = """
+    #scoreboard { height: auto; max-height: 9; }
+    #scoreboard-chart { height: 1fr; min-height: 6; }
+    #scoreboard-detail { height: auto; max-height: 2; }
+    #scoreboard-status { height: auto; max-height: 4; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.candidates: list[Any] = []  # evals.report.Candidate, as loaded
+        self.sort = "pass"
+        self.bar = BARS[0]
+        self.run_id: str | None = None  # None: all runs
+        self.runs: list[str] = []
+        self.status_text = ""
+        self.report_paths: tuple[str, str] | None = None
+        self.agreement: Any = None  # evals.judge.AgreementReport after a judge run
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="scoreboard-title")
+        yield DataTable(id="scoreboard", cursor_type="row", zebra_stripes=True)
+        yield Static(id="scoreboard-detail")
+        yield PlotextPlot(id="scoreboard-chart")
+        yield Static(id="scoreboard-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#scoreboard", DataTable)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        self.query_one("#scoreboard-title", Static).update(Text("loading the scoreboard…", style="dim"))
+        self.load()
+
+    # --- loading ---------------------------------------------------------------------------------
+
+    @property
+    def services(self) -> Any:
+        return self.app.services  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, group="scoreboard-load", exit_on_error=False)
+    def load(self) -> None:
+        # pin=False: hashing a multi-GB GGUF waits for the report; parameters and licence come now.
+        cands = report_mod.candidates(self.services, self.run_id, pin=False)
+        runs = [r["id"] for r in self.services.traces.runs() if r.get("n_traces")]
+        self.app.call_from_thread(self._loaded, cands, runs)
+
+    def _loaded(self, cands: list[Any], runs: list[str]) -> None:
+        self.candidates, self.runs, self.loaded = cands, runs, True
+        self.show()
+
+    # --- display ---------------------------------------------------------------------------------
+
+    def ordered(self) -> list[Any]:
+        by_model = {c.score.model: c for c in self.candidates}
+        return [by_model[s.model] for s in report_mod.sort_scores([c.score for c in self.candidates], self.sort)]
+
+    def show(self) -> None:
+        table = self.query_one("#scoreboard", DataTable)
+        keep = self.selected()
+        table.clear()
+        rows = self.ordered()
+        for c in rows:
+            s = c.score
+            rate = s.pass_rate
+            passed = (f"{rate.estimate:.0%} {rate.low * 100:.0f}–{rate.high * 100:.0f}" if s.labelled
+                      else "no labels")
+            bar = self.bar
+            style = "" if not s.labelled else ("green" if rate.low >= bar else "red" if rate.high < bar else "yellow")
+            win = f"{s.win.rate.estimate:.0%}" if s.win and s.win.decided else ""
+            table.add_row(safe(s.model), Text(format_params(c.provenance.params)), Text(str(s.labelled)),
+                          Text(passed, style=style), Text(_ms(s.latency_p50)), Text(_ms(s.latency_p95)),
+                          Text("" if s.tokens_per_s is None else f"{s.tokens_per_s:.1f}"), Text(win),
+                          key=s.model)
+        if keep in {c.score.model for c in rows}:
+            table.move_cursor(row=table.get_row_index(keep))
+        scope = f"run {self.run_id}" if self.run_id else "all runs"
+        title = (f"scoreboard: {scope} · {len(rows)} model{'s' if len(rows) != 1 else ''} · "
+                 f"sorted by {SORT_LABEL[self.sort]} · bar {self.bar:.2f}")
+        self.query_one("#scoreboard-title", Static).update(safe(title, "bold"))
+        self.show_detail()
+        self.draw_chart(rows)
+        self.query_one("#scoreboard-status", Static).update(safe(self.status_text))
+
+    def selected(self) -> str | None:
+        table = self.query_one("#scoreboard", DataTable)
+        if table.row_count == 0:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def show_detail(self) -> None:
+        name = self.selected()
+        c = next((c for c in self.candidates if c.score.model == name), None)
+        detail = self.query_one("#scoreboard-detail", Static)
+        if c is None:
+            empty = "no traces yet: run a prompt set (P) or compare endpoints (C)"
+            detail.update(Text(empty if self.loaded and not self.candidates else "", style="yellow"))
+            return
+        s = c.score
+        modes = ", ".join(f"{k} ({v})" for k, v in list(s.failure_modes.items())[:4]) or "none"
+        ttft = f"ttft p50/p95 {_ms(s.ttft_p50)}/{_ms(s.ttft_p95)} ms" if s.ttft_p50 is not None else "no ttft"
+        line = (f"{s.traces} traces, {s.errors} errors, {s.skipped} skipped · {ttft} · "
+                f"licence {c.provenance.license or 'unknown'}\nfailure modes: {modes}")
+        detail.update(safe(line, "dim"))
+
+    def on_screen_resume(self) -> None:
+        if self.loaded:  # back from review or failure modes: the labels may have changed
+            self.load()
+
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+
+    def draw_chart(self, rows: list[Any]) -> None:
+        chart = self.query_one("#scoreboard-chart", PlotextPlot)
+        plt = chart.plt
+        plt.clear_data()
+        plt.clear_figure()
+        # plotext draws horizontal bars bottom-up: reversed, the table's first row is the chart's top bar.
+        labelled = [c for c in rows if c.score.labelled][:8][::-1]
+        if labelled:
+            names = [_short(c.score.model) for c in labelled]
+            rates = [c.score.pass_rate for c in labelled]
+            # One bar per model from 0 to the interval's top, in three shades: up to the lower bound, up to the
+            # pass rate, up to the upper bound. A line marks the bar the decision applies.
+            low = [r.low * 100 for r in rates]
+            mid = [(r.estimate - r.low) * 100 for r in rates]
+            high = [(r.high - r.estimate) * 100 for r in rates]
+            plt.stacked_bar(names, [low, mid, high], orientation="horizontal", color=["green", "cyan", "gray"])
+            plt.vline(self.bar * 100, "red")
+            plt.xlim(0, 100)
+            plt.title(f"pass rate %: 95% low | estimate | 95% high (bar {self.bar:.0%})")
+        else:
+            plt.title("pass rate: no labelled traces yet (review them: V)")
+        chart.refresh()
+
+    # --- keys ------------------------------------------------------------------------------------
+
+    def action_cycle_sort(self) -> None:
+        keys = report_mod.SORT_KEYS
+        self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
+        self.show()
+
+    def action_cycle_bar(self) -> None:
+        self.bar = BARS[(BARS.index(self.bar) + 1) % len(BARS)]
+        self.show()
+
+    def action_cycle_run(self) -> None:
+        scopes: list[str | None] = [None, *self.runs]
+        i = scopes.index(self.run_id) if self.run_id in scopes else 0
+        self.run_id = scopes[(i + 1) % len(scopes)]
+        self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def set_status(self, text: str, severity: str = "information") -> None:
+        self.status_text = text
+        self.query_one("#scoreboard-status", Static).update(
+            safe(text, {"warning": "yellow", "error": "red"}.get(severity, "")))
+
+    # the report
+
+    def action_write_report(self) -> None:
+        self.set_status("writing the decision report…")
+        self.write_report()
+
+    @work(thread=True, exclusive=True, group="scoreboard-report", exit_on_error=False)
+    def write_report(self) -> None:
+        try:
+            files = report_mod.write_report(self.services, run_id=self.run_id, bar=self.bar)
+        except OSError as exc:
+            self.app.call_from_thread(self.set_status, f"cannot write the report: {exc}", "error")
+            return
+        self.app.call_from_thread(self._report_written, files)
+
+    def _report_written(self, files: Any) -> None:
+        self.report_paths = (str(files.markdown_path), str(files.json_path))
+        d = files.decision
+        head = f"chosen {d.model}" if d.model else f"no model meets the bar {self.bar:.2f}"
+        self.set_status(f"{head} · report {files.markdown_path} (+ .json)",
+                        "information" if d.model else "warning")
+        self.notify(f"{head}\n{files.markdown_path}\n{files.json_path}", title="decision report", markup=False)
+
+    # the rubric
+
+    def action_edit_rubric(self) -> None:
+        self.load_rubric()
+
+    @work(thread=True, exclusive=True, group="scoreboard-rubric", exit_on_error=False)
+    def load_rubric(self) -> None:
+        store = judge_store(self.services)
+        found = store.rubric(self.run_id)
+        text, drafted = (found.text, False) if found else (store.draft_rubric(self.run_id), True)
+        self.app.call_from_thread(self._edit_rubric, text, drafted)
+
+    def _edit_rubric(self, text: str, drafted: bool) -> None:
+        from .rubric import RubricModal
+
+        scope = f"run {self.run_id}" if self.run_id else "all runs"
+        self.app.push_screen(RubricModal(text, scope, drafted), self._rubric_done)
+
+    def _rubric_done(self, text: str | None) -> None:
+        if text is not None:
+            self.save_rubric(text)
+
+    @work(thread=True, exclusive=True, group="scoreboard-rubric", exit_on_error=False)
+    def save_rubric(self, text: str) -> None:
+        rubric = judge_store(self.services).set_rubric(self.run_id, text)
+        self.app.call_from_thread(self.set_status, f"rubric saved ({len(text.splitlines())} lines, "
+                                                   f"sha256 {rubric.sha256[:12]})")
+
+    # the judge
+
+    def action_run_judge(self) -> None:
+        self.check_rubric()
+
+    @work(thread=True, exclusive=True, group="scoreboard-rubric", exit_on_error=False)
+    def check_rubric(self) -> None:
+        rubric = judge_store(self.services).rubric(self.run_id)
+        self.app.call_from_thread(self._pick_judge, rubric)
+
+    def _pick_judge(self, rubric: Any) -> None:
+        from .rubric import JudgeEndpointModal
+
+        if rubric is None:
+            self.set_status("no rubric to judge by: write one first (e)", "warning")
+            return
+        self.app.push_screen(JudgeEndpointModal(), lambda endpoint: self._judge_picked(endpoint, rubric))
+
+    def _judge_picked(self, endpoint: Any, rubric: Any) -> None:
+        if endpoint is not None:
+            self.judge(endpoint, rubric)
+
+    @work(exclusive=True, group="scoreboard-judge", exit_on_error=False)
+    async def judge(self, endpoint: Any, rubric: Any) -> None:
+        store = judge_store(self.services)
+        traces = await asyncio.to_thread(traces_to_judge, self.services, self.run_id)
+        if not traces:
+            self.set_status("nothing to judge: no trace has a human pass/fail label yet (review them: V)",
+                            "warning")
+            return
+        self.set_status(f"judging {len(traces)} traces with {endpoint.name}…")
+
+        def progress(done: int, total: int, summary: Any) -> None:
+            self.set_status(f"judging with {endpoint.name}: {done}/{total} · {summary.passed} pass, "
+                            f"{summary.failed} fail, {summary.errors} error")
+
+        summary = await run_judge(store, endpoint, traces, rubric.text, on_progress=progress)
+        agreement = await asyncio.to_thread(store.agreement, run_id=self.run_id, judge_model=endpoint.model)
+        self.agreement = agreement
+        line = (f"judge {endpoint.name}: {summary.passed} pass, {summary.failed} fail, {summary.errors} error"
+                f"\n{agreement.summary()}")
+        warning = agreement.warning()
+        if warning:
+            line += f"\nwarning: {warning}"
+        self.set_status(line, "warning" if warning else "information")
