@@ -259,6 +259,25 @@ def m003_evals(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m004_review(db: sqlite_utils.Database) -> None:
+    # An undo is a label row too (append-only): `undo_of` names the label it takes back, so a second undo
+    # walks further back instead of redoing the first.
+    db.table("labels").add_column("undo_of", int)
+
+
+@migrations()
+def m004_failures(db: sqlite_utils.Database) -> None:
+    # One row per (re-)clustering, so the screen and the CLI can say which method ran and when; and a cache
+    # of sentence embeddings of notes keyed by the note's hash, so re-clustering embeds only new notes.
+    db.table("failure_clusterings").create(
+        {"id": int, "method": str, "n_traces": int, "n_modes": int, "silhouette": float, "seconds": float,
+         "created_at": str},
+        pk="id",
+    )
+    db.table("note_embeddings").create({"sha": str, "model": str, "vector": bytes}, pk="sha")
+
+
 def open_db(path: str | Path | None) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema.
 

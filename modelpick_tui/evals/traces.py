@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -130,8 +131,54 @@ class TraceStore(Store):
         sql = "select * from traces"
         if where:
             sql += " where " + " and ".join(where)
-        sql += " order by created_at, id"
+        sql += " order by created_at, rowid"
         if limit is not None:
             sql += f" limit {int(limit)}"
         with self.lock:
             return [Trace.from_row(r) for r in self.db.query(sql, args)]
+
+    # --- for prompt-set runs (evals/runner.py) -------------------------------------------------------------
+
+    def outcomes(self, run_id: str) -> dict[tuple[str, str], tuple[str, bool]]:
+        """(prompt_id, endpoint) → (trace id, ok) for the traces a run has; an answer without error wins
+        over a failed one for the same pair."""
+        with self.lock:
+            rows = list(self.db.query(
+                "select id, prompt_id, endpoint, error from traces where run_id = ? order by created_at",
+                [run_id]))
+        out: dict[tuple[str, str], tuple[str, bool]] = {}
+        for r in rows:
+            key = (r["prompt_id"] or "", r["endpoint"] or "")
+            ok = r["error"] is None
+            if key not in out or (ok and not out[key][1]):
+                out[key] = (r["id"], ok)
+        return out
+
+    def run_stats(self, run_id: str | None = None) -> builtins.list[dict[str, Any]]:
+        """Runs (newest first) with their progress: `total` (prompts × endpoints; 0 when unknown), `n_ok`,
+        `n_failed` (distinct prompt/endpoint pairs), the prompt set's `set_name`, and `params`/`endpoints`."""
+        sql = (
+            "select r.*, ps.name as set_name, coalesce(ps.n_prompts, 0) as n_prompts,"
+            " (select count(distinct t.prompt_id || char(31) || t.endpoint) from traces t"
+            "   where t.run_id = r.id and t.error is null) as n_ok,"
+            " (select count(distinct t.prompt_id || char(31) || t.endpoint) from traces t"
+            "   where t.run_id = r.id) as n_pairs"
+            " from runs r left join prompt_sets ps on ps.id = r.prompt_set_id"
+        )
+        args = () if run_id is None else (run_id,)
+        if run_id is not None:
+            sql += " where r.id = ?"
+        sql += " order by r.created_at desc"
+        with self.lock:
+            rows = [dict(r) for r in self.db.query(sql, args)]
+        for run in rows:
+            run["params"] = loads(run.pop("params_json"), {})
+            run["endpoints"] = loads(run.pop("endpoints_json"), [])
+            run["total"] = run["n_prompts"] * len(run["endpoints"])
+            run["n_failed"] = run.pop("n_pairs") - run["n_ok"]
+        return rows
+
+    def set_status(self, run_id: str, status: str) -> None:
+        """Mark a run `running` again (a resume), without a finish time."""
+        with self.lock, self.db.atomic():
+            self.db.table("runs").update(run_id, {"status": status, "finished_at": None})

@@ -1,0 +1,397 @@
+"""The review queue: one trace at a time (prompt, reference, output, metrics), one key per verdict.
+
+A label is committed to SQLite (one transaction, a few ms) before the next trace is shown, so whatever
+the screen showed as saved survives the app being killed. Loading the queue runs in a thread worker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+
+from ...evals.review import Progress, QueueFilter
+from ..actions import bindings
+from ..format import safe
+
+VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "skip": "bold yellow", "none": "dim"}
+EMPTY = "no traces to review here: run a prompt set (P), compare endpoints (C), or `modelpick import FILE`"
+
+
+@dataclass(frozen=True)
+class FailNote:
+    note: str
+    tags: list[str]
+
+
+def metrics_line(trace: Any) -> str:
+    """'ttft 35 ms · latency 820 ms · 120 tokens out · 48.0 tok/s · finish stop'."""
+    parts = []
+    if trace.ttft_ms is not None:
+        parts.append(f"ttft {trace.ttft_ms:.0f} ms")
+    if trace.latency_ms is not None:
+        parts.append(f"latency {trace.latency_ms:.0f} ms")
+    if trace.tokens_out is not None:
+        parts.append(f"{trace.tokens_out} tokens out")
+    if trace.tokens_per_s is not None:
+        parts.append(f"{trace.tokens_per_s:.1f} tok/s")
+    if trace.finish_reason:
+        parts.append(f"finish {trace.finish_reason}")
+    return " · ".join(parts) or "no metrics"
+
+
+def section(title: str, body: str | None, style: str = "") -> Text:
+    text = Text(title + "\n", style="bold underline")
+    text.append_text(safe(body or "", style))
+    return text
+
+
+def trace_text(trace: Any) -> Text:
+    """Prompt (with its system prompt), reference, output (and error), metrics: untrusted text kept as text."""
+    prompt = (f"[system] {trace.system}\n\n" if trace.system else "") + trace.prompt
+    text = section("prompt", prompt)
+    if trace.reference:
+        text.append("\n\n")
+        text.append_text(section("reference", trace.reference))
+    text.append("\n\n")
+    text.append_text(section("output", trace.output or ""))
+    if trace.error:
+        text.append_text(safe(f"\nerror: {trace.error}", "red"))
+    text.append("\n\n" + metrics_line(trace), style="dim")
+    return text
+
+
+class TraceBody(Static):
+    """The trace, wrapped to the widget's width, one window of lines at a time (up/down, space/pgdn, pgup).
+
+    Its size never depends on its text, so a new trace repaints this widget alone: no layout pass over the
+    screen, which is most of the label-to-next-item time (see bench/label_latency.py)."""
+
+    can_focus = True
+    BINDINGS = [Binding("down,j", "lines(1)", "Down", show=False, id="review-body.down"),
+                Binding("up,k", "lines(-1)", "Up", show=False, id="review-body.up"),
+                Binding("pagedown,space", "page(1)", "Page down", show=False, id="review-body.pagedown"),
+                Binding("pageup", "page(-1)", "Page up", show=False, id="review-body.pageup"),
+                Binding("home", "lines(-1000000)", "Top", show=False, id="review-body.home")]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.text = Content("")
+        self.lines: list[Content] = []
+        self.top = 0
+        self._width = 0
+        self._ready: dict[str, tuple[int, Content, list[Content]]] = {}  # key → (width, text, wrapped lines)
+
+    def prepare(self, key: str, make: Callable[[], Text]) -> None:
+        """Wrap a text ahead of time (the next trace, while the reviewer reads this one)."""
+        width = self.content_size.width
+        if width > 0 and self._ready.get(key, (0,))[0] != width:
+            if len(self._ready) > 16:
+                self._ready.clear()
+            content = Content.from_rich_text(make())
+            self._ready[key] = (width, content, content.wrap(width))
+
+    def show(self, key: str, make: Callable[[], Text]) -> None:
+        self.prepare(key, make)
+        self.top = 0
+        if key in self._ready:
+            self._width, self.text, self.lines = self._ready[key]
+            self._paint()
+        else:  # not laid out yet: wrapped on the first resize
+            self.text = Content.from_rich_text(make())
+
+    def _wrap(self) -> None:
+        self._width = self.content_size.width
+        self.lines = self.text.wrap(self._width) if self._width > 0 else []
+        self._paint()
+
+    def _paint(self) -> None:
+        height = self.content_size.height
+        self.top = max(0, min(self.top, len(self.lines) - height))
+        window = self.lines[self.top:self.top + height]
+        below = len(self.lines) - (self.top + height)
+        if below > 0 and window:
+            window[-1] = Content.styled(f"↓ {below + 1} more lines (space / pgdn)", "dim italic")
+        self.update(Content("\n").join(window), layout=False)
+
+    def on_resize(self) -> None:
+        if self.content_size.width != self._width or self.lines:
+            self._wrap()
+
+    def action_lines(self, n: int) -> None:
+        self.top += n
+        self._paint()
+
+    def action_page(self, n: int) -> None:
+        self.top += n * max(1, self.content_size.height - 2)
+        self._paint()
+
+
+class ReviewScreen(Screen[None]):
+    SCREEN_NAME = "review"
+    BINDINGS = bindings("review")
+
+    def __init__(self, flt: QueueFilter | None = None) -> None:
+        super().__init__()
+        self.flt = flt or QueueFilter()
+        self.items: list[Any] = []  # Trace objects, in queue order
+        self.index = 0
+        self.verdicts: dict[str, Any] = {}  # trace id → latest Label
+        self.counts: dict[str, int] = {}
+        self.total = 0
+        self.undo_stack: list[str] = []  # trace ids labelled in this visit, most recent last
+        self.choices: dict[str, list[str]] = {}
+        self.loaded = False
+        self.reload_on_resume = False
+
+    @property
+    def review(self) -> Any:
+        return self.app.services.review  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="review-progress")
+        yield Static(id="review-meta")
+        yield TraceBody(id="review-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#review-progress", Static).update(Text("loading the review queue…", style="dim"))
+        self.load()
+
+    # --- loading (a thread worker: the queue may hold thousands of traces) ----------------------
+
+    @work(thread=True, exclusive=True, group="review-load", exit_on_error=False)
+    def load(self, keep: str | None = None) -> None:
+        review = self.review
+        items = review.queue(self.flt)
+        verdicts = review.latest_many(t.id for t in items)
+        progress = review.progress(self.flt)
+        choices = review.choices()
+        self.app.call_from_thread(self._loaded, items, verdicts, progress, choices, keep)
+
+    def _loaded(self, items: list[Any], verdicts: dict[str, Any], progress: Progress,
+                choices: dict[str, list[str]], keep: str | None) -> None:
+        self.items, self.verdicts, self.choices = items, verdicts, choices
+        self.total = progress.total
+        self.counts = {"pass": progress.passed, "fail": progress.failed, "skip": progress.skipped}
+        ids = [t.id for t in items]
+        self.index = ids.index(keep) if keep in ids else 0
+        self.loaded = True
+        self.show()
+
+    # --- display -------------------------------------------------------------------------------
+
+    @property
+    def current(self) -> Any | None:
+        return self.items[self.index] if 0 <= self.index < len(self.items) else None
+
+    def progress(self) -> Progress:
+        return Progress(total=self.total, passed=self.counts.get("pass", 0), failed=self.counts.get("fail", 0),
+                        skipped=self.counts.get("skip", 0))
+
+    def show(self) -> None:
+        line = Text(self.progress().line(), style="bold")
+        if self.flt != QueueFilter():
+            line.append(f"  [{self.flt.describe()}]", style="dim")
+        # The one-line bars keep their size: no layout pass for them.
+        self.query_one("#review-progress", Static).update(line, layout=False)
+        trace = self.current
+        meta = self.query_one("#review-meta", Static)
+        body = self.query_one(TraceBody)
+        if trace is None:
+            meta.update(Text(EMPTY, style="yellow"), layout=False)
+            body.show("", lambda: Text(""))
+            return
+        label = self.verdicts.get(trace.id)
+        verdict = label.verdict if label else "none"
+        head = Text(f"{self.index + 1}/{len(self.items)} · ")
+        head.append_text(safe(trace.endpoint, "bold"))
+        if trace.model and trace.model != trace.endpoint:
+            head.append_text(safe(f" ({trace.model})"))
+        head.append(" · ")
+        head.append("unlabelled" if verdict == "none" else verdict, style=VERDICT_STYLE.get(verdict, ""))
+        if label and label.note:
+            head.append_text(safe(f": {label.note}", "italic"))
+        meta.update(head, layout=False)
+        body.show(trace.id, lambda: trace_text(trace))
+        if self.index + 1 < len(self.items):
+            after = self.items[self.index + 1]
+            self.call_after_refresh(body.prepare, after.id, lambda: trace_text(after))
+
+    # --- labelling -----------------------------------------------------------------------------
+
+    def commit(self, verdict: str, note: str = "", tags: list[str] | None = None) -> None:
+        """Write the label (committed when this returns), then show the next trace."""
+        trace = self.current
+        if trace is None:
+            self.notify("nothing to label here", severity="warning", markup=False)
+            return
+        label = self.review.label(trace.id, verdict, note, tags or [])
+        self._set(trace.id, label)
+        self.undo_stack.append(trace.id)
+        if self.index < len(self.items) - 1:
+            self.index += 1
+        else:
+            self.notify(f"saved: {verdict}. end of the queue ({self.progress().line()})", markup=False)
+        self.show()
+
+    def _set(self, trace_id: str, label: Any) -> None:
+        old = self.verdicts.get(trace_id)
+        if old is not None and old.verdict in self.counts:
+            self.counts[old.verdict] -= 1
+        self.verdicts[trace_id] = label
+        if label.verdict in self.counts:
+            self.counts[label.verdict] += 1
+
+    def action_label_pass(self) -> None:
+        self.commit("pass")
+
+    def action_label_skip(self) -> None:
+        self.commit("skip")
+
+    def action_label_fail(self) -> None:
+        trace = self.current
+        if trace is None:
+            return
+        label = self.verdicts.get(trace.id)
+        note = label.note if label and label.verdict == "fail" else ""
+        tags = label.tags if label and label.verdict == "fail" else []
+
+        def done(result: FailNote | None) -> None:
+            if result is not None and self.current is trace:
+                self.commit("fail", result.note, result.tags)
+
+        self.app.push_screen(FailModal(note, tags), done)
+
+    def action_undo(self) -> None:
+        trace_id = self.undo_stack.pop() if self.undo_stack else (self.current.id if self.current else None)
+        if trace_id is None:
+            return
+        label = self.review.undo(trace_id)
+        if label is None:
+            self.notify("nothing to undo for this trace", markup=False)
+            return
+        self._set(trace_id, label)
+        ids = [t.id for t in self.items]
+        if trace_id in ids:
+            self.index = ids.index(trace_id)
+        self.notify(f"undone: now {'unlabelled' if label.verdict == 'none' else label.verdict}", markup=False)
+        self.show()
+
+    def action_next(self) -> None:
+        if self.index < len(self.items) - 1:
+            self.index += 1
+            self.show()
+
+    def action_previous(self) -> None:
+        if self.index > 0:
+            self.index -= 1
+            self.show()
+
+    def action_filter(self) -> None:
+        def done(flt: QueueFilter | None) -> None:
+            if flt is not None and flt != self.flt:
+                self.flt = flt
+                self.loaded = False
+                self.undo_stack.clear()
+                self.load(self.current.id if self.current else None)
+
+        self.app.push_screen(FilterModal(self.flt, self.choices), done)
+
+    def action_pairwise(self) -> None:
+        from .pairwise import PairwiseScreen
+
+        trace = self.current
+        self.app.push_screen(PairwiseScreen(run_id=self.flt.run_id, start=trace.id if trace else None))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def on_screen_resume(self) -> None:
+        # Back from another screen (not from our own modals): traces may have been added meanwhile.
+        if self.loaded and self.reload_on_resume:
+            self.reload_on_resume = False
+            self.load(self.current.id if self.current else None)
+
+    def on_screen_suspend(self) -> None:
+        self.reload_on_resume = not isinstance(self.app.screen, (FailModal, FilterModal))
+
+
+class FailModal(ModalScreen[FailNote | None]):
+    """Why it failed: a note and tags; enter saves, escape cancels (nothing is stored)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="review-fail.cancel")]
+
+    def __init__(self, note: str = "", tags: list[str] | None = None) -> None:
+        super().__init__()
+        self.note, self.tags = note, tags or []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="fail-box"):
+            yield Static(Text("fail: why?", style="bold red"))
+            with Horizontal(classes="start-row"):
+                yield Label("note")
+                yield Input(value=self.note, placeholder="e.g. refused a harmless request", id="fail-note")
+            with Horizontal(classes="start-row"):
+                yield Label("tags")
+                yield Input(value=", ".join(self.tags), placeholder="optional, comma separated", id="fail-tags")
+            yield Static(Text("enter: save  ·  tab: tags  ·  esc: cancel", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one("#fail-note", Input).focus()
+
+    def on_input_submitted(self, _: Input.Submitted) -> None:
+        note = self.query_one("#fail-note", Input).value.strip()
+        raw = self.query_one("#fail-tags", Input).value
+        tags = list(dict.fromkeys(t.strip() for t in raw.replace(";", ",").split(",") if t.strip()))
+        self.dismiss(FailNote(note, tags))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FilterModal(ModalScreen[QueueFilter | None]):
+    """Which traces to review: run, model, prompt tag, unlabelled only. Enter applies, escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="review-filter.cancel"),
+                Binding("ctrl+s", "apply", "Apply", id="review-filter.apply")]
+
+    def __init__(self, flt: QueueFilter, choices: dict[str, list[str]]) -> None:
+        super().__init__()
+        self.flt, self.choices = flt, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="filter-box"):
+            yield Static(Text("review filter", style="bold"))
+            for key, label, value in (("run_id", "run", self.flt.run_id), ("model", "model", self.flt.model),
+                                      ("tag", "prompt tag", self.flt.tag)):
+                options = [(v, v) for v in self.choices.get(key, [])]
+                with Horizontal(classes="start-row tall"):
+                    yield Label(label)
+                    yield Select(options, prompt="any", value=value if value in dict(options) else Select.NULL,
+                                 id=f"filter-{key.replace('_', '-')}")
+            yield Checkbox("unlabelled only", self.flt.unlabelled, id="filter-unlabelled")
+            yield Static(Text("tab: next  ·  ctrl+s: apply  ·  esc: cancel", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one("#filter-unlabelled", Checkbox).focus()
+
+    def _value(self, wid: str) -> str | None:
+        value = self.query_one(wid, Select).value
+        return value if isinstance(value, str) else None
+
+    def action_apply(self) -> None:
+        self.dismiss(QueueFilter(run_id=self._value("#filter-run-id"), model=self._value("#filter-model"),
+                                 tag=self._value("#filter-tag"),
+                                 unlabelled=self.query_one("#filter-unlabelled", Checkbox).value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
