@@ -1,0 +1,418 @@
+"""Prompt-set runs: every prompt of a set to every chosen endpoint, with bounded concurrency, written as it
+completes, cancellable and resumable.
+
+    runner = Runner(services.traces, PromptSetStore(...), concurrency=8, per_endpoint=4)
+    result = await runner.run(prompt_set, [ep_a, ep_b], RunParams(temperature=0.0, max_tokens=256),
+                              name="support-v1", on_progress=lambda p: print(p.line()))
+    # later, or after a crash / Ctrl-C:
+    result = await runner.resume(result.run_id, [ep_a, ep_b])
+
+- Concurrency: at most `per_endpoint` streams to each endpoint and `concurrency` in all. A job takes its
+  endpoint's slot before the overall one, so a slow endpoint never holds overall slots the others could use.
+- Every answer (or failure: HTTP error, dropped stream, malformed SSE, timeout) becomes one trace row, written
+  in its own transaction the moment it completes: a crash loses only the in-flight answers.
+- Cancel (`cancel()` from any thread, or cancelling the task that awaits `run`): the pending jobs and the
+  in-flight streams are cancelled (their HTTP connections closed, so servers stop generating), the run is
+  marked `cancelled`; `run`/`resume` return the result (or re-raise the task's CancelledError).
+- Resume: the run's prompt set comes from the database (no file needed); a (prompt, endpoint) pair that has an
+  answer without error is skipped; a failed one is asked again and its trace row replaced.
+
+The compare screen may reuse `trace_for` (one ChatClient result → a Trace) and `RunParams`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from ..serving.client import ChatClient, ChatRequest, Done, Failed, Timeouts
+from .promptsets import Prompt, PromptSet, PromptSetStore
+from .stats import percentile
+from .traces import Trace, TraceStore
+
+if TYPE_CHECKING:
+    from ..serving.endpoints import Endpoint
+    from ..serving.supervisor import Supervisor
+
+__all__ = ["EndpointSummary", "RunError", "RunParams", "RunProgress", "RunResult", "Runner",
+           "resolve_endpoint", "resolve_run_endpoints", "runner_for", "summarize", "trace_for"]
+
+RUNNING, DONE, CANCELLED, FAILED = "running", "done", "cancelled", "failed"
+
+
+class RunError(Exception):
+    """A run cannot start or resume; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """What a run sends with every prompt. `system` overrides each prompt's own system prompt ("" removes
+    it; None keeps the prompt set's). Unset sampling params are left to the server."""
+
+    system: str | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    seed: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunParams:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+    def request(self, endpoint: Endpoint, prompt: Prompt) -> ChatRequest:
+        system = prompt.system if self.system is None else (self.system or None)
+        return ChatRequest.from_prompt(endpoint.model, prompt.prompt, system=system, temperature=self.temperature,
+                                       top_p=self.top_p, max_tokens=self.max_tokens, seed=self.seed)
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """A snapshot when a request starts, after each trace, and at the start and end. `done` counts every pair
+    finished, ok or failed, including those a resume skipped; `eta_s` comes from the rate seen in this session."""
+
+    run_id: str
+    total: int
+    done: int
+    failed: int
+    skipped: int
+    in_flight: int
+    elapsed_s: float
+    eta_s: float | None
+    last: Trace | None = None
+
+    @property
+    def ok(self) -> int:
+        return self.done - self.failed
+
+    def line(self) -> str:
+        """'12/20 done · 2 failed · 3 running · ETA 14 s'."""
+        text = f"{self.done}/{self.total} done · {self.failed} failed"
+        if self.in_flight:
+            text += f" · {self.in_flight} running"
+        if self.eta_s is not None and self.done < self.total:
+            text += f" · ETA {format_eta(self.eta_s)}"
+        return text
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    status: str  # done | cancelled | failed
+    total: int
+    ok: int
+    failed: int
+    skipped: int  # finished before this session (resume)
+    elapsed_s: float
+
+
+def format_eta(seconds: float) -> str:
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def trace_for(run_id: str, prompt_set_id: str | None, prompt: Prompt, endpoint: Endpoint, request: ChatRequest,
+              result: Done | Failed, *, trace_id: str | None = None, source: str = "run") -> Trace:
+    """The trace row for one finished stream."""
+    m = result.metrics
+    system = next((msg["content"] for msg in request.messages if msg.get("role") == "system"), None)
+    trace = Trace(
+        run_id=run_id, prompt=prompt.prompt, endpoint=endpoint.name, model=endpoint.model, output=result.text,
+        prompt_set_id=prompt_set_id, prompt_id=prompt.id, system=system, reference=prompt.reference,
+        tags=list(prompt.tags), messages=[dict(msg) for msg in request.messages], base_url=endpoint.base_url,
+        model_ref=endpoint.model_ref, params=request.params(), finish_reason=m.finish_reason,
+        error=result.error if isinstance(result, Failed) else None, ttft_ms=m.ttft_ms, latency_ms=m.latency_ms,
+        tokens_in=m.prompt_tokens, tokens_out=m.output_tokens, tokens_per_s=m.decode_tokens_per_s, source=source,
+    )
+    if trace_id:
+        trace.id = trace_id
+    return trace
+
+
+@dataclass
+class _Job:
+    prompt: Prompt
+    endpoint: Endpoint
+    retry_of: str | None = None  # the failed trace this one replaces
+
+
+@dataclass
+class _State:
+    run_id: str
+    total: int
+    skipped: int
+    failed_before: int = 0
+    done: int = 0
+    failed: int = 0
+    in_flight: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+class Runner:
+    """Runs prompt sets across endpoints (see the module docstring). One run at a time per Runner."""
+
+    def __init__(self, traces: TraceStore, prompt_sets: PromptSetStore, *, concurrency: int = 8,
+                 per_endpoint: int = 4, timeouts: Timeouts | None = None, client: ChatClient | None = None) -> None:
+        if concurrency < 1 or per_endpoint < 1:
+            raise RunError("concurrency and per-endpoint concurrency must be at least 1")
+        self.traces = traces
+        self.prompt_sets = prompt_sets
+        self.concurrency = concurrency
+        self.per_endpoint = per_endpoint
+        self.timeouts = timeouts or Timeouts()
+        self._client = client
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._cancel_requested = threading.Event()
+
+    # --- public ---------------------------------------------------------------------------------------------
+
+    async def run(self, prompt_set: PromptSet, endpoints: Sequence[Endpoint], params: RunParams | None = None, *,
+                  name: str = "", run_id: str | None = None,
+                  on_progress: Callable[[RunProgress], None] | None = None) -> RunResult:
+        """Store the set, create the run, send every prompt to every endpoint."""
+        _check_endpoints(endpoints)
+        params = params or RunParams()
+        set_id = self.prompt_sets.save(prompt_set)
+        run_id = self.traces.create_run(
+            kind="set", name=name or f"{prompt_set.name} × {len(endpoints)}", prompt_set_id=set_id,
+            params={**params.to_dict(), "concurrency": self.concurrency, "per_endpoint": self.per_endpoint},
+            endpoints=[e.public() for e in endpoints], run_id=run_id)
+        jobs = [_Job(p, e) for p in prompt_set.prompts for e in endpoints]
+        return await self._execute(run_id, set_id, jobs, params, skipped=0, failed_before=0,
+                                   on_progress=on_progress)
+
+    async def resume(self, run_id: str, endpoints: Sequence[Endpoint],
+                     on_progress: Callable[[RunProgress], None] | None = None) -> RunResult:
+        """Finish a run: ask what has no answer yet, and again what failed. `endpoints` are the run's, resolved
+        again (keys are never stored); see `resolve_run_endpoints`."""
+        run = self.traces.get_run(run_id)
+        if run is None:
+            raise RunError(f"no run {run_id!r} (see `modelpick runs`)")
+        if run.get("kind") != "set" or not run.get("prompt_set_id"):
+            raise RunError(f"run {run_id} is not a prompt-set run: nothing to resume")
+        prompt_set = self.prompt_sets.get(run["prompt_set_id"])
+        if prompt_set is None:
+            raise RunError(f"run {run_id}: its prompt set {run['prompt_set_id']} is not in the database")
+        wanted = [e["name"] for e in run["endpoints"]]
+        by_name = {e.name: e for e in endpoints}
+        missing = [n for n in wanted if n not in by_name]
+        if missing:
+            raise RunError(f"run {run_id} needs endpoint(s) {', '.join(missing)}")
+        ordered = [by_name[n] for n in wanted]
+        _check_endpoints(ordered)
+        outcomes = self.traces.outcomes(run_id)
+        jobs: list[_Job] = []
+        skipped = failed_before = 0
+        for p in prompt_set.prompts:
+            for e in ordered:
+                seen = outcomes.get((p.id, e.name))
+                if seen is not None and seen[1]:
+                    skipped += 1
+                    continue
+                if seen is not None:
+                    failed_before += 1
+                jobs.append(_Job(p, e, retry_of=seen[0] if seen else None))
+        self.traces.set_status(run_id, RUNNING)
+        return await self._execute(run_id, run["prompt_set_id"], jobs, RunParams.from_dict(run["params"]),
+                                   skipped=skipped, failed_before=failed_before, on_progress=on_progress)
+
+    def cancel(self) -> None:
+        """Cancel the run in progress, from any thread (or before it starts: it then stops at once)."""
+        self._cancel_requested.set()
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the run is over
+                loop.call_soon_threadsafe(self._cancel_tasks)
+
+    # --- inside -----------------------------------------------------------------------------------------------
+
+    def _cancel_tasks(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+
+    async def _execute(self, run_id: str, set_id: str, jobs: list[_Job], params: RunParams, *, skipped: int,
+                       failed_before: int, on_progress: Callable[[RunProgress], None] | None) -> RunResult:
+        state = _State(run_id=run_id, total=len(jobs) + skipped, skipped=skipped, failed_before=failed_before)
+        overall = asyncio.Semaphore(self.concurrency)
+        per_endpoint: dict[str, asyncio.Semaphore] = {}
+        for job in jobs:
+            per_endpoint.setdefault(job.endpoint.name, asyncio.Semaphore(self.per_endpoint))
+        # llama-cpp-python's server answers one request at a time and cuts a stream short when the next
+        # request arrives (measured: `[DONE]` without a finish reason). One at a time per llama.cpp server,
+        # however many names it goes by.
+        per_server: dict[str, asyncio.Semaphore] = {}
+        for job in jobs:
+            if job.endpoint.backend == "llama":
+                per_server.setdefault(job.endpoint.base_url, asyncio.Semaphore(1))
+
+        def report(last: Trace | None = None) -> None:
+            if on_progress is None:
+                return
+            elapsed = time.monotonic() - state.started
+            eta = None
+            if state.done:
+                eta = (len(jobs) - state.done) * elapsed / state.done
+            on_progress(RunProgress(run_id, state.total, skipped + state.done, state.failed, skipped,
+                                    state.in_flight, elapsed, eta, last))
+
+        client = self._client or ChatClient(self.timeouts, max_connections=max(self.concurrency, 1) + 4)
+
+        async def one(job: _Job) -> None:
+            server = per_server.get(job.endpoint.base_url) if job.endpoint.backend == "llama" else None
+            async with per_endpoint[job.endpoint.name], server or contextlib.nullcontext(), overall:
+                request = params.request(job.endpoint, job.prompt)
+                state.in_flight += 1
+                report()  # "N running" shows before the first answer comes back
+                try:
+                    result = _checked(await client.collect(job.endpoint.base_url, request,
+                                                           api_key=job.endpoint.api_key))
+                finally:
+                    state.in_flight -= 1
+            trace = trace_for(run_id, set_id, job.prompt, job.endpoint, request, result, trace_id=job.retry_of)
+            self.traces.add(trace)  # committed before it is counted: a crash loses only in-flight answers
+            state.done += 1
+            state.failed += 0 if trace.ok else 1
+            report(trace)
+
+        self._loop = asyncio.get_running_loop()
+        status = FAILED
+        try:
+            report()
+            if not self._cancel_requested.is_set():
+                self._tasks = [asyncio.create_task(one(job)) for job in jobs]
+                if self._cancel_requested.is_set():  # cancel() came from another thread meanwhile
+                    self._cancel_tasks()
+                results = await asyncio.gather(*self._tasks, return_exceptions=True)
+                errors = [r for r in results if isinstance(r, BaseException)
+                          and not isinstance(r, asyncio.CancelledError)]
+                if errors:
+                    raise errors[0]
+            status = CANCELLED if self._cancel_requested.is_set() and state.done < len(jobs) else DONE
+        except asyncio.CancelledError:
+            status = CANCELLED
+            self._cancel_tasks()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._cancel_requested.clear()
+            raise
+        finally:
+            self._tasks = []
+            self._loop = None
+            self.traces.finish_run(run_id, status)
+            if self._client is None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(client.aclose())
+        report()
+        self._cancel_requested.clear()  # after the last report: a callback that cancels must not stop the next run
+        return RunResult(run_id, status, state.total, skipped + state.done - state.failed, state.failed, skipped,
+                         time.monotonic() - state.started)
+
+
+def _checked(result: Done | Failed) -> Done | Failed:
+    """A stream that ended with `[DONE]` but no finish reason was cut short (llama-cpp-python does that to a
+    stream when another request arrives): a failure, not an answer."""
+    if isinstance(result, Done) and result.metrics.finish_reason is None:
+        error = (f"interrupted: the stream ended without a finish reason after {result.metrics.output_tokens} "
+                 "tokens (a llama.cpp server cuts a stream short when another request arrives)")
+        return Failed(error, result.text, replace(result.metrics, error=error))
+    return result
+
+
+def _check_endpoints(endpoints: Sequence[Endpoint]) -> None:
+    if not endpoints:
+        raise RunError("no endpoints: give at least one")
+    names = [e.name for e in endpoints]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise RunError(f"endpoint named twice: {', '.join(dupes)}")
+
+
+def resolve_endpoint(servers: Supervisor, text: str, *, model: str | None = None,
+                     api_key: str | None = None) -> Endpoint:
+    """`serving.endpoints.resolve`, and also a remote endpoint recorded by another modelpick process (the
+    supervisor of this one only knows the servers it started or re-attached). Raises ServingError."""
+    from ..serving.backends import ServingError
+    from ..serving.endpoints import Endpoint, from_server, is_url, resolve
+
+    try:
+        return resolve(servers, text, model=model, api_key=api_key)
+    except ServingError:
+        if is_url(text):
+            raise
+        rows = [r for r in servers.records() if r.get("name") == text and r.get("kind") == "remote"]
+        if not rows:
+            raise
+        if rows[0].get("status") != "ready":
+            cause = f": {rows[0]['error']}" if rows[0].get("error") else ""
+            raise ServingError(f"{text} is {rows[0].get('status')}{cause}") from None
+        endpoint = from_server(servers.registry.server_from_row(rows[0]))
+        changes = {k: v for k, v in (("model", model), ("api_key", api_key)) if v}
+        return Endpoint(**{**endpoint.__dict__, **changes}) if changes else endpoint
+
+
+def resolve_run_endpoints(servers: Supervisor, run: dict[str, Any],
+                          keys: dict[str, str] | None = None) -> list[Endpoint]:
+    """A stored run's endpoints, usable again: each by its name through the supervisor (servers and remote
+    endpoints modelpick knows, with their keys), else — a bare URL — from the stored URL and model, with the
+    key from `keys` (by name). Raises ServingError (one line) for one that is gone or not ready."""
+    from ..serving.backends import ServingError
+    from ..serving.endpoints import Endpoint
+
+    out: list[Endpoint] = []
+    for stored in run.get("endpoints", []):
+        name = stored["name"]
+        key = (keys or {}).get(name)
+        try:
+            endpoint = resolve_endpoint(servers, name, model=stored.get("model"), api_key=key)
+        except ServingError:
+            if not stored.get("base_url"):
+                raise
+            endpoint = Endpoint(name=name, base_url=stored["base_url"], model=stored["model"], api_key=key,
+                                backend=stored.get("backend") or "remote", model_ref=stored.get("model_ref"))
+        out.append(endpoint)
+    return out
+
+
+@dataclass(frozen=True)
+class EndpointSummary:
+    endpoint: str
+    model: str
+    ok: int
+    failed: int
+    ttft_p50_ms: float | None
+    ttft_p95_ms: float | None
+    latency_p50_ms: float | None
+    tokens_per_s: float | None  # median decode rate of the answers that had one
+
+
+def summarize(traces: Sequence[Trace]) -> list[EndpointSummary]:
+    """Per endpoint, in first-seen order: answers ok and failed, TTFT p50/p95, latency p50, median tok/s."""
+    groups: dict[str, list[Trace]] = {}
+    for t in traces:
+        groups.setdefault(t.endpoint, []).append(t)
+    out = []
+    for name, items in groups.items():
+        ok = [t for t in items if t.ok]
+        ttft = [t.ttft_ms for t in ok if t.ttft_ms is not None]
+        latency = [t.latency_ms for t in ok if t.latency_ms is not None]
+        rates = [t.tokens_per_s for t in ok if t.tokens_per_s is not None]
+        out.append(EndpointSummary(name, items[0].model, len(ok), len(items) - len(ok), percentile(ttft, 50),
+                                   percentile(ttft, 95), percentile(latency, 50), percentile(rates, 50)))
+    return out
+
+
+def runner_for(services: Any, **options: Any) -> Runner:
+    """A Runner over the services' database (same connection, same lock as every other store)."""
+    traces: TraceStore = services.traces
+    return Runner(traces, PromptSetStore(lambda: traces.db, traces.lock), **options)

@@ -1,0 +1,109 @@
+"""Pilot tests of the runs screen at 80×24: a run started by keys against a test server (a remote endpoint),
+its progress and completion on screen and in the database; a long run cancelled by key."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelpick_tui.services import Services, make_app
+from tests.batching_server import BatchingServer
+from tests.test_runner import write_set
+from tests.test_ui import SIZE, screen_text
+
+
+@pytest.fixture
+def server() -> Iterator[BatchingServer]:
+    with BatchingServer(step_s=0.01, tokens=8, models=("batch",)) as srv:
+        yield srv
+
+
+async def wait_for(pilot: Any, check: Any, limit: float, what: str) -> None:
+    deadline = time.monotonic() + limit
+    while not check():
+        if time.monotonic() > deadline:
+            screen = pilot.app.screen
+            raise AssertionError(f"timed out waiting for {what}: {type(screen).__name__} "
+                                 f"{getattr(screen, 'status_text', '')!r} {getattr(screen, 'rows', '')!r}")
+        await pilot.pause(0.1)
+
+
+async def start_run(pilot: Any, path: Path, max_tokens: str) -> None:
+    from modelpick_tui.ui.screens.runs import NewRunModal
+
+    await pilot.press("n")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, NewRunModal), 10, "the new-run modal")
+    await pilot.press("ctrl+a", "ctrl+k", *path.name)  # relative to the working directory: few keys to type
+    await pilot.press("tab", "tab", "tab", "tab")  # endpoints, concurrency, per endpoint, max tokens
+    await pilot.press("ctrl+a", "ctrl+k", *max_tokens, "enter")
+
+
+def status(app: Any) -> str:
+    return str(getattr(app.screen, "status_text", ""))
+
+
+async def test_start_a_run_by_keys_and_see_it_complete(services: Services, server: BatchingServer,
+                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from modelpick_tui.ui.screens.runs import RunsScreen
+
+    services.servers.add_remote("batch", server.url, "batch")
+    monkeypatch.chdir(tmp_path)
+    prompts = write_set(tmp_path / "colours.jsonl", 5)
+    app = make_app(services.settings, services)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen), 10, "the runs screen")
+        assert "no runs yet" in status(app)
+        await start_run(pilot, prompts, "3")
+        await wait_for(pilot, lambda: "done: 5/5 done · 0 failed" in status(app), 30, "the run to finish")
+        await wait_for(pilot, lambda: any(r["status"] == "done" for r in app.screen.rows.values()), 10,
+                       "the table to show it")
+        text = screen_text(app)
+        assert "colours" in text and "5/5" in text and "batch" in text and "done" in text
+        [row] = app.screen.rows.values()
+        assert (row["n_ok"], row["n_failed"], row["total"]) == (5, 0, 5)
+    traces = services.traces.list(run_id=row["id"])
+    assert len(traces) == 5 and all(t.ok and t.tokens_out == 3 and t.endpoint == "batch" for t in traces)
+    assert server.max_active <= 2  # the modal's default per-endpoint bound
+
+
+async def test_cancel_a_run_by_key_then_resume_it(services: Services, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from modelpick_tui.ui.screens.runs import RunsScreen, run_control
+
+    with BatchingServer(step_s=0.05, tokens=8, models=("batch",)) as server:
+        services.servers.add_remote("batch", server.url, "batch")
+        monkeypatch.chdir(tmp_path)
+        prompts = write_set(tmp_path / "colours.jsonl", 6)
+        app = make_app(services.settings, services)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("P")
+            await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen), 10, "the runs screen")
+            await start_run(pilot, prompts, "20")  # 20 tokens at 50 ms: each answer takes a second
+            await wait_for(pilot, lambda: re.search(r"run colours: [12]/6 done · 0 failed", status(app)), 30,
+                           "the first answers")
+            await pilot.press("x")
+            await wait_for(pilot, lambda: "cancelled: " in status(app), 30, "the cancel")
+            await wait_for(pilot, lambda: any(r["status"] == "cancelled" for r in app.screen.rows.values()), 10,
+                           "the table to show it")
+            assert "cancelled" in screen_text(app)
+            assert run_control(app).running() is None
+            [row] = app.screen.rows.values()
+            answered = row["n_ok"]
+            assert 1 <= answered < 6 and row["n_failed"] == 0
+            await wait_for(pilot, lambda: server.active == 0, 10, "the cancelled streams to be closed")
+            assert server.disconnects >= 1
+            asked = server.requests
+
+            await pilot.press("r")  # resume: only the prompts without an answer are asked
+            await wait_for(pilot, lambda: "done: 6/6 done · 0 failed" in status(app), 60, "the resumed run")
+            await wait_for(pilot, lambda: any(r["status"] == "done" for r in app.screen.rows.values()), 10,
+                           "the table to show it")
+        assert server.requests - asked == 6 - answered
+        assert len(services.traces.list(run_id=row["id"])) == 6
+        assert services.traces.runs()[0]["status"] == "done"
