@@ -440,6 +440,11 @@ def _download_progress() -> Iterator[Callable[[str, int, int | None], None]]:
 @click.option("--quantization", help="awq, gptq, fp8…")
 @click.option("--served-model-name", help="The name requests use (default: MODEL).")
 @click.option("--trust-remote-code", is_flag=True, help="Run the repository's own Python code (only if you trust it).")
+@click.option("--cuda-visible-devices", help="GPUs this server may use, e.g. 0 or 1,2.")
+@click.option("--kv-cache-gib", type=click.FloatRange(0.1, 100_000),
+              help="KV cache size in GiB (CPU build: VLLM_CPU_KVCACHE_SPACE; GPU: --kv-cache-memory-bytes).")
+@click.option("--enforce-eager/--no-enforce-eager", default=None,
+              help="Skip graph compilation: ready sooner, decodes slower.")
 @click.option("--timeout", type=click.FloatRange(1, 86_400), default=900.0, show_default=True,
               help="Seconds to wait until the server is ready.")
 @click.option("--json", "as_json", is_flag=True, help="The result as one JSON object on stdout.")
@@ -447,6 +452,7 @@ def _download_progress() -> Iterator[Callable[[str, int, int | None], None]]:
 def serve_vllm(ctx: click.Context, model: str, name: str | None, port: int | None, max_model_len: int | None,
                gpu_memory_utilization: float | None, tensor_parallel_size: int | None, dtype: str | None,
                quantization: str | None, served_model_name: str | None, trust_remote_code: bool,
+               cuda_visible_devices: str | None, kv_cache_gib: float | None, enforce_eager: bool | None,
                timeout: float, as_json: bool) -> None:
     """Serve a model with vLLM. MODEL is a Hub repo id or a local folder."""
     from .serving.backends import ServerSpec, get_backend
@@ -454,7 +460,8 @@ def serve_vllm(ctx: click.Context, model: str, name: str | None, port: int | Non
     spec = ServerSpec(name=name or "x", backend="vllm", model=model, port=port, ctx=max_model_len,
                       gpu_memory_utilization=gpu_memory_utilization, tensor_parallel_size=tensor_parallel_size,
                       dtype=dtype, quantization=quantization, model_alias=served_model_name,
-                      trust_remote_code=trust_remote_code)
+                      trust_remote_code=trust_remote_code, cuda_visible_devices=cuda_visible_devices,
+                      kv_cache_gib=kv_cache_gib, enforce_eager=enforce_eager)
     missing = get_backend("vllm").missing(spec)
     if missing:
         _fail(missing)
@@ -466,7 +473,7 @@ def serve_vllm(ctx: click.Context, model: str, name: str | None, port: int | Non
 
 
 def _server_rows(sup: Any) -> list[dict[str, Any]]:
-    from .serving.supervisor import LIVE, group_rss
+    from .serving.supervisor import LIVE, MemoryUse, group_memory, group_rss
 
     now = datetime.now(UTC)
     out = []
@@ -476,12 +483,16 @@ def _server_rows(sup: Any) -> list[dict[str, Any]]:
         if live and row.get("started_at"):
             with contextlib.suppress(ValueError):
                 uptime = round((now - datetime.fromisoformat(row["started_at"])).total_seconds(), 1)
+        use = group_memory(row.get("pgid")) if live else MemoryUse("rss", 0)
         out.append({
             "name": row["name"], "backend": row.get("kind"), "model": row.get("model"),
             "served_model": row.get("served_model"), "url": row.get("base_url"), "port": row.get("port"),
             "status": row.get("status"), "detached": bool(row.get("detached")), "pid": row.get("pid"),
             "started_at": row.get("started_at"), "uptime_s": uptime, "time_to_ready_s": row.get("time_to_ready_s"),
             "rss_bytes": group_rss(row.get("pgid")) if live else None, "error": row.get("error"),
+            # GPU memory (NVML) where the group holds any, else RSS: "GPU 3.1 GiB" / "RSS 957 MiB".
+            "memory": str(use) or None, "memory_kind": use.kind if live else None,
+            "memory_bytes": use.bytes if live else None,
         })
     return out
 
@@ -492,8 +503,6 @@ def _server_rows(sup: Any) -> list[dict[str, Any]]:
 @click.pass_context
 def servers_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     """List model servers and remote endpoints (stale records are cleaned first)."""
-    from .catalog.fit import format_bytes
-
     sup = _services(ctx).servers
     sup.reattach()
     rows = [r for r in _server_rows(sup) if show_all or r["status"] != "stopped"]
@@ -517,7 +526,7 @@ def servers_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
         table.add_row(escape(r["name"]), escape(r["backend"] or ""), escape(model.rsplit("/", 1)[-1] if
                       r["backend"] == "llama" else model), escape(r["url"] or ""), status,
                       _duration(r["uptime_s"]), _duration(r["time_to_ready_s"]),
-                      format_bytes(r["rss_bytes"]) if r["rss_bytes"] else "")
+                      r["memory"] or "")
     _print_table(table)
 
 

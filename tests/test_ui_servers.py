@@ -4,6 +4,7 @@ is stopped in a finally, and the test checks that nothing of it is left."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from modelpick_tui.services import Services, build_services, make_app
 from modelpick_tui.serving.procs import free_port, group_members, port_is_free
 from modelpick_tui.settings import Settings
 
+from .conftest import SAMPLE
 from .test_ui import SIZE, screen_text, settle
 
 GiB = 2**30
@@ -103,8 +105,9 @@ async def test_start_llama_server_from_card_by_keys(ram_services: Services) -> N
             server = sup.get("gemma-3-270m")
             assert cell(app, "gemma-3-270m", "ttr") == f"{server.time_to_ready_s:.1f} s"
             assert cell(app, "gemma-3-270m", "port") == str(server.port)
-            # Memory: the group's RSS (the model is ~240 MiB on disk).
-            await wait_for(pilot, lambda: cell(app, "gemma-3-270m", "mem").endswith("MiB"), 5, "RSS")
+            # Memory: the group's RSS (no GPU here; the model is ~240 MiB on disk).
+            await wait_for(pilot, lambda: cell(app, "gemma-3-270m", "mem").startswith("RSS "), 5, "RSS")
+            assert cell(app, "gemma-3-270m", "mem").endswith(" MiB")
             screen = app.screen
             await wait_for(pilot, lambda: "Uvicorn running on" in screen.log_text, 5, "the server's log line")
             assert server.api_key and server.api_key not in screen.log_text
@@ -208,8 +211,8 @@ async def test_serving_a_hub_quant_not_on_this_machine_says_so(ram_services: Ser
         await pilot.pause()
         assert isinstance(app.screen, StartServerModal)
         notice = str(app.screen.query_one("#start-notice", Static).content)
-        assert "is not on this machine: the file must be local first" in notice
-        assert "modelpick serve llama bartowski/Llama-3.2-1B-Instruct-GGUF:" in notice
+        assert "is not on this machine and the Hub is offline (HF_HUB_OFFLINE=1)" in notice
+        assert "`modelpick serve llama bartowski/Llama-3.2-1B-Instruct-GGUF:" in notice
         assert ram_services.servers.servers() == []
         await pilot.press("escape")
         await pilot.pause()
@@ -325,3 +328,318 @@ async def test_palette_opens_the_servers_screen_and_offers_its_actions(services:
         await pilot.press("escape")  # back to browsing
         await pilot.pause()
         assert app.screen.SCREEN_NAME == "browse"
+
+
+# --- the start form: vLLM's memory split, GPUs and remote code ------------------------------------------------
+
+
+def test_gpu_split_adds_up_the_servers_on_the_same_gpus() -> None:
+    from modelpick_tui.ui.screens.start_plan import GpuPeer, devices_of, gpu_split
+
+    assert devices_of(None, None, 4) == ("0",) and devices_of("2, 3", 2, 4) == ("2", "3")
+    assert devices_of(None, 2, 0) == ("0",)  # no GPU found: one, as vLLM would take
+    peers = [GpuPeer("qwen-a", 0.45, ("0",)), GpuPeer("llama-b", 0.3, ("1",), "starting")]
+    split = gpu_split(0.45, ("0",), peers)
+    assert split.line == "this 0.45 + running qwen-a 0.45 = 0.90 of GPU 0" and not split.too_much
+    assert gpu_split(0.5, ("0",), peers).line.endswith("= 0.95 of GPU 0")  # the limit itself is allowed
+    over = gpu_split(0.7, ("0", "1"), peers)
+    assert over.too_much and over.device == "0" and over.line == "this 0.7 + running qwen-a 0.45 = 1.15 of GPU 0"
+    assert gpu_split(0.9, ("2",), peers).line == ""  # a GPU nobody else uses
+
+
+def test_a_second_vllm_server_on_another_gpu_keeps_its_share(services: Services) -> None:
+    from modelpick_tui.ui.screens.start_plan import GpuPeer, plan_for
+
+    details = services.catalog.details("google/gemma-3-4b-it")
+    alone = plan_for(details, {}, set())
+    busy = [GpuPeer("qwen-a", 0.9, ("0",))]
+    two_gpus = plan_for(details, {}, set(), peers=busy, device_count=2)
+    assert two_gpus.cuda_visible_devices == "1" and two_gpus.mem_fraction == alone.mem_fraction
+    one_gpu = plan_for(details, {}, set(), peers=[GpuPeer("qwen-a", 0.45, ("0",))], device_count=1)
+    assert one_gpu.cuda_visible_devices == "" and one_gpu.mem_fraction == min(alone.mem_fraction, 0.5)
+
+
+def _vllm_stand_in(sup: Any, name: str, fraction: float, cuda: str | None = None) -> Any:
+    """A process registered as a vLLM server being started (the stand-in never answers /health)."""
+    from modelpick_tui.serving.backends import ServerSpec
+
+    spec = ServerSpec(name=name, backend="vllm", model=name, executable=(sys.executable, str(STUB)),
+                      gpu_memory_utilization=fraction, cuda_visible_devices=cuda)
+    server = sup.start(spec)
+    assert server.status == "starting", server.error
+    return server
+
+
+async def _type(pilot: Any, wid: str, text: str) -> None:
+    pilot.app.screen.query_one(wid, Input).focus()
+    await pilot.press("home", "ctrl+k", *text)
+    await pilot.pause()
+
+
+async def test_vllm_form_shows_the_split_refuses_too_much_and_passes_remote_code_only_when_asked(
+        services: Services) -> None:
+    from textual.widgets import Switch
+
+    from modelpick_tui.serving.backends import get_backend
+    from modelpick_tui.ui.screens.start_server import StartServerModal
+
+    sup = services.servers
+    peer = _vllm_stand_in(sup, "qwen-a", 0.45)
+    app = make_app(services.settings, services)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.open_card("google/gemma-3-4b-it")
+            await settle(pilot)
+            await pilot.press("v")
+            await wait_for(pilot, lambda: isinstance(app.screen, StartServerModal), 10, "the start modal")
+            modal = app.screen
+            # Pre-filled so that the two stay within 0.95 of the card, and the split is on screen.
+            assert float(modal.query_one("#start-fraction", Input).value) <= 0.5
+            split = str(modal.query_one("#start-split", Static).content)
+            assert split.startswith("this ") and " + starting qwen-a 0.45 = " in split and split.endswith(" of GPU 0")
+            assert "starting qwen-a 0.45" in screen_text(app)
+            assert not modal.query_one("#start-cuda-row").display  # one GPU: nothing to choose
+            assert modal.query_one("#start-trust", Switch).value is False
+            assert not modal.query_one("#start-trust-warning").display
+
+            await _type(pilot, "#start-fraction", "0.6")
+            assert str(modal.query_one("#start-split", Static).content) == (
+                "this 0.6 + starting qwen-a 0.45 = 1.05 of GPU 0: above 0.95, lower this one")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is modal  # refused, with one clear line
+            assert str(modal.query_one("#start-notice", Static).content) == (
+                "too much of GPU 0: this 0.6 + starting qwen-a 0.45 = 1.05 of GPU 0, above 0.95; "
+                "at most 0.5 for this one")
+            await _type(pilot, "#start-fraction", "0.45")
+            assert str(modal.query_one("#start-split", Static).content) == (
+                "this 0.45 + starting qwen-a 0.45 = 0.90 of GPU 0")
+
+            modal.query_one("#start-trust", Switch).focus()
+            await pilot.press("space")  # trust remote code: on, and the warning says what that means
+            await pilot.pause()
+            warning = str(modal.query_one("#start-trust-warning", Static).content)
+            assert modal.query_one("#start-trust-warning").display
+            assert "runs the model repository's own Python code on this machine" in warning
+            spec = modal.spec()
+            assert spec.trust_remote_code and spec.gpu_memory_utilization == 0.45
+            argv = get_backend("vllm").argv(spec, 8000)
+            assert argv[argv.index("--gpu-memory-utilization") + 1] == "0.45" and "--trust-remote-code" in argv
+            await pilot.press("space")  # off again: the flag is not passed
+            await pilot.pause()
+            assert not modal.query_one("#start-trust-warning").display
+            assert "--trust-remote-code" not in get_backend("vllm").argv(modal.spec(), 8000)
+    finally:
+        sup.stop(peer.name, grace=1.0)
+
+
+async def test_several_gpus_offer_cuda_visible_devices(settings: Settings) -> None:
+    from modelpick_tui.ui.screens.start_server import StartServerModal
+
+    memory = fit.Memory(kind="gpu", total_bytes=2 * 24 * GiB, available_bytes=2 * 24 * GiB, name="test GPU ×2",
+                        device_count=2)
+    svc = build_services(settings, memory=memory)
+    svc.catalog.ensure_loaded()
+    peer = _vllm_stand_in(svc.servers, "qwen-a", 0.9, cuda="0")
+    app = make_app(svc.settings, svc)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.open_card("google/gemma-3-4b-it")
+            await settle(pilot)
+            await pilot.press("v")
+            await wait_for(pilot, lambda: isinstance(app.screen, StartServerModal), 10, "the start modal")
+            modal = app.screen
+            # GPU 0 is taken by qwen-a: the new server goes on GPU 1, with nothing to share.
+            assert modal.query_one("#start-cuda-row").display
+            assert modal.query_one("#start-cuda", Input).value == "1"
+            assert not modal.query_one("#start-split").display
+            await _type(pilot, "#start-cuda", "0")
+            assert modal.query_one("#start-split").display
+            assert " + starting qwen-a 0.9 = " in str(modal.query_one("#start-split", Static).content)
+            await _type(pilot, "#start-cuda", "1;2")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "CUDA devices: GPU indexes or UUIDs separated by commas" in str(
+                modal.query_one("#start-notice", Static).content)
+            await _type(pilot, "#start-cuda", "1")
+            spec = modal.spec()
+            assert spec.cuda_visible_devices == "1"
+            from modelpick_tui.serving.backends import get_backend
+
+            assert get_backend("vllm").env(spec, 8000, "k")["CUDA_VISIBLE_DEVICES"] == "1"
+    finally:
+        svc.servers.stop(peer.name, grace=1.0)
+        svc.close()
+
+
+# --- the start form: downloading a quant from the Hub, with progress, cancel and resume ------------------------
+
+
+def file_size(path: Any) -> int:
+    return os.stat(path).st_size
+
+
+class _GatedFile:
+    """A handler's output stream that stops after `limit` bytes of a response until `gate` is set."""
+
+    def __init__(self, raw: Any, limit: int, gate: Any) -> None:
+        self.raw, self.limit, self.gate, self.sent = raw, limit, gate, 0
+
+    def write(self, data: bytes) -> int:
+        if not self.gate.is_set() and self.sent + len(data) > self.limit:
+            head = max(self.limit - self.sent, 0)
+            self.raw.write(data[:head])
+            self.raw.flush()
+            self.sent += head
+            self.gate.wait(60)
+            data = data[head:]
+        self.sent += len(data)
+        return int(self.raw.write(data))
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
+@pytest.fixture
+def gated_hub(gemma_gguf: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The fake Hub serving the real Gemma GGUF as acme/gemma-3-270m-GGUF; a file body stops after 24 MiB
+    until the test opens `hub.gate` (so the download can be caught, and cancelled, half way)."""
+    import threading
+
+    from tests import fakehub
+
+    data = gemma_gguf.read_bytes()
+    monkeypatch.setattr(fakehub, "MAX_SERVED_SIZE", len(data))  # it serves up to 1 MiB otherwise
+
+    class GatedHub(fakehub.FakeHub):
+        gate = threading.Event()
+
+        def _write(self, handler: Any, method: str, response: Any) -> None:
+            if method == "GET" and len(response.body) > 24 * 2**20 and not self.gate.is_set():
+                handler.wfile = _GatedFile(handler.wfile, 24 * 2**20, self.gate)
+            super()._write(handler, method, response)
+
+    name = "gemma-3-270m-Q4_K_M.gguf"
+    record = {"id": "acme/gemma-3-270m-GGUF", "tags": ["gguf"], "siblings": [
+        {"rfilename": name, "size": len(data), "lfs": {"size": len(data)}}]}
+    hub = GatedHub([record], files={("acme/gemma-3-270m-GGUF", name): data})
+    hub.size = len(data)
+    with hub:
+        yield hub
+        hub.gate.set()
+
+
+@pytest.mark.llama
+@pytest.mark.integration
+async def test_download_a_quant_from_the_form_cancel_resume_and_start(
+        gated_hub: Any, tmp_path: Path, gemma_gguf: Path) -> None:
+    from modelpick_tui.catalog.hub import ListParams
+    from modelpick_tui.serving.resolve import cached_repo_files
+    from modelpick_tui.ui.screens.servers import ServersScreen
+    from modelpick_tui.ui.screens.start_server import StartServerModal
+
+    repo, name = "acme/gemma-3-270m-GGUF", "gemma-3-270m-Q4_K_M.gguf"
+    settings = Settings(home=tmp_path / "home", db_path=tmp_path / "home" / "m.db",
+                        sample_dir=SAMPLE,
+                        hf_endpoint=gated_hub.url, hub_timeout=5.0, hub_deadline=10.0)
+    memory = fit.Memory(kind="ram", total_bytes=16 * GiB, available_bytes=12 * GiB, name="system RAM")
+    svc = build_services(settings, memory=memory)
+    svc.catalog.ensure_loaded()
+    svc.catalog.sync(ListParams(search="gemma-3-270m"))
+    hub = svc.catalog.hub
+    blobs = hub.cache_dir / f"models--{repo.replace('/', '--')}" / "blobs"
+    app = make_app(settings, svc)
+    sup = svc.servers
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.open_card(repo)
+            await settle(pilot)
+            await pilot.press("v")
+            await wait_for(pilot, lambda: isinstance(app.screen, StartServerModal), 10, "the start modal")
+            modal = app.screen
+            notice = str(modal.query_one("#start-notice", Static).content)
+            assert notice.startswith("Q4_K_M is not on this machine: enter downloads it (241 MiB) from the Hub")
+            await pilot.press("enter")
+            # Progress: bytes of the total, and the speed, on a bar.
+            await wait_for(pilot, lambda: "20 MiB / 241 MiB" in modal.download_line, 20, "progress")
+            assert modal.download_line.startswith(f"{name}  20 MiB / 241 MiB  ·  ")
+            assert modal.download_line.endswith("/s")
+            assert modal.query_one("#start-download").display
+            assert "20 MiB / 241 MiB" in screen_text(app)
+
+            await pilot.press("escape")  # stops the download, not the form
+            await wait_for(pilot, lambda: not modal.downloading, 5, "the download to stop")
+            assert app.screen is modal
+            assert str(modal.query_one("#start-notice", Static).content).startswith(
+                f"download of {name} cancelled: what arrived is kept")
+            gated_hub.gate.set()  # the Hub goes on sending: the stopped download must not pick it up
+            await pilot.pause(0.5)
+            # Nothing is claimed as complete: no file in the snapshot, the bytes wait in an .incomplete blob.
+            assert hub.cached_file(repo, name) is None and name not in cached_repo_files(hub.cache_dir, repo)
+            partial = list(blobs.glob("*.incomplete"))
+            kept = file_size(partial[0]) if len(partial) == 1 else 0
+            assert 0 < kept < gated_hub.size
+
+            gated_hub.clear_requests()
+            await pilot.press("enter")  # resumes, then starts
+            await wait_for(pilot, lambda: isinstance(app.screen, ServersScreen), 60, "the download and start")
+            ranges = [r.headers.get("range") for r in gated_hub.requests if r.headers.get("range")]
+            assert ranges and ranges[-1] == f"bytes={kept}-"  # resumed where it stopped
+            path = hub.cached_file(repo, name)
+            assert path is not None and file_size(path) == gated_hub.size
+            server_name = next(iter(s.name for s in sup.servers()))
+            assert sup.get(server_name).spec.model == str(path)
+            await wait_for(pilot, lambda: status_of(app, server_name) in ("ready", "failed"), 60, "ready")
+            assert status_of(app, server_name) == "ready", describe(app)
+            pgid = sup.get(server_name).pgid
+            await pilot.press("x")
+            await wait_for(pilot, lambda: status_of(app, server_name) == "stopped", 20, "stopped")
+            assert group_members(pgid) == []
+    finally:
+        for s in sup.servers():
+            if s.status in ("starting", "ready"):
+                sup.stop(s.name, grace=2.0)
+        svc.close()
+
+
+async def test_a_quant_larger_than_the_free_disk_is_refused_before_any_byte(
+        tmp_path: Path, memory_24g: fit.Memory) -> None:
+    from modelpick_tui.catalog.hub import ListParams
+    from modelpick_tui.ui.screens.start_server import StartServerModal
+    from tests.fakehub import FakeHub
+
+    huge = 2**50  # a petabyte
+    record = {"id": "acme/huge-GGUF", "tags": ["gguf"], "siblings": [
+        {"rfilename": "huge-Q4_K_M.gguf", "size": huge, "lfs": {"size": huge}}]}
+    with FakeHub([record]) as hub:
+        settings = Settings(home=tmp_path / "home", db_path=tmp_path / "home" / "m.db", sample_dir=SAMPLE,
+                            hf_endpoint=hub.url, hub_timeout=2.0, hub_deadline=5.0)
+        svc = build_services(settings, memory=memory_24g)
+        try:
+            svc.catalog.ensure_loaded()
+            svc.catalog.sync(ListParams(search="huge"))
+            app = make_app(settings, svc)
+            async with app.run_test(size=SIZE) as pilot:
+                await settle(pilot)
+                app.open_card("acme/huge-GGUF")
+                await settle(pilot)
+                await pilot.press("v")
+                await wait_for(pilot, lambda: isinstance(app.screen, StartServerModal), 10, "the start modal")
+                modal = app.screen
+                hub.clear_requests()
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: not modal.downloading and modal.query_one("#start-notice").display,
+                               10, "the refusal")
+                notice = str(modal.query_one("#start-notice", Static).content)
+                assert notice.startswith("huge-Q4_K_M.gguf needs 1048576.00 GiB but only ")
+                assert notice.endswith("free some space or set HF_HUB_CACHE")
+                assert hub.requests == []  # not one byte asked for
+                assert app.screen is modal and svc.servers.servers() == []
+        finally:
+            svc.close()

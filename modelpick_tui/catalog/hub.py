@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import queue
 import re
 import shutil
@@ -35,7 +36,7 @@ class HubError(Exception):
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
-        # offline | unreachable | timeout | unavailable | rate_limited | gated | not_found | disk | error
+        # offline | unreachable | timeout | unavailable | rate_limited | gated | not_found | disk | cancelled | error
         self.kind = kind
 
     @property
@@ -214,8 +215,15 @@ def _silent_tqdm() -> type:
     return SilentTqdm
 
 
-def _progress_tqdm(progress: Callable[[int, int | None], None]) -> type:
-    """huggingface_hub's progress bar class, silent, reporting (bytes done, total) to `progress`."""
+class _Cancelled(Exception):
+    """Raised inside huggingface_hub's download loop to stop it; never leaves this module."""
+
+
+def _progress_tqdm(progress: Callable[[int, int | None], None] | None,
+                   cancel: threading.Event | None = None) -> type:
+    """huggingface_hub's progress bar class, silent, reporting (bytes done, total) to `progress` and stopping
+    the download at its next chunk once `cancel` is set. huggingface_hub counts a chunk before it writes it,
+    so the partial file holds whole chunks only; it stays `.incomplete` and the next call resumes it."""
     from huggingface_hub.utils import tqdm as hf_tqdm
 
     class ProgressTqdm(hf_tqdm):  # type: ignore[misc, valid-type]
@@ -224,11 +232,15 @@ def _progress_tqdm(progress: Callable[[int, int | None], None]) -> type:
             self._total = kwargs.get("total")
             kwargs["disable"] = True
             super().__init__(*args, **kwargs)
-            progress(self._done, self._total)
+            if progress is not None:
+                progress(self._done, self._total)
 
         def update(self, n: float | None = 1) -> bool | None:
+            if cancel is not None and cancel.is_set():
+                raise _Cancelled()
             self._done += int(n or 0)
-            progress(self._done, self._total)
+            if progress is not None:
+                progress(self._done, self._total)
             return super().update(n)
 
     return ProgressTqdm
@@ -433,29 +445,115 @@ class HubClient:
 
     def download_file(self, repo_id: str, filename: str, *, size: int | None = None,
                       progress: Callable[[int, int | None], None] | None = None,
-                      revision: str | None = None) -> Path:
+                      revision: str | None = None, cancel: threading.Event | None = None) -> Path:
         """Download one file of a repo into the Hugging Face cache and return its path.
 
-        The size (when known) is checked against the free disk space first. This runs in the calling
-        thread, without a deadline (a large file takes as long as it takes): Ctrl-C stops it, and
-        huggingface_hub resumes the partial file on the next call. `progress(done, total)` sees the bytes."""
+        The size (when known) is checked against the free disk space first (what an earlier, stopped
+        download left in `.incomplete` counts as written). There is no deadline (a large file takes as long
+        as it takes); huggingface_hub resumes the partial file on the next call. `progress(done, total)` sees
+        the bytes. Without `cancel` this runs in the calling thread and Ctrl-C stops it; with `cancel` it
+        runs in a thread of its own and setting the event raises HubError("cancelled") at once, even while
+        the Hub sends nothing (the download itself stops at its next chunk)."""
         self._check_online()
         if size:
             where = _existing_parent(self.cache_dir)
             free = shutil.disk_usage(where).free
-            if size > free:
-                raise HubError("disk", f"{filename} needs {size / 2**30:.2f} GiB but only {free / 2**30:.2f} GiB "
+            need = max(0, size - self._partial_bytes(repo_id))
+            if need > free:
+                raise HubError("disk", f"{filename} needs {need / 2**30:.2f} GiB but only {free / 2**30:.2f} GiB "
                                        f"is free in {where}: free some space or set HF_HUB_CACHE")
         call = _Call()
-        with _WATCH.watching(call):
+        tqdm_class = _progress_tqdm(progress, cancel) if progress or cancel else _silent_tqdm()
+
+        def fetch() -> Path:
+            with _WATCH.watching(call):
+                try:
+                    self._resumable_download(repo_id, filename, revision, tqdm_class)
+                    # The blob is there: huggingface_hub links it into the snapshot (and fetches it itself
+                    # where the resumable path stood aside).
+                    return Path(self._hf_download(repo_id, filename, revision, tqdm_class))
+                except HubError:
+                    raise
+                except _Cancelled:
+                    raise self._cancelled(filename) from None
+                except Exception as exc:  # mapped to one line; KeyboardInterrupt passes through
+                    raise explain(exc, repo_id) from exc
+
+        if cancel is None:
+            return fetch()
+        if cancel.is_set():
+            raise self._cancelled(filename)
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
             try:
-                path = self._hf_download(repo_id, filename, revision,
-                                         _progress_tqdm(progress) if progress else _silent_tqdm())
-            except HubError:
-                raise
-            except Exception as exc:  # mapped to one line; KeyboardInterrupt passes through
-                raise explain(exc, repo_id) from exc
-        return Path(str(path))
+                outcome["path"] = fetch()
+            except BaseException as exc:  # handed to the waiting thread
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="hub-download", daemon=True).start()
+        while not done.wait(0.1):
+            if cancel.is_set():
+                call.abandoned = True  # huggingface_hub's retries stop too
+                raise self._cancelled(filename)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["path"]  # type: ignore[no-any-return]
+
+    def _resumable_download(self, repo_id: str, filename: str, revision: str | None, tqdm_class: Any) -> None:
+        """Fetch the file's blob into the cache through `blobs/<etag>.incomplete`, resuming what an earlier,
+        stopped download left there (HTTP Range). huggingface_hub >= 1.0 downloads into a file unique to each
+        call and deletes it when the call fails, so a stopped 10 GB download would start again from zero.
+        The cache layout, lock and HTTP loop are huggingface_hub's own; where its internals are not what this
+        expects, this stands aside and hf_hub_download does the whole download."""
+        try:
+            from huggingface_hub import get_hf_file_metadata, hf_hub_url
+            from huggingface_hub.file_download import http_get, repo_folder_name
+            from huggingface_hub.utils import WeakFileLock, build_hf_headers
+        except ImportError:
+            return
+        url = hf_hub_url(repo_id, filename, revision=revision, endpoint=self.endpoint)
+        meta = get_hf_file_metadata(url, token=self._token, timeout=self.timeout, endpoint=self.endpoint)
+        etag, location, size = (getattr(meta, k, None) for k in ("etag", "location", "size"))
+        if not isinstance(etag, str) or not etag or "/" in etag or not isinstance(location, str):
+            return
+        folder = repo_folder_name(repo_id=repo_id, repo_type="model")
+        blob = self.cache_dir / folder / "blobs" / etag
+        if blob.exists():
+            return
+        lock = self.cache_dir / ".locks" / folder / f"{etag}.lock"
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        partial = blob.with_name(f"{etag}.incomplete")
+        with WeakFileLock(str(lock)):
+            if blob.exists():
+                return
+            fd = os.open(partial, os.O_RDWR | os.O_CREAT, 0o644)
+            with os.fdopen(fd, "r+b") as f:
+                resume = f.seek(0, os.SEEK_END)
+                if isinstance(size, int) and resume > size:  # not this file's bytes: start again
+                    f.truncate(0)
+                    resume = f.seek(0)
+                http_get(location, f, resume_size=resume, headers=build_hf_headers(token=self._token),
+                         expected_size=size if isinstance(size, int) else None, displayed_filename=filename,
+                         tqdm_class=tqdm_class)
+            os.replace(partial, blob)
+
+    @staticmethod
+    def _cancelled(filename: str) -> HubError:
+        return HubError("cancelled", f"download of {filename} cancelled: what arrived is kept, and the next "
+                                     "download resumes from there")
+
+    def _partial_bytes(self, repo_id: str) -> int:
+        """Bytes of the repo's unfinished downloads in the cache (`blobs/*.incomplete`)."""
+        blobs = self.cache_dir / ("models--" + repo_id.replace("/", "--")) / "blobs"
+        try:
+            return sum(p.stat().st_size for p in blobs.glob("*.incomplete"))
+        except OSError:
+            return 0
 
     def fetch_card(self, repo_id: str, revision: str | None = None) -> str | None:
         return self.download_text(repo_id, "README.md", revision)

@@ -43,11 +43,22 @@ from .backends import (
     recognise_failure,
     redact_argv,
 )
-from .procs import create_time, free_port, group_members, group_rss, pid_exists, pid_matches, port_is_free
+from .procs import (
+    MemoryUse,
+    create_time,
+    free_port,
+    gpu_memory_by_pid,
+    group_members,
+    group_memory,
+    group_rss,
+    pid_exists,
+    pid_matches,
+    port_is_free,
+)
 from .registry import FAILED, LIVE, READY, STARTING, STOPPED, Registry, Server, check_name
 
-__all__ = ["FAILED", "LIVE", "READY", "STARTING", "STOPPED", "Server", "ServerSpec", "Supervisor",
-           "group_members", "group_rss", "port_is_free"]
+__all__ = ["FAILED", "LIVE", "READY", "STARTING", "STOPPED", "MemoryUse", "Server", "ServerSpec", "Supervisor",
+           "group_members", "group_memory", "group_rss", "port_is_free"]
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -93,9 +104,25 @@ class Supervisor:
         return self.registry.rows()
 
     def memory(self, name: str) -> int:
-        """Resident memory of the server's whole process group, in bytes (0 for a remote endpoint)."""
-        server = self.get(name)
-        return group_rss(server.pgid) if server.backend != "remote" and server.status in LIVE else 0
+        """Memory the server's whole process group holds, in bytes (see `memory_use`; 0 for a remote one)."""
+        return self.memory_use(name).bytes
+
+    def memory_use(self, name: str) -> MemoryUse:
+        """GPU memory of the server's process group where NVML sees it on a GPU, else its resident memory;
+        nothing for a remote endpoint or a server that is not running."""
+        self.get(name)  # ServingError for a name nobody knows
+        return self.memory_uses([name])[name]
+
+    def memory_uses(self, names: list[str] | None = None) -> dict[str, MemoryUse]:
+        """`memory_use` of several servers (all by default), with one NVML query for them all; a name that
+        is gone meanwhile (removed by another thread) gets nothing."""
+        names = names if names is not None else [s.name for s in self.servers()]
+        servers = [s for s in (self._servers.get(n) for n in names) if s is not None]
+        live = [s for s in servers if s.backend != "remote" and s.status in LIVE]
+        gpu = gpu_memory_by_pid() if live else None
+        out = {n: MemoryUse("rss", 0) for n in names}
+        out.update({s.name: group_memory(s.pgid, gpu) for s in live})
+        return out
 
     def servers(self) -> list[Server]:
         return list(self._servers.values())

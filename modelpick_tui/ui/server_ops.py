@@ -151,7 +151,7 @@ class ServerOps(App[None]):
 
     def _plan_worker(self, model_id: str) -> None:
         from ..catalog import local
-        from .screens.start_server import plan_for
+        from .screens.start_plan import plan_for
 
         catalog = self.services.catalog  # type: ignore[attr-defined]
         details = catalog.details(model_id)
@@ -167,18 +167,64 @@ class ServerOps(App[None]):
         taken = {s.name for s in self.supervisor.servers()}
         base_id = details.model.get("base_model")
         base = catalog.store.get(base_id) if base_id and base_id != model_id else None
-        in_use = sum(s.spec.gpu_memory_utilization or 0.9 for s in self.supervisor.servers()
-                     if s.backend == "vllm" and s.status in ("starting", "ready") and s.spec is not None)
-        self.call_from_thread(self.open_start_modal, plan_for(details, cached, taken, base, in_use))
+        peers, devices = self._gpu_peers()
+        plan = plan_for(details, cached, taken, base, peers=peers, device_count=devices)
+        self.call_from_thread(self.open_start_modal, plan)
+
+    def _gpu_peers(self) -> tuple[list[Any], int]:
+        """The vLLM servers running or being started (this modelpick's, detached ones, other modelpicks'),
+        with their memory fraction and GPUs; and the number of GPUs found. Runs in a thread (SQL, NVML)."""
+        import json
+
+        from .screens.start_plan import DEFAULT_VLLM_FRACTION, GpuPeer, devices_of
+
+        memory = self.services.catalog.memory()  # type: ignore[attr-defined]
+        count = memory.device_count if memory.kind == "gpu" else 0
+        specs: dict[str, tuple[str, Any]] = {}
+        for row in self.supervisor.records():
+            if row.get("kind") == "vllm" and row.get("status") in ("starting", "ready") and row.get("spec_json"):
+                try:
+                    specs[row["name"]] = (row["status"], json.loads(row["spec_json"]))
+                except ValueError:
+                    continue
+        for s in self.supervisor.servers():  # this process's view is the freshest
+            if s.backend == "vllm" and s.spec is not None:
+                if s.status in ("starting", "ready"):
+                    specs[s.name] = (s.status, {"gpu_memory_utilization": s.spec.gpu_memory_utilization,
+                                                "cuda_visible_devices": s.spec.cuda_visible_devices,
+                                                "tensor_parallel_size": s.spec.tensor_parallel_size})
+                else:
+                    specs.pop(s.name, None)
+        peers = [GpuPeer(name, float(spec.get("gpu_memory_utilization") or DEFAULT_VLLM_FRACTION),
+                         devices_of(spec.get("cuda_visible_devices"), spec.get("tensor_parallel_size"), count),
+                         "running" if status == "ready" else "starting")
+                 for name, (status, spec) in sorted(specs.items())]
+        return peers, count
 
     def open_start_modal(self, plan: Any = None) -> None:
-        from .screens.start_server import StartPlan, StartServerModal
+        """The start modal with `plan`; without one (the servers screen's n), a blank form that still knows
+        the GPUs and the vLLM servers on them (found in a worker first)."""
+        from .screens.start_server import StartServerModal
+
+        if plan is None:
+            self.run_worker(self._blank_plan_worker, thread=True, group="serve-plan", exclusive=True,
+                            exit_on_error=False)
+            return
 
         def done(spec: ServerSpec | None) -> None:
             if spec is not None:
                 self.start_server(spec)
 
-        self.push_screen(StartServerModal(plan if plan is not None else StartPlan()), done)
+        self.push_screen(StartServerModal(plan), done)
+
+    def _blank_plan_worker(self) -> None:
+        from .screens.start_plan import StartPlan
+
+        try:
+            peers, devices = self._gpu_peers()
+        except Exception:  # the form must open anyway: without what it could not find out
+            peers, devices = [], 0
+        self.call_from_thread(self.open_start_modal, StartPlan(peers=peers, device_count=devices))
 
     def open_remote_modal(self) -> None:
         from .screens.add_remote import AddRemoteModal

@@ -1,4 +1,5 @@
-"""Servers and endpoints: status, uptime, time to ready, memory; the selected one's log below.
+"""Servers and endpoints: status, uptime, time to ready, memory (GPU through NVML, else RSS); the selected
+one's log below.
 
 A timer polls the supervisor every 2 s in a thread worker (process checks, RSS and the log are IO); the
 actions themselves run in the app's workers (see ui/server_ops.py) so they outlive this screen."""
@@ -14,15 +15,15 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, RichLog, Static
 
-from ...catalog.fit import format_bytes
 from ..actions import bindings
 from ..format import safe
 
 POLL_S = 2.0
 LOG_LINES = 200
 # At 80 columns every column stays in view (each cell has one column of padding either side).
-COLUMNS = (("name", "name", 12), ("backend", "backend", 7), ("model", "model", 11), ("port", "port", 5),
-           ("status", "status", 8), ("uptime", "up", 6), ("ttr", "ready", 6), ("mem", "mem", 8))
+# mem: "GPU 13.1 GiB" (NVML, the group's processes on every GPU) or "RSS 957 MiB" (no GPU in use).
+COLUMNS = (("name", "name", 11), ("backend", "engine", 6), ("model", "model", 9), ("port", "port", 5),
+           ("status", "status", 8), ("uptime", "up", 6), ("ttr", "ready", 6), ("mem", "memory", 12))
 STATUS_STYLE = {"starting": "yellow", "ready": "green", "failed": "red bold", "stopped": "dim"}
 
 
@@ -35,7 +36,7 @@ class ServerRow:
     status: str
     started_at: str | None
     time_to_ready_s: float | None
-    rss: int
+    memory: str  # "GPU 3.1 GiB" / "RSS 957 MiB" / "" (remote, not running)
     detached: bool
     base_url: str
     error: str | None
@@ -92,12 +93,13 @@ class ServersScreen(Screen[None]):
         sup = self.app.supervisor  # type: ignore[attr-defined]
         busy = self.app.servers_busy  # type: ignore[attr-defined]  # live: an action may start meanwhile
         rows: list[ServerRow] = []
-        for s in sup.servers():
-            if s.name not in busy:
-                s = sup.refresh(s.name)  # notices a server that died after it was ready
-            rss = sup.memory(s.name) if s.backend != "remote" else 0
+        servers = [s if s.name in busy else sup.refresh(s.name)  # notices a server that died after it was ready
+                   for s in sup.servers()]
+        memory_uses = sup.memory_uses([s.name for s in servers])  # one NVML query for them all
+        for s in servers:
+            memory = str(memory_uses[s.name]) if s.backend != "remote" else ""
             rows.append(ServerRow(s.name, s.backend, s.served_model or s.model, s.port, s.status, s.started_at,
-                                  s.time_to_ready_s, rss, s.detached, s.base_url, s.error))
+                                  s.time_to_ready_s, memory, s.detached, s.base_url, s.error))
         if selected is None and rows:
             selected = rows[0].name
         log = ""
@@ -125,7 +127,7 @@ class ServersScreen(Screen[None]):
                 status,
                 Text(uptime(r.started_at, now) if live else ""),
                 Text(ttr, justify="right"),
-                Text(format_bytes(r.rss) if r.rss else "", justify="right"),
+                Text(r.memory, justify="right"),
                 key=r.name,
             )
         keep = current if current in self.rows else selected

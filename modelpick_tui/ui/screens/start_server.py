@@ -1,138 +1,72 @@
 """The start-server modal, pre-filled from a model's card: backend, quant file, context, GPU layers or
-memory fraction, name. `plan_for()` is the pure part (tested without a screen)."""
+memory fraction, GPUs, name. The pure part (defaults, GPU split) is in start_plan.py.
+
+- vLLM: the memory fraction with the split it makes beside the vLLM servers already on the same GPU(s)
+  ("this 0.45 + running qwen-a 0.45 = 0.90 of GPU 0"; above 0.95 it is refused), CUDA_VISIBLE_DEVICES when
+  there are several GPUs, and `trust remote code`, off unless switched on (with a warning).
+- llama.cpp from a Hub repo: a quant not on this machine is downloaded by enter, with a progress bar
+  (bytes, total, speed), then started; escape cancels the download (the partial file is kept, unfinished,
+  and the next enter resumes it)."""
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
-from typing import Any
+import threading
+import time
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, ProgressBar, Select, Static, Switch
 
-from ...catalog.fit import verdict_for
+from ...catalog.fit import format_bytes
 from ...serving.backends import ServerSpec
 from ..format import safe
+from .start_plan import (
+    MAX_GPU_SHARE,
+    GpuPeer,
+    GpuSplit,
+    QuantChoice,
+    StartPlan,
+    devices_of,
+    gpu_split,
+    plan_for,
+    server_name,
+)
 
-CONTEXTS = (4096, 8192, 32768)  # the largest of these that "fits" is the default context
+__all__ = ["GpuPeer", "QuantChoice", "StartPlan", "StartServerModal", "plan_for", "server_name"]
+
 BACKEND_LABELS = {"llama": "llama.cpp", "vllm": "vLLM"}
-
-
-@dataclass
-class QuantChoice:
-    label: str  # Q4_K_M
-    filename: str | None  # in the repo, or the local path of a scanned file
-    local_path: str | None  # where it is on this machine, None when it needs a download
-    ctx: int = 4096
-
-
-@dataclass
-class StartPlan:
-    """What the modal starts from. For a model with no card (the servers screen's `n`), all blank."""
-
-    model_id: str = ""
-    backend: str = "llama"
-    quants: list[QuantChoice] = field(default_factory=list)
-    model: str = ""  # vLLM: repo id or local folder
-    ctx: int = 4096
-    n_gpu_layers: int = 0
-    mem_fraction: float = 0.9
-    name: str = ""
-    chat_format: str = ""
-    pick: int = 0  # the quant selected at first
-    memory_note: str = ""
-
-
-def server_name(model_id: str, quant: str = "", taken: set[str] | None = None) -> str:
-    """A server name from a model id: `google/gemma-3-4b-it` + Q4_K_M → `gemma-3-4b-it-q4_k_m`."""
-    base = model_id.rsplit("/", 1)[-1] or "server"
-    if quant and quant.lower() not in base.lower():
-        base = f"{base}-{quant}"
-    base = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip("-._").lower()[:56] or "server"
-    name, n = base, 2
-    while taken and name in taken:
-        name, n = f"{base}-{n}", n + 1
-    return name
-
-
-def _best_ctx(estimate: Any, max_context: int | None) -> int:
-    """The largest of CONTEXTS that fits (the backend turns off llama-cpp-python's per-position logits,
-    which would otherwise add n_ctx × vocab × 4 bytes that the fit estimate does not count)."""
-    best = CONTEXTS[0]
-    for row in estimate.rows:
-        if row.context not in CONTEXTS or row.beyond_max_context:
-            continue
-        if verdict_for(row.total_bytes, estimate.memory) == "fits":
-            best = max(best, row.context)
-    if max_context:
-        best = min(best, max_context)
-    return best
-
-
-def plan_for(details: Any, cached_files: dict[str, str], taken: set[str],
-             base: dict[str, Any] | None = None, gpu_in_use: float = 0.0) -> StartPlan:
-    """The modal's defaults for a card's model (`ModelDetails`). `cached_files` maps a repo file name to
-    its path on this machine (the Hugging Face cache). `gpu_in_use`: the memory fractions the vLLM servers
-    already running hold; a second one on the same GPU gets at most what they leave."""
-    row = details.model
-    model_id = row["id"]
-    memory = details.memory
-    max_ctx = row.get("context_length")
-    quants: list[QuantChoice] = []
-    for q in details.fits:
-        if not q.filename:
-            continue
-        local = q.filename if q.filename.startswith("/") else cached_files.get(q.filename)
-        quants.append(QuantChoice(q.label, q.filename, local, _best_ctx(q.estimate, max_ctx)))
-    plan = StartPlan(model_id=model_id, quants=quants)
-    plan.n_gpu_layers = 0 if memory.kind == "ram" else -1
-    if quants:
-        plan.backend = "llama"
-        plan.memory_note = f"{memory.name}: {'CPU only' if memory.kind == 'ram' else 'all layers on the GPU'}"
-        # A quant on this machine first; else the largest (best) one that fits at 4k; else the smallest.
-        fitting = [q for q, f in zip(quants, [f for f in details.fits if f.filename], strict=True)
-                   if f.estimate.rows and f.estimate.rows[0].verdict == "fits"]
-        pick = next((q for q in quants if q.local_path), fitting[-1] if fitting else quants[0])
-        plan.pick = quants.index(pick)
-        plan.ctx = pick.ctx
-        # Gemma GGUFs (the base ones carry no chat template) answer chat requests empty under
-        # llama-cpp-python's llama-2 fallback; with its gemma format they answer (SERVING.md).
-        if str(row.get("architecture") or "").lower().startswith("gemma"):
-            plan.chat_format = "gemma"
-        plan.name = server_name(model_id, "" if model_id.startswith("local/") else pick.label, taken)
-        return plan
-    plan.backend = "vllm"
-    plan.model = model_id
-    plan.memory_note = f"{memory.name} ({'no GPU found' if memory.kind == 'ram' else 'GPU'})"
-    plan.name = server_name(model_id, "", taken)
-    if details.fits:
-        est = details.fits[0].estimate
-        plan.ctx = _best_ctx(est, max_ctx)
-        total = next((r.total_bytes for r in est.rows if r.context == plan.ctx), 0)
-        if memory.total_bytes and total:
-            # The estimate for one sequence plus headroom; vLLM fills the rest of its share with KV cache.
-            plan.mem_fraction = min(0.95, max(0.1, math.ceil((total / memory.total_bytes + 0.05) * 20) / 20))
-    if gpu_in_use > 0:
-        left = round(0.95 - gpu_in_use, 2)
-        plan.mem_fraction = max(0.05, min(plan.mem_fraction, left))
-        plan.memory_note += f"; other vLLM servers hold {gpu_in_use:g} of it, {max(left, 0):g} is left"
-    return plan
+TRUST_WARNING = ("trust remote code runs the model repository's own Python code on this machine, with your "
+                 "rights: switch it on only for a repository you trust")
+_DEVICES = re.compile(r"^\s*[\w-]+\s*(,\s*[\w-]+\s*)*$")
+PROGRESS_EVERY_S = 0.1
 
 
 class StartServerModal(ModalScreen[ServerSpec | None]):
-    """Enter (in any field) starts; escape cancels."""
+    """Enter (in any field) starts, downloading the quant first when it is not here; escape cancels a
+    download, else the modal."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="start.cancel")]
+    DEFAULT_CSS = """
+    StartServerModal .start-row > Switch { width: 8; height: 1; border: none; padding: 0; }
+    StartServerModal #start-trust-state { width: 1fr; }
+    StartServerModal #start-download { height: 1; }
+    StartServerModal #start-download Bar { width: 1fr; }
+    StartServerModal #start-download-line, StartServerModal #start-split, StartServerModal #start-trust-warning {
+        height: auto;
+    }
+    """
 
     def __init__(self, plan: StartPlan):
         super().__init__()
         self.plan = plan
+        self.downloading = False
+        self._cancel = threading.Event()
+        self.download_line = ""  # what the progress line says, for the tests and the screen
 
     def compose(self) -> ComposeResult:
         p = self.plan
@@ -149,9 +83,7 @@ class StartServerModal(ModalScreen[ServerSpec | None]):
             if p.quants:
                 with Horizontal(classes="start-row tall llama-only"):
                     yield Label("quant file")
-                    options = [(Text(f"{q.label}{'' if q.local_path else '  (not on this machine)'}"), i)
-                               for i, q in enumerate(p.quants)]
-                    yield Select(options, value=p.pick, allow_blank=False, id="start-quant")
+                    yield Select(self._quant_options(), value=p.pick, allow_blank=False, id="start-quant")
             with Horizontal(classes="start-row"):
                 yield Label("model")
                 yield Input(p.model, placeholder="GGUF path (llama.cpp) / repo id or folder (vLLM)",
@@ -168,11 +100,30 @@ class StartServerModal(ModalScreen[ServerSpec | None]):
             with Horizontal(classes="start-row vllm-only"):
                 yield Label("GPU mem frac")
                 yield Input(f"{p.mem_fraction:g}", type="number", id="start-fraction")
+            with Horizontal(classes="start-row", id="start-cuda-row"):
+                yield Label("CUDA devices")
+                yield Input(p.cuda_visible_devices, placeholder="CUDA_VISIBLE_DEVICES, e.g. 0 or 1,2 (blank: all)",
+                            id="start-cuda")
+            with Horizontal(classes="start-row vllm-only"):
+                yield Label("remote code")
+                yield Switch(False, id="start-trust")
+                yield Static(id="start-trust-state")
+            yield Static(id="start-split", classes="vllm-only")
+            yield Static(id="start-trust-warning")
+            yield ProgressBar(id="start-download", show_eta=False)
+            yield Static(id="start-download-line")
             yield Static(id="start-notice")
-            yield Static(Text(f"{p.memory_note}  ·  enter: start  ·  esc: cancel", style="dim"))
+            yield Static(Text(f"{p.memory_note}  ·  enter: start  ·  esc: cancel", style="dim"), id="start-help")
+
+    def _quant_options(self) -> list[tuple[Text, int]]:
+        return [(Text(f"{q.label}{'' if q.local_path else '  (not on this machine)'}"
+                      f"{f'  {format_bytes(q.size)}' if q.size else ''}"), i) for i, q in enumerate(self.plan.quants)]
 
     def on_mount(self) -> None:
-        self.query_one("#start-notice").display = False
+        for wid in ("#start-notice", "#start-trust-warning", "#start-download", "#start-download-line"):
+            self.query_one(wid).display = False
+        # Several GPUs (or GPUs already chosen): which ones is a choice; always editable when shown.
+        self.query_one("#start-cuda-row").display = self.plan.device_count > 1 or bool(self.plan.cuda_visible_devices)
         self._backend_changed()
         if self.plan.quants:
             self._quant_changed()
@@ -185,6 +136,8 @@ class StartServerModal(ModalScreen[ServerSpec | None]):
             w.display = llama
         for w in self.query(".vllm-only"):
             w.display = not llama
+        self._trust_changed()
+        self._show_split()
 
     @on(Select.Changed, "#start-quant")
     def _quant_changed(self) -> None:
@@ -199,6 +152,41 @@ class StartServerModal(ModalScreen[ServerSpec | None]):
         self.query_one("#start-ctx", Input).value = str(q.ctx)
         self._notice(self._not_local(q) if q.local_path is None else "")
 
+    @on(Switch.Changed, "#start-trust")
+    def _trust_changed(self) -> None:
+        on_ = self.query_one("#start-trust", Switch).value and self.backend == "vllm"
+        self.query_one("#start-trust-state", Static).update(
+            Text(" on: --trust-remote-code", style="bold yellow") if on_ else
+            Text(" off (space switches it)", style="dim"))
+        warning = self.query_one("#start-trust-warning", Static)
+        warning.update(safe(f"warning: {TRUST_WARNING}", "bold yellow"))
+        warning.display = on_
+
+    @on(Input.Changed, "#start-fraction")
+    @on(Input.Changed, "#start-cuda")
+    def _show_split(self) -> None:
+        widget = self.query_one("#start-split", Static)
+        split = self.split()
+        if split is None or not split.line:
+            widget.update("")
+            widget.display = False
+            return
+        widget.display = self.backend == "vllm"
+        if split.too_much:
+            widget.update(safe(f"{split.line}: above {MAX_GPU_SHARE:g}, lower this one", "bold red"))
+        else:
+            widget.update(safe(split.line, "cyan"))
+
+    def split(self) -> GpuSplit | None:
+        """How this server's memory fraction adds up with the vLLM servers on the same GPU(s); None while
+        the fraction is not a number."""
+        try:
+            fraction = float(self.query_one("#start-fraction", Input).value.strip() or "0.9")
+        except ValueError:
+            return None
+        cuda = self.query_one("#start-cuda", Input).value.strip() or None
+        return gpu_split(fraction, devices_of(cuda, None, self.plan.device_count), self.plan.peers)
+
     @property
     def backend(self) -> str:
         return str(self.query_one("#start-backend", Select).value)
@@ -211,17 +199,36 @@ class StartServerModal(ModalScreen[ServerSpec | None]):
         value = selects.first(Select).value
         return self.plan.quants[value] if isinstance(value, int) else None
 
-    def _not_local(self, q: QuantChoice) -> str:
-        return (f"{q.label} is not on this machine: the file must be local first "
-                f"(`modelpick serve llama {self.plan.model_id}:{q.label}` will fetch it), "
-                "or give a GGUF path under model")
+    @property
+    def offline(self) -> bool:
+        return bool(self.app.services.catalog.hub.offline)  # type: ignore[attr-defined]
 
-    def _notice(self, text: str) -> None:
+    def _not_local(self, q: QuantChoice) -> str:
+        size = f" ({format_bytes(q.size)})" if q.size else ""
+        if self.offline:
+            return (f"{q.label} is not on this machine and the Hub is offline (HF_HUB_OFFLINE=1): "
+                    f"`modelpick serve llama {self.plan.model_id}:{q.label}` fetches it when online; "
+                    "or give a GGUF path under model")
+        return (f"{q.label} is not on this machine: enter downloads it{size} from the Hub, then starts it "
+                "(esc stops the download); or give a GGUF path under model")
+
+    def _notice(self, text: str, style: str = "yellow") -> None:
         notice = self.query_one("#start-notice", Static)
-        notice.update(safe(text, "yellow"))
+        notice.update(safe(text, style))
         notice.display = bool(text)
 
     def on_input_submitted(self, _: Input.Submitted) -> None:
+        if self.downloading:
+            return
+        q = self.quant
+        if (self.backend == "llama" and q is not None and q.local_path is None and q.filename
+                and not self.query_one("#start-model", Input).value.strip() and self.plan.model_id
+                and not self.plan.model_id.startswith("local/") and not self.offline):
+            self._start_download(q)
+            return
+        self._submit()
+
+    def _submit(self) -> None:
         try:
             spec = self.spec()
         except ValueError as exc:
@@ -245,20 +252,120 @@ class StartServerModal(ModalScreen[ServerSpec | None]):
             ctx = int(value("#start-ctx")) if value("#start-ctx") else None
         except ValueError:
             raise ValueError("context must be a whole number of tokens") from None
+        cuda = value("#start-cuda") or None
+        if cuda is not None and not _DEVICES.match(cuda):
+            raise ValueError("CUDA devices: GPU indexes or UUIDs separated by commas, e.g. 0 or 1,2")
+        if cuda is not None:
+            cuda = ",".join(x.strip() for x in cuda.split(","))
         if backend == "llama":
             try:
                 layers = int(value("#start-layers")) if value("#start-layers") else None
             except ValueError:
                 raise ValueError("GPU layers must be a whole number (-1 = all)") from None
             return ServerSpec(name=name, backend="llama", model=model, ctx=ctx, n_gpu_layers=layers,
-                              chat_format=value("#start-chat") or None)
+                              chat_format=value("#start-chat") or None, cuda_visible_devices=cuda)
         try:
             fraction = float(value("#start-fraction")) if value("#start-fraction") else None
         except ValueError:
             raise ValueError("the GPU memory fraction must be a number between 0 and 1") from None
         if fraction is not None and not 0 < fraction <= 1:
             raise ValueError("the GPU memory fraction must be between 0 and 1")
-        return ServerSpec(name=name, backend="vllm", model=model, ctx=ctx, gpu_memory_utilization=fraction)
+        split = self.split()
+        if split is not None and split.too_much:
+            room = round(MAX_GPU_SHARE - split.others, 2)
+            hint = f"at most {room:g} for this one" if room > 0 else "stop one of them, or choose another GPU"
+            raise ValueError(f"too much of GPU {split.device}: {split.line}, above {MAX_GPU_SHARE:g}; {hint}")
+        trust = self.query_one("#start-trust", Switch).value
+        return ServerSpec(name=name, backend="vllm", model=model, ctx=ctx, gpu_memory_utilization=fraction,
+                          trust_remote_code=trust, cuda_visible_devices=cuda)
+
+    # --- downloading a quant ----------------------------------------------------------------------
+
+    def _start_download(self, q: QuantChoice) -> None:
+        self.downloading = True
+        self._cancel = threading.Event()
+        bar = self.query_one("#start-download", ProgressBar)
+        bar.update(total=q.size, progress=0)
+        bar.display = True
+        self._progress_line(f"downloading {q.filename}: asking the Hub")
+        self._notice("")
+        self._progress: tuple[str, int, int | None, float] | None = None
+        # The worker only records the latest figures; this shows them (a stalled stream still shows its last).
+        self._progress_timer = self.set_interval(PROGRESS_EVERY_S, self._refresh_progress)
+        self._download(q, self._cancel)
+
+    def _refresh_progress(self) -> None:
+        if self.downloading and self._progress is not None and not self._cancel.is_set():
+            self._show_progress(*self._progress)
+
+    def _download_ended(self) -> None:
+        self.downloading = False
+        timer = getattr(self, "_progress_timer", None)
+        if timer is not None:
+            timer.stop()
+
+    def _progress_line(self, text: str) -> None:
+        self.download_line = text
+        line = self.query_one("#start-download-line", Static)
+        line.update(safe(text))
+        line.display = bool(text)
+
+    @work(thread=True, exclusive=True, group="quant-download", exit_on_error=False)
+    def _download(self, q: QuantChoice, cancel: threading.Event) -> None:
+        from ...catalog.hub import HubError
+        from ...serving.resolve import _parts as gguf_parts  # the files of a split GGUF, first part first
+
+        hub = self.app.services.catalog.hub  # type: ignore[attr-defined]
+        assert q.filename is not None
+        parts = gguf_parts(q.filename)
+        state = {"t0": time.monotonic(), "first": None, "before": 0}
+
+        def report(part: str, done: int, total: int | None) -> None:
+            now = time.monotonic()
+            if state["first"] is None:
+                state["first"], state["t0"] = done, now  # a resumed file starts where it stopped
+            speed = (done - state["first"]) / max(now - state["t0"], 1e-3)
+            self._progress = (part, state["before"] + done, q.size or total, speed)
+
+        path = None
+        try:
+            for i, part in enumerate(parts):
+                state["first"] = None
+                # The disk check covers the whole file (all parts) before the first byte.
+                got = hub.download_file(self.plan.model_id, part, size=q.size if i == 0 else None,
+                                        progress=lambda d, t, part=part: report(part, d, t), cancel=cancel)
+                state["before"] += got.stat().st_size
+                path = path or got
+        except HubError as err:
+            self.app.call_from_thread(self._download_failed, err.kind, str(err))
+            return
+        except Exception as exc:  # still one line, never a silent worker death
+            self.app.call_from_thread(self._download_failed, "error", f"{type(exc).__name__}: {exc}")
+            return
+        self.app.call_from_thread(self._downloaded, q, str(path))
+
+    def _show_progress(self, part: str, done: int, total: int | None, speed: float) -> None:
+        bar = self.query_one("#start-download", ProgressBar)
+        bar.update(total=total, progress=done)
+        of = f" / {format_bytes(total)}" if total else ""
+        self._progress_line(f"{part.rsplit('/', 1)[-1]}  {format_bytes(done)}{of}  ·  {format_bytes(speed)}/s")
+
+    def _download_failed(self, kind: str, message: str) -> None:
+        self._download_ended()
+        self.query_one("#start-download", ProgressBar).display = False
+        self._progress_line("")
+        self._notice(message, "yellow" if kind == "cancelled" else "red")
+
+    def _downloaded(self, q: QuantChoice, path: str) -> None:
+        self._download_ended()
+        q.local_path = path
+        self.query_one("#start-model", Input).value = path
+        self._progress_line(f"downloaded {q.filename} ({format_bytes(q.size) if q.size else 'done'}): starting")
+        self._submit()
 
     def action_cancel(self) -> None:
+        if self.downloading:
+            self._cancel.set()  # the worker reports "cancelled" within 0.1 s
+            self._progress_line("stopping the download…")
+            return
         self.dismiss(None)
