@@ -320,6 +320,14 @@ def test_remote_endpoint_checked_never_started(sup: Supervisor, db: sqlite_utils
     assert wrong_key.status == FAILED and wrong_key.error == f"{url}/v1: HTTP 401, the API key is missing or wrong"
     wrong_model = sup.add_remote("team-bad-model", url, "llama", api_key=other.api_key)
     assert wrong_model.error == f"{url}/v1 does not serve 'llama' (it lists: team-model)"
+    # Another modelpick (a new process: the CLI, the next TUI) knows it by name again, key included.
+    later = Supervisor(tmp_path / "home", db)
+    later.reattach()
+    from modelpick_tui.serving.endpoints import available, resolve
+
+    again = resolve(later, "team")
+    assert (again.base_url, again.model, again.api_key) == (url + "/v1", "team-model", other.api_key)
+    assert "team" in [e.name for e in available(later)]
     with pytest.raises(ServingError, match="remote endpoint"):
         sup.stop("team")
     sup.remove("team")

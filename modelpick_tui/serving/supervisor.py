@@ -368,7 +368,14 @@ class Supervisor:
         alive) or died with theirs: the former are left alone, the latter marked stopped."""
         adopted: list[Server] = []
         for row in self.records():
-            if row.get("kind") == "remote" or row.get("status") not in LIVE or row["name"] in self._servers:
+            if row["name"] in self._servers:
+                continue
+            if row.get("kind") == "remote":
+                # A remote endpoint recorded by an earlier modelpick: known by name again (with its key from its
+                # file), as it was last checked; modelpick never starts or stops it.
+                self._servers[row["name"]] = self.registry.server_from_row(row)
+                continue
+            if row.get("status") not in LIVE:
                 continue
             name = row["name"]
             alive = pid_matches(row.get("pid"), row.get("proc_create_time"))
