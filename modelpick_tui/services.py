@@ -17,6 +17,9 @@ from .settings import Settings
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from .evals.clustering import FailureModeStore
+    from .evals.judge import JudgeStore
+    from .evals.promptsets import PromptSetStore
     from .evals.review import ReviewStore
     from .evals.traces import TraceStore
     from .serving.supervisor import Supervisor
@@ -64,6 +67,27 @@ class Services:
         from .evals.review import ReviewStore
 
         return self._store("review", ReviewStore)  # type: ignore[no-any-return]
+
+    @property
+    def prompt_sets(self) -> PromptSetStore:
+        """Prompt sets stored with their runs, so a run resumes without its file (evals/promptsets.py)."""
+        from .evals.promptsets import PromptSetStore
+
+        return self._store("prompt_sets", PromptSetStore)  # type: ignore[no-any-return]
+
+    @property
+    def failures(self) -> FailureModeStore:
+        """Failure modes of the failed traces and the human's edits to them (evals/clustering.py)."""
+        from .evals.clustering import FailureModeStore
+
+        return self._store("failures", FailureModeStore)  # type: ignore[no-any-return]
+
+    @property
+    def judge(self) -> JudgeStore:
+        """Rubrics and LLM-judge verdicts, kept apart from human labels (evals/judge.py)."""
+        from .evals.judge import JudgeStore
+
+        return self._store("judge", JudgeStore)  # type: ignore[no-any-return]
 
     def owned_servers(self) -> list[Any]:
         """Servers that would die with this process ([] when no server was ever asked for)."""

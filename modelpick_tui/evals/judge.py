@@ -256,7 +256,7 @@ class JudgeStore(Store):
 
 def judge_store(services: Services) -> JudgeStore:
     """The judge store over the services' one connection and lock (made once per Services)."""
-    return services._store("judge", JudgeStore)  # type: ignore[no-any-return]
+    return services.judge
 
 
 # --- running the judge ----------------------------------------------------------------------------------

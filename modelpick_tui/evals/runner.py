@@ -414,5 +414,4 @@ def summarize(traces: Sequence[Trace]) -> list[EndpointSummary]:
 
 def runner_for(services: Any, **options: Any) -> Runner:
     """A Runner over the services' database (same connection, same lock as every other store)."""
-    traces: TraceStore = services.traces
-    return Runner(traces, PromptSetStore(lambda: traces.db, traces.lock), **options)
+    return Runner(services.traces, services.prompt_sets, **options)

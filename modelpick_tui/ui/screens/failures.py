@@ -1,0 +1,326 @@
+"""Failure modes: the failed traces clustered, as a modes × models table, with a drill-down into the traces
+of a mode (note and output). Re-cluster, rename, merge, split and move — all in thread workers, since the
+clustering and every store call are IO or heavy maths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...evals.clustering import Clustering, FailedTrace, FailureModeError, Mode, store_for
+from ...untrusted import clean
+from ..actions import bindings
+from ..format import safe
+
+METHOD_WORDS = {"embeddings": "sentence embeddings", "tfidf": "TF-IDF"}
+MODEL_COLUMNS = 4  # models shown as columns at 80 columns; the rest are summed in "other"
+MAX_TRACE_ROWS = 1000  # a drill-down is for reading: the first thousand traces of a mode are plenty
+
+
+@dataclass
+class Snapshot:
+    modes: list[Mode]
+    unassigned: int
+    last: Clustering | None
+
+
+class NameModal(ModalScreen[str | None]):
+    """Ask for a failure mode's name."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="failures.name.cancel")]
+
+    def __init__(self, title: str, value: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-box"):
+            yield Static(safe(self.title_text, "bold"))
+            yield Input(value=self.value, placeholder="name (enter to save, esc to cancel)", id="mode-name")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PickModeModal(ModalScreen[str | None]):
+    """Pick the mode a trace moves to."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="failures.pick.cancel")]
+
+    def __init__(self, modes: list[Mode], exclude: str) -> None:
+        super().__init__()
+        self.modes = [m for m in modes if m.id != exclude]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-box"):
+            yield Static(Text("move the trace to…", style="bold"))
+            yield OptionList(*(Option(safe(f"{m.id}  {m.name}  ({m.size})"), id=m.id) for m in self.modes),
+                             id="pick-mode")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FailuresScreen(Screen[None]):
+    SCREEN_NAME = "failures"
+    BINDINGS = bindings("failures")
+    AUTO_FOCUS = "#modes"
+    DEFAULT_CSS = """
+    #failures-title, #failures-status { height: 1; padding: 0 1; }
+    #modes { height: 1fr; max-height: 11; }
+    #mode-traces { height: 1fr; border-top: solid $primary-darken-2; }
+    #trace-detail { height: 3; padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.snapshot = Snapshot([], 0, None)
+        self.models: list[str] = []
+        self.marked: set[str] = set()
+        self.traces: list[FailedTrace] = []
+        self.busy = ""
+
+    @property
+    def store(self):  # type: ignore[no-untyped-def]
+        return store_for(self.app.services)  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="failures-title")
+        yield DataTable(id="modes", cursor_type="row", zebra_stripes=True)
+        yield Static(id="failures-status")
+        yield DataTable(id="mode-traces", cursor_type="row")
+        yield Static(id="trace-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        traces = self.query_one("#mode-traces", DataTable)
+        traces.add_column("model", key="model", width=12)
+        traces.add_column("note", key="note", width=30)
+        traces.add_column("output", key="output")
+        self.reload()
+
+    # --- loading ---------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="failures-load", exit_on_error=False)
+    def reload(self) -> None:
+        store = self.store
+        snapshot = Snapshot(store.modes(), len(store.unassigned()), store.last_clustering())
+        self.app.call_from_thread(self.show, snapshot)
+
+    def show(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.marked &= {m.id for m in snapshot.modes}
+        totals: dict[str, int] = {}
+        for mode in snapshot.modes:
+            for model, n in mode.per_model.items():
+                totals[model] = totals.get(model, 0) + n
+        models = sorted(totals, key=lambda m: (-totals[m], m))
+        shown, other = models[:MODEL_COLUMNS], models[MODEL_COLUMNS:]
+        table = self.query_one("#modes", DataTable)
+        selected = self.selected_mode()
+        table.clear(columns=True)
+        table.add_column("", key="mark", width=1)
+        table.add_column("mode", key="id", width=4)
+        table.add_column("name", key="name", width=max(16, 46 - 7 * len(shown) - (7 if other else 0)))
+        table.add_column("n", key="size", width=4)
+        for model in shown:
+            table.add_column(Text(model[:7], overflow="ellipsis"), key=f"model:{model}", width=7)
+        if other:
+            table.add_column("other", key="model:other", width=6)
+        for mode in snapshot.modes:
+            cells: list[Text] = [Text("*" if mode.id in self.marked else ""), Text(mode.id),
+                                 safe(mode.name, "bold" if mode.origin == "human" else ""), Text(str(mode.size))]
+            cells += [Text(str(mode.per_model.get(m, "")) or "·") for m in shown]
+            if other:
+                cells.append(Text(str(sum(mode.per_model.get(m, 0) for m in other)) or "·"))
+            table.add_row(*cells, key=mode.id)
+        self.models = models
+        if selected is not None and any(m.id == selected for m in snapshot.modes):
+            table.move_cursor(row=table.get_row_index(selected))
+        self._title()
+        self.load_traces()
+
+    def _title(self) -> None:
+        snap = self.snapshot
+        n = sum(m.size for m in snap.modes)
+        parts = [f"failure modes: {len(snap.modes)}", f"{n} failed traces"]
+        if snap.last is not None:
+            parts.append(METHOD_WORDS.get(snap.last.method, snap.last.method))
+        if snap.unassigned:
+            parts.append(f"{snap.unassigned} not clustered (r)")
+        self.query_one("#failures-title", Static).update(Text(" · ".join(parts), style="bold"))
+        if not snap.modes and not self.busy:
+            hint = "press r to cluster them" if snap.unassigned else "label traces 'fail' in review (V) first"
+            self.status(f"no failure modes yet: {hint}")
+        elif not self.busy:
+            self.status("enter: traces · space: mark · m: merge marked into this · e: rename · s: split")
+
+    def status(self, text: str) -> None:
+        self.query_one("#failures-status", Static).update(Text(text, style="dim"))
+
+    def selected_mode(self) -> str | None:
+        table = self.query_one("#modes", DataTable)
+        if table.row_count == 0:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    @on(DataTable.RowHighlighted, "#modes")
+    def _mode_highlighted(self) -> None:
+        self.load_traces()
+
+    def load_traces(self) -> None:
+        self._load_traces(self.selected_mode())
+
+    @work(thread=True, exclusive=True, group="failures-traces", exit_on_error=False)
+    def _load_traces(self, mode_id: str | None) -> None:
+        try:
+            traces = self.store.traces_of(mode_id) if mode_id else []
+        except FailureModeError:
+            traces = []
+        self.app.call_from_thread(self._show_traces, traces)
+
+    def _show_traces(self, traces: list[FailedTrace]) -> None:
+        self.traces = traces
+        table = self.query_one("#mode-traces", DataTable)
+        table.clear()
+        for t in traces[:MAX_TRACE_ROWS]:
+            table.add_row(safe(t.model), safe(t.note), safe(" ".join(t.output.split())[:200]), key=t.trace_id)
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted, "#mode-traces")
+    def _show_detail(self) -> None:
+        trace = self.selected_trace()
+        detail = Text()
+        if trace is not None:
+            detail.append_text(safe(f"{trace.trace_id[:8]} {trace.model}: ", "dim"))
+            detail.append_text(safe(trace.note or "(no note)", "bold"))
+            detail.append("\n")
+            detail.append_text(safe(" ".join(trace.output.split())[:300]))
+        self.query_one("#trace-detail", Static).update(detail)
+
+    def selected_trace(self) -> FailedTrace | None:
+        table = self.query_one("#mode-traces", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((t for t in self.traces if t.trace_id == key), None)
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if self.focused is self.query_one("#mode-traces", DataTable):
+            self.query_one("#modes", DataTable).focus()
+        else:
+            self.app.pop_screen()
+
+    def action_open(self) -> None:
+        if self.traces:
+            self.query_one("#mode-traces", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#modes")
+    def _mode_selected(self) -> None:
+        self.action_open()
+
+    def action_recluster(self) -> None:
+        if self.busy:
+            self.notify(f"busy: {self.busy}", severity="warning")
+            return
+        self.busy = "clustering"
+        self.status("clustering…")
+        self._recluster()
+
+    @work(thread=True, exclusive=True, group="failures-cluster", exit_on_error=False)
+    def _recluster(self) -> None:
+        def progress(stage: str, fraction: float) -> None:
+            self.app.call_from_thread(self.status, f"{stage}… {fraction:.0%}")
+
+        try:
+            result = self.store.recluster("auto", progress)
+            line = (f"clustered {result.n_traces} failed traces into {result.n_modes} modes with "
+                    f"{METHOD_WORDS.get(result.method, result.method)} in {result.seconds:.1f} s")
+        except Exception as exc:  # one line, never a traceback
+            line = f"clustering failed: {exc}"
+        self.app.call_from_thread(self._edited, line)
+
+    def _edited(self, line: str, severity: str = "information") -> None:
+        self.busy = ""
+        self.notify(line, markup=False, severity=severity)  # type: ignore[arg-type]
+        self.reload()
+
+    def _edit(self, describe: str, fn, *args) -> None:  # type: ignore[no-untyped-def]
+        self._run_edit(describe, fn, *args)
+
+    @work(thread=True, group="failures-edit", exit_on_error=False)
+    def _run_edit(self, describe: str, fn, *args) -> None:  # type: ignore[no-untyped-def]
+        try:
+            fn(*args)
+        except FailureModeError as exc:
+            self.app.call_from_thread(self._edited, str(exc), "warning")
+            return
+        self.app.call_from_thread(self._edited, describe)
+
+    def action_rename(self) -> None:
+        mode_id = self.selected_mode()
+        mode = next((m for m in self.snapshot.modes if m.id == mode_id), None)
+        if mode is None:
+            return
+
+        def done(name: str | None) -> None:
+            if name:
+                self._edit(f"{mode.id} is now {name!r}", self.store.rename, mode.id, name)
+
+        self.app.push_screen(NameModal(f"rename {mode.id} ({mode.size} traces)", mode.name), done)
+
+    def action_mark(self) -> None:
+        mode_id = self.selected_mode()
+        if mode_id is None:
+            return
+        self.marked ^= {mode_id}
+        table = self.query_one("#modes", DataTable)
+        table.update_cell(mode_id, "mark", Text("*" if mode_id in self.marked else ""))
+
+    def action_merge(self) -> None:
+        into = self.selected_mode()
+        others = sorted(self.marked - {into}) if into else []
+        if not into or not others:
+            self.notify("mark modes with space, then press m on the mode to merge them into", severity="warning")
+            return
+        self.marked.clear()
+        self._edit(f"merged {', '.join(others)} into {into}", self.store.merge, into, others)
+
+    def action_split(self) -> None:
+        mode_id = self.selected_mode()
+        if mode_id is None:
+            return
+        self.busy = "splitting"
+        self.status(f"splitting {mode_id}…")
+        self._edit(f"split {mode_id} in two", self.store.split, mode_id)
+
+    def action_move(self) -> None:
+        trace = self.selected_trace()
+        mode_id = self.selected_mode()
+        if trace is None or mode_id is None or self.focused is not self.query_one("#mode-traces", DataTable):
+            self.notify("enter a mode, pick a trace, then press t to move it", severity="warning")
+            return
+
+        def done(target: str | None) -> None:
+            if target:
+                self._edit(f"moved {clean(trace.trace_id[:8])} to {target}", self.store.move, trace.trace_id,
+                           target)
+
+        self.app.push_screen(PickModeModal(self.snapshot.modes, mode_id), done)

@@ -1,0 +1,139 @@
+"""Pilot tests of the failure-mode screen at 80×24: open it with M, cluster with r, drill into a mode's
+traces, rename, merge, split and move — checking what the screen shows and what is stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable
+
+from modelpick_tui.evals import clustering
+from modelpick_tui.evals.clustering import store_for
+from modelpick_tui.evals.traces import Trace
+from modelpick_tui.services import Services, make_app
+
+from .test_ui import SIZE, screen_text
+
+FAILURES = [
+    ("qwen", "not valid json", '{"a": 1,'), ("llama", "invalid json object", "{'a': 1}"),
+    ("qwen", "json is missing a brace", '{"a": 1'), ("gemma", "broken json output", "a: 1"),
+    ("llama", "refused a harmless request", "I cannot help with that."),
+    ("qwen", "refused to answer", "Sorry, I can't assist."), ("gemma", "refused again", "I cannot do that."),
+    ("llama", "refused a simple question", "I'm unable to help \x1b[31m[bold]red[/bold]."),
+]
+
+
+@pytest.fixture
+def seeded(services: Services, monkeypatch: pytest.MonkeyPatch) -> Services:
+    # The TF-IDF fallback keeps this test quick (no model to load); the embedding path is tested in
+    # test_clustering.py, and the screen does not care which ran.
+    monkeypatch.setattr(clustering, "embeddings_available", lambda: False)
+    run_id = services.traces.create_run(kind="set")
+    for model, note, output in FAILURES:
+        trace = services.traces.add(Trace(run_id=run_id, prompt="p", endpoint=model, model=model, output=output))
+        services.review.label(trace.id, "fail", note)
+    return services
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def modes_table(app: Any) -> DataTable:
+    return app.screen.query_one("#modes", DataTable)
+
+
+async def open_clustered(pilot: Any) -> None:
+    await pilot.press("M")
+    await settle(pilot)
+    await pilot.press("r")
+    await settle(pilot)
+
+
+async def test_the_screen_shows_the_clusters_per_model(seeded: Services) -> None:
+    from modelpick_tui.ui.screens.failures import FailuresScreen
+
+    app = make_app(seeded.settings, seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("M")
+        await settle(pilot)
+        assert isinstance(app.screen, FailuresScreen)
+        assert "no failure modes yet: press r to cluster them" in screen_text(app)
+        assert "8 not clustered (r)" in screen_text(app)
+
+        await pilot.press("r")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "failure modes: 2 · 8 failed traces · TF-IDF" in text
+        table = modes_table(app)
+        assert table.row_count == 2
+        names = [str(table.get_cell_at((row, 2))) for row in range(2)]
+        assert any("json" in n for n in names) and any("refused" in n for n in names)
+        header = [str(c.label) for c in table.columns.values()]
+        assert header[4:] == ["llama", "qwen", "gemma"]  # one column per model, most failures first
+        json_row = next(r for r in range(2) if "json" in str(table.get_cell_at((r, 2))))
+        assert [str(table.get_cell_at((json_row, c))) for c in (3, 4, 5, 6)] == ["4", "1", "2", "1"]
+
+        # Drill down: the traces of the highlighted mode, note and output; hostile output stays text.
+        table.move_cursor(row=1 - json_row)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        traces = app.screen.query_one("#mode-traces", DataTable)
+        assert app.screen.focused is traces and traces.row_count == 4
+        notes = {str(traces.get_cell_at((r, 1))) for r in range(4)}
+        assert notes == {n for _, n, _ in FAILURES if n.startswith("refused")}
+        outputs = {str(traces.get_cell_at((r, 2))) for r in range(4)}
+        assert "I'm unable to help ␛[31m[bold]red[/bold]." in outputs  # shown as text: no markup, no escape code
+
+
+async def test_rename_merge_split_and_move_by_keys(seeded: Services) -> None:
+    store = store_for(seeded)
+    app = make_app(seeded.settings, seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_clustered(pilot)
+        table = modes_table(app)
+        first = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#mode-name").value = ""
+        await pilot.press(*"Format errors", "enter")
+        await settle(pilot)
+        assert store.mode(first).name == "Format errors" and store.mode(first).origin == "human"
+        assert "Format errors" in screen_text(app)
+
+        # Split the renamed mode: it keeps its name, a new mode takes the other part.
+        await pilot.press("s")
+        await settle(pilot)
+        assert len(store.modes()) == 3 and store.mode(first).name == "Format errors"
+
+        # Move a trace of the first mode into another one.
+        table.move_cursor(row=table.get_row_index(first))
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        moving = app.screen.selected_trace().trace_id
+        await pilot.press("t")
+        await pilot.pause()
+        target = app.screen.query_one("#pick-mode").get_option_at_index(0).id
+        await pilot.press("enter")
+        await settle(pilot)
+        assert moving in store.mode(target).trace_ids
+
+        # Merge: mark every other mode with space, then m on the first.
+        await pilot.press("escape")
+        for row in range(table.row_count):
+            table.move_cursor(row=row)
+            await pilot.pause()
+            if str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value) != first:
+                await pilot.press("space")
+        table.move_cursor(row=table.get_row_index(first))
+        await pilot.press("m")
+        await settle(pilot)
+        [only] = store.modes()
+        assert only.id == first and only.size == 8 and table.row_count == 1
+        assert "failure modes: 1 · 8 failed traces" in screen_text(app)
