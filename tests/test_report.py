@@ -160,6 +160,8 @@ def test_a_remote_endpoint_is_unpinned_and_a_missing_file_does_not_break_the_rep
     assert prov.pin == report.UNPINNED and prov.params == 7_000_000_000
     pinned = report.provenance(services, "r", "Qwen/Qwen3-4B@0123abcd")
     assert pinned.pin == "Qwen/Qwen3-4B@0123abcd" and pinned.params == 4022468096
+    branch = report.provenance(services, "r", "acme/unknown-model@main")  # a branch moves: not a pin
+    assert branch.pin_kind == "unpinned" and "not a commit" in branch.pin
 
 
 @pytest.mark.llama

@@ -282,7 +282,11 @@ def provenance(services: Services, model: str, model_ref: str | None, *, pin: bo
                 prov.license = str(meta["general.license"])
     elif "@" in ref and not ref.startswith(("http://", "https://")):
         repo_id, prov.revision = ref.split("@", 1)
-        prov.pin, prov.pin_kind = f"{repo_id}@{prov.revision}", "hf-revision"
+        if re.fullmatch(r"[0-9a-f]{7,40}", prov.revision or ""):  # a commit sha, full or short
+            prov.pin, prov.pin_kind = f"{repo_id}@{prov.revision}", "hf-revision"
+        else:  # a branch or tag moves: say so rather than pass it off as a pin
+            prov.pin = f"{repo_id}@{prov.revision} (a branch or tag, not a commit: pin the commit sha)"
+            prov.pin_kind = "unpinned"
     else:
         repo_id = ref
     for candidate in (repo_id, model):
