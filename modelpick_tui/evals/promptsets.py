@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import Store, dumps, loads, now_iso
+from .records import NotRecords, Row, json_records
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 # Column / key names people use for the same thing, first wins.
@@ -140,30 +141,12 @@ def _read_text(path: Path) -> tuple[str, str]:
     return text, digest
 
 
-def _load_jsonl(text: str) -> list[tuple[int, dict[str, Any] | None, str]]:
+def _load_jsonl(text: str) -> list[Row]:
     """(line, record or None, error) for each non-blank line. A .json file holding one array is accepted."""
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            array = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise PromptSetError(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
-        return [(i + 1, r if isinstance(r, dict) else None, "" if isinstance(r, dict) else
-                 f"item {i + 1} is {type(r).__name__}, not an object") for i, r in enumerate(array)]
-    out: list[tuple[int, dict[str, Any] | None, str]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            out.append((number, None, f"not valid JSON ({exc.msg} at column {exc.colno})"))
-            continue
-        if not isinstance(record, dict):
-            out.append((number, None, f"a JSON {type(record).__name__}, not an object"))
-            continue
-        out.append((number, record, ""))
-    return out
+    try:
+        return json_records(text)
+    except NotRecords as exc:
+        raise PromptSetError(str(exc)) from None
 
 
 def _load_csv(text: str, delimiter: str) -> list[tuple[int, dict[str, Any] | None, str]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import Store, dumps, loads, now_iso
+from .records import NotRecords, Row, json_records
 from .traces import Trace, TraceStore
 
 VERDICTS = ("pass", "fail", "skip")
@@ -437,30 +438,11 @@ def _read_table(path: Path) -> list[tuple[int, dict[str, Any] | None, str]]:
     return _csv_rows(path, text, "\t" if suffix == ".tsv" else ",")
 
 
-def _jsonl_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any] | None, str]]:
-    if text.lstrip().startswith("["):
-        try:
-            array = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ReviewError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-        if not isinstance(array, list):
-            raise ReviewError(f"{path}: not a table of traces (a JSON {type(array).__name__})")
-        return [(i + 1, r, "") if isinstance(r, dict) else (i + 1, None, f"a JSON {type(r).__name__}, not an object")
-                for i, r in enumerate(array)]
-    out: list[tuple[int, dict[str, Any] | None, str]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            out.append((number, None, f"not valid JSON ({exc.msg} at column {exc.colno})"))
-            continue
-        if not isinstance(record, dict):
-            out.append((number, None, f"a JSON {type(record).__name__}, not an object"))
-            continue
-        out.append((number, record, ""))
-    return out
+def _jsonl_rows(path: Path, text: str) -> list[Row]:
+    try:
+        return json_records(text)
+    except NotRecords as exc:
+        raise ReviewError(f"{path}: {str(exc).replace('records', 'traces')}") from None
 
 
 def _csv_rows(path: Path, text: str, delimiter: str) -> list[tuple[int, dict[str, Any] | None, str]]:
