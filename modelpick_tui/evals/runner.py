@@ -249,9 +249,10 @@ class Runner:
         per_endpoint: dict[str, asyncio.Semaphore] = {}
         for job in jobs:
             per_endpoint.setdefault(job.endpoint.name, asyncio.Semaphore(self.per_endpoint))
-        # llama-cpp-python's server answers one request at a time and cuts a stream short when the next
-        # request arrives (measured: `[DONE]` without a finish reason). One at a time per llama.cpp server,
-        # however many names it goes by.
+        # llama-cpp-python's server decodes one request at a time (the others wait in its queue, their wait
+        # counted as time to first token; and a server started without `--interrupt_requests False` — ours
+        # pass it — cuts the stream in progress short instead). One at a time per llama.cpp server, however
+        # many names it goes by.
         per_server: dict[str, asyncio.Semaphore] = {}
         for job in jobs:
             if job.endpoint.backend == "llama":

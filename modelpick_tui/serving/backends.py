@@ -176,6 +176,9 @@ class LlamaBackend(Backend):
         # llama-cpp-python's server keeps logits for every position by default (n_ctx × vocab × 4 bytes:
         # 32 GiB for Gemma's 262k vocabulary at 32k context). Chat needs only the last token's.
         argv += ["--logits_all", "False"]
+        # By default it ends the stream in progress ([DONE], no finish reason) when another request arrives:
+        # two compare panes or a run against one server would cut each other off. Queue them instead.
+        argv += ["--interrupt_requests", "False"]
         if spec.chat_format:
             argv += ["--chat_format", spec.chat_format]
         return argv + list(spec.extra_args)
