@@ -67,6 +67,11 @@ bench: install
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/serve_ready.py
 	$(BIN)/python bench/serve_decode.py
+	$(BIN)/python bench/stream_overhead.py
+	$(BIN)/python bench/stream_overhead.py --llama --tokens 64 --rounds 5
+	$(BIN)/python bench/run_throughput.py
+	$(BIN)/python bench/label_latency.py
+	$(BIN)/python bench/clustering.py 1000 10000
 
 clean:
 	rm -rf $(VENV) $(VLLM_VENV) .modelpick build *.egg-info
