@@ -42,9 +42,12 @@ def _run_and_kill(db: Path, start: int, rng: random.Random) -> list[tuple[int, s
         assert proc.stdout is not None
         first = proc.stdout.readline()
         assert first == b"READY\n", (first, proc.stderr.read() if proc.stderr else b"")
-        time.sleep(rng.uniform(0.02, 0.35))  # a random moment, mid-transaction more often than not
+        # Once the first label is reported (so every round has something to check, however slow the machine),
+        # a random moment: mid-transaction more often than not.
+        first_label = proc.stdout.readline()
+        time.sleep(rng.uniform(0.02, 0.35))
         os.kill(proc.pid, signal.SIGKILL)
-        out = proc.stdout.read()
+        out = first_label + proc.stdout.read()
     finally:
         if proc.poll() is None:
             proc.kill()
