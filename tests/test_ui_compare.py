@@ -293,7 +293,10 @@ async def test_model_output_is_never_markup_or_terminal_control() -> None:
         pane.begin()
         for piece in (hostile[:9], hostile[9:20], hostile[20:]):
             pane.feed(piece)
-        await pilot.pause(0.2)  # its own timer flushes
+        for _ in range(100):  # its own timer flushes (within a tick; a loaded machine may take longer)
+            await pilot.pause(0.05)
+            if pane.text:
+                break
         assert pane.text.startswith("[red]not red[/red] ␛[2J")
         pane.finish(Done(hostile, StreamMetrics(ttft_ms=12.0, output_tokens=3, finish_reason="stop")))
         await pilot.pause()
