@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import Store, dumps, loads, now_iso
-from .records import NotRecords, Row, json_records
+from .records import NotRecords, Row, RowError, json_records
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 # Column / key names people use for the same thing, first wins.
@@ -44,15 +44,6 @@ class Prompt:
     reference: str | None = None
     tags: tuple[str, ...] = ()
     line: int = 0  # where it is in the file, for messages
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
 
 
 @dataclass

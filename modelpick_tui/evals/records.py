@@ -5,9 +5,21 @@ bad rows are reported by line while the good ones still load."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 Row = tuple[int, dict[str, Any] | None, str]  # (line or item number, record or None, why not a record)
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A row that was not loaded, and why; reported as "line 7: …"."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
 
 
 class NotRecords(ValueError):

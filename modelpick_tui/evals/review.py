@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import Store, dumps, loads, now_iso
-from .records import NotRecords, Row, json_records
+from .records import NotRecords, Row, RowError, json_records
 from .traces import Trace, TraceStore
 
 VERDICTS = ("pass", "fail", "skip")
@@ -98,15 +98,6 @@ class Progress:
         if self.skipped:
             text += f" · {self.skipped} skipped"
         return text + f" · goal {self.goal}"
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
 
 
 @dataclass
