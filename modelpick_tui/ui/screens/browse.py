@@ -19,6 +19,7 @@ from ...catalog.store import SORT_LABELS, CatalogQuery, ModelRow, SearchResult
 from ..actions import bindings
 from ..format import compact, safe, task_short
 from ..messages import CatalogChanged
+from ..tables import cursor_key
 
 if TYPE_CHECKING:
     from ..widgets.filters import FilterPanel
@@ -180,14 +181,7 @@ class BrowseScreen(Screen[None]):
         return text
 
     def selected_id(self) -> str | None:
-        table = self.query_one("#results", DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return str(key.value) if key is not None else None
+        return cursor_key(self.query_one("#results", DataTable))
 
     def refresh_banner(self) -> None:
         self._show_banner(self.app.catalog.status().banner)  # type: ignore[attr-defined]

@@ -25,6 +25,7 @@ from ...evals.runner import RunError, Runner, RunParams, RunProgress, RunResult,
 from ...serving.endpoints import Endpoint, available
 from ..actions import bindings
 from ..format import safe
+from ..tables import cursor_key
 
 POLL_S = 0.25
 TABLE_POLL_S = 2.0
@@ -384,13 +385,7 @@ class RunsScreen(Screen[None]):
         if not tables:
             return None
         table = tables.first(DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return str(key.value) if key is not None and key.value is not None else None
+        return cursor_key(table)
 
     # --- keys --------------------------------------------------------------------------------------------
 

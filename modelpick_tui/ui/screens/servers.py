@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, RichLog, Static
 
 from ..actions import bindings
 from ..format import safe
+from ..tables import cursor_key
 
 POLL_S = 2.0
 LOG_LINES = 200
@@ -170,13 +171,7 @@ class ServersScreen(Screen[None]):
         if not tables:
             return None
         table = tables.first(DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return str(key.value) if key is not None and key.value is not None else None
+        return cursor_key(table)
 
     def _need_selected(self) -> str | None:
         name = self.selected()
