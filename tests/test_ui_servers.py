@@ -334,7 +334,7 @@ async def test_palette_opens_the_servers_screen_and_offers_its_actions(services:
 
 
 def test_gpu_split_adds_up_the_servers_on_the_same_gpus() -> None:
-    from modelpick_tui.ui.screens.start_plan import GpuPeer, devices_of, gpu_split
+    from modelpick_tui.serving.plan import GpuPeer, devices_of, gpu_split
 
     assert devices_of(None, None, 4) == ("0",) and devices_of("2, 3", 2, 4) == ("2", "3")
     assert devices_of(None, 2, 0) == ("0",)  # no GPU found: one, as vLLM would take
@@ -348,7 +348,7 @@ def test_gpu_split_adds_up_the_servers_on_the_same_gpus() -> None:
 
 
 def test_a_second_vllm_server_on_another_gpu_keeps_its_share(services: Services) -> None:
-    from modelpick_tui.ui.screens.start_plan import GpuPeer, plan_for
+    from modelpick_tui.serving.plan import GpuPeer, plan_for
 
     details = services.catalog.details("google/gemma-3-4b-it")
     alone = plan_for(details, {}, set())

@@ -151,7 +151,7 @@ class ServerOps(App[None]):
 
     def _plan_worker(self, model_id: str) -> None:
         from ..catalog import local
-        from .screens.start_plan import plan_for
+        from ..serving.plan import plan_for
 
         catalog = self.services.catalog  # type: ignore[attr-defined]
         details = catalog.details(model_id)
@@ -176,7 +176,7 @@ class ServerOps(App[None]):
         with their memory fraction and GPUs; and the number of GPUs found. Runs in a thread (SQL, NVML)."""
         import json
 
-        from .screens.start_plan import DEFAULT_VLLM_FRACTION, GpuPeer, devices_of
+        from ..serving.plan import DEFAULT_VLLM_FRACTION, GpuPeer, devices_of
 
         memory = self.services.catalog.memory()  # type: ignore[attr-defined]
         count = memory.device_count if memory.kind == "gpu" else 0
@@ -218,7 +218,7 @@ class ServerOps(App[None]):
         self.push_screen(StartServerModal(plan), done)
 
     def _blank_plan_worker(self) -> None:
-        from .screens.start_plan import StartPlan
+        from ..serving.plan import StartPlan
 
         try:
             peers, devices = self._gpu_peers()

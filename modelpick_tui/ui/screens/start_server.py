@@ -1,5 +1,5 @@
 """The start-server modal, pre-filled from a model's card: backend, quant file, context, GPU layers or
-memory fraction, GPUs, name. The pure part (defaults, GPU split) is in start_plan.py.
+memory fraction, GPUs, name. The pure part (defaults, GPU split) is in serving/plan.py.
 
 - vLLM: the memory fraction with the split it makes beside the vLLM servers already on the same GPU(s)
   ("this 0.45 + running qwen-a 0.45 = 0.90 of GPU 0"; above 0.95 it is refused), CUDA_VISIBLE_DEVICES when
@@ -24,8 +24,7 @@ from textual.widgets import Input, Label, ProgressBar, Select, Static, Switch
 
 from ...catalog.fit import format_bytes
 from ...serving.backends import ServerSpec
-from ..format import safe
-from .start_plan import (
+from ...serving.plan import (
     MAX_GPU_SHARE,
     GpuPeer,
     GpuSplit,
@@ -36,6 +35,7 @@ from .start_plan import (
     plan_for,
     server_name,
 )
+from ..format import safe
 
 __all__ = ["GpuPeer", "QuantChoice", "StartPlan", "StartServerModal", "plan_for", "server_name"]
 
