@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import Store, dumps, loads, now_iso
-from .records import NotRecords, Row, RowError, json_records
+from .records import NotRecords, Row, RowError, json_records, read_user_text
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 # Column / key names people use for the same thing, first wins.
@@ -115,21 +115,10 @@ def _prompt_from(record: dict[str, Any], line: int, default_id: str) -> Prompt:
 
 def _read_text(path: Path) -> tuple[str, str]:
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise PromptSetError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise PromptSetError(f"{path}: is a folder, not a prompt set file") from None
-    except OSError as exc:
-        raise PromptSetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    digest = hashlib.sha256(data).hexdigest()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PromptSetError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
-    if not text.strip():
-        raise PromptSetError(f"{path}: the file is empty")
-    return text, digest
+        text, data = read_user_text(path, "a prompt set file")
+    except NotRecords as exc:
+        raise PromptSetError(str(exc)) from None
+    return text, hashlib.sha256(data).hexdigest()
 
 
 def _load_jsonl(text: str) -> list[Row]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 Row = tuple[int, dict[str, Any] | None, str]  # (line or item number, record or None, why not a record)
@@ -24,6 +25,26 @@ class RowError:
 
 class NotRecords(ValueError):
     """The whole text cannot be read as records (an array that is not valid JSON, or not an array)."""
+
+
+def read_user_text(path: Path, what: str) -> tuple[str, bytes]:
+    """The text of a file the user named (UTF-8, a BOM allowed) and its bytes. `what` names the kind of file
+    in the message for a folder ("a prompt set file"). Raises NotRecords with one line naming the path."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotRecords(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise NotRecords(f"{path}: is a folder, not {what}") from None
+    except OSError as exc:
+        raise NotRecords(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotRecords(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
+    if not text.strip():
+        raise NotRecords(f"{path}: the file is empty")
+    return text, data
 
 
 def json_records(text: str) -> list[Row]:

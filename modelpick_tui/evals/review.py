@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import Store, dumps, loads, now_iso
-from .records import NotRecords, Row, RowError, json_records
+from .records import NotRecords, Row, RowError, json_records, read_user_text
 from .traces import Trace, TraceStore
 
 VERDICTS = ("pass", "fail", "skip")
@@ -406,21 +406,11 @@ def _flat(rec: dict[str, Any]) -> dict[str, Any]:
     return {k: "" if v is None else v for k, v in out.items()}
 
 
-def _read_table(path: Path) -> list[tuple[int, dict[str, Any] | None, str]]:
+def _read_table(path: Path) -> list[Row]:
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ReviewError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ReviewError(f"{path}: is a folder, not a file of traces") from None
-    except OSError as exc:
-        raise ReviewError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ReviewError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
-    if not text.strip():
-        raise ReviewError(f"{path}: the file is empty")
+        text, _ = read_user_text(path, "a file of traces")
+    except NotRecords as exc:
+        raise ReviewError(str(exc)) from None
     suffix = path.suffix.lower()
     is_json = suffix in (".jsonl", ".ndjson", ".json") or (
         suffix not in (".csv", ".tsv") and text.lstrip()[:1] in ("{", "["))
