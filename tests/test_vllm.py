@@ -14,7 +14,6 @@ import re
 import signal
 import sys
 from collections.abc import Iterator
-from importlib import metadata
 from pathlib import Path
 
 import httpx
@@ -22,7 +21,6 @@ import psutil
 import pytest
 from click.testing import CliRunner, Result
 
-from modelpick_tui.serving import backends
 from modelpick_tui.serving.backends import ServerSpec, find_vllm, get_backend, recognise_failure
 from modelpick_tui.serving.client import ChatClient, ChatRequest, Done
 from modelpick_tui.serving.supervisor import FAILED, READY, STOPPED, Server, Supervisor, group_members, port_is_free
@@ -37,21 +35,6 @@ def _flag(argv: list[str], flag: str) -> str | None:
 
 
 # --- finding vLLM, argv and environment (unit) ---------------------------------------------------------
-
-
-@pytest.fixture
-def installed(monkeypatch: pytest.MonkeyPatch) -> set[str]:
-    """The distributions importlib.metadata pretends are installed here (none importable as `vllm`)."""
-    dists: set[str] = set()
-
-    def version(name: str) -> str:
-        if name in dists:
-            return "0.32.0"
-        raise metadata.PackageNotFoundError(name)
-
-    monkeypatch.setattr(backends.metadata, "version", version)
-    monkeypatch.setattr(backends, "_module_available", lambda name: False)
-    return dists
 
 
 def test_find_vllm_order(installed: set[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
