@@ -677,39 +677,26 @@ class Memory:
 
 
 def _nvml_memory() -> Memory | None:
-    try:
-        import pynvml  # optional: nvidia-ml-py
-    except Exception:
-        return None
-    try:
-        pynvml.nvmlInit()
-    except Exception:
-        return None
-    try:
-        count = int(pynvml.nvmlDeviceGetCount())
-        if count <= 0:
+    from .. import nvml
+
+    with nvml.gpus() as found:
+        if found is None:
             return None
-        total = free = 0
-        names: list[str] = []
-        for i in range(count):
-            handle = pynvml.nvmlDeviceGetHandleByIndex(i)
-            info = pynvml.nvmlDeviceGetMemoryInfo(handle)
-            total += int(info.total)
-            free += int(info.free)
-            raw = pynvml.nvmlDeviceGetName(handle)
-            names.append(raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw))
-        if len(set(names)) == 1:
-            label = f"{names[0]} ×{count}"
-        else:
-            label = " + ".join(names)
-        return Memory("gpu", total, free, label, count)
-    except Exception:
-        return None
-    finally:
+        pynvml, count = found
         try:
-            pynvml.nvmlShutdown()
-        except Exception:
-            pass
+            total = free = 0
+            names: list[str] = []
+            for i in range(count):
+                handle = pynvml.nvmlDeviceGetHandleByIndex(i)
+                info = pynvml.nvmlDeviceGetMemoryInfo(handle)
+                total += int(info.total)
+                free += int(info.free)
+                raw = pynvml.nvmlDeviceGetName(handle)
+                names.append(raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw))
+        except Exception:  # a GPU lost while we asked: no figure rather than a wrong one
+            return None
+        label = f"{names[0]} ×{count}" if len(set(names)) == 1 else " + ".join(names)
+        return Memory("gpu", total, free, label, count)
 
 
 def detect_memory() -> Memory:

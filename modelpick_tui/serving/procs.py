@@ -90,18 +90,12 @@ def gpu_memory_by_pid() -> dict[int, int] | None:
     """GPU memory in bytes per pid, summed over every GPU's compute processes (nvidia-ml-py's NVML), or None
     where there is no NVML: the module is not installed, no driver (NVMLError at init), or no GPU. Never
     raises: a GPU that cannot be read is skipped, a process whose use NVML cannot tell counts 0."""
-    try:
-        import pynvml  # optional: nvidia-ml-py
-    except Exception:
-        return None
-    try:
-        pynvml.nvmlInit()
-    except Exception:  # pynvml.NVMLError_DriverNotLoaded / LibraryNotFound on machines without a driver
-        return None
-    try:
-        count = int(pynvml.nvmlDeviceGetCount())
-        if count <= 0:
+    from .. import nvml
+
+    with nvml.gpus() as found:
+        if found is None:
             return None
+        pynvml, count = found
         used: dict[int, int] = {}
         for i in range(count):
             try:
@@ -116,13 +110,6 @@ def gpu_memory_by_pid() -> dict[int, int] | None:
                 amount = getattr(p, "usedGpuMemory", None)  # None: NVML_VALUE_NOT_AVAILABLE (e.g. on Windows WDDM)
                 used[pid] = used.get(pid, 0) + (int(amount) if isinstance(amount, int) and amount > 0 else 0)
         return used
-    except Exception:
-        return None
-    finally:
-        try:
-            pynvml.nvmlShutdown()
-        except Exception:
-            pass
 
 
 _ASK = object()
