@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import Store, dumps, loads, now_iso
-from .records import NotRecords, Row, RowError, json_records, read_user_text
+from .records import NotRecords, Row, RowError, json_records, parse_rows, read_user_text
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 # Column / key names people use for the same thing, first wins.
@@ -168,21 +168,9 @@ def load_prompt_set(path: str | Path, name: str | None = None) -> PromptSet:
     except PromptSetError as exc:
         raise PromptSetError(f"{path}: {exc}") from None
     result = PromptSet(name=name or stem, path=path, format=fmt, sha256=digest)
-    seen: dict[str, int] = {}
-    for line, record, error in rows:
-        if record is None:
-            result.errors.append(RowError(line, error))
-            continue
-        try:
-            prompt = _prompt_from(record, line, default_id=f"{stem}-{line}")
-        except ValueError as exc:
-            result.errors.append(RowError(line, str(exc)))
-            continue
-        if prompt.id in seen:
-            result.errors.append(RowError(line, f"duplicate id '{prompt.id}' (first on line {seen[prompt.id]})"))
-            continue
-        seen[prompt.id] = line
-        result.prompts.append(prompt)
+    good, result.errors = parse_rows(rows, lambda record, line: _prompt_from(record, line, f"{stem}-{line}"),
+                                     key=lambda prompt: prompt.id)
+    result.prompts.extend(prompt for _, prompt in good)
     if not result.prompts:
         first = f"; {result.errors[0]}" if result.errors else ""
         raise PromptSetError(f"{path}: no usable prompts ({len(result.errors)} bad rows{first})")

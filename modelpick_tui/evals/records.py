@@ -5,9 +5,12 @@ bad rows are reported by line while the good ones still load."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 Row = tuple[int, dict[str, Any] | None, str]  # (line or item number, record or None, why not a record)
 
@@ -74,3 +77,27 @@ def _row(number: int, value: Any) -> Row:
     if isinstance(value, dict):
         return number, value, ""
     return number, None, f"a JSON {type(value).__name__}, not an object"
+
+
+def parse_rows(rows: Sequence[Row], parse: Callable[[dict[str, Any], int], T], key: Callable[[T], str],
+               ) -> tuple[list[tuple[int, T]], list[RowError]]:
+    """Each record through `parse(record, line)` (a ValueError is that row's error); a second row with the same
+    `key` is an error naming the first. Returns the good items with their lines, and the bad rows."""
+    good: list[tuple[int, T]] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for line, record, error in rows:
+        if record is None:
+            errors.append(RowError(line, error))
+            continue
+        try:
+            item = parse(record, line)
+        except ValueError as exc:
+            errors.append(RowError(line, str(exc)))
+            continue
+        if key(item) in seen:
+            errors.append(RowError(line, f"duplicate id '{key(item)}' (first on line {seen[key(item)]})"))
+            continue
+        seen[key(item)] = line
+        good.append((line, item))
+    return good, errors

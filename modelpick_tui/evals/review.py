@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import Store, dumps, loads, now_iso
-from .records import NotRecords, Row, RowError, json_records, read_user_text
+from .records import NotRecords, Row, RowError, json_records, parse_rows, read_user_text
 from .traces import Trace, TraceStore
 
 VERDICTS = ("pass", "fail", "skip")
@@ -308,23 +308,10 @@ class ReviewStore(Store):
         path = Path(path).expanduser()
         rows = _read_table(path)
         report = ImportReport()
-        parsed: list[tuple[int, Trace, dict[str, Any] | None]] = []
-        seen: dict[str, int] = {}
         default_run = "import-" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]
-        for line, record, error in rows:
-            if record is None:
-                report.errors.append(RowError(line, error))
-                continue
-            try:
-                trace, label = _from_record(record, default_run)
-            except ValueError as exc:
-                report.errors.append(RowError(line, str(exc)))
-                continue
-            if trace.id in seen:
-                report.errors.append(RowError(line, f"duplicate id '{trace.id}' (first on line {seen[trace.id]})"))
-                continue
-            seen[trace.id] = line
-            parsed.append((line, trace, label))
+        good, report.errors = parse_rows(rows, lambda record, _line: _from_record(record, default_run),
+                                         key=lambda item: item[0].id)
+        parsed = [(line, trace, label) for line, (trace, label) in good]
         if not parsed and report.errors and all(r is None for _, r, _ in rows):
             raise ReviewError(f"{path}: not a table of traces ({report.errors[0]})")
         with self.lock, self.db.atomic():
