@@ -70,10 +70,10 @@ def register(main: click.Group) -> None:
         Ctrl-C cancels; `--resume RUN_ID` finishes it later without redoing what was answered."""
         from .cli import _fail, _services
         from .evals.promptsets import PromptSetError, load_prompt_set
-        from .evals.runner import RunError, RunParams, resolve_endpoint, resolve_run_endpoints, runner_for
+        from .evals.runner import RunError, RunParams, resolve_run_endpoints, runner_for
         from .serving.backends import ServingError
         from .serving.client import Timeouts
-        from .serving.endpoints import is_url
+        from .serving.endpoints import is_url, resolve
 
         if resume_id and promptset is not None:
             _fail("give a prompt set or --resume RUN_ID, not both")
@@ -106,7 +106,7 @@ def register(main: click.Group) -> None:
                 keys = {e["name"]: api_key for e in stored["endpoints"] if api_key}
                 targets = resolve_run_endpoints(sup, stored, keys)
             else:
-                targets = [resolve_endpoint(sup, text, model=model if is_url(text) else None,
+                targets = [resolve(sup, text, model=model if is_url(text) else None,
                                    api_key=api_key if is_url(text) else None) for text in endpoints]
         except ServingError as exc:
             _fail(str(exc))

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ..serving.supervisor import Supervisor
 
 __all__ = ["EndpointSummary", "RunError", "RunParams", "RunProgress", "RunResult", "Runner",
-           "resolve_endpoint", "resolve_run_endpoints", "runner_for", "summarize", "trace_for"]
+           "resolve_run_endpoints", "runner_for", "summarize", "trace_for"]
 
 RUNNING, DONE, CANCELLED, FAILED = "running", "done", "cancelled", "failed"
 
@@ -339,43 +339,20 @@ def _check_endpoints(endpoints: Sequence[Endpoint]) -> None:
         raise RunError(f"endpoint named twice: {', '.join(dupes)}")
 
 
-def resolve_endpoint(servers: Supervisor, text: str, *, model: str | None = None,
-                     api_key: str | None = None) -> Endpoint:
-    """`serving.endpoints.resolve`, and also a remote endpoint recorded by another modelpick process (the
-    supervisor of this one only knows the servers it started or re-attached). Raises ServingError."""
-    from ..serving.backends import ServingError
-    from ..serving.endpoints import Endpoint, from_server, is_url, resolve
-
-    try:
-        return resolve(servers, text, model=model, api_key=api_key)
-    except ServingError:
-        if is_url(text):
-            raise
-        rows = [r for r in servers.records() if r.get("name") == text and r.get("kind") == "remote"]
-        if not rows:
-            raise
-        if rows[0].get("status") != "ready":
-            cause = f": {rows[0]['error']}" if rows[0].get("error") else ""
-            raise ServingError(f"{text} is {rows[0].get('status')}{cause}") from None
-        endpoint = from_server(servers.registry.server_from_row(rows[0]))
-        changes = {k: v for k, v in (("model", model), ("api_key", api_key)) if v}
-        return Endpoint(**{**endpoint.__dict__, **changes}) if changes else endpoint
-
-
 def resolve_run_endpoints(servers: Supervisor, run: dict[str, Any],
                           keys: dict[str, str] | None = None) -> list[Endpoint]:
     """A stored run's endpoints, usable again: each by its name through the supervisor (servers and remote
     endpoints modelpick knows, with their keys), else — a bare URL — from the stored URL and model, with the
     key from `keys` (by name). Raises ServingError (one line) for one that is gone or not ready."""
     from ..serving.backends import ServingError
-    from ..serving.endpoints import Endpoint
+    from ..serving.endpoints import Endpoint, resolve
 
     out: list[Endpoint] = []
     for stored in run.get("endpoints", []):
         name = stored["name"]
         key = (keys or {}).get(name)
         try:
-            endpoint = resolve_endpoint(servers, name, model=stored.get("model"), api_key=key)
+            endpoint = resolve(servers, name, model=stored.get("model"), api_key=key)
         except ServingError:
             if not stored.get("base_url"):
                 raise
