@@ -33,11 +33,6 @@ __all__ = ["CompareError", "CompareParams", "CompareSession", "Pane", "PaneEvent
 
 MIN_PANES, MAX_PANES = 2, 4
 CANCELLED = "cancelled by the user"
-# llama-cpp-python (interrupt_requests, its default) ends a stream with [DONE] and no finish reason when another
-# request arrives: with two panes on one such server, one answer would look complete while it was cut off.
-# Servers modelpick starts pass --interrupt_requests False; one started elsewhere may not.
-INTERRUPTED = ("answer cut off: the stream ended without a finish reason after {n} tokens (a llama.cpp server "
-               "interrupts a stream when another request arrives; start it with --interrupt_requests False)")
 
 
 class CompareError(ValueError):
@@ -235,9 +230,6 @@ class CompareSession:
             self._finish(pane, self._trace(pane, run_id, prompt, request, failed))  # sync: we are being cancelled
             raise
         assert final is not None
-        if isinstance(final, Done) and final.metrics.finish_reason is None:
-            error = INTERRUPTED.format(n=final.metrics.output_tokens)
-            final = Failed(error, final.text, replace(final.metrics, error=error))
         trace = self._trace(pane, run_id, prompt, request, final)
         try:
             await asyncio.to_thread(self._finish, pane, trace)

@@ -27,7 +27,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..serving.client import ChatClient, ChatRequest, Done, Failed, Timeouts
@@ -277,8 +277,7 @@ class Runner:
                 state.in_flight += 1
                 report()  # "N running" shows before the first answer comes back
                 try:
-                    result = _checked(await client.collect(job.endpoint.base_url, request,
-                                                           api_key=job.endpoint.api_key))
+                    result = await client.collect(job.endpoint.base_url, request, api_key=job.endpoint.api_key)
                 finally:
                     state.in_flight -= 1
             trace = trace_for(run_id, set_id, job.prompt, job.endpoint, request, result, trace_id=job.retry_of)
@@ -318,16 +317,6 @@ class Runner:
         self._cancel_requested.clear()  # after the last report: a callback that cancels must not stop the next run
         return RunResult(run_id, status, state.total, skipped + state.done - state.failed, state.failed, skipped,
                          time.monotonic() - state.started)
-
-
-def _checked(result: Done | Failed) -> Done | Failed:
-    """A stream that ended with `[DONE]` but no finish reason was cut short (llama-cpp-python does that to a
-    stream when another request arrives): a failure, not an answer."""
-    if isinstance(result, Done) and result.metrics.finish_reason is None:
-        error = (f"interrupted: the stream ended without a finish reason after {result.metrics.output_tokens} "
-                 "tokens (a llama.cpp server cuts a stream short when another request arrives)")
-        return Failed(error, result.text, replace(result.metrics, error=error))
-    return result
 
 
 def _check_endpoints(endpoints: Sequence[Endpoint]) -> None:

@@ -42,6 +42,10 @@ __all__ = [
 
 Message = Mapping[str, str]
 _SNIPPET = 120
+# llama-cpp-python's server (its interrupt_requests default; modelpick's servers turn it off) ends the stream in
+# progress with [DONE] and no finish reason when another request arrives: the answer looks complete but is not.
+CUT_OFF = ("answer cut off: the stream ended without a finish reason after {n} tokens (a llama.cpp server "
+           "interrupts a stream when another request arrives; start it with --interrupt_requests False)")
 # After [DONE], how long to wait for the end of the body so the connection can go back to the pool (httpx
 # discards a connection whose response was not read to the end: a new TCP/TLS handshake for the next request).
 # The wait happens in the background: the stream's Done is not held back by it. vLLM (CPU build, 2 cores) ends
@@ -398,6 +402,8 @@ class ChatClient:
             # A server that ends the body cleanly after a finish_reason but forgets [DONE] still answered fully.
             if not progress.done and progress.finish_reason is None:
                 error = f"stream ended before completion ({progress.chunks} tokens received)"
+            elif progress.finish_reason is None:  # [DONE] without a finish reason: cut short, not an answer
+                error = CUT_OFF.format(n=progress.chunks)
         except _StreamError as exc:
             error = str(exc)
         except TimeoutError:
