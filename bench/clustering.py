@@ -6,7 +6,7 @@ max RSS is that job's peak (tracemalloc does not see torch's allocations).
 
     .venv/bin/python bench/clustering.py [SIZES...]      (default: 1000 10000)
 
-Notes are the five synthetic modes of tests/failure_notes.py, each made unique by a trace-specific tail
+Notes are the five synthetic modes of tests/support/failure_notes.py, each made unique by a trace-specific tail
 ("(prompt 317)"), so nothing is saved by embedding a repeated note once — the worst case for the cache.
 """
 
@@ -31,7 +31,7 @@ JOBS = ("embed-only", "tfidf+kmeans", "recluster-tfidf", "recluster-embeddings",
 def dataset(n: int) -> list[tuple[str, str, str, str]]:
     import random
 
-    from tests.failure_notes import synthetic_failures
+    from tests.support.failure_notes import synthetic_failures
 
     rng = random.Random(n)
     return [(mode, model, f"{note} (prompt {rng.randrange(1000)})", out)

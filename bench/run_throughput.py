@@ -1,9 +1,9 @@
 """Throughput of a prompt-set run through modelpick's Runner (streams + one SQLite trace row per answer) against
 a raw asyncio + httpx client at the same concurrency, and against sending the prompts one at a time.
 
-The server batches: by default tests/batching_server.py (continuous batching simulated: one token per active
+The server batches: by default tests/support/batching_server.py (continuous batching simulated: one token per active
 request per step, a step a little longer for a bigger batch). With --vllm, and if `.venv-vllm/bin/python`
-exists, vLLM's CPU build on the tiny random model of tests/tinymodel.py instead (~35 s to start, ~2.5 GB).
+exists, vLLM's CPU build on the tiny random model of tests/support/tinymodel.py instead (~35 s to start, ~2.5 GB).
 
     .venv/bin/python bench/run_throughput.py [--prompts 64] [--concurrency 8] [--tokens 32] [--repeat 3] [--vllm]
 
@@ -37,7 +37,7 @@ from modelpick_tui.evals.promptsets import Prompt, PromptSet, PromptSetStore  # 
 from modelpick_tui.evals.runner import Runner, RunParams  # noqa: E402
 from modelpick_tui.evals.traces import TraceStore  # noqa: E402
 from modelpick_tui.serving.endpoints import Endpoint  # noqa: E402
-from tests.batching_server import BatchingServer  # noqa: E402
+from tests.support.batching_server import BatchingServer  # noqa: E402
 
 VLLM_PY = ROOT / ".venv-vllm" / "bin" / "python"
 
@@ -163,7 +163,7 @@ def main() -> None:
     ps = prompt_set(args.prompts)
     texts = [p.prompt for p in ps.prompts]
     with server as (base_url, model), tempfile.TemporaryDirectory() as tmp:
-        print(f"server: {'vLLM CPU build, tiny model' if use_vllm else 'tests/batching_server.py (simulated)'}"
+        print(f"server: {'vLLM CPU build, tiny model' if use_vllm else 'tests/support/batching_server.py (simulated)'}"
               f" at {base_url}; {args.prompts} prompts × {args.tokens} tokens, concurrency {args.concurrency}")
         timed(lambda: raw(base_url, model, texts[:4], args.concurrency, args.tokens))  # warm up
         raw_s, runner_s = [], []

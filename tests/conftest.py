@@ -74,8 +74,8 @@ def gemma_gguf() -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random Llama (head size 32) with a trained BPE tokenizer and a chat template, built offline
-    once per session (tests/tinymodel.py): a real model vLLM's CPU build loads in seconds."""
-    from tests.tinymodel import build
+    once per session (tests/support/tinymodel.py): a real model vLLM's CPU build loads in seconds."""
+    from tests.support.tinymodel import build
 
     return build(tmp_path_factory.mktemp("tiny-llama"))
 

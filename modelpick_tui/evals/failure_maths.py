@@ -32,7 +32,7 @@ MAX_K = 20  # candidate cuts: 2..MAX_K clusters (and at least 3 distinct traces 
 MIN_SILHOUETTE = 0.05  # below this no cut separates anything: one mode
 # The smallest k whose silhouette is within this fraction of the best wins: near-duplicate notes ("refused",
 # "refused again") make ever finer cuts score a little higher, while a reviewer wants the few modes that
-# matter. Measured on the synthetic sets of tests/failure_notes.py (60 to 2,000 traces): the silhouette
+# matter. Measured on the synthetic sets of tests/support/failure_notes.py (60 to 2,000 traces): the silhouette
 # has a first peak at or next to the true k, then creeps up by 10-15% as phrasings split off.
 SILHOUETTE_TOLERANCE = 0.15
 OUTPUT_CHARS = 600  # the head of an output says what went wrong; the tail adds words, not signal

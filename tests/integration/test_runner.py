@@ -1,6 +1,6 @@
 """Prompt-set runs (evals/runner.py): against the real llama.cpp server on the Gemma 3 270M GGUF, against
-misbehaving OpenAI-compatible servers (tests/oai_servers.py) and against a batching server that counts the
-requests in flight (tests/batching_server.py)."""
+misbehaving OpenAI-compatible servers (tests/support/oai_servers.py) and against a batching server that counts the
+requests in flight (tests/support/batching_server.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from modelpick_tui.evals.runner import RunError, Runner, RunParams, RunProgress,
 from modelpick_tui.evals.traces import TraceStore
 from modelpick_tui.serving.client import Timeouts
 from modelpick_tui.serving.endpoints import Endpoint, from_server
-from tests.batching_server import BatchingServer
-from tests.oai_servers import OAIServer
+from tests.support.batching_server import BatchingServer
+from tests.support.oai_servers import OAIServer
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

@@ -323,4 +323,4 @@ def test_import_is_headless() -> None:
         "bad = [m for m in ('textual', 'huggingface_hub') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])

@@ -15,9 +15,9 @@ from huggingface_hub import hf_hub_download
 from modelpick_tui.catalog import fit, local
 from modelpick_tui.catalog.store import CatalogQuery
 from modelpick_tui.services import Services
-from tests.fakehub import FakeHub, builtin_catalog
+from tests.support.fakehub import FakeHub, builtin_catalog
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 SMALL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 TINY = "fakehub-org/tiny-random-llama"  # in the fake Hub's built-in catalogue, not in the sample
 WEIGHTS = b"\x08\x00\x00\x00\x00\x00\x00\x00{}      " + bytes(64)  # a tiny (empty) safetensors body

@@ -6,7 +6,7 @@ words: nothing is downloaded, and it builds in seconds. Its shape follows what v
 a fast tokenizer, and a chat template (without one vLLM answers chat requests with HTTP 400). Greedy output
 is deterministic gibberish; some streamed pieces are "" or "\\ufffd" (byte tokens): count tokens from `usage`.
 
-    python tests/tinymodel.py DIR     # build it into DIR (for bench scripts)
+    python tests/support/tinymodel.py DIR     # build it into DIR (for bench scripts)
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def build(target: str | Path) -> Path:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python tests/tinymodel.py DIR", file=sys.stderr)
+        print("usage: python tests/support/tinymodel.py DIR", file=sys.stderr)
         return 2
     path = build(argv[0])
     print(path)

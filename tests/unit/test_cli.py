@@ -17,10 +17,10 @@ from huggingface_hub import ModelInfo
 
 from modelpick_tui.catalog.facts import ModelFacts, facts_from_info
 from modelpick_tui.cli import main
-from tests.fakehub import FakeHub
-from tests.test_local import write_gguf
+from tests.support.fakehub import FakeHub
+from tests.unit.test_local import write_gguf
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_data"
 
 
@@ -302,7 +302,7 @@ def test_untrusted_ids_cannot_send_escape_sequences_to_the_terminal(db: Path) ->
 
 
 def test_promptset_check_reports_bad_rows_and_loads_the_rest(db: Path, tmp_path: Path) -> None:
-    good = run(db, "promptset", str(Path(__file__).resolve().parent.parent / "sample_data/prompts/support.jsonl"))
+    good = run(db, "promptset", str(Path(__file__).resolve().parents[2] / "sample_data/prompts/support.jsonl"))
     assert good.exit_code == 0 and good.stdout.strip() == "support: 30 prompts"
     mixed = tmp_path / "mixed.jsonl"
     mixed.write_text('{"prompt": "a"}\n{oops\n{"prompt": "b"}\n', encoding="utf-8")

@@ -9,7 +9,7 @@ import pytest
 
 from modelpick_tui.evals.promptsets import PromptSetError, load_prompt_set
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "prompts"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "prompts"
 
 
 @pytest.mark.parametrize("name,count", [("support.jsonl", 30), ("extraction.jsonl", 25), ("code.csv", 25)])

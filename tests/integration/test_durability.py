@@ -37,7 +37,7 @@ while True:
 
 def _run_and_kill(db: Path, start: int, rng: random.Random) -> list[tuple[int, str, str, str]]:
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(start)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent)
+                            stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parents[2])
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()

@@ -222,7 +222,7 @@ def test_cli_import_demo_export_and_labels(tmp_path: Path) -> None:
 
     from modelpick_tui.cli import main
 
-    demo = Path(__file__).resolve().parent.parent / "sample_data" / "traces" / "demo.jsonl"
+    demo = Path(__file__).resolve().parents[2] / "sample_data" / "traces" / "demo.jsonl"
     db = str(tmp_path / "cli.db")
     runner = CliRunner()
     result = runner.invoke(main, ["--db", db, "import", str(demo)])

@@ -21,7 +21,7 @@ from modelpick_tui.serving.supervisor import group_members, port_is_free
 
 pytestmark = [pytest.mark.llama, pytest.mark.integration, pytest.mark.timeout(300)]
 
-SUPPORT = Path(__file__).resolve().parents[1] / "sample_data" / "prompts" / "support.jsonl"
+SUPPORT = Path(__file__).resolve().parents[2] / "sample_data" / "prompts" / "support.jsonl"
 
 
 @pytest.fixture

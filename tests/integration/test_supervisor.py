@@ -34,7 +34,7 @@ from modelpick_tui.serving.supervisor import (
 
 pytestmark = pytest.mark.integration
 
-STUB = Path(__file__).resolve().parent / "stub_server.py"
+STUB = Path(__file__).resolve().parents[1] / "support" / "stub_server.py"
 
 
 

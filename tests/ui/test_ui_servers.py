@@ -24,7 +24,7 @@ from .conftest import SAMPLE
 from .test_ui import SIZE, screen_text, settle
 
 GiB = 2**30
-STUB = Path(__file__).with_name("stub_server.py")
+STUB = Path(__file__).resolve().parents[1] / "support" / "stub_server.py"
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ async def test_start_llama_server_from_card_by_keys(ram_services: Services) -> N
 
 @pytest.fixture
 def stub_endpoint() -> Any:
-    """A stand-in OpenAI-compatible server (tests/stub_server.py) serving "team-model", without a key."""
+    """A stand-in OpenAI-compatible server (tests/support/stub_server.py) serving "team-model", without a key."""
     port = free_port()
     stub = subprocess.Popen([sys.executable, str(STUB), "--port", str(port), "--model_alias", "team-model"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -612,7 +612,7 @@ async def test_a_quant_larger_than_the_free_disk_is_refused_before_any_byte(
         tmp_path: Path, memory_24g: fit.Memory) -> None:
     from modelpick_tui.catalog.hub import ListParams
     from modelpick_tui.ui.screens.start_server import StartServerModal
-    from tests.fakehub import FakeHub
+    from tests.support.fakehub import FakeHub
 
     huge = 2**50  # a petabyte
     record = {"id": "acme/huge-GGUF", "tags": ["gguf"], "siblings": [

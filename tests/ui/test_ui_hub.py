@@ -15,7 +15,7 @@ from modelpick_tui.settings import Settings
 from .fakehub import FakeHub
 from .test_ui import SIZE, settle, table_ids, text_of
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 

@@ -16,7 +16,7 @@ from modelpick_tui.services import Services, make_app
 from modelpick_tui.serving.backends import ServerSpec
 from modelpick_tui.serving.registry import Server
 from modelpick_tui.serving.supervisor import Supervisor
-from tests.oai_servers import TOKENS, OAIServer
+from tests.support.oai_servers import TOKENS, OAIServer
 
 from .test_ui import SIZE, screen_text
 

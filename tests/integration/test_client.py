@@ -1,5 +1,5 @@
 """The streaming chat client against OpenAI-compatible test servers that behave well and badly on purpose
-(tests/oai_servers.py), and once against the real llama.cpp server on the Gemma 3 270M GGUF."""
+(tests/support/oai_servers.py), and once against the real llama.cpp server on the Gemma 3 270M GGUF."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from modelpick_tui.serving.client import (
     api_root,
     list_models,
 )
-from tests.oai_servers import PROMPT_TOKENS, TOKENS, VLLM_400, OAIServer
+from tests.support.oai_servers import PROMPT_TOKENS, TOKENS, VLLM_400, OAIServer
 
 KEY = "sk-test"
 ANSWER = "".join(TOKENS)

@@ -18,7 +18,7 @@ from modelpick_tui.catalog.facts import (
     size_class,
 )
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 def info(**record: Any) -> ModelInfo:

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from modelpick_tui.services import Services, make_app
-from tests.batching_server import BatchingServer
-from tests.test_runner import write_set
-from tests.test_ui import SIZE, screen_text
+from tests.support.batching_server import BatchingServer
+from tests.integration.test_runner import write_set
+from tests.ui.test_ui import SIZE, screen_text
 
 
 @pytest.fixture

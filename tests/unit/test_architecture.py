@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-PKG = Path(__file__).resolve().parent.parent / "modelpick_tui"
+PKG = Path(__file__).resolve().parents[2] / "modelpick_tui"
 CORE_MODULES = sorted(
     ".".join(p.relative_to(PKG.parent).with_suffix("").parts)
     for p in PKG.rglob("*.py")

@@ -17,7 +17,7 @@ from modelpick_tui.evals.review import ReviewStore
 from modelpick_tui.evals.traces import TraceStore
 from modelpick_tui.serving.client import Delta, Done, Failed, Timeouts
 from modelpick_tui.serving.endpoints import Endpoint
-from tests.oai_servers import TOKENS, OAIServer
+from tests.support.oai_servers import TOKENS, OAIServer
 
 ANSWER = "".join(TOKENS)
 FAST = Timeouts(connect=2.0, read=0.5, deadline=10.0)

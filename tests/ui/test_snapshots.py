@@ -1,6 +1,6 @@
 """Snapshot tests of the main screens at 80×24 (textual is pinned in pyproject.toml so they stay stable).
 
-Update after an intended change with: .venv/bin/python -m pytest tests/test_snapshots.py --snapshot-update
+Update after an intended change with: .venv/bin/python -m pytest tests/ui/test_snapshots.py --snapshot-update
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The fake Hub (tests/fakehub.py), driven only through the real huggingface_hub client.
+"""The fake Hub (tests/support/fakehub.py), driven only through the real huggingface_hub client.
 
 These tests pin down both the fake and what the real client does with it: how it pages, which errors it
 raises, how long it retries. huggingface_hub reads HF_ENDPOINT / HF_HUB_OFFLINE at import time, so every call
@@ -28,7 +28,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.hf_api import RepoFile, RepoFolder
 
-from tests.fakehub import DEFAULT_TOKEN, MAX_SERVED_SIZE, FakeHub, builtin_catalog, write_sample_data
+from tests.support.fakehub import DEFAULT_TOKEN, MAX_SERVED_SIZE, FakeHub, builtin_catalog, write_sample_data
 
 MODELS, CARDS = builtin_catalog()
 BY_ID = {m["id"]: m for m in MODELS}
@@ -40,7 +40,7 @@ TINY = "fakehub-org/tiny-random-llama"
 NO_CARD = "plain-org/no-card-2b"
 NO_LICENSE = "mergekit-fan/untitled-7b-merge"
 PRIVATE = "acme-corp/private-llm"
-SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 @pytest.fixture(autouse=True)

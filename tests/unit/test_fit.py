@@ -668,7 +668,7 @@ def test_import_is_cheap_and_headless() -> None:
         "bad = [m for m in ('textual', 'gguf', 'numpy', 'pynvml', 'psutil') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 
 def test_llama_cpp_runtime_matches_what_llama_cpp_allocates_for_gemma(gemma_gguf: Path) -> None:

@@ -1,6 +1,6 @@
 """The catalogue against a fake Hub, through the real huggingface_hub client: sync, details, failures, token.
 
-Every call goes over HTTP to tests/fakehub.py on 127.0.0.1. Deadlines are short (2 s) so that the
+Every call goes over HTTP to tests/support/fakehub.py on 127.0.0.1. Deadlines are short (2 s) so that the
 failure tests stay fast; huggingface_hub's own retries (5xx, 429, network) run inside them.
 """
 
@@ -21,9 +21,9 @@ from modelpick_tui.catalog.hub import SYNC_EXPAND, HubClient, HubError, ListPara
 from modelpick_tui.catalog.store import CatalogQuery
 from modelpick_tui.services import Services, build_services
 from modelpick_tui.settings import Settings
-from tests.fakehub import DEFAULT_TOKEN, FakeHub
+from tests.support.fakehub import DEFAULT_TOKEN, FakeHub
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 RECORDS = [json.loads(line) for line in (SAMPLE / "catalog.jsonl").read_text(encoding="utf-8").splitlines() if line]
 BY_ID = {r["id"]: r for r in RECORDS}
 GGUF_REPO = "unsloth/Qwen3-30B-A3B-GGUF"  # eight quants, one of them split in two parts
