@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelpick_tui.services import Services, make_app
-
-from .test_ui import settle
+from tests.ui.test_ui import settle
 
 
 def test_browse_screen(services: Services, snap_compare: Any) -> None:

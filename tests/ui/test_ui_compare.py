@@ -17,8 +17,7 @@ from modelpick_tui.serving.backends import ServerSpec
 from modelpick_tui.serving.registry import Server
 from modelpick_tui.serving.supervisor import Supervisor
 from tests.support.oai_servers import TOKENS, OAIServer
-
-from .test_ui import SIZE, screen_text
+from tests.ui.test_ui import SIZE, screen_text
 
 WIDE = (160, 40)
 ANSWER = "".join(TOKENS)

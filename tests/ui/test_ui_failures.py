@@ -12,8 +12,7 @@ from modelpick_tui.evals import clustering
 from modelpick_tui.evals.clustering import store_for
 from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services, make_app
-
-from .test_ui import SIZE, screen_text
+from tests.ui.test_ui import SIZE, screen_text
 
 FAILURES = [
     ("qwen", "not valid json", '{"a": 1,'), ("llama", "invalid json object", "{'a': 1}"),

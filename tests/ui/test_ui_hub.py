@@ -11,9 +11,8 @@ import pytest
 from modelpick_tui.catalog import fit
 from modelpick_tui.services import Services, build_services, make_app
 from modelpick_tui.settings import Settings
-
-from .fakehub import FakeHub
-from .test_ui import SIZE, settle, table_ids, text_of
+from tests.support.fakehub import FakeHub
+from tests.ui.test_ui import SIZE, settle, table_ids, text_of
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 

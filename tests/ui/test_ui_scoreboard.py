@@ -15,10 +15,9 @@ from textual.widgets import DataTable, TextArea
 
 from modelpick_tui.evals.judge import judge_store
 from modelpick_tui.services import Services, make_app
-
-from .test_judge import JudgeServer, make_traces
-from .test_report import add_traces
-from .test_ui import SIZE
+from tests.ui.test_ui import SIZE
+from tests.unit.test_judge import JudgeServer, make_traces
+from tests.unit.test_report import add_traces
 
 
 def screen_text(app: Any) -> str:

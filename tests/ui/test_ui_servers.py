@@ -19,9 +19,8 @@ from modelpick_tui.catalog import fit
 from modelpick_tui.services import Services, build_services, make_app
 from modelpick_tui.serving.procs import free_port, group_members, port_is_free
 from modelpick_tui.settings import Settings
-
-from .conftest import SAMPLE
-from .test_ui import SIZE, screen_text, settle
+from tests.conftest import SAMPLE
+from tests.ui.test_ui import SIZE, screen_text, settle
 
 GiB = 2**30
 STUB = Path(__file__).resolve().parents[1] / "support" / "stub_server.py"

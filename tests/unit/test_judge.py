@@ -18,9 +18,8 @@ from modelpick_tui.evals.judge import JudgeStore, judge_store, parse_verdict, ru
 from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services
 from modelpick_tui.serving.endpoints import Endpoint
-
-from . import oai_servers
-from .oai_servers import OAIServer
+from tests.support import oai_servers
+from tests.support.oai_servers import OAIServer
 
 # What the judge server answers, by a marker in the graded output.
 ANSWERS = {
