@@ -40,7 +40,7 @@ def dataset(n: int) -> list[tuple[str, str, str, str]]:
 
 def seed_db(n: int, path: Path) -> tuple[object, dict[str, str]]:
     from modelpick_tui.db import open_db
-    from modelpick_tui.evals.clustering import FailureModeStore
+    from modelpick_tui.evals.failure_modes import FailureModeStore
     from modelpick_tui.evals.traces import Trace, TraceStore
 
     db = open_db(path)
@@ -65,15 +65,15 @@ def job(name: str, n: int) -> dict[str, object]:
     """Run one measurement in this process; returns seconds, peak RSS and the ARI against the true modes."""
     from sklearn.metrics import adjusted_rand_score
 
-    from modelpick_tui.evals import failure_maths
+    from modelpick_tui.evals import clustering
 
     ari = None
     k = None
     if name == "embed-only":
         notes = [note for _, _, note, _ in dataset(n)]
-        failure_maths._sentence_model()  # loading the model is not embedding: timed apart, like the cache does
+        clustering._sentence_model()  # loading the model is not embedding: timed apart, like the cache does
         t0 = time.perf_counter()
-        failure_maths.embed_sentences(notes)
+        clustering.embed_sentences(notes)
         seconds = time.perf_counter() - t0
     elif name == "tfidf+kmeans":
         from sklearn.cluster import MiniBatchKMeans
@@ -90,7 +90,7 @@ def job(name: str, n: int) -> dict[str, object]:
             store, truth = seed_db(n, Path(tmp) / "bench.db")
             method = "tfidf" if name == "recluster-tfidf" else "embeddings"
             if method == "embeddings":
-                failure_maths._sentence_model()
+                clustering._sentence_model()
             if name == "recluster-again":  # a second re-clustering: every note's embedding is cached
                 store.recluster(method)
             t0 = time.perf_counter()

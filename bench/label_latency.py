@@ -97,7 +97,7 @@ class MinimalText(Minimal):
 def demo_texts() -> list[Any]:
     import json
 
-    from modelpick_tui.evals.review import _from_record
+    from modelpick_tui.evals.exchange import _from_record
     from modelpick_tui.ui.screens.review import trace_text
 
     traces = [_from_record(json.loads(line), "demo")[0] for line in DEMO.read_text().splitlines()]
@@ -115,13 +115,14 @@ async def minimal(n: int, texts: list[Any] | None = None) -> list[float]:
 
 
 async def review(n: int, home: Path) -> tuple[list[float], int]:
+    from modelpick_tui.evals.exchange import import_file
     from modelpick_tui.services import build_services, make_app
     from modelpick_tui.settings import Settings
 
     settings = Settings(home=home, db_path=home / "bench.db", sample_dir=ROOT / "sample_data", hf_offline=True)
     services = build_services(settings)
     services.catalog.ensure_loaded()
-    services.review.import_file(DEMO)
+    import_file(services.review, DEMO)
     app = make_app(settings, services)
 
     def shown_marker() -> Any:
@@ -146,7 +147,7 @@ async def review(n: int, home: Path) -> tuple[list[float], int]:
 
 def bare(n: int, home: Path) -> list[float]:
     from modelpick_tui.db import open_db
-    from modelpick_tui.evals.review import ReviewStore
+    from modelpick_tui.evals.labels import ReviewStore
 
     store = ReviewStore(open_db(home / "bare.db"))
     out = []

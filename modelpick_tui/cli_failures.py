@@ -1,4 +1,4 @@
-"""CLI commands: modelpick failures [--json] [--recluster] and its edits (issue 6: evals/clustering.py)."""
+"""CLI commands: modelpick failures [--json] [--recluster] and its edits (issue 6: evals/failure_modes.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ METHOD_WORDS = {"embeddings": "sentence embeddings (all-MiniLM-L6-v2)", "tfidf":
 
 def _store(ctx: click.Context) -> Any:
     from .cli import _services
-    from .evals.clustering import store_for
+    from .evals.failure_modes import store_for
 
     return store_for(_services(ctx))
 
@@ -20,7 +20,7 @@ def _store(ctx: click.Context) -> Any:
 def _guard(fn: Any, *args: Any) -> Any:
     """Run an edit; a FailureModeError is one line on stderr and exit status 1, never a traceback."""
     from .cli import _fail
-    from .evals.clustering import FailureModeError
+    from .evals.failure_modes import FailureModeError
 
     try:
         return fn(*args)

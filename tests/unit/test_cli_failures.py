@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from modelpick_tui.cli import main
 from modelpick_tui.db import open_db
-from modelpick_tui.evals.review import ReviewStore
+from modelpick_tui.evals.labels import ReviewStore
 from modelpick_tui.evals.traces import Trace, TraceStore
 
 FAILURES = [

@@ -11,9 +11,9 @@ import pytest
 from sklearn.metrics import adjusted_rand_score, homogeneity_score
 
 from modelpick_tui.db import open_db
-from modelpick_tui.evals import clustering, failure_maths
-from modelpick_tui.evals.clustering import FailedTrace, FailureModeError, FailureModeStore
-from modelpick_tui.evals.review import ReviewStore
+from modelpick_tui.evals import clustering, failure_modes
+from modelpick_tui.evals.failure_modes import FailedTrace, FailureModeError, FailureModeStore
+from modelpick_tui.evals.labels import ReviewStore
 from modelpick_tui.evals.traces import Trace, TraceStore
 from tests.support.failure_notes import MODELS, MODES
 
@@ -31,7 +31,7 @@ def labelled_set(seed: int = 0) -> list[tuple[str, str, str, str]]:
 def ari(method: str) -> tuple[float, float, int]:
     data = labelled_set()
     traces = [FailedTrace(str(i), model, note, out) for i, (_, model, note, out) in enumerate(data)]
-    labels, _ = failure_maths.cluster_vectors(clustering.features(traces, method))
+    labels, _ = clustering.cluster_vectors(failure_modes.features(traces, method))
     truth = [d[0] for d in data]
     return adjusted_rand_score(truth, labels), homogeneity_score(truth, labels), int(labels.max()) + 1
 
@@ -53,19 +53,19 @@ def test_tfidf_fallback_splits_modes_but_does_not_mix_them() -> None:
     # Chance level is ARI ≈ 0 and homogeneity ≈ 0.1 for 12 random clusters; the bars sit well below the
     # measured figures and well above chance.
     score, homogeneity, k = ari("tfidf")
-    assert 5 <= k <= failure_maths.MAX_K
+    assert 5 <= k <= clustering.MAX_K
     assert score >= 0.2
     assert homogeneity >= 0.6
 
 
 def test_one_cluster_when_nothing_separates() -> None:
     traces = [FailedTrace(str(i), "m", "refused", "I cannot help") for i in range(6)]
-    labels, _ = failure_maths.cluster_vectors(clustering.features(traces, "tfidf"))
+    labels, _ = clustering.cluster_vectors(failure_modes.features(traces, "tfidf"))
     assert set(labels.tolist()) == {0}
 
 
 def test_top_terms_name_each_group_by_what_sets_it_apart() -> None:
-    terms = failure_maths.top_terms([["invalid json", "json missing brace", "json has trailing comma"],
+    terms = clustering.top_terms([["invalid json", "json missing brace", "json has trailing comma"],
                                   ["refused to answer", "refused a harmless request", "declined to answer"]])
     assert terms[0][0] == "json"
     assert "refused" in terms[1][:2] and "json" not in terms[1]
@@ -120,7 +120,7 @@ def test_modes_list_size_per_model_counts_and_trace_ids(world: World) -> None:
 
 def test_auto_falls_back_to_tfidf_without_sentence_transformers(world: World,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(clustering, "embeddings_available", lambda: False)
+    monkeypatch.setattr(failure_modes, "embeddings_available", lambda: False)
     world.fail("math", "qwen", "wrong sum", "41")
     assert world.modes.recluster("auto").method == "tfidf"
     with pytest.raises(FailureModeError, match=r"\[embed\]"):

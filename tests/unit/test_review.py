@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from modelpick_tui.db import open_db
-from modelpick_tui.evals.review import Progress, QueueFilter, ReviewError, ReviewStore
+from modelpick_tui.evals.exchange import export, import_file
+from modelpick_tui.evals.labels import Progress, QueueFilter, ReviewError, ReviewStore
 from modelpick_tui.evals.traces import Trace, TraceStore
 
 
@@ -100,10 +101,10 @@ def test_export_import_round_trip(stores: tuple[TraceStore, ReviewStore], tmp_pa
     review.label("t0", "pass")
     review.label("q1", "fail", 'ignored "stop", kept going\nsecond line', ["verbose", "instructions"])
     path = tmp_path / f"out.{fmt}"
-    assert review.export(path, fmt) == 7
+    assert export(review, path, fmt) == 7
     other_db = open_db(None)
     other = ReviewStore(other_db, threading.RLock())
-    report = other.import_file(path)
+    report = import_file(other, path)
     assert (report.traces, report.labels, report.errors) == (7, 2, [])
     q1 = other.traces.get("q1")
     assert q1 is not None and q1.output == 'He said "no",\r\nline two, done' and q1.prompt == 'say "hi",\nthen stop'
@@ -122,9 +123,9 @@ def test_import_merges_without_duplicates(stores: tuple[TraceStore, ReviewStore]
     review.label("t0", "pass")
     review.label("t1", "fail", "invalid JSON")
     path = tmp_path / "mine.jsonl"
-    review.export(path)
+    export(review, path)
     # The same file again: nothing new.
-    again = review.import_file(path)
+    again = import_file(review, path)
     assert (again.traces, again.labels, again.known) == (0, 0, 6)
     # A teammate's file: one label changed later, one label new, one trace new.
     records = [json.loads(line) for line in path.read_text().splitlines()]
@@ -133,13 +134,13 @@ def test_import_merges_without_duplicates(stores: tuple[TraceStore, ReviewStore]
     records[0].update(verdict="fail", note="stale", labelled_at="2000-01-01T00:00:00.000Z")  # older: ignored
     records.append({"id": "new1", "prompt": "hello", "model": "m", "output": "hi", "verdict": "pass"})
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    report = review.import_file(path)
+    report = import_file(review, path)
     assert (report.traces, report.labels, report.known) == (1, 3, 6)
     assert len(review.queue()) == 7
     assert review.latest("t0").verdict == "pass"  # type: ignore[union-attr]
     assert review.latest("t1").verdict == "pass"  # type: ignore[union-attr]
     assert review.latest("t2").note == "wrong price"  # type: ignore[union-attr]
-    assert review.import_file(path).labels == 0  # idempotent
+    assert import_file(review, path).labels == 0  # idempotent
 
 
 def test_bad_rows_reported_with_line_numbers(stores: tuple[TraceStore, ReviewStore], tmp_path: Path) -> None:
@@ -156,7 +157,7 @@ def test_bad_rows_reported_with_line_numbers(stores: tuple[TraceStore, ReviewSto
         {"id": "e", "prompt": "p", "model": "m", "output": "o", "tags": "a;b", "verdict": "fail", "note": "n"},
     ]
     path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
-    report = review.import_file(path)
+    report = import_file(review, path)
     assert (report.traces, report.labels) == (2, 2)
     assert [str(e) for e in report.errors] == [
         "line 2: not valid JSON (Expecting value at column 1)",
@@ -179,7 +180,7 @@ def test_csv_bad_rows_count_lines_of_multiline_cells(stores: tuple[TraceStore, R
         writer.writerow(["x1", "line one\nline two\nline three", "m", "ok", "pass", "", "", "12.5"])
         writer.writerow(["x2", "", "m", "out", "fail", "empty prompt", "", ""])  # starts on line 5
         writer.writerow(["x3", "p", "m", "o", "fail", 'said "no", twice', "refusal", "slow"])
-    report = review.import_file(path)
+    report = import_file(review, path)
     assert [str(e) for e in report.errors] == ["line 5: no prompt (expected a non-empty 'prompt' field)",
                                                "line 6: latency_ms must be a number, not 'slow'"]
     assert report.traces == 1 and review.traces.get("x1").latency_ms == 12.5  # type: ignore[union-attr]
@@ -201,7 +202,7 @@ def test_files_that_are_not_tables_are_one_line(stores: tuple[TraceStore, Review
         elif content is not None:
             path.write_text(content)
         with pytest.raises(ReviewError) as info:
-            review.import_file(path)
+            import_file(review, path)
         message = str(info.value)
         assert "\n" not in message and message.startswith(str(path)), message
     assert review.queue() == []
@@ -211,8 +212,8 @@ def test_import_without_ids_dedups_by_content(stores: tuple[TraceStore, ReviewSt
     _, review = stores
     path = tmp_path / "other_tool.jsonl"
     path.write_text(json.dumps({"input": "2+2?", "model": "m", "response": "4", "label": "pass"}) + "\n")
-    assert review.import_file(path).traces == 1
-    assert review.import_file(path).traces == 0
+    assert import_file(review, path).traces == 1
+    assert import_file(review, path).traces == 0
     [trace] = review.queue()
     assert trace.source == "import" and trace.output == "4" and review.latest(trace.id).verdict == "pass"  # type: ignore[union-attr]
 

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...evals.clustering import Clustering, FailedTrace, FailureModeError, Mode, store_for
+from ...evals.failure_modes import Clustering, FailedTrace, FailureModeError, Mode, store_for
 from ...untrusted import clean
 from ..actions import bindings
 from ..format import safe

@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 
-from ...evals.review import Progress, QueueFilter
+from ...evals.labels import Progress, QueueFilter
 from ..actions import bindings
 from ..format import safe
 

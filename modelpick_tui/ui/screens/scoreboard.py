@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
 from ...catalog.facts import format_params
-from ...evals import report as report_mod
+from ...evals import decision, scoreboard
 from ...evals.judge import judge_store, run_judge, traces_to_judge
 from ..actions import bindings
 from ..format import safe
@@ -54,7 +54,7 @@ class ScoreboardScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.candidates: list[Any] = []  # evals.report.Candidate, as loaded
+        self.candidates: list[Any] = []  # evals.decision.Candidate, as loaded
         self.sort = "pass"
         self.bar = BARS[0]
         self.run_id: str | None = None  # None: all runs
@@ -88,7 +88,7 @@ class ScoreboardScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="scoreboard-load", exit_on_error=False)
     def load(self) -> None:
         # pin=False: hashing a multi-GB GGUF waits for the report; parameters and licence come now.
-        cands = report_mod.candidates(self.services, self.run_id, pin=False)
+        cands = decision.candidates(self.services, self.run_id, pin=False)
         runs = [r["id"] for r in self.services.traces.runs() if r.get("n_traces")]
         self.app.call_from_thread(self._loaded, cands, runs)
 
@@ -100,7 +100,7 @@ class ScoreboardScreen(Screen[None]):
 
     def ordered(self) -> list[Any]:
         by_model = {c.score.model: c for c in self.candidates}
-        return [by_model[s.model] for s in report_mod.sort_scores([c.score for c in self.candidates], self.sort)]
+        return [by_model[s.model] for s in scoreboard.sort_scores([c.score for c in self.candidates], self.sort)]
 
     def show(self) -> None:
         table = self.query_one("#scoreboard", DataTable)
@@ -183,7 +183,7 @@ class ScoreboardScreen(Screen[None]):
     # --- keys ------------------------------------------------------------------------------------
 
     def action_cycle_sort(self) -> None:
-        keys = report_mod.SORT_KEYS
+        keys = scoreboard.SORT_KEYS
         self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
         self.show()
 
@@ -217,7 +217,7 @@ class ScoreboardScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="scoreboard-report", exit_on_error=False)
     def write_report(self) -> None:
         try:
-            files = report_mod.write_report(self.services, run_id=self.run_id, bar=self.bar)
+            files = decision.write_report(self.services, run_id=self.run_id, bar=self.bar)
         except OSError as exc:
             self.app.call_from_thread(self.set_status, f"cannot write the report: {exc}", "error")
             return

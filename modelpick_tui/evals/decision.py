@@ -1,0 +1,279 @@
+"""The decision: the smallest model whose pass rate meets the bar, pinned, with why the others were
+rejected, and its report (Markdown + JSON, and a row in `decisions`). The evidence comes from
+evals/scoreboard.py and evals/provenance.py; exports of traces and labels are evals/exchange.py."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..catalog.facts import format_params
+from .base import now_iso
+from .provenance import Provenance, provenance
+from .scoreboard import ModelScore, scoreboard
+from .stats import Interval
+
+if TYPE_CHECKING:
+    from ..services import Services
+
+BASES = ("low", "estimate")  # the bar applies to the interval's lower bound (default) or the point estimate
+
+
+# --- the decision ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    score: ModelScore
+    provenance: Provenance
+    meets_bar: bool = False
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.score.to_json(), "provenance": self.provenance.to_json(), "meets_bar": self.meets_bar,
+                "reason": self.reason}
+
+
+@dataclass
+class Decision:
+    chosen: Candidate | None
+    rejected: list[Candidate]
+    bar: float
+    basis: str  # low | estimate
+    run_id: str | None
+    rubric: str | None
+    date: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d"))
+    created_at: str = field(default_factory=now_iso)
+
+    @property
+    def model(self) -> str | None:
+        return self.chosen.score.model if self.chosen else None
+
+    def to_json(self) -> dict[str, Any]:
+        chosen = self.chosen
+        return {
+            "decision": self.model, "date": self.date, "created_at": self.created_at,
+            "run": self.run_id or "all", "bar": self.bar, "bar_applies_to": _basis_text(self.basis),
+            "chosen": None if chosen is None else {
+                **chosen.to_json(), "revision_pin": chosen.provenance.pin,
+                "license": chosen.provenance.license, "params": chosen.provenance.params},
+            "rejected": [c.to_json() for c in self.rejected],
+            "rubric": self.rubric,
+            "rule": "the smallest model whose pass rate meets the bar; ties by latency p50",
+        }
+
+
+def _basis_text(basis: str) -> str:
+    return "the 95% Wilson lower bound of the pass rate" if basis == "low" else "the pass rate"
+
+
+def _rate_text(rate: Interval) -> str:
+    return f"{rate.estimate:.2f} [{rate.low:.2f}, {rate.high:.2f}]"
+
+
+def choose(candidates: Sequence[Candidate], bar: float = 0.8, basis: str = "low") -> tuple[Candidate | None,
+                                                                                          list[Candidate]]:
+    """The smallest candidate whose pass rate (its Wilson lower bound by default) meets `bar`, ties broken by
+    latency p50; every other candidate comes back with the reason it was not chosen."""
+    if basis not in BASES:
+        raise ValueError(f"unknown basis {basis!r}: use low or estimate")
+    if not 0.0 <= bar <= 1.0:
+        raise ValueError(f"the bar is a pass rate between 0 and 1, got {bar}")
+    for c in candidates:
+        s = c.score
+        if not s.labelled:
+            c.meets_bar, c.reason = False, "no labelled traces (pass/fail) to judge it by"
+            continue
+        rate = s.pass_rate
+        value = rate.low if basis == "low" else rate.estimate
+        c.meets_bar = value >= bar
+        if not c.meets_bar:
+            what = "lower bound" if basis == "low" else "pass rate"
+            c.reason = f"pass rate {_rate_text(rate)} below bar {bar:.2f} ({what} {value:.2f}, n={s.labelled})"
+    meeting = [c for c in candidates if c.meets_bar]
+    if not meeting:
+        return None, list(candidates)
+
+    def rank(c: Candidate) -> tuple[Any, ...]:
+        p = c.provenance.params
+        lat = c.score.latency_p50
+        return (p is None, p or 0, math.inf if lat is None else lat, -c.score.pass_rate.estimate, c.score.model)
+
+    chosen = min(meeting, key=rank)
+    size = format_params(chosen.provenance.params)
+    for c in meeting:
+        if c is chosen:
+            continue
+        p = c.provenance.params
+        if p is None:
+            c.reason = f"meets bar but its size is unknown; the chosen model's is known ({size})"
+        elif chosen.provenance.params is not None and p > chosen.provenance.params:
+            c.reason = f"meets bar but larger ({format_params(p)}) than chosen ({size})"
+        else:
+            c.reason = (f"meets bar, same size ({format_params(p)}) but slower: latency p50 "
+                        f"{_ms(c.score.latency_p50)} vs {_ms(chosen.score.latency_p50)}")
+    chosen.reason = (f"smallest model meeting the bar: pass rate {_rate_text(chosen.score.pass_rate)}, "
+                     f"{size} parameters")
+    return chosen, [c for c in candidates if c is not chosen]
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f} ms"
+
+
+def candidates(services: Services, run_id: str | None = None, *, pin: bool = True) -> list[Candidate]:
+    """The scoreboard with each model's provenance (parameters, licence, pin)."""
+    out = []
+    for score in scoreboard(services, run_id):
+        prov = provenance(services, score.model, score.model_ref, pin=pin)
+        score.params = prov.params
+        out.append(Candidate(score, prov))
+    return out
+
+
+def decide(services: Services, run_id: str | None = None, bar: float = 0.8, basis: str = "low") -> Decision:
+    """Scoreboard → provenance → choose, with the run's rubric."""
+    from .judge import judge_store
+
+    chosen, rejected = choose(candidates(services, run_id), bar, basis)
+    rubric = judge_store(services).rubric(run_id)
+    return Decision(chosen, rejected, bar, basis, run_id, rubric.text if rubric else None)
+
+
+# --- the report -----------------------------------------------------------------------------------------
+
+
+def _md_cell(text: object) -> str:
+    """Model names and notes are untrusted: one line, pipes escaped, no HTML."""
+    from ..untrusted import clean
+
+    value = clean(str(text)).replace("\n", " ").replace("|", "\\|")
+    return value.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _pct(rate: Interval | None) -> str:
+    return "n/a" if rate is None else f"{rate.estimate:.0%} [{rate.low:.0%}, {rate.high:.0%}]"
+
+
+def scoreboard_markdown(candidates: Iterable[Candidate]) -> list[str]:
+    lines = ["| model | params | traces | labelled | pass rate [95% CI] | TTFT p50/p95 | latency p50/p95 "
+             "| tok/s | win rate |",
+             "|---|---:|---:|---:|---|---|---|---:|---|"]
+    for c in candidates:
+        s = c.score
+        win = _pct(s.win.rate) + f" (n={s.win.decided})" if s.win and s.win.decided else "n/a"
+        lines.append(
+            f"| {_md_cell(s.model)} | {format_params(c.provenance.params)} | {s.traces} | {s.labelled} "
+            f"| {_pct(s.pass_rate) if s.labelled else 'n/a'} | {_ms(s.ttft_p50)} / {_ms(s.ttft_p95)} "
+            f"| {_ms(s.latency_p50)} / {_ms(s.latency_p95)} "
+            f"| {'n/a' if s.tokens_per_s is None else f'{s.tokens_per_s:.1f}'} | {win} |")
+    return lines
+
+
+def render_markdown(decision: Decision) -> str:
+    """The report a team pins in a repository: the decision first, then the evidence."""
+    c = decision.chosen
+    everyone = ([c] if c else []) + decision.rejected
+    out = [f"# Model decision: {_md_cell(decision.model) if c else 'no model meets the bar'}", "",
+           f"- Date: {decision.date} (generated {decision.created_at})",
+           f"- Scope: {'run ' + _md_cell(decision.run_id) if decision.run_id else 'all runs'}",
+           f"- Bar: {decision.bar:.2f} on {_basis_text(decision.basis)}",
+           "- Rule: the smallest model meeting the bar; ties broken by latency p50", ""]
+    if c:
+        p = c.provenance
+        s = c.score
+        out += ["## Chosen model", "",
+                f"- Model: `{_md_cell(s.model)}`" + (f" (catalogue: `{_md_cell(p.catalog_id)}`)" if p.catalog_id
+                                                     else ""),
+                f"- Model reference: `{_md_cell(s.model_ref or s.model)}`",
+                f"- Pinned revision: `{_md_cell(p.pin)}`",
+                f"- Licence: {_md_cell(p.license or 'unknown')}",
+                f"- Parameters: {format_params(p.params)} (from {p.params_source})",
+                f"- Endpoints: {', '.join(_md_cell(e) for e in s.endpoints) or 'n/a'}",
+                f"- Pass rate: {_pct(s.pass_rate)} over {s.labelled} labelled traces "
+                f"({s.passed} pass, {s.failed} fail, {s.skipped} skipped; {s.traces} traces, {s.errors} errors)",
+                f"- Why: {_md_cell(c.reason)}", ""]
+    else:
+        out += ["## No model chosen", "", f"No candidate's pass rate meets the bar of {decision.bar:.2f}. "
+                "Label more traces (a wider interval needs more evidence), improve the prompts, or lower the "
+                "bar knowingly.", ""]
+    out += ["## Scoreboard", "", *scoreboard_markdown(everyone), ""]
+    modes = [(cand.score.model, cand.score.failure_modes) for cand in everyone if cand.score.failure_modes]
+    out += ["## Failure modes", ""]
+    if modes:
+        for model, counts in modes:
+            out.append(f"- {_md_cell(model)}: " + ", ".join(f"{_md_cell(k)} ({v})" for k, v in counts.items()))
+    else:
+        out.append("No failure modes recorded.")
+    out += ["", "## Rejected candidates", ""]
+    if decision.rejected:
+        for cand in decision.rejected:
+            p = cand.provenance
+            out.append(f"- `{_md_cell(cand.score.model)}` ({format_params(p.params)}, licence "
+                       f"{_md_cell(p.license or 'unknown')}, pin `{_md_cell(p.pin)}`): {_md_cell(cand.reason)}")
+    else:
+        out.append("None.")
+    out += ["", "## Rubric", ""]
+    if decision.rubric:
+        out += ["```text", decision.rubric.replace("```", "ʼʼʼ").rstrip(), "```"]
+    else:
+        out.append("No rubric was written for this scope (`modelpick rubric --edit FILE`).")
+    out += ["", "## Method", "",
+            "Pass rate: human labels (the latest label per trace; skips excluded) with a 95% Wilson score "
+            "interval. Latency and TTFT: percentiles over traces without errors. Tokens/s: median decode rate. "
+            "Win rate: pairwise preferences, a tie counting half, with a Wilson interval. Traces and labels: "
+            "`modelpick export` (CSV/JSONL).", ""]
+    return "\n".join(out)
+
+
+def _slug(text: str) -> str:
+    stem = text.rstrip("/").rsplit("/", 1)[-1]
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")[:60] or "model"
+
+
+@dataclass
+class ReportFiles:
+    decision: Decision
+    markdown_path: Path
+    json_path: Path
+    decision_id: int
+
+
+def write_report(services: Services, *, run_id: str | None = None, bar: float = 0.8, basis: str = "low",
+                 out_dir: Path | None = None) -> ReportFiles:
+    """Decide, then write DATE-MODEL.md and .json (never overwriting an earlier report) and a decisions row."""
+    decision = decide(services, run_id, bar, basis)
+    folder = Path(out_dir) if out_dir is not None else services.settings.home / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{decision.date}-{_slug(decision.model) if decision.model else 'no-decision'}"
+    n = 1
+    while True:
+        name = stem if n == 1 else f"{stem}-{n}"
+        md_path, json_path = folder / f"{name}.md", folder / f"{name}.json"
+        if not md_path.exists() and not json_path.exists():
+            break
+        n += 1
+    payload = decision.to_json()
+    text = json.dumps(payload, indent=2, ensure_ascii=False)
+    _write_atomic(json_path, text + "\n")
+    _write_atomic(md_path, render_markdown(decision))
+    store = services.traces
+    with store.lock, store.db.atomic():
+        table = store.db.table("decisions")
+        table.insert({"model": decision.model, "created_at": decision.created_at, "report_json": text,
+                      "markdown_path": str(md_path), "json_path": str(json_path)})
+        row_id = int(table.last_rowid or 0)
+    return ReportFiles(decision, md_path, json_path, row_id)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
