@@ -71,6 +71,7 @@ def register(main: click.Group) -> None:
         from .cli import _fail, _services
         from .evals.promptsets import PromptSetError, load_prompt_set
         from .evals.runner import RunError, RunParams, resolve_run_endpoints, runner_for
+        from .evals.traces import RunHeld
         from .serving.backends import ServingError
         from .serving.client import Timeouts
         from .serving.endpoints import is_url, resolve
@@ -103,6 +104,8 @@ def register(main: click.Group) -> None:
                 if stored is None:
                     _fail(f"no run {resume_id!r} (see `modelpick runs`)")
                 assert stored is not None
+                if stored["owner"] is not None:  # said before endpoints are resolved; the runner's claim decides
+                    _fail(str(RunHeld(resume_id, stored["owner"])))
                 keys = {e["name"]: api_key for e in stored["endpoints"] if api_key}
                 targets = resolve_run_endpoints(sup, stored, keys)
             else:
@@ -117,7 +120,10 @@ def register(main: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="One JSON object per run on stdout.")
     @click.pass_context
     def runs(ctx: click.Context, as_json: bool) -> None:
-        """List prompt-set runs: name, set, endpoints, done/total, failures, status."""
+        """List runs: name, set, endpoints, done/total, failures, status.
+
+        Status is one of: running (its process is alive), done, cancelled, failed, interrupted (its process
+        died: `modelpick run --resume ID` finishes it), imported."""
         from rich.table import Table
 
         from .cli import _print_table, _services, escape
@@ -130,6 +136,7 @@ def register(main: click.Group) -> None:
                     "set": r["set_name"], "endpoints": [e.get("name") for e in r["endpoints"]],
                     "total": r["total"], "ok": r["n_ok"], "failed": r["n_failed"], "status": r["status"],
                     "params": r["params"], "created_at": r["created_at"], "finished_at": r["finished_at"],
+                    "owner": None if r["owner"] is None else {"pid": r["owner"].pid, "since": r["owner"].since},
                 }, ensure_ascii=False))
             return
         table = Table(title=f"runs ({len(rows)})", title_justify="left")

@@ -302,3 +302,26 @@ def open_db(path: str | Path | None) -> sqlite_utils.Database:
     db.execute("PRAGMA busy_timeout = 5000")
     migrations.apply(db)
     return db
+
+
+@migrations()
+def m006_run_lease(db: sqlite_utils.Database) -> None:
+    # A run has one owner at a time (evals/traces.py): the owner's pid, that process's start time (psutil's
+    # create_time: a reused pid is not the owner) and since when. `run_answers` is the claim on each
+    # prompt × endpoint of a prompt-set run — its primary key is what makes "answered twice" impossible; a
+    # failed answer retried on resume replaces its trace in place, so its claim stays. Filled here from the
+    # traces runs wrote so far: per pair the first answer without error, else the first failure (earlier
+    # duplicates stay as traces, unclaimed). Imported runs were left "running"; they are "imported".
+    for column, kind in (("owner_pid", int), ("owner_started", float), ("owner_since", str)):
+        db.table("runs").add_column(column, kind)
+    db.table("run_answers").create(
+        {"run_id": str, "prompt_id": str, "endpoint": str, "trace_id": str},
+        pk=("run_id", "prompt_id", "endpoint"),
+    )
+    db.execute(
+        "insert or ignore into run_answers (run_id, prompt_id, endpoint, trace_id)"
+        " select t.run_id, t.prompt_id, t.endpoint, t.id from traces t join runs r on r.id = t.run_id"
+        " where r.kind = 'set' and t.prompt_id is not null and t.endpoint is not null"
+        " order by t.error is not null, t.created_at, t.rowid"
+    )
+    db.execute("update runs set status = 'imported' where kind = 'import'")

@@ -16,6 +16,10 @@ completes, cancellable and resumable.
   marked `cancelled`; `run`/`resume` return the result (or re-raise the task's CancelledError).
 - Resume: the run's prompt set comes from the database (no file needed); a (prompt, endpoint) pair that has an
   answer without error is skipped; a failed one is asked again and its trace row replaced.
+- One owner: a run is held by the process running it (its lease, evals/traces.py). A resume takes the lease
+  of a run whose owner died (`interrupted`) or ended; it refuses, with one line naming the holder, a run a live
+  process holds. Each answer is written through the store's claim on its prompt × endpoint, so no pair is
+  answered twice in one run, whatever runs beside it.
 
 The compare screen may reuse `trace_for` (one ChatClient result → a Trace) and `RunParams`.
 """
@@ -33,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from ..serving.client import ChatClient, ChatRequest, Done, Failed, Timeouts
 from .promptsets import Prompt, PromptSet, PromptSetStore
 from .stats import percentile
-from .traces import Trace, TraceStore
+from .traces import CANCELLED, DONE, FAILED, RunHeld, Trace, TraceStore
 
 if TYPE_CHECKING:
     from ..serving.endpoints import Endpoint
@@ -41,9 +45,6 @@ if TYPE_CHECKING:
 
 __all__ = ["EndpointSummary", "RunError", "RunParams", "RunProgress", "RunResult", "Runner",
            "resolve_run_endpoints", "runner_for", "summarize", "trace_for"]
-
-RUNNING, DONE, CANCELLED, FAILED = "running", "done", "cancelled", "failed"
-
 
 class RunError(Exception):
     """A run cannot start or resume; the message is one line for the user."""
@@ -212,7 +213,11 @@ class Runner:
             raise RunError(f"run {run_id} needs endpoint(s) {', '.join(missing)}")
         ordered = [by_name[n] for n in wanted]
         _check_endpoints(ordered)
-        outcomes = self.traces.outcomes(run_id)
+        try:
+            self.traces.claim_run(run_id)
+        except RunHeld as exc:
+            raise RunError(str(exc)) from None
+        outcomes = self.traces.outcomes(run_id)  # read as the run's owner: nobody else adds to them now
         jobs: list[_Job] = []
         skipped = failed_before = 0
         for p in prompt_set.prompts:
@@ -224,7 +229,6 @@ class Runner:
                 if seen is not None:
                     failed_before += 1
                 jobs.append(_Job(p, e, retry_of=seen[0] if seen else None))
-        self.traces.set_status(run_id, RUNNING)
         return await self._execute(run_id, run["prompt_set_id"], jobs, RunParams.from_dict(run["params"]),
                                    skipped=skipped, failed_before=failed_before, on_progress=on_progress)
 
@@ -281,7 +285,9 @@ class Runner:
                 finally:
                     state.in_flight -= 1
             trace = trace_for(run_id, set_id, job.prompt, job.endpoint, request, result, trace_id=job.retry_of)
-            self.traces.add(trace)  # committed before it is counted: a crash loses only in-flight answers
+            # Committed before it is counted: a crash loses only in-flight answers. False (the pair had an
+            # answer already) cannot happen while the lease holds; the answer there is kept either way.
+            self.traces.add_answer(trace)
             state.done += 1
             state.failed += 0 if trace.ok else 1
             report(trace)
@@ -298,6 +304,8 @@ class Runner:
                 errors = [r for r in results if isinstance(r, BaseException)
                           and not isinstance(r, asyncio.CancelledError)]
                 if errors:
+                    if isinstance(errors[0], RunHeld):  # another process took the run: stop, one line
+                        raise RunError(str(errors[0])) from None
                     raise errors[0]
             status = CANCELLED if self._cancel_requested.is_set() and state.done < len(jobs) else DONE
         except asyncio.CancelledError:

@@ -13,6 +13,7 @@ Streams are llama.cpp/vLLM-shaped: a role chunk, one content chunk per token, a 
 `stream_options.include_usage` is set, then `data: [DONE]`. `max_tokens` (default `tokens`) sets the length.
 `/v1/models` lists `models`; any model name is served. `requests` counts the chat requests; `max_active` and
 `max_active_by_model` record the most requests in flight at once (in all, and per requested model name).
+`hold()` stops the decode steps (requests arrive and wait, mid-answer) until `release()`.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class BatchingServer:
         self.steps = 0
         self._cond = threading.Condition()
         self._stopping = threading.Event()
+        self._running = threading.Event()  # cleared by hold(): no step ends, so no answer completes
+        self._running.set()
         self._httpd: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
 
@@ -84,6 +87,12 @@ class BatchingServer:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
+    def hold(self) -> None:
+        self._running.clear()
+
+    def release(self) -> None:
+        self._running.set()
+
     # --- the decode loop -----------------------------------------------------------------------------------
 
     def _schedule(self) -> None:
@@ -93,6 +102,8 @@ class BatchingServer:
                     self._cond.wait(0.05)  # idle until a request arrives
                     continue
                 batch = self.active
+            if not self._running.wait(0.05):
+                continue
             time.sleep(self.step_s + self.per_request_s * batch)
             with self._cond:
                 self.steps += 1

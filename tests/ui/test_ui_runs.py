@@ -4,6 +4,8 @@ its progress and completion on screen and in the database; a long run cancelled 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,3 +109,50 @@ async def test_cancel_a_run_by_key_then_resume_it(services: Services, tmp_path: 
         assert server.requests - asked == 6 - answered
         assert len(services.traces.list(run_id=row["id"])) == 6
         assert services.traces.runs()[0]["status"] == "done"
+
+
+@pytest.fixture
+def holder() -> Iterator[subprocess.Popen[bytes]]:
+    """Another live process (to hold a run); always stopped."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+async def test_interrupted_run_shows_and_resumes_a_held_one_refuses(services: Services, server: BatchingServer,
+                                                                     tmp_path: Path,
+                                                                     holder: subprocess.Popen[bytes]) -> None:
+    from modelpick_tui.evals.promptsets import load_prompt_set
+    from modelpick_tui.serving.endpoints import resolve
+    from modelpick_tui.serving.procs import create_time
+    from modelpick_tui.ui.screens.runs import RunsScreen, run_control
+
+    services.servers.add_remote("batch", server.url, "batch")
+    set_id = services.prompt_sets.save(load_prompt_set(write_set(tmp_path / "colours.jsonl", 4)))
+    endpoint = resolve(services.servers, "batch")
+    run_id = services.traces.create_run(kind="set", name="killed", prompt_set_id=set_id,
+                                        endpoints=[endpoint.public()])
+    # Another live process holds the run (`modelpick run` in another terminal, say).
+    services.db.execute("update runs set owner_pid = ?, owner_started = ? where id = ?",
+                        [holder.pid, create_time(holder.pid), run_id])
+    services.db.conn.commit()
+
+    app = make_app(services.settings, services)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen.rows, 10, "the runs screen")
+        assert app.screen.rows[run_id]["status"] == "running"
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any(f"is held by another process, pid {holder.pid}, since " in str(n.message)
+                                          for n in app._notifications), 10, "the refusal")
+        assert run_control(app).running() is None and server.requests == 0
+
+        holder.kill()  # the holder dies (a zombie until the fixture reaps it: dead all the same)
+        await wait_for(pilot, lambda: app.screen.rows[run_id]["status"] == "interrupted", 10,
+                       "the table's poll to show it interrupted")
+        assert "interrupted" in screen_text(app)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "done: 4/4 done · 0 failed" in status(app), 30, "the resumed run")
+        await wait_for(pilot, lambda: app.screen.rows[run_id]["status"] == "done", 10, "the table")
+    assert len(services.traces.list(run_id=run_id)) == 4 and server.requests == 4

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Select
 from textual.worker import get_current_worker
 
 from ...evals.runner import RunError, Runner, RunParams, RunProgress, RunResult, resolve_run_endpoints, runner_for
+from ...evals.traces import RunHeld
 from ...serving.endpoints import Endpoint, available
 from ..actions import bindings
 from ..format import safe
@@ -29,9 +30,11 @@ from ..tables import cursor_key
 
 POLL_S = 0.25
 TABLE_POLL_S = 2.0
-COLUMNS = (("name", "name", 16), ("set", "set", 10), ("endpoints", "endpoints", 16), ("done", "done", 7),
-           ("failed", "fail", 4), ("status", "status", 9))
-STATUS_STYLE = {"running": "yellow", "done": "green", "cancelled": "dim", "failed": "red bold"}
+COLUMNS = (("name", "name", 14), ("set", "set", 10), ("endpoints", "endpoints", 16), ("done", "done", 7),
+           ("failed", "fail", 4), ("status", "status", 11))
+# One style per run status (evals/traces.py RUN_STATUSES; "interrupted": its process died, r resumes it).
+STATUS_STYLE = {"running": "yellow", "done": "green", "cancelled": "dim", "failed": "red bold",
+                "interrupted": "magenta", "imported": "cyan"}
 
 
 # --- the runs in progress (app-level) --------------------------------------------------------------------
@@ -316,7 +319,8 @@ class RunsScreen(Screen[None]):
     # --- data ------------------------------------------------------------------------------------------
 
     def _refresh_if_running(self) -> None:
-        if self.control.running() is not None:
+        # Runs of other processes too: their progress shows, and one whose process dies turns "interrupted".
+        if self.control.running() is not None or any(r["status"] == "running" for r in self.rows.values()):
             self.load_rows()
 
     @work(thread=True, exclusive=True, group="runs-table", exit_on_error=False)
@@ -423,6 +427,9 @@ class RunsScreen(Screen[None]):
             return
         if self.control.running(run_id) is not None:
             self.notify("that run is in progress", severity="warning")
+            return
+        if row["owner"] is not None:  # a live process holds it (`modelpick run` in a shell, another TUI)
+            self.notify(str(RunHeld(run_id, row["owner"])), severity="warning", markup=False)
             return
         if row["status"] == "done" and not row["n_failed"]:
             self.notify("that run is complete: nothing to resume", markup=False)
