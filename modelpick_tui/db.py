@@ -305,6 +305,17 @@ def open_db(path: str | Path | None) -> sqlite_utils.Database:
 
 
 @migrations()
+def m005_latest_label_view(db: sqlite_utils.Database) -> None:
+    # "The latest label wins" written once: the review queue, the failure modes, the judge's agreement and the
+    # scoreboard all read a trace's verdict here. Labels are append-only (an undo appends the state before, with
+    # `undo_of`), so the row with the highest id of a trace is its label; "none" means unlabelled again. The
+    # max(id) lookup rides the (trace_id, id) index, for one trace and for a join over all of them.
+    db.create_view("latest_labels", """
+        select l.* from labels l
+        where l.id = (select max(newer.id) from labels newer where newer.trace_id = l.trace_id)""")
+
+
+@migrations()
 def m006_run_lease(db: sqlite_utils.Database) -> None:
     # A run has one owner at a time (evals/traces.py): the owner's pid, that process's start time (psutil's
     # create_time: a reused pid is not the owner) and since when. `run_answers` is the claim on each

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -104,8 +104,7 @@ class FailureModeStore(Store):
         """Traces whose latest label is 'fail', oldest first; the model is traces.model (or the endpoint)."""
         sql = """
             select t.id, coalesce(nullif(t.model, ''), t.endpoint, '?') as model, l.note, t.output, t.prompt
-            from labels l
-            join (select trace_id, max(id) as id from labels group by trace_id) last on last.id = l.id
+            from latest_labels l
             join traces t on t.id = l.trace_id
             where l.verdict = 'fail'
             order by t.created_at, t.id"""
@@ -119,20 +118,18 @@ class FailureModeStore(Store):
             return {r["id"]: dict(r) for r in self.db.query(
                 "select * from failure_modes where status = 'active' order by id")}
 
+    def final_modes(self) -> dict[str, dict[str, Any]]:
+        """mode id -> the row of the active mode it counts under now (see `final_modes`)."""
+        with self.lock:
+            return final_modes(self.db.query("select * from failure_modes"))
+
     def _assignments(self) -> dict[str, tuple[str, str]]:
         """trace id → (active mode id, source); merged modes are followed to the mode they went into."""
         with self.lock:
-            modes = {r["id"]: dict(r) for r in self.db.query("select * from failure_modes")}
+            final = self.final_modes()
             rows = list(self.db.query("select trace_id, mode_id, source from trace_failure_modes"))
-        out = {}
-        for row in rows:
-            mode_id, seen = row["mode_id"], set()
-            while mode_id in modes and modes[mode_id]["status"] == "merged" and mode_id not in seen:
-                seen.add(mode_id)
-                mode_id = modes[mode_id]["merged_into"]
-            if mode_id in modes and modes[mode_id]["status"] == "active":
-                out[row["trace_id"]] = (mode_id, row["source"] or "auto")
-        return out
+        return {row["trace_id"]: (final[row["mode_id"]]["id"], row["source"] or "auto")
+                for row in rows if row["mode_id"] in final}
 
     def modes(self) -> list[Mode]:
         """Active modes with at least one failed trace, largest first, with per-model counts and trace ids."""
@@ -387,6 +384,22 @@ class FailureModeStore(Store):
                 "update trace_failure_modes set mode_id = ? where trace_id in (select value from json_each(?))",
                 [new_id, dumps([t.trace_id for t in part])])
         return self.mode(mode_id), self.mode(new_id)
+
+
+def final_modes(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """mode id -> the row of the active mode its traces count under now: a merged mode follows `merged_into`
+    through any chain of merges. A deleted mode, a merge into a mode that is gone (or into nothing) and a loop
+    of merges count nowhere: absent. The one reading of merges, for the store, the scoreboard and the judge."""
+    modes = {str(r["id"]): dict(r) for r in rows}
+    out: dict[str, dict[str, Any]] = {}
+    for start in modes:
+        mode_id, seen = start, set()
+        while mode_id in modes and modes[mode_id]["status"] == "merged" and mode_id not in seen:
+            seen.add(mode_id)
+            mode_id = modes[mode_id]["merged_into"]
+        if mode_id in modes and modes[mode_id]["status"] == "active":
+            out[start] = modes[mode_id]
+    return out
 
 
 def _next_mode_number(ids: Sequence[str]) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .base import Store, now_iso
+from .failure_modes import final_modes
 from .stats import cohen_kappa
 
 if TYPE_CHECKING:
@@ -201,8 +202,8 @@ class JudgeStore(Store):
 
     def human_labels(self, run_id: str | None = None) -> dict[str, str]:
         """trace id -> latest human verdict, for traces labelled pass or fail."""
-        sql = ("select t.id, (select l.verdict from labels l where l.trace_id = t.id order by l.id desc limit 1)"
-               " as verdict from traces t where (? is null or t.run_id = ?)")
+        sql = ("select t.id, l.verdict from traces t left join latest_labels l on l.trace_id = t.id"
+               " where (? is null or t.run_id = ?)")
         with self.lock:
             rows = list(self.db.query(sql, [run_id, run_id]))
         return {r["id"]: r["verdict"] for r in rows if r["verdict"] in ("pass", "fail")}
@@ -222,23 +223,19 @@ class JudgeStore(Store):
 
     def draft_rubric(self, run_id: str | None = None, examples: int = 2) -> str:
         """A rubric to edit, written from the failure modes (names and reviewers' notes)."""
-        sql = ("select f.id, f.name, f.status, f.merged_into, l.note from trace_failure_modes m"
+        sql = ("select f.id, l.note from trace_failure_modes m"
                " join failure_modes f on f.id = m.mode_id join traces t on t.id = m.trace_id"
-               " left join labels l on l.id = (select max(id) from labels where trace_id = t.id)"
+               " left join latest_labels l on l.trace_id = t.id"
                " where (? is null or t.run_id = ?) order by f.name, l.id")
         with self.lock:
             rows = [dict(r) for r in self.db.query(sql, [run_id, run_id])]
-            names = {r["id"]: dict(r) for r in self.db.query("select id, name, status, merged_into from"
-                                                             " failure_modes")}
+            final = final_modes(self.db.query("select * from failure_modes"))
         notes: dict[str, list[str]] = {}
         for row in rows:
-            mode = names.get(row["id"], row)
-            hops = 0
-            while mode.get("status") == "merged" and mode.get("merged_into") in names and hops < 20:
-                mode, hops = names[mode["merged_into"]], hops + 1
-            if mode.get("status") == "deleted":
+            mode = final.get(row["id"])
+            if mode is None:  # deleted, or merged into a mode that is gone
                 continue
-            bucket = notes.setdefault(str(mode["name"]), [])
+            bucket = notes.setdefault(str(mode["name"] or mode["id"]), [])
             note = " ".join((row.get("note") or "").split())
             if note and note not in bucket:
                 bucket.append(note)

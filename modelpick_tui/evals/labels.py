@@ -16,8 +16,6 @@ from .traces import Trace, TraceStore
 VERDICTS = ("pass", "fail", "skip")
 CHOICES = ("left", "right", "tie", "both_bad")
 GOAL = 100  # labels to aim for: enough for a pass rate with a usable confidence interval
-_LATEST = ("select l.* from labels l join (select trace_id, max(id) as id from labels group by trace_id) m"
-           " on l.id = m.id")
 
 
 class ReviewError(ValueError):
@@ -137,14 +135,13 @@ class ReviewStore(Store):
 
     def latest(self, trace_id: str) -> Label | None:
         with self.lock:
-            rows = list(self.db.query(
-                "select * from labels where trace_id = ? order by id desc limit 1", [trace_id]))
+            rows = list(self.db.query("select * from latest_labels where trace_id = ?", [trace_id]))
         return _label(rows[0]) if rows else None
 
     def latest_many(self, trace_ids: Iterable[str] | None = None) -> dict[str, Label]:
         """The latest label of each trace (of every labelled trace when `trace_ids` is None)."""
         with self.lock:
-            rows = [_label(r) for r in self.db.query(_LATEST)]
+            rows = [_label(r) for r in self.db.query("select * from latest_labels")]
         if trace_ids is None:
             return {r.trace_id: r for r in rows}
         wanted = set(trace_ids)
@@ -160,7 +157,7 @@ class ReviewStore(Store):
     def queue(self, flt: QueueFilter | None = None) -> list[Trace]:
         """The traces to review, in a stable order (creation time, then id)."""
         where, args = _where(flt or QueueFilter())
-        sql = (f"select t.* from traces t left join ({_LATEST}) l on l.trace_id = t.id"
+        sql = ("select t.* from traces t left join latest_labels l on l.trace_id = t.id"
                f"{' where ' + ' and '.join(where) if where else ''} order by t.created_at, t.rowid")
         with self.lock:
             return [Trace.from_row(r) for r in self.db.query(sql, args)]
@@ -169,7 +166,7 @@ class ReviewStore(Store):
         """Counts over the traces the filter selects (ignoring `unlabelled`, so the total stays put)."""
         base = flt or QueueFilter()
         where, args = _where(QueueFilter(base.run_id, base.model, base.endpoint, base.tag))
-        sql = (f"select l.verdict as verdict from traces t left join ({_LATEST}) l on l.trace_id = t.id"
+        sql = ("select l.verdict as verdict from traces t left join latest_labels l on l.trace_id = t.id"
                f"{' where ' + ' and '.join(where) if where else ''}")
         with self.lock:
             return Progress.of((r["verdict"] for r in self.db.query(sql, args)), goal=goal)
@@ -186,8 +183,8 @@ class ReviewStore(Store):
 
     def summary(self) -> list[dict[str, Any]]:
         """Per model: traces, pass, fail, skip, unlabelled, pass rate among judged."""
-        sql = (f"select t.model as model, l.verdict as verdict from traces t"
-               f" left join ({_LATEST}) l on l.trace_id = t.id")
+        sql = ("select t.model as model, l.verdict as verdict from traces t"
+               " left join latest_labels l on l.trace_id = t.id")
         per: dict[str, dict[str, Any]] = {}
         with self.lock:
             for r in self.db.query(sql):

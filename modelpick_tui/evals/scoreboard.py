@@ -72,24 +72,6 @@ def _r(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _mode_names(db: Any) -> dict[str, str | None]:
-    """mode id -> the name it counts under now: merged modes follow `merged_into`, deleted ones count nowhere."""
-    modes = {r["id"]: dict(r) for r in db.query("select id, name, status, merged_into from failure_modes")}
-
-    def final(mode_id: str) -> str | None:
-        seen: set[str] = set()
-        while mode_id in modes and mode_id not in seen:
-            seen.add(mode_id)
-            mode = modes[mode_id]
-            if mode["status"] == "merged" and mode["merged_into"]:
-                mode_id = mode["merged_into"]
-                continue
-            return None if mode["status"] == "deleted" else str(mode["name"] or mode_id)
-        return None
-
-    return {mode_id: final(mode_id) for mode_id in modes}
-
-
 def scoreboard(services: Services, run_id: str | None = None) -> list[ModelScore]:
     """Per model, over the traces of `run_id` (all traces when None), sorted by model name."""
     store = services.traces
@@ -97,10 +79,12 @@ def scoreboard(services: Services, run_id: str | None = None) -> list[ModelScore
         db = store.db
         rows = [dict(r) for r in db.query(
             "select t.id, t.model, t.endpoint, t.model_ref, t.error, t.ttft_ms, t.latency_ms, t.tokens_per_s,"
-            " (select l.verdict from labels l where l.trace_id = t.id order by l.id desc limit 1) as verdict,"
-            " (select m.mode_id from trace_failure_modes m where m.trace_id = t.id) as mode_id"
-            " from traces t where (? is null or t.run_id = ?) order by t.created_at, t.id", [run_id, run_id])]
-        mode_names = _mode_names(db)
+            " l.verdict, (select m.mode_id from trace_failure_modes m where m.trace_id = t.id) as mode_id"
+            " from traces t left join latest_labels l on l.trace_id = t.id"
+            " where (? is null or t.run_id = ?) order by t.created_at, t.id", [run_id, run_id])]
+        # Merged modes count under the mode they went into; deleted ones count nowhere.
+        mode_names = {mode_id: str(mode["name"] or mode["id"])
+                      for mode_id, mode in services.failures.final_modes().items()}
         prefs = [dict(r) for r in db.query("select left_trace_id, right_trace_id, choice from preferences"
                                            " order by id")]
     scores: dict[str, ModelScore] = {}
