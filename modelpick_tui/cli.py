@@ -18,7 +18,7 @@ from rich.markup import escape as _escape_markup
 from rich.table import Table
 
 from .catalog.facts import SIZE_CLASSES, format_params
-from .catalog.hub import HubError, ListParams
+from .catalog.sources.hub import HubError, ListParams
 from .catalog.store import SORTS, CatalogQuery
 from .services import Services, build_services, make_app, preflight_db
 from .settings import Settings
@@ -367,7 +367,7 @@ def serve_llama(ctx: click.Context, model: str, name: str | None, ctx_len: int |
                 chat_format: str | None, gpu_layers: int | None, timeout: float, as_json: bool) -> None:
     """Serve a GGUF with llama.cpp. MODEL is a .gguf file, a folder of them, or a Hub repo id, each
     optionally followed by :QUANT (e.g. bartowski/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M)."""
-    from .catalog import fit
+    from .catalog.gguf import read_gguf_metadata
     from .serving.backends import ServerSpec, get_backend
     from .serving.resolve import ResolveError, default_chat_format, resolve_gguf
 
@@ -387,7 +387,7 @@ def serve_llama(ctx: click.Context, model: str, name: str | None, ctx_len: int |
     if resolved.source != "file":
         _say(f"model file: {escape(str(resolved.path))} ({resolved.source})", err=True)
     try:
-        meta = fit.read_gguf_metadata(resolved.path)
+        meta = read_gguf_metadata(resolved.path)
     except (OSError, ValueError) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         detail = re.sub(r"^not a GGUF file: .*? \((.*)\)$", r"\1", detail)

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .catalog import fit
-from .catalog.hub import HubClient
+from .catalog.fit.memory import Memory, memory_from_spec
 from .catalog.service import CatalogService
+from .catalog.sources.hub import HubClient
 from .catalog.store import CatalogStore
 from .settings import Settings
 
@@ -127,7 +127,7 @@ def preflight_db(path: Path) -> None:
         conn.close()
 
 
-def build_services(settings: Settings, memory: fit.Memory | None = None, *, open_db_now: bool = True) -> Services:
+def build_services(settings: Settings, memory: Memory | None = None, *, open_db_now: bool = True) -> Services:
     """Wire the services; nothing touches the network here.
 
     The database is opened now (so a bad path fails here, with one message), or with
@@ -141,7 +141,7 @@ def build_services(settings: Settings, memory: fit.Memory | None = None, *, open
         deadline=settings.hub_deadline,
     )
     if memory is None and settings.memory_spec:
-        memory = fit.memory_from_spec(settings.memory_spec)
+        memory = memory_from_spec(settings.memory_spec)
     catalog = CatalogService(CatalogStore(db), hub, settings.sample_dir, memory=memory)
     return Services(settings=settings, catalog=catalog)
 

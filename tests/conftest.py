@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import constants as hf_constants
 
-from modelpick_tui.catalog import fit
+from modelpick_tui.catalog.fit.memory import Memory
 from modelpick_tui.services import Services, build_services
 from modelpick_tui.settings import Settings
 
@@ -101,8 +101,8 @@ def installed(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 
 
 @pytest.fixture
-def memory_24g() -> fit.Memory:
-    return fit.Memory(kind="gpu", total_bytes=24 * GiB, available_bytes=24 * GiB, name="test GPU 24 GiB",
+def memory_24g() -> Memory:
+    return Memory(kind="gpu", total_bytes=24 * GiB, available_bytes=24 * GiB, name="test GPU 24 GiB",
                       device_count=1)
 
 
@@ -113,7 +113,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def services(settings: Settings, memory_24g: fit.Memory) -> Iterator[Services]:
+def services(settings: Settings, memory_24g: Memory) -> Iterator[Services]:
     svc = build_services(settings, memory=memory_24g)
     svc.catalog.ensure_loaded()
     yield svc

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .fit import quant_from_filename
+from .fit.weights import quant_from_filename
 
 # --- licenses ---------------------------------------------------------------------------
 

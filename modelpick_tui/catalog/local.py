@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import fit
 from .facts import ModelFacts, ModelFile, context_from_config, detect_formats, file_format, params_from_name
+from .fit.memory import format_bytes
+from .fit.weights import quant_from_filename, quant_from_gguf
+from .gguf import read_gguf_metadata
 
 _SPLIT = re.compile(r"-(\d{5})-of-(\d{5})$")
 # Files that make a cached repo runnable. README.md or config.json alone do not: modelpick itself
@@ -79,7 +81,7 @@ class CachedModel:
             except json.JSONDecodeError:
                 config = None
         names = sorted(self.files)
-        gguf = [ModelFile(n, self.files[n], fit.quant_from_filename(n), "gguf") for n in names
+        gguf = [ModelFile(n, self.files[n], quant_from_filename(n), "gguf") for n in names
                 if file_format(n) == "gguf"]
         return ModelFacts(
             id=self.repo_id,
@@ -180,7 +182,7 @@ def _read_parts(parts: list[Path]) -> tuple[dict[str, Any], int]:
     params = 0
     for i, part in enumerate(parts, 1):
         try:
-            part_meta = fit.read_gguf_metadata(part)
+            part_meta = read_gguf_metadata(part)
         except (OSError, ValueError) as exc:
             where = f"part {i} of {len(parts)}: " if len(parts) > 1 else ""
             raise _Skip(where + _reason(exc)) from exc
@@ -245,7 +247,7 @@ def scan_gguf_dir(root: Path, now: str) -> ScanReport:
             continue
         arch_name = str(meta.get("general.architecture") or "")
         context = meta.get(f"{arch_name}.context_length")
-        quant = fit.quant_from_gguf(meta) or fit.quant_from_filename(path.name)
+        quant = quant_from_gguf(meta) or quant_from_filename(path.name)
         model_id = local_model_id(path, quant)
         key = (str(path.parent), arch_name)
         if keys.get(model_id, key) != key:
@@ -266,7 +268,7 @@ def scan_gguf_dir(root: Path, now: str) -> ScanReport:
             "error": None,
         }
         report.rows.append(row)
-        report.found.append(f"{path} ({arch_name or '?'}, {quant or '?'}, {fit.format_bytes(size)})")
+        report.found.append(f"{path} ({arch_name or '?'}, {quant or '?'}, {format_bytes(size)})")
         if model_id in models:
             models[model_id].files.append(file)
             continue

@@ -11,10 +11,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import fit, local
+from . import local
 from .card import CardFacts, parse_card
 from .facts import ModelFacts, ModelFile, classify_license, facts_from_info
-from .hub import HubClient, HubError, ListParams
+from .fit.arch import Arch, arch_from_config, arch_from_gguf
+from .fit.estimate import FitEstimate, estimate
+from .fit.memory import Memory, detect_memory
+from .fit.weights import bits_per_weight, weights_bytes
+from .sources.hub import HubClient, HubError, ListParams
 from .store import CatalogQuery, CatalogStore, Facets, SearchResult, now_iso
 
 Progress = Callable[[int, int | None], None]
@@ -51,7 +55,7 @@ class QuantFit:
     label: str  # the quant (Q4_K_M) or dtype (BF16)
     filename: str | None
     size: int | None
-    estimate: fit.FitEstimate
+    estimate: FitEstimate
 
 
 @dataclass
@@ -60,7 +64,7 @@ class ModelDetails:
     card_text: str | None
     card: CardFacts | None
     fits: list[QuantFit]
-    memory: fit.Memory
+    memory: Memory
     notice: str = ""  # one line from the Hub (gated, not found, offline...)
     shortlisted: bool = False
     shortlist_note: str = ""
@@ -82,7 +86,7 @@ class CatalogService:
         store: CatalogStore,
         hub: HubClient,
         sample_dir: Path,
-        memory: fit.Memory | None = None,
+        memory: Memory | None = None,
         hf_cache_dir: Path | None = None,
     ):
         self.store = store
@@ -108,11 +112,11 @@ class CatalogService:
             self._online = False
             self._message = str(err) if err.kind != "offline" else ""
 
-    def memory(self) -> fit.Memory:
+    def memory(self) -> Memory:
         """The memory models must fit in: GPU via NVML when present, else system RAM (found once)."""
         with self._memory_lock:
             if self._memory is None:
-                self._memory = fit.detect_memory()
+                self._memory = detect_memory()
             return self._memory
 
     # --- loading ------------------------------------------------------------------------
@@ -309,39 +313,39 @@ class CatalogService:
         head = "offline (HF_HUB_OFFLINE=1)" if self.hub.offline else "offline — the Hub could not be reached"
         return f"{head}: showing the cached card" if has_card else f"{head}: no card cached for this model"
 
-    def arch_for(self, row: dict[str, Any]) -> fit.Arch | None:
+    def arch_for(self, row: dict[str, Any]) -> Arch | None:
         """Architecture facts from the model's config, else its base model's (GGUF repacks)."""
         config = row.get("config_json") or {}
         if "gguf" in config:
-            return fit.arch_from_gguf(config["gguf"])
+            return arch_from_gguf(config["gguf"])
         if config:
-            arch = fit.arch_from_config(config)
+            arch = arch_from_config(config)
             if arch is not None:
                 return arch
         base = row.get("base_model")
         if base and base != row.get("id"):
             base_row = self.store.get(base)
             if base_row and base_row.get("config_json"):
-                return fit.arch_from_config(base_row["config_json"])
+                return arch_from_config(base_row["config_json"])
         return None
 
-    def fits(self, row: dict[str, Any], memory: fit.Memory) -> list[QuantFit]:
+    def fits(self, row: dict[str, Any], memory: Memory) -> list[QuantFit]:
         """A fit table per GGUF quant file; for other formats, per weight dtype from the params."""
         arch = self.arch_for(row)
         out: list[QuantFit] = []
         for label, filename, size in _gguf_weights(row.get("files") or []):
             weights = size
-            if weights is None and row.get("params") and fit.bits_per_weight(label) is not None:
-                weights = fit.weights_bytes(row["params"], label)
+            if weights is None and row.get("params") and bits_per_weight(label) is not None:
+                weights = weights_bytes(row["params"], label)
             if weights is None:
                 continue
-            est = fit.estimate(int(weights), arch, memory, runtime="llama.cpp")  # GGUF files run on llama.cpp
+            est = estimate(int(weights), arch, memory, runtime="llama.cpp")  # GGUF files run on llama.cpp
             out.append(QuantFit(label, filename, size, est))
         if not out and row.get("params"):
             dtype = _dtype_of(row)
             for label in dict.fromkeys([dtype, "FP8", "INT4"]):
-                weights = fit.weights_bytes(row["params"], label)
-                out.append(QuantFit(label, None, None, fit.estimate(weights, arch, memory)))
+                weights = weights_bytes(row["params"], label)
+                out.append(QuantFit(label, None, None, estimate(weights, arch, memory)))
         return out
 
     # --- this machine ------------------------------------------------------------------

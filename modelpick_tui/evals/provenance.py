@@ -96,7 +96,7 @@ def provenance(services: Services, model: str, model_ref: str | None, *, pin: bo
             repo_id = repo_id or local[0]["model_id"]
         if prov.params is None and path.suffix.lower() == ".gguf":
             try:
-                from ..catalog.fit import read_gguf_metadata
+                from ..catalog.gguf import read_gguf_metadata
 
                 meta = read_gguf_metadata(path)
             except (OSError, ValueError):

@@ -81,7 +81,7 @@ class MemoryUse:
     bytes: int
 
     def __str__(self) -> str:
-        from ..catalog.fit import format_bytes
+        from ..catalog.fit.memory import format_bytes
 
         return f"{'GPU' if self.kind == 'gpu' else 'RSS'} {format_bytes(self.bytes)}" if self.bytes else ""
 

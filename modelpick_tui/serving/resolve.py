@@ -3,7 +3,7 @@
 - a `.gguf` file;
 - a folder of GGUF files: the one of QUANT, else the only one, else an error naming the quants there;
 - a Hub repo id `owner/name`: the quant file found in the Hugging Face cache first, else downloaded
-  (through `catalog/hub.py`, the only module that talks to the Hub). Which file is the QUANT comes from the
+  (through `catalog/sources/hub.py`, the only module that talks to the Hub). Which file is the QUANT comes from the
   cached snapshot, the catalogue's `model_files`, or the Hub's file list, in that order.
 
 Errors are a `ResolveError` with one line for the user.
@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..catalog import fit
+from ..catalog.fit.memory import format_bytes
+from ..catalog.fit.weights import quant_from_filename
 from .backends import ServingError
 
 if TYPE_CHECKING:
-    from ..catalog.hub import HubClient
+    from ..catalog.sources.hub import HubClient
     from ..catalog.store import CatalogStore
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -45,7 +46,7 @@ class ResolvedGGUF:
 
 def canonical_quant(text: str) -> str:
     """"q4_k_m" → "Q4_K_M", the way file names are read."""
-    return fit.quant_from_filename(f"x-{text}.gguf") or text.upper()
+    return quant_from_filename(f"x-{text}.gguf") or text.upper()
 
 
 def split_spec(text: str) -> tuple[str, str | None]:
@@ -82,7 +83,7 @@ def _parts(name: str) -> list[str]:
 
 
 def _quant_of(name: str) -> str | None:
-    return fit.quant_from_filename(name)
+    return quant_from_filename(name)
 
 
 def pick_file(names: list[str], quant: str | None, where: str) -> str:
@@ -171,8 +172,8 @@ def resolve_gguf(text: str, *, hub: HubClient | None = None, store: CatalogStore
 def _resolve_repo(repo_id: str, quant: str | None, *, hub: HubClient | None, store: CatalogStore | None,
                   cache_dir: Path | None, progress: Progress | None,
                   say: Callable[[str], None] | None) -> ResolvedGGUF:
-    from ..catalog.hub import HubError
     from ..catalog.local import hf_hub_cache_dir
+    from ..catalog.sources.hub import HubError
 
     cache = cache_dir or (hub.cache_dir if hub is not None else hf_hub_cache_dir())
     cached = cached_repo_files(cache, repo_id)
@@ -210,7 +211,7 @@ def _resolve_repo(repo_id: str, quant: str | None, *, hub: HubClient | None, sto
             continue
         if say is not None:
             size = sizes.get(part)
-            say(f"downloading {repo_id}/{part}" + (f" ({fit.format_bytes(size)})" if size else ""))
+            say(f"downloading {repo_id}/{part}" + (f" ({format_bytes(size)})" if size else ""))
         report: Callable[[int, int | None], None] | None = None
         if progress is not None:
             report = functools.partial(progress, part)

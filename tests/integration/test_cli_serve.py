@@ -20,7 +20,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner, Result
 
-from modelpick_tui.catalog.hub import HubClient
+from modelpick_tui.catalog.sources.hub import HubClient
 from modelpick_tui.cli import _server_name, main
 from modelpick_tui.serving.resolve import (
     ResolveError,

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from modelpick_tui.catalog import fit
-from modelpick_tui.catalog.hub import SYNC_EXPAND, HubClient, HubError, ListParams
+from modelpick_tui.catalog.fit.memory import Memory
+from modelpick_tui.catalog.sources.hub import SYNC_EXPAND, HubClient, HubError, ListParams
 from modelpick_tui.catalog.store import CatalogQuery
 from modelpick_tui.services import Services, build_services
 from modelpick_tui.settings import Settings
@@ -40,7 +40,7 @@ def hub() -> Iterator[FakeHub]:
     assert hub.errors == [], "the fake Hub itself failed:\n" + "\n".join(hub.errors)
 
 
-def make_services(tmp_path: Path, endpoint: str, memory: fit.Memory, *, token: str | None = None,
+def make_services(tmp_path: Path, endpoint: str, memory: Memory, *, token: str | None = None,
                   offline: bool = False, db_name: str = "modelpick.db") -> Services:
     settings = Settings(home=tmp_path / "home", db_path=tmp_path / "home" / db_name, sample_dir=SAMPLE,
                         hf_endpoint=endpoint, hf_offline=offline, hf_token=token, hub_timeout=1.0,
@@ -49,7 +49,7 @@ def make_services(tmp_path: Path, endpoint: str, memory: fit.Memory, *, token: s
 
 
 @pytest.fixture
-def svc(hub: FakeHub, tmp_path: Path, memory_24g: fit.Memory) -> Iterator[Services]:
+def svc(hub: FakeHub, tmp_path: Path, memory_24g: Memory) -> Iterator[Services]:
     services = make_services(tmp_path, hub.url, memory_24g)
     yield services
     services.close()
@@ -114,7 +114,7 @@ def test_search_and_filters_reach_the_hub_as_the_client_sends_them(hub: FakeHub,
 
 
 def test_resync_refreshes_rows_and_keeps_what_details_fetched(
-    hub: FakeHub, svc: Services, tmp_path: Path, memory_24g: fit.Memory
+    hub: FakeHub, svc: Services, tmp_path: Path, memory_24g: Memory
 ) -> None:
     svc.catalog.sync(ListParams(search="qwen", limit=None))
     count = svc.catalog.store.count()
@@ -187,7 +187,7 @@ def test_details_fetches_config_and_card_for_a_synced_model(hub: FakeHub, svc: S
 
 
 def test_details_asks_the_hub_once_and_again_on_refresh(
-    hub: FakeHub, svc: Services, tmp_path: Path, memory_24g: fit.Memory
+    hub: FakeHub, svc: Services, tmp_path: Path, memory_24g: Memory
 ) -> None:
     svc.catalog.sync(ListParams(search="Qwen2.5-7B-Instruct", author="Qwen", limit=None))
     first = svc.catalog.details(QWEN)
@@ -228,7 +228,7 @@ def test_repo_without_readme_is_said_once_and_not_asked_again(hub: FakeHub, svc:
 
 
 def test_offline_details_use_the_cache_with_a_notice(
-    hub: FakeHub, svc: Services, tmp_path: Path, memory_24g: fit.Memory
+    hub: FakeHub, svc: Services, tmp_path: Path, memory_24g: Memory
 ) -> None:
     svc.catalog.sync(ListParams(search="qwen", limit=None))
     assert svc.catalog.details(QWEN) is not None
@@ -255,7 +255,7 @@ def test_offline_details_use_the_cache_with_a_notice(
 
 
 def test_gated_without_token_is_one_line_naming_hf_token_and_with_token_the_card_comes(
-    hub: FakeHub, tmp_path: Path, memory_24g: fit.Memory
+    hub: FakeHub, tmp_path: Path, memory_24g: Memory
 ) -> None:
     anon = make_services(tmp_path, hub.url, memory_24g, db_name="anon.db")
     try:
@@ -361,7 +361,7 @@ def test_model_info_times_out(hub: FakeHub, svc: Services) -> None:
 
 
 def test_an_unreachable_hub_fails_fast_and_the_cache_takes_over(
-    services: Services, tmp_path: Path, memory_24g: fit.Memory
+    services: Services, tmp_path: Path, memory_24g: Memory
 ) -> None:
     # `services` holds the sample catalogue; point a client at a port nobody listens on.
     services.catalog.hub = HubClient(f"http://127.0.0.1:{closed_port()}", None, timeout=1.0, deadline=10.0)
@@ -377,7 +377,7 @@ def test_an_unreachable_hub_fails_fast_and_the_cache_takes_over(
     services.catalog.hub.close()
 
 
-def test_an_unreachable_hub_card_fetch_is_one_line(tmp_path: Path, memory_24g: fit.Memory) -> None:
+def test_an_unreachable_hub_card_fetch_is_one_line(tmp_path: Path, memory_24g: Memory) -> None:
     client = HubClient(f"http://127.0.0.1:{closed_port()}", None, timeout=1.0, deadline=10.0,
                        cache_dir=tmp_path / "hf")
     started = time.monotonic()
@@ -390,7 +390,7 @@ def test_an_unreachable_hub_card_fetch_is_one_line(tmp_path: Path, memory_24g: f
     client.close()
 
 
-def test_offline_mode_sends_nothing(hub: FakeHub, tmp_path: Path, memory_24g: fit.Memory,
+def test_offline_mode_sends_nothing(hub: FakeHub, tmp_path: Path, memory_24g: Memory,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
@@ -434,7 +434,7 @@ def test_retries_stay_off_the_terminal_and_stop_when_nobody_waits(
 # --- the token --------------------------------------------------------------------------
 
 
-def test_the_token_never_reaches_the_database(hub: FakeHub, tmp_path: Path, memory_24g: fit.Memory,
+def test_the_token_never_reaches_the_database(hub: FakeHub, tmp_path: Path, memory_24g: Memory,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     token = DEFAULT_TOKEN
     monkeypatch.setenv("HF_TOKEN", token)
@@ -461,7 +461,7 @@ def test_the_token_never_reaches_the_database(hub: FakeHub, tmp_path: Path, memo
             assert token.encode() not in path.read_bytes(), path
 
 
-def test_the_token_comes_from_huggingface_hub_token_store(hub: FakeHub, tmp_path: Path, memory_24g: fit.Memory,
+def test_the_token_comes_from_huggingface_hub_token_store(hub: FakeHub, tmp_path: Path, memory_24g: Memory,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from huggingface_hub import constants
 

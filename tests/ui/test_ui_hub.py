@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from modelpick_tui.catalog import fit
+from modelpick_tui.catalog.fit.memory import Memory
 from modelpick_tui.services import Services, build_services, make_app
 from modelpick_tui.settings import Settings
 from tests.support.fakehub import FakeHub
@@ -25,7 +25,7 @@ def hub() -> Iterator[FakeHub]:
 
 
 @pytest.fixture
-def online(hub: FakeHub, tmp_path: Path, memory_24g: fit.Memory) -> Iterator[Services]:
+def online(hub: FakeHub, tmp_path: Path, memory_24g: Memory) -> Iterator[Services]:
     settings = Settings(home=tmp_path / "home", db_path=tmp_path / "home" / "m.db", sample_dir=SAMPLE,
                         hf_endpoint=hub.url, hub_timeout=1.0, hub_deadline=2.0)
     services = build_services(settings, memory=memory_24g)

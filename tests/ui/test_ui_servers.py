@@ -15,7 +15,7 @@ import psutil
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from modelpick_tui.catalog import fit
+from modelpick_tui.catalog.fit.memory import Memory
 from modelpick_tui.services import Services, build_services, make_app
 from modelpick_tui.serving.procs import free_port, group_members, port_is_free
 from modelpick_tui.settings import Settings
@@ -29,7 +29,7 @@ STUB = Path(__file__).resolve().parents[1] / "support" / "stub_server.py"
 @pytest.fixture
 def ram_services(settings: Settings) -> Services:
     # System RAM, as on a laptop: the start modal must offer 0 GPU layers.
-    memory = fit.Memory(kind="ram", total_bytes=16 * GiB, available_bytes=12 * GiB, name="system RAM")
+    memory = Memory(kind="ram", total_bytes=16 * GiB, available_bytes=12 * GiB, name="system RAM")
     svc = build_services(settings, memory=memory)
     svc.catalog.ensure_loaded()
     yield svc
@@ -436,7 +436,7 @@ async def test_vllm_form_shows_the_split_refuses_too_much_and_passes_remote_code
 async def test_several_gpus_offer_cuda_visible_devices(settings: Settings) -> None:
     from modelpick_tui.ui.screens.start_server import StartServerModal
 
-    memory = fit.Memory(kind="gpu", total_bytes=2 * 24 * GiB, available_bytes=2 * 24 * GiB, name="test GPU ×2",
+    memory = Memory(kind="gpu", total_bytes=2 * 24 * GiB, available_bytes=2 * 24 * GiB, name="test GPU ×2",
                         device_count=2)
     svc = build_services(settings, memory=memory)
     svc.catalog.ensure_loaded()
@@ -537,7 +537,7 @@ def gated_hub(gemma_gguf: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 @pytest.mark.integration
 async def test_download_a_quant_from_the_form_cancel_resume_and_start(
         gated_hub: Any, tmp_path: Path, gemma_gguf: Path) -> None:
-    from modelpick_tui.catalog.hub import ListParams
+    from modelpick_tui.catalog.sources.hub import ListParams
     from modelpick_tui.serving.resolve import cached_repo_files
     from modelpick_tui.ui.screens.servers import ServersScreen
     from modelpick_tui.ui.screens.start_server import StartServerModal
@@ -546,7 +546,7 @@ async def test_download_a_quant_from_the_form_cancel_resume_and_start(
     settings = Settings(home=tmp_path / "home", db_path=tmp_path / "home" / "m.db",
                         sample_dir=SAMPLE,
                         hf_endpoint=gated_hub.url, hub_timeout=5.0, hub_deadline=10.0)
-    memory = fit.Memory(kind="ram", total_bytes=16 * GiB, available_bytes=12 * GiB, name="system RAM")
+    memory = Memory(kind="ram", total_bytes=16 * GiB, available_bytes=12 * GiB, name="system RAM")
     svc = build_services(settings, memory=memory)
     svc.catalog.ensure_loaded()
     svc.catalog.sync(ListParams(search="gemma-3-270m"))
@@ -608,8 +608,8 @@ async def test_download_a_quant_from_the_form_cancel_resume_and_start(
 
 
 async def test_a_quant_larger_than_the_free_disk_is_refused_before_any_byte(
-        tmp_path: Path, memory_24g: fit.Memory) -> None:
-    from modelpick_tui.catalog.hub import ListParams
+        tmp_path: Path, memory_24g: Memory) -> None:
+    from modelpick_tui.catalog.sources.hub import ListParams
     from modelpick_tui.ui.screens.start_server import StartServerModal
     from tests.support.fakehub import FakeHub
 

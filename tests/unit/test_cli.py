@@ -128,7 +128,7 @@ def test_local_filter_and_scan(db: Path, tmp_path: Path) -> None:
 
 
 def _size(path: Path) -> str:
-    from modelpick_tui.catalog.fit import format_bytes
+    from modelpick_tui.catalog.fit.memory import format_bytes
 
     return format_bytes(path.stat().st_size)
 

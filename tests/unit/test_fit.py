@@ -10,28 +10,12 @@ from typing import Any
 
 import pytest
 
-from modelpick_tui.catalog import fit
-from modelpick_tui.catalog.fit import (
-    GIB,
-    MIB,
-    Arch,
-    Memory,
-    arch_from_config,
-    arch_from_gguf,
-    bits_per_weight,
-    detect_memory,
-    estimate,
-    format_bytes,
-    kv_cache_bytes,
-    memory_from_spec,
-    naive_kv_cache_bytes,
-    overhead_bytes,
-    quant_from_filename,
-    quant_from_gguf,
-    read_gguf_metadata,
-    verdict_for,
-    weights_bytes,
-)
+from modelpick_tui.catalog.fit.arch import Arch, arch_from_config, arch_from_gguf
+from modelpick_tui.catalog.fit.estimate import WEIGHTS_ONLY_NOTE, estimate, overhead_bytes, verdict_for
+from modelpick_tui.catalog.fit.kv import KV_CACHE_BYTES_PER_ELEM, kv_cache_bytes, naive_kv_cache_bytes
+from modelpick_tui.catalog.fit.memory import GIB, MIB, Memory, detect_memory, format_bytes, memory_from_spec
+from modelpick_tui.catalog.fit.weights import bits_per_weight, quant_from_filename, quant_from_gguf, weights_bytes
+from modelpick_tui.catalog.gguf import GGUF_VOCAB_COUNT, read_gguf_metadata
 
 # Trimmed copies of the real config.json files (only the keys that matter here).
 LLAMA_31_8B: dict[str, Any] = {
@@ -104,7 +88,7 @@ def test_llama31_8b_kv_is_exactly_1_gib_at_8k_and_16_gib_at_128k() -> None:
     assert kv_cache_bytes(arch, 8192) == 2 * 32 * 8 * 128 * 8192 * 2 == 1_073_741_824 == GIB
     assert kv_cache_bytes(arch, CTX_128K) == 16 * GIB
     # A q8_0 cache is 34 bytes per 32 elements.
-    assert kv_cache_bytes(arch, 8192, fit.KV_CACHE_BYTES_PER_ELEM["q8_0"]) == GIB * 34 // 64
+    assert kv_cache_bytes(arch, 8192, KV_CACHE_BYTES_PER_ELEM["q8_0"]) == GIB * 34 // 64
 
 
 def test_gemma3_27b_sliding_window_is_about_six_times_smaller_than_naive() -> None:
@@ -542,7 +526,7 @@ def test_overhead_grows_with_context_and_weights() -> None:
 def test_weights_only_when_architecture_unknown() -> None:
     est = estimate(5 * GIB, None, _gpu(80 * GIB), contexts=(4096, 1_000_000))
     assert est.weights_only
-    assert est.notes[0] == fit.WEIGHTS_ONLY_NOTE == "weights only — architecture unknown"
+    assert est.notes[0] == WEIGHTS_ONLY_NOTE == "weights only — architecture unknown"
     assert all(r.kv_bytes == 0 for r in est.rows)
     assert not any(r.beyond_max_context for r in est.rows)  # unknown max context: no flag
     assert all(r.verdict == "fits" for r in est.rows)
@@ -664,7 +648,8 @@ def test_arch_is_hashable_and_frozen() -> None:
 
 def test_import_is_cheap_and_headless() -> None:
     code = (
-        "import sys, modelpick_tui.catalog.fit\n"
+        "import sys, modelpick_tui.catalog.gguf\n"
+        "from modelpick_tui.catalog.fit import arch, estimate, kv, memory, weights\n"
         "bad = [m for m in ('textual', 'gguf', 'numpy', 'pynvml', 'psutil') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
@@ -675,17 +660,17 @@ def test_llama_cpp_runtime_matches_what_llama_cpp_allocates_for_gemma(gemma_gguf
     # llama.cpp's own log for this file (llama-cpp-python 0.3.36, CPU): "KV buffer size = 12.00 MiB" +
     # "60.00 MiB" at 4k, "96.00 MiB" + "480.00 MiB" at 32k (sliding-window layers at full context: the
     # server's swa_full default), and "compute buffer size = 514.50 MiB" at both (512 × 262,144 × 4 B).
-    meta = fit.read_gguf_metadata(gemma_gguf)
-    assert meta[fit.GGUF_VOCAB_COUNT] == 262_144
-    arch = fit.arch_from_gguf(meta)
+    meta = read_gguf_metadata(gemma_gguf)
+    assert meta[GGUF_VOCAB_COUNT] == 262_144
+    arch = arch_from_gguf(meta)
     assert arch is not None and arch.vocab_size == 262_144 and arch.sliding_layers == 15
-    ram = fit.memory_from_spec("8GB")  # a GPU of 8 GB
-    est = fit.estimate(gemma_gguf.stat().st_size, arch, ram, contexts=(4096, 32768), runtime="llama.cpp")
+    ram = memory_from_spec("8GB")  # a GPU of 8 GB
+    est = estimate(gemma_gguf.stat().st_size, arch, ram, contexts=(4096, 32768), runtime="llama.cpp")
     assert [r.kv_bytes for r in est.rows] == [72 * MIB, 576 * MIB]
     logits = 512 * 262_144 * 4
     assert est.rows[1].overhead_bytes == overhead_bytes(est.rows[1].weights_bytes, 32768, ram.kind) + logits
     assert any("compute buffer" in n for n in est.notes) and any("full context" in n for n in est.notes)
     # Without the runtime (vLLM and others) the window is honoured and there is no logits term.
-    generic = fit.estimate(gemma_gguf.stat().st_size, arch, ram, contexts=(32768,))
+    generic = estimate(gemma_gguf.stat().st_size, arch, ram, contexts=(32768,))
     assert generic.rows[0].kv_bytes == 96 * MIB + 15 * 512 * 1024
     assert generic.rows[0].overhead_bytes == overhead_bytes(generic.rows[0].weights_bytes, 32768, ram.kind)

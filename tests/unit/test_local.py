@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from huggingface_hub import hf_hub_download
 
-from modelpick_tui.catalog import fit, local
+from modelpick_tui.catalog import local
+from modelpick_tui.catalog.gguf import read_gguf_metadata
 from modelpick_tui.catalog.store import CatalogQuery
 from modelpick_tui.services import Services
 from tests.support.fakehub import FakeHub, builtin_catalog
@@ -221,4 +222,4 @@ def test_the_real_gemma_3_270m_gguf(tmp_path: Path, services: Services) -> None:
     assert arch is not None and arch.architecture == "gemma3" and arch.max_context == 32768
     assert arch.sliding_window == 512  # gemma3 interleaves sliding-window layers
     assert any(r.kv_bytes > 0 for r in q.estimate.rows)
-    assert fit.read_gguf_metadata(real)["general.file_type"] == 15
+    assert read_gguf_metadata(real)["general.file_type"] == 15

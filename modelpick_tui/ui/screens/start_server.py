@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Select, Static, Switch
 
-from ...catalog.fit import format_bytes
+from ...catalog.fit.memory import format_bytes
 from ...serving.backends import ServerSpec
 from ...serving.plan import (
     MAX_GPU_SHARE,
@@ -312,7 +312,7 @@ class StartServerModal(ModalScreen[ServerSpec | None]):
 
     @work(thread=True, exclusive=True, group="quant-download", exit_on_error=False)
     def _download(self, q: QuantChoice, cancel: threading.Event) -> None:
-        from ...catalog.hub import HubError
+        from ...catalog.sources.hub import HubError
         from ...serving.resolve import _parts as gguf_parts  # the files of a split GGUF, first part first
 
         hub = self.app.services.catalog.hub  # type: ignore[attr-defined]

@@ -9,9 +9,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ...catalog import fit
 from ...catalog.card import card_quality
 from ...catalog.facts import classify_license, format_params
+from ...catalog.fit.memory import format_bytes
 from ...catalog.service import ModelDetails
 from ..format import compact, safe
 
@@ -112,8 +112,8 @@ def fit_table(d: ModelDetails) -> Group | Text:
                 cell.append("*", style="dim")
             cells.append(cell)
         table.add_row(*cells)
-    head = Text(f"fit against {mem.name}: {fit.format_bytes(mem.available_bytes)} available "
-                f"of {fit.format_bytes(mem.total_bytes)}", style="bold")
+    head = Text(f"fit against {mem.name}: {format_bytes(mem.available_bytes)} available "
+                f"of {format_bytes(mem.total_bytes)}", style="bold")
     notes = []
     if first.weights_only:
         notes.append("weights only — architecture unknown, KV cache not counted")
@@ -137,5 +137,5 @@ def files_table(d: ModelDetails) -> Table | Text:
         name = q.filename or ""
         if name.startswith("/"):  # a scanned local file: the end of the path is what tells it apart
             name = "…/" + "/".join(name.split("/")[-2:])
-        table.add_row(safe(name), safe(q.label), Text(fit.format_bytes(q.size) if q.size else "?"))
+        table.add_row(safe(name), safe(q.label), Text(format_bytes(q.size) if q.size else "?"))
     return table

@@ -1,0 +1,281 @@
+"""Architecture: a config.json or GGUF header → layers, heads, attention kinds (sliding, MLA, hybrid)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..gguf import GGUF_VOCAB_COUNT
+
+
+@dataclass(frozen=True)
+class Arch:
+    """The attention shape of a decoder, as far as the KV cache is concerned.
+
+    ``n_global_layers`` is how many layers attend to the full context; ``None`` means all attention layers
+    do. The remaining attention layers are sliding-window layers that cache at most ``sliding_window``
+    tokens. ``mla_kv_dim`` switches to multi-head latent attention (one shared latent per token and layer).
+    ``n_cacheless_layers`` counts blocks of hybrid models that keep no per-token cache (Mamba, linear
+    attention, MLP-only); their small fixed-size state is ignored. ``kv_heads_per_layer`` is set when a file
+    gives KV heads per layer (hybrids store 0 for their recurrent layers).
+    """
+
+    n_layers: int
+    n_heads: int
+    n_kv_heads: int
+    head_dim: int
+    hidden_size: int
+    max_context: int | None = None
+    sliding_window: int | None = None
+    n_global_layers: int | None = None
+    mla_kv_dim: int | None = None
+    architecture: str = ""
+    n_cacheless_layers: int = 0
+    kv_heads_per_layer: tuple[int, ...] | None = None
+    vocab_size: int | None = None  # sizes the runtime's logits buffer (a big share for small models)
+
+    @property
+    def attention_layers(self) -> int:
+        """Layers that keep a per-token KV cache."""
+        return max(0, self.n_layers - self.n_cacheless_layers)
+
+    @property
+    def full_layers(self) -> int:
+        """Attention layers that cache the whole context."""
+        if self.sliding_window is None or self.n_global_layers is None:
+            return self.attention_layers
+        return max(0, min(self.n_global_layers, self.attention_layers))
+
+    @property
+    def sliding_layers(self) -> int:
+        """Attention layers that cache at most ``sliding_window`` tokens."""
+        return self.attention_layers - self.full_layers
+
+
+def _pos_int(value: Any) -> int | None:
+    """A strictly positive int from JSON/GGUF values, else None (bools are not numbers here)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, float) and value.is_integer() and value > 0:
+        return int(value)
+    return None
+
+
+def _int_list(value: Any) -> list[int] | None:
+    """A list of non-negative ints (per-layer arrays), else None."""
+    if not isinstance(value, list | tuple) or not value:
+        return None
+    out: list[int] = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int | float) or item < 0:
+            return None
+        out.append(int(item))
+    return out
+
+
+def _first(cfg: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if cfg.get(key) is not None:
+            return cfg[key]
+    return None
+
+
+# Known every-N-th-layer-is-global patterns for configs/GGUFs that do not spell them out. gemma3's
+# config.json on the Hub usually omits sliding_window_pattern and relies on the transformers default (6);
+# llama.cpp hard-codes the same numbers per architecture. Exact names only: gemma3n and friends have
+# layouts of their own.
+_SWA_PATTERN_DEFAULTS: dict[str, int] = {"gemma3": 6, "gemma2": 2, "cohere2": 4, "gpt-oss": 2, "gpt_oss": 2}
+# Context lengths that configs leave to the transformers default (gemma-3-27b's config.json has none).
+_MAX_CONTEXT_DEFAULTS: dict[str, int] = {"gemma3": 131072, "gemma3_text": 131072}
+_TEXT_CONFIG_KEYS = ("text_config", "llm_config", "language_config")
+_QWEN_FAMILY = ("qwen2", "qwen3")
+
+
+def _pattern_for(model_type: str) -> int | None:
+    return _SWA_PATTERN_DEFAULTS.get(model_type.removesuffix("_text"))
+
+
+def arch_from_config(config: Mapping[str, Any]) -> Arch | None:
+    """Build an ``Arch`` from a Hugging Face ``config.json`` dict, or None when the essentials are missing.
+
+    Handles nested text configs (VL models, gemma3), missing ``head_dim``/``num_key_value_heads``, sliding
+    windows (gemma2/3, cohere2, Mistral, Qwen2 ``use_sliding_window``, explicit ``layer_types``), MLA
+    (DeepSeek V2/V3, Kimi-K2) and the simpler hybrid layouts.
+    """
+    if not isinstance(config, Mapping):
+        return None
+    nested = next((config[k] for k in _TEXT_CONFIG_KEYS if isinstance(config.get(k), Mapping)), None)
+    cfg: dict[str, Any] = {k: v for k, v in config.items() if k not in _TEXT_CONFIG_KEYS}
+    if nested is not None:
+        cfg.update(nested)  # the text model's own values win over the wrapper's
+
+    n_layers = _pos_int(_first(cfg, "num_hidden_layers", "n_layer", "num_layers", "n_layers"))
+    n_heads_raw = _first(cfg, "num_attention_heads", "n_head", "num_heads", "n_heads")
+    head_list = _int_list(n_heads_raw)
+    n_heads = max(head_list) if head_list else _pos_int(n_heads_raw)
+    hidden = _pos_int(_first(cfg, "hidden_size", "n_embd", "d_model", "dim"))
+    if n_layers is None or n_heads is None or hidden is None:
+        return None
+
+    top_type = str(config.get("model_type") or "")
+    model_type = str(cfg.get("model_type") or top_type).lower()
+    archs = config.get("architectures")
+    label = top_type or (str(archs[0]) if isinstance(archs, list) and archs else model_type)
+
+    kv_raw = _first(cfg, "num_key_value_heads", "num_kv_heads", "n_head_kv")
+    kv_list = _int_list(kv_raw)
+    if kv_list is not None:
+        n_kv = max(kv_list) or 1
+    elif _pos_int(kv_raw) is not None:
+        n_kv = int(kv_raw)
+    elif cfg.get("multi_query") is True:  # falcon / starcoder style MQA
+        n_kv = 1
+    else:
+        n_kv = n_heads  # no GQA key: plain multi-head attention
+    head_dim = _pos_int(cfg.get("head_dim")) or max(1, hidden // n_heads)
+    max_ctx = _pos_int(
+        _first(cfg, "max_position_embeddings", "n_positions", "max_sequence_length", "seq_length")
+    ) or _MAX_CONTEXT_DEFAULTS.get(model_type)
+
+    # MLA: one latent of kv_lora_rank plus the decoupled RoPE key per token and layer, shared by all heads.
+    mla_dim: int | None = None
+    kv_rank = _pos_int(cfg.get("kv_lora_rank"))
+    if kv_rank is not None:
+        rope_dim = _pos_int(cfg.get("qk_rope_head_dim")) or 64
+        mla_dim = kv_rank + rope_dim
+        nope = _pos_int(cfg.get("qk_nope_head_dim"))
+        if nope is not None:
+            head_dim = nope + rope_dim
+
+    window = _pos_int(cfg.get("sliding_window"))
+    if cfg.get("use_sliding_window") is False:
+        window = None
+    n_global: int | None = None
+    cacheless = 0
+
+    raw_types = cfg.get("layer_types")
+    layer_types: list[str] = (
+        list(raw_types) if isinstance(raw_types, list) and all(isinstance(t, str) for t in raw_types) else []
+    )
+    if layer_types:
+        full = sum(1 for t in layer_types if t == "full_attention")
+        sliding = sum(1 for t in layer_types if t in ("sliding_attention", "chunked_attention"))
+        if "chunked_attention" in layer_types and window is None:
+            window = _pos_int(cfg.get("attention_chunk_size"))
+        if window is None:  # sliding layers without a window cache everything
+            full, sliding = full + sliding, 0
+        cacheless = max(0, n_layers - full - sliding)
+        n_global = full
+    elif _pos_int(cfg.get("full_attention_interval")):  # Qwen3-Next style: every N-th layer attends
+        interval = int(cfg["full_attention_interval"])
+        cacheless = n_layers - n_layers // interval
+    elif isinstance(cfg.get("hybrid_override_pattern"), str):  # Nemotron-H: "*" marks attention blocks
+        cacheless = n_layers - min(n_layers, cfg["hybrid_override_pattern"].count("*"))
+    elif _pos_int(cfg.get("attn_layer_period")):  # Jamba
+        period = int(cfg["attn_layer_period"])
+        offset = _pos_int(cfg.get("attn_layer_offset")) or 0
+        cacheless = n_layers - sum(1 for i in range(n_layers) if i % period == offset)
+
+    if window is not None and not layer_types:
+        pattern = _pos_int(cfg.get("sliding_window_pattern")) or _pattern_for(model_type)
+        if pattern is not None:
+            # Every pattern-th layer is global: transformers slides when (i + 1) % pattern != 0.
+            n_global = n_layers // pattern
+        elif model_type.startswith(_QWEN_FAMILY) and cfg.get("use_sliding_window") is True:
+            # Qwen2: layers from max_window_layers upward slide, the ones below stay global.
+            n_global = min(n_layers, _pos_int(cfg.get("max_window_layers")) or n_layers)
+        elif max_ctx is None or window < max_ctx:
+            n_global = 0  # Mistral 7B v0.1 style: every layer slides
+        else:
+            window = None  # a window as large as the context is no window
+    if mla_dim is not None:
+        window, n_global = None, None
+
+    return Arch(
+        n_layers=n_layers,
+        n_heads=n_heads,
+        n_kv_heads=n_kv,
+        head_dim=head_dim,
+        hidden_size=hidden,
+        max_context=max_ctx,
+        sliding_window=window,
+        n_global_layers=n_global if window is not None else None,
+        mla_kv_dim=mla_dim,
+        architecture=label,
+        n_cacheless_layers=cacheless,
+        kv_heads_per_layer=tuple(kv_list) if kv_list is not None else None,
+        vocab_size=_pos_int(cfg.get("vocab_size")),
+    )
+
+
+def arch_from_gguf(meta: Mapping[str, Any]) -> Arch | None:
+    """Build an ``Arch`` from GGUF key/values (as returned by ``read_gguf_metadata``), or None.
+
+    Sliding windows are applied only where llama.cpp applies them (a known per-architecture pattern or an
+    explicit ``attention.sliding_window_pattern``): for other architectures llama.cpp allocates the full
+    cache even when the file records a window, so counting the window would under-estimate.
+    """
+    if not isinstance(meta, Mapping):
+        return None
+    arch = meta.get("general.architecture")
+    if not isinstance(arch, str) or not arch:
+        return None
+
+    def key(name: str) -> Any:
+        return meta.get(f"{arch}.{name}")
+
+    n_layers = _pos_int(key("block_count"))
+    heads_raw = key("attention.head_count")
+    head_list = _int_list(heads_raw)
+    n_heads = max(head_list) if head_list else _pos_int(heads_raw)
+    hidden = _pos_int(key("embedding_length"))
+    if n_layers is None or not n_heads or hidden is None:
+        return None
+
+    kv_raw = key("attention.head_count_kv")
+    kv_list = _int_list(kv_raw)
+    if kv_list is not None:
+        n_kv = max(kv_list) or 1
+    else:
+        n_kv = _pos_int(kv_raw) or n_heads
+    head_dim = _pos_int(key("attention.key_length")) or max(1, hidden // n_heads)
+
+    mla_dim: int | None = None
+    kv_rank = _pos_int(key("attention.kv_lora_rank"))
+    if kv_rank is not None:
+        mla_dim = kv_rank + (_pos_int(key("rope.dimension_count")) or 64)
+        # Newer deepseek2 files store the latent width as key_length and the per-head one as key_length_mla.
+        head_dim = _pos_int(key("attention.key_length_mla")) or head_dim
+
+    window = _pos_int(key("attention.sliding_window"))
+    n_global: int | None = None
+    if window is not None and mla_dim is None:
+        pattern_raw = key("attention.sliding_window_pattern")
+        flags = pattern_raw if isinstance(pattern_raw, list) else None
+        pattern = _pos_int(pattern_raw) or _pattern_for(arch)
+        if flags:
+            n_global = sum(1 for f in flags if not f)  # per-layer flags: true means sliding
+        elif pattern is not None:
+            n_global = n_layers // pattern
+        else:
+            window = None
+    else:
+        window = None
+
+    return Arch(
+        n_layers=n_layers,
+        n_heads=n_heads,
+        n_kv_heads=n_kv,
+        head_dim=head_dim,
+        hidden_size=hidden,
+        max_context=_pos_int(key("context_length")),
+        sliding_window=window,
+        n_global_layers=n_global,
+        mla_kv_dim=mla_dim,
+        architecture=arch,
+        kv_heads_per_layer=tuple(kv_list) if kv_list is not None else None,
+        vocab_size=_pos_int(key("vocab_size")) or _pos_int(meta.get(GGUF_VOCAB_COUNT)),
+    )
