@@ -1,4 +1,5 @@
-"""The GGUF header reader: key/values and tensor sizes of a .gguf file, without loading its tensors.
+"""The GGUF format: the header reader (key/values and tensor sizes of a .gguf file, without loading its
+tensors) and the names of split files (`model-Q8_0-00001-of-00003.gguf`).
 
 Headless core: the gguf package (numpy) is imported only to size tensor types, inside the reader.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import math
 import mmap
 import os
+import re
 import struct
 from typing import Any
 
@@ -158,3 +160,31 @@ def _parse_gguf(buf: Any, size: int) -> dict[str, Any]:
     if n_tensors and data_start + data_end > size:
         raise _Truncated(f"truncated: tensor data ends at {data_start + data_end}, file has {size} bytes")
     return out
+
+
+# --- split files --------------------------------------------------------------------------------------
+# llama.cpp's gguf-split names the parts of one model NAME-00001-of-00003.gguf; it loads them all from the
+# first part's path, so the first part stands for the model.
+
+_SPLIT = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$", re.IGNORECASE)
+
+
+def is_first_part(name: str) -> bool:
+    """True for a whole GGUF file and for the first part of a split one."""
+    m = _SPLIT.search(name)
+    return m is None or int(m.group(1)) == 1
+
+
+def split_parts(name: str) -> list[str]:
+    """Every part's name of a (possibly split) GGUF, first part first, given any part's name."""
+    m = _SPLIT.search(name)
+    if not m:
+        return [name]
+    stem, count = name[: m.start()], int(m.group(2))
+    return [f"{stem}-{i:05d}-of-{m.group(2)}.gguf" for i in range(1, count + 1)]
+
+
+def unsplit_name(name: str) -> str:
+    """The file name without its split suffix: "m-Q8_0-00001-of-00003.gguf" → "m-Q8_0.gguf"."""
+    m = _SPLIT.search(name)
+    return name if m is None else name[: m.start()] + name[m.end() - 5 :]

@@ -14,9 +14,8 @@ from typing import Any
 from .facts import ModelFacts, ModelFile, context_from_config, detect_formats, file_format, params_from_name
 from .fit.memory import format_bytes
 from .fit.weights import quant_from_filename, quant_from_gguf
-from .gguf import read_gguf_metadata
+from .gguf import is_first_part, read_gguf_metadata, split_parts, unsplit_name
 
-_SPLIT = re.compile(r"-(\d{5})-of-(\d{5})$")
 # Files that make a cached repo runnable. README.md or config.json alone do not: modelpick itself
 # downloads those to show a card, and that must not make a model "local".
 _WEIGHT_SUFFIXES = (".safetensors", ".gguf", ".bin", ".pt", ".pth", ".onnx", ".onnx_data", ".h5", ".msgpack")
@@ -140,8 +139,7 @@ def iter_gguf_files(root: Path, max_depth: int = 6) -> Iterator[Path]:
         for name in sorted(filenames):
             if not name.lower().endswith(".gguf"):
                 continue
-            m = _SPLIT.search(name[:-5])
-            if m and int(m.group(1)) != 1:
+            if not is_first_part(name):
                 continue
             yield Path(dirpath) / name
 
@@ -152,14 +150,13 @@ class _Skip(Exception):
 
 def _split_parts(path: Path) -> list[Path]:
     """Every part of a (possibly split) GGUF model; _Skip when one is missing (llama.cpp could not load it)."""
-    m = _SPLIT.search(path.name[:-5])
-    if not m:
+    names = split_parts(path.name)
+    if len(names) == 1:
         return [path]
-    stem, count = path.name[: m.start()], int(m.group(2))
-    parts = [path.with_name(f"{stem}-{i:05d}-of-{m.group(2)}.gguf") for i in range(1, count + 1)]
+    parts = [path.with_name(name) for name in names]
     missing = [p.name for p in parts if not p.exists()]
     if missing:
-        raise _Skip(f"split model is incomplete: {len(missing)} of {count} parts missing ({missing[0]})")
+        raise _Skip(f"split model is incomplete: {len(missing)} of {len(parts)} parts missing ({missing[0]})")
     return parts
 
 
@@ -194,10 +191,7 @@ def _read_parts(parts: list[Path]) -> tuple[dict[str, Any], int]:
 
 def _model_stem(path: Path, quant: str | None) -> str:
     """The file name without the split suffix and the quant: the quants of one model share it."""
-    stem = path.name[:-5]
-    m = _SPLIT.search(stem)
-    if m:
-        stem = stem[: m.start()]
+    stem = unsplit_name(path.name)[:-5]
     if quant:
         stripped = re.sub(rf"[-_.](?:ud-)?{re.escape(quant)}$", "", stem, flags=re.IGNORECASE)
         stem = stripped or stem

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..catalog.fit.memory import format_bytes
 from ..catalog.fit.weights import quant_from_filename
+from ..catalog.gguf import is_first_part, split_parts
 from .backends import ServingError
 
 if TYPE_CHECKING:
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
     from ..catalog.store import CatalogStore
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-_SPLIT = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$", re.IGNORECASE)
 
 Progress = Callable[[str, int, int | None], None]  # (file name, bytes done, total)
 
@@ -68,27 +69,13 @@ def _is_gguf(name: str) -> bool:
     return base.endswith(".gguf") and not base.startswith("mmproj")
 
 
-def _first_part(name: str) -> bool:
-    m = _SPLIT.search(name)
-    return m is None or int(m.group(1)) == 1
-
-
-def _parts(name: str) -> list[str]:
-    """Every part's name of a (possibly split) GGUF, given its first part's."""
-    m = _SPLIT.search(name)
-    if not m:
-        return [name]
-    stem, count = name[: m.start()], int(m.group(2))
-    return [f"{stem}-{i:05d}-of-{m.group(2)}.gguf" for i in range(1, count + 1)]
-
-
 def _quant_of(name: str) -> str | None:
     return quant_from_filename(name)
 
 
 def pick_file(names: list[str], quant: str | None, where: str) -> str:
     """The GGUF among `names` (first parts of split files only) for `quant`, else the only one."""
-    candidates = sorted(n for n in names if _is_gguf(n) and _first_part(n))
+    candidates = sorted(n for n in names if _is_gguf(n) and is_first_part(n))
     if not candidates:
         raise ResolveError(f"no GGUF file in {where}")
     if quant:
@@ -105,7 +92,7 @@ def pick_file(names: list[str], quant: str | None, where: str) -> str:
 
 
 def quants_line(names: list[str]) -> str:
-    quants = sorted({_quant_of(n) or n.rsplit("/", 1)[-1] for n in names if _is_gguf(n) and _first_part(n)})
+    quants = sorted({_quant_of(n) or n.rsplit("/", 1)[-1] for n in names if _is_gguf(n) and is_first_part(n)})
     return ", ".join(quants) or "none"
 
 
@@ -160,7 +147,7 @@ def resolve_gguf(text: str, *, hub: HubClient | None = None, store: CatalogStore
     if path.is_dir():
         names = [p.relative_to(path).as_posix() for p in path.rglob("*.gguf") if p.is_file()]
         chosen = pick_file(names, quant, str(path))
-        missing = [p for p in _parts(chosen) if not (path / p).is_file()]
+        missing = [p for p in split_parts(chosen) if not (path / p).is_file()]
         if missing:
             raise ResolveError(f"split model {chosen} is incomplete: {missing[0]} is missing")
         return ResolvedGGUF((path / chosen).absolute(), "folder", _quant_of(chosen))
@@ -183,7 +170,7 @@ def _resolve_repo(repo_id: str, quant: str | None, *, hub: HubClient | None, sto
             chosen = pick_file(cached_gguf, quant, f"{repo_id} (Hugging Face cache)")
         except ResolveError:
             chosen = None  # another quant is cached: look further
-        if chosen is not None and all(p in cached for p in _parts(chosen)):
+        if chosen is not None and all(p in cached for p in split_parts(chosen)):
             return ResolvedGGUF(cached[chosen], "cache", _quant_of(chosen), repo_id)
 
     known = _catalogue_files(store, repo_id)
@@ -204,27 +191,61 @@ def _resolve_repo(repo_id: str, quant: str | None, *, hub: HubClient | None, sto
         chosen = pick_file(list(sizes), quant, repo_id)
     if hub is None:
         raise ResolveError(f"{repo_id}: {chosen} is not in the Hugging Face cache and the Hub is not available")
+    try:
+        path = download_gguf(hub, repo_id, chosen, sizes=sizes, progress=progress, say=say)
+    except HubError as err:
+        part = err.filename or chosen
+        if err.kind == "disk":
+            raise ResolveError(f"{repo_id}/{err}") from err
+        if err.kind == "offline":
+            raise ResolveError(f"{repo_id}/{part} is not in the Hugging Face cache and the Hub is offline "
+                               "(HF_HUB_OFFLINE=1)") from err
+        raise ResolveError(f"cannot download {repo_id}/{part}: {err}") from err
+    return ResolvedGGUF(path, "download", _quant_of(chosen), repo_id)
+
+
+def download_gguf(hub: HubClient, repo_id: str, filename: str, *, sizes: Mapping[str, int | None] | None = None,
+                  total: int | None = None, progress: Progress | None = None,
+                  cancel: threading.Event | None = None, say: Callable[[str], None] | None = None) -> Path:
+    """Every part of the (possibly split) GGUF `filename` of `repo_id` into the Hugging Face cache; the path
+    of its first part, which is what llama.cpp loads.
+
+    Parts already complete in the cache are not asked for again (`progress` sees them whole at once). Before
+    each download the free disk is checked for all that is left to fetch: `total` bytes of all parts, or
+    the sum of their `sizes` (per part, as the catalogue or the Hub lists them) when each is known.
+    `progress(part, bytes done, part's total)`; `say` gets one line per part it downloads; setting `cancel`
+    stops at once and keeps what arrived, so the next call resumes it. A failure is the Hub's `HubError`,
+    with `filename` set to the part it failed on."""
+    from ..catalog.sources.hub import HubError
+
+    sizes = sizes or {}
+    parts = split_parts(filename)
+    if total is None and all(sizes.get(p) for p in parts):
+        total = sum(int(sizes[p] or 0) for p in parts)
+    cached = cached_repo_files(hub.cache_dir, repo_id)
+    on_disk = 0  # bytes of the parts complete so far
     paths: list[Path] = []
-    for part in _parts(chosen):
+    for part in parts:
         if part in cached:
+            size = cached[part].stat().st_size
+            if progress is not None:
+                progress(part, size, size)
             paths.append(cached[part])
+            on_disk += size
             continue
+        part_size = sizes.get(part)
         if say is not None:
-            size = sizes.get(part)
-            say(f"downloading {repo_id}/{part}" + (f" ({format_bytes(size)})" if size else ""))
-        report: Callable[[int, int | None], None] | None = None
-        if progress is not None:
-            report = functools.partial(progress, part)
+            say(f"downloading {repo_id}/{part}" + (f" ({format_bytes(part_size)})" if part_size else ""))
+        left = total - on_disk if total else part_size
+        report = functools.partial(progress, part) if progress is not None else None
         try:
-            paths.append(hub.download_file(repo_id, part, size=sizes.get(part), progress=report))
+            got = hub.download_file(repo_id, part, size=left, progress=report, cancel=cancel)
         except HubError as err:
-            if err.kind == "disk":
-                raise ResolveError(f"{repo_id}/{err}") from err
-            if err.kind == "offline":
-                raise ResolveError(f"{repo_id}/{part} is not in the Hugging Face cache and the Hub is offline "
-                                   "(HF_HUB_OFFLINE=1)") from err
-            raise ResolveError(f"cannot download {repo_id}/{part}: {err}") from err
-    return ResolvedGGUF(paths[0], "download", _quant_of(chosen), repo_id)
+            err.filename = part
+            raise
+        paths.append(got)
+        on_disk += got.stat().st_size
+    return paths[0]
 
 
 # --- chat format ---------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from modelpick_tui.serving.resolve import (
     cached_repo_files,
     canonical_quant,
     default_chat_format,
+    download_gguf,
     resolve_gguf,
     split_spec,
 )
@@ -397,5 +398,52 @@ def test_repo_downloaded_from_the_hub(tmp_path: Path, monkeypatch: pytest.Monkey
                 resolve_gguf("acme/dl-GGUF:Q8_0", hub=hub)
             with pytest.raises(ResolveError, match=r"^no Q2_K GGUF in acme/dl-GGUF; quants there: Q4_K_M, Q8_0$"):
                 resolve_gguf("acme/dl-GGUF:Q2_K", hub=hub)
+        finally:
+            hub.close()
+
+
+def test_split_gguf_downloads_each_missing_part_once(tmp_path: Path) -> None:
+    """The one download routine (the CLI's resolve and the start form both use it): a split GGUF's parts in
+    order, the parts already cached not asked for again, the disk checked for all that is left, cancel and
+    failures naming the part."""
+    import threading
+
+    from modelpick_tui.catalog.sources.hub import HubError
+
+    repo = "acme/split-GGUF"
+    names = [f"s-Q8_0-0000{i}-of-00003.gguf" for i in (1, 2, 3)]
+    data = {name: b"GGUF" + bytes([i]) * (100_000 + i) for i, name in enumerate(names)}
+    record = {"id": repo, "siblings": [{"rfilename": n, "size": len(d), "lfs": {"size": len(d)}}
+                                       for n, d in data.items()]}
+    sizes = {n: len(d) for n, d in data.items()}
+    with FakeHub([record], files={(repo, n): d for n, d in data.items()}) as fake:
+        hub = HubClient(endpoint=fake.url, token=None, cache_dir=tmp_path / "cache")
+        try:
+            hub.download_file(repo, names[0])  # part 1 is already here
+            fake.clear_requests()
+            cancel = threading.Event()
+            cancel.set()
+            with pytest.raises(HubError, match="cancelled: what arrived is kept") as stopped:
+                download_gguf(hub, repo, names[0], sizes=sizes, cancel=cancel)
+            assert stopped.value.kind == "cancelled" and stopped.value.filename == names[1]
+            with pytest.raises(HubError, match=rf"^{names[1]} needs 1048576\.00 GiB but only ") as full:
+                download_gguf(hub, repo, names[0], total=2**50)  # all that is left, checked before a byte
+            assert full.value.kind == "disk" and full.value.filename == names[1]
+            assert fake.requests == []
+
+            seen: list[tuple[str, int, int | None]] = []
+            said: list[str] = []
+            first = download_gguf(hub, repo, names[0], sizes=sizes, progress=lambda *a: seen.append(a),
+                                  say=said.append)
+            assert first == cached_repo_files(hub.cache_dir, repo)[names[0]] and first.read_bytes() == data[names[0]]
+            assert seen[0] == (names[0], sizes[names[0]], sizes[names[0]])  # cached: whole at once
+            assert list(dict.fromkeys(part for part, _, _ in seen)) == names  # in order, one after the other
+            assert {part: (done, total) for part, done, total in seen} == {n: (sizes[n], sizes[n]) for n in names}
+            assert said == [f"downloading {repo}/{n} (98 KiB)" for n in names[1:]]
+            assert {r.path.rsplit("/", 1)[-1] for r in fake.requests if "/resolve/" in r.path} == set(names[1:])
+            cached = cached_repo_files(hub.cache_dir, repo)
+            assert all(cached[n].read_bytes() == data[n] for n in names)
+            # From the CLI: the first part stands for the model, and it is now in the cache.
+            assert resolve_gguf(f"{repo}:Q8_0", hub=hub).path == first
         finally:
             hub.close()

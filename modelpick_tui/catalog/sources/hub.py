@@ -38,6 +38,7 @@ class HubError(Exception):
         super().__init__(message)
         # offline | unreachable | timeout | unavailable | rate_limited | gated | not_found | disk | cancelled | error
         self.kind = kind
+        self.filename: str | None = None  # the file a download failed on, where several were asked for
 
     @property
     def offline_like(self) -> bool:

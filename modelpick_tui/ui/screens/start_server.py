@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -313,29 +314,24 @@ class StartServerModal(ModalScreen[ServerSpec | None]):
     @work(thread=True, exclusive=True, group="quant-download", exit_on_error=False)
     def _download(self, q: QuantChoice, cancel: threading.Event) -> None:
         from ...catalog.sources.hub import HubError
-        from ...serving.resolve import _parts as gguf_parts  # the files of a split GGUF, first part first
+        from ...serving.resolve import download_gguf
 
         hub = self.app.services.catalog.hub  # type: ignore[attr-defined]
         assert q.filename is not None
-        parts = gguf_parts(q.filename)
-        state = {"t0": time.monotonic(), "first": None, "before": 0}
+        done_by_part: dict[str, int] = {}
+        state: dict[str, Any] = {"part": None, "first": 0, "t0": time.monotonic()}
 
         def report(part: str, done: int, total: int | None) -> None:
             now = time.monotonic()
-            if state["first"] is None:
-                state["first"], state["t0"] = done, now  # a resumed file starts where it stopped
+            if state["part"] != part:  # a resumed file starts where it stopped: speed counts from there
+                state.update(part=part, first=done, t0=now)
             speed = (done - state["first"]) / max(now - state["t0"], 1e-3)
-            self._progress = (part, state["before"] + done, q.size or total, speed)
+            done_by_part[part] = done
+            self._progress = (part, sum(done_by_part.values()), q.size or total, speed)
 
-        path = None
         try:
-            for i, part in enumerate(parts):
-                state["first"] = None
-                # The disk check covers the whole file (all parts) before the first byte.
-                got = hub.download_file(self.plan.model_id, part, size=q.size if i == 0 else None,
-                                        progress=lambda d, t, part=part: report(part, d, t), cancel=cancel)
-                state["before"] += got.stat().st_size
-                path = path or got
+            # The disk check covers the whole file (all parts) before the first byte.
+            path = download_gguf(hub, self.plan.model_id, q.filename, total=q.size, progress=report, cancel=cancel)
         except HubError as err:
             self.app.call_from_thread(self._download_failed, err.kind, str(err))
             return
