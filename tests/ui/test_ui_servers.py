@@ -510,7 +510,7 @@ def gated_hub(gemma_gguf: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     until the test opens `hub.gate` (so the download can be caught, and cancelled, half way)."""
     import threading
 
-    from tests import fakehub
+    from tests.support import fakehub
 
     data = gemma_gguf.read_bytes()
     monkeypatch.setattr(fakehub, "MAX_SERVED_SIZE", len(data))  # it serves up to 1 MiB otherwise
