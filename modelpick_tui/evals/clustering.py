@@ -1,5 +1,6 @@
 """The maths of failure-mode clustering: trace vectors, a clustering whose number of clusters the data
-chooses, and names from top terms. Pure functions over lists and arrays (no database, no UI).
+chooses, where each trace goes given the human's earlier choices (`place`), and names from top terms. Pure
+functions over lists and arrays (no database, no UI).
 
 Method (why, in short): a trace is a vector whose cosine similarity to another is
 `NOTE_WEIGHT · cos(notes) + (1 - NOTE_WEIGHT) · cos(outputs)` — the note is the reviewer's reason, the
@@ -19,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import warnings
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence, Set
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -196,6 +198,62 @@ def _cluster_unique(x: np.ndarray, *, max_k: int, sample: int, seed: int,
         out[start:start + 4096] = np.argmax(x[start:start + 4096] @ centroids.T.astype(np.float32), axis=1)
     out[idx] = best
     return out, best_score
+
+
+def place(trace_ids: Sequence[str], labels: np.ndarray, x: np.ndarray, prev: Mapping[str, tuple[str, str]],
+          human: Set[str], next_id: int) -> dict[str, tuple[str, str]]:
+    """Where each failed trace goes after a (re-)clustering: trace id -> (mode id, source auto|human).
+
+    `labels` and `x` are the fresh clusters and vectors of `trace_ids`; `prev` the placements before (trace id ->
+    (mode id, source)); `human` the modes a person renamed, merged or split. Human choices win: a trace a person
+    moved (source human) and every trace of a human mode stays where it is; new failures join the nearest human
+    mode (by centroid) when most of their cluster is already in human modes; other clusters are matched to the
+    previous automatic modes by trace overlap, so mode ids stay stable; a cluster left over becomes mode
+    m`next_id` (then the next number)."""
+    import numpy as np
+
+    index = {t: i for i, t in enumerate(trace_ids)}
+    pinned = {tid: mid for tid, (mid, src) in prev.items() if tid in index and (src == "human" or mid in human)}
+    clusters: dict[int, list[str]] = defaultdict(list)
+    for tid, label in zip(trace_ids, labels.tolist(), strict=True):
+        clusters[int(label)].append(tid)
+
+    # Previous automatic modes claim the fresh cluster they overlap most (one each, largest overlap first).
+    overlaps = []
+    for c, members in clusters.items():
+        counts = Counter(prev[t][0] for t in members if t in prev and t not in pinned)
+        overlaps += [(n, c, mid) for mid, n in counts.items()]
+    claimed: dict[int, str] = {}
+    for _, c, mid in sorted(overlaps, key=lambda o: (-o[0], o[1], o[2])):
+        if c not in claimed and mid not in claimed.values():
+            claimed[c] = mid
+
+    centroids: dict[str, np.ndarray] = {}
+    for mid in set(pinned.values()):
+        rows = [index[t] for t, m in pinned.items() if m == mid]
+        centroid = x[rows].mean(axis=0)
+        centroids[mid] = centroid / (np.linalg.norm(centroid) + 1e-12)
+
+    final: dict[str, tuple[str, str]] = {t: (m, prev[t][1]) for t, m in pinned.items()}
+    for c in sorted(clusters):
+        members = clusters[c]
+        held = [t for t in members if t in pinned]
+        free = [t for t in members if t not in pinned]
+        if not free:
+            continue
+        if held and len(held) * 2 >= len(members):
+            candidates = sorted({pinned[t] for t in held})
+            for tid in free:
+                sims = [float(x[index[tid]] @ centroids[m]) for m in candidates]
+                final[tid] = (candidates[int(np.argmax(sims))], "auto")
+            continue
+        target = claimed.get(c)
+        if target is None:
+            target = f"m{next_id}"
+            next_id += 1
+        for tid in free:
+            final[tid] = (target, "auto")
+    return final
 
 
 def top_terms(groups: Sequence[Sequence[str]], n_terms: int = 3) -> list[list[str]]:

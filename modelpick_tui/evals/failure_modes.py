@@ -1,6 +1,7 @@
 """Failure modes: the failed traces clustered from their notes and outputs, named by their top terms, with
 the human's renames, merges, splits and moves kept across re-clustering. The maths (vectors, the choice of
-k, c-TF-IDF names) is in clustering.py; this module reads and writes the modes.
+k, where traces go given the human's choices, c-TF-IDF names) is in clustering.py; this module reads and
+writes the modes.
 
 Human choices win: a trace a person moved (source=human) and every trace of a mode a person renamed,
 merged or split (origin=human) stays where it is; new failures join the nearest human mode when most of
@@ -11,7 +12,7 @@ trace overlap, so mode ids stay stable.
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from .clustering import (
     embeddings_available,
     name_of,
     note_sha,
+    place,
     top_terms,
     trace_vectors,
 )
@@ -229,53 +231,11 @@ class FailureModeStore(Store):
         return result
 
     def _reconcile(self, traces: Sequence[FailedTrace], labels: np.ndarray, x: np.ndarray) -> int:
-        import numpy as np
-
         active = self._active_modes()
         human = {mid for mid, row in active.items() if row["origin"] == "human"}
         prev = self._assignments()
         index = {t.trace_id: i for i, t in enumerate(traces)}
-        pinned = {tid: mid for tid, (mid, src) in prev.items() if tid in index and (src == "human" or mid in human)}
-        clusters: dict[int, list[str]] = defaultdict(list)
-        for t, label in zip(traces, labels.tolist(), strict=True):
-            clusters[int(label)].append(t.trace_id)
-
-        # Previous automatic modes claim the fresh cluster they overlap most (one each, largest overlap first).
-        overlaps = []
-        for c, members in clusters.items():
-            counts = Counter(prev[t][0] for t in members if t in prev and t not in pinned)
-            overlaps += [(n, c, mid) for mid, n in counts.items()]
-        claimed: dict[int, str] = {}
-        for _, c, mid in sorted(overlaps, key=lambda o: (-o[0], o[1], o[2])):
-            if c not in claimed and mid not in claimed.values():
-                claimed[c] = mid
-
-        centroids: dict[str, np.ndarray] = {}
-        for mid in set(pinned.values()):
-            rows = [index[t] for t, m in pinned.items() if m == mid]
-            centroid = x[rows].mean(axis=0)
-            centroids[mid] = centroid / (np.linalg.norm(centroid) + 1e-12)
-
-        next_id = _next_mode_number(self._all_mode_ids())
-        final: dict[str, tuple[str, str]] = {t: (m, prev[t][1]) for t, m in pinned.items()}
-        for c in sorted(clusters):
-            members = clusters[c]
-            held = [t for t in members if t in pinned]
-            free = [t for t in members if t not in pinned]
-            if not free:
-                continue
-            if held and len(held) * 2 >= len(members):
-                candidates = sorted({pinned[t] for t in held})
-                for tid in free:
-                    sims = [float(x[index[tid]] @ centroids[m]) for m in candidates]
-                    final[tid] = (candidates[int(np.argmax(sims))], "auto")
-                continue
-            target = claimed.get(c)
-            if target is None:
-                target = f"m{next_id}"
-                next_id += 1
-            for tid in free:
-                final[tid] = (target, "auto")
+        final = place([t.trace_id for t in traces], labels, x, prev, human, _next_mode_number(self._all_mode_ids()))
 
         # Names: c-TF-IDF over the notes (outputs when a mode has no notes) of the final modes.
         by_mode: dict[str, list[FailedTrace]] = defaultdict(list)
