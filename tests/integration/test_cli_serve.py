@@ -204,7 +204,7 @@ def test_serve_truncated_gguf(env: Path, tmp_path: Path, gemma_gguf: Path) -> No
 def test_serve_gguf_the_server_cannot_load(env: Path, tmp_path: Path) -> None:
     """A GGUF whose header reads but which llama.cpp cannot load: the server starts, fails, and the cause
     comes from its log; its process is gone and the record with it."""
-    from tests.unit.test_local import write_gguf
+    from tests.support.files import write_gguf
 
     tiny = write_gguf(tmp_path / "tiny-Q4_K_M.gguf")  # no tokenizer, no layers: llama.cpp refuses it
     result = run(env, "serve", "llama", str(tiny), "--name", "tiny")
@@ -220,7 +220,7 @@ def test_serve_gguf_the_server_cannot_load(env: Path, tmp_path: Path) -> None:
 def test_serve_repo_downloaded_through_the_cli(env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A repo neither cached nor catalogued: its file list from the (fake) Hub, the quant downloaded into the
     Hugging Face cache, then served (this GGUF cannot be loaded: the cause comes back as one line)."""
-    from tests.unit.test_local import write_gguf
+    from tests.support.files import write_gguf
 
     data = write_gguf(tmp_path / "x.gguf").read_bytes()
     record = {"id": "acme/tiny-GGUF", "siblings": [

@@ -28,7 +28,9 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.hf_api import RepoFile, RepoFolder
 
-from tests.support.fakehub import DEFAULT_TOKEN, MAX_SERVED_SIZE, FakeHub, builtin_catalog, write_sample_data
+from tests.support.fakehub import DEFAULT_TOKEN, MAX_SERVED_SIZE, FakeHub
+from tests.support.hub_catalog import builtin_catalog
+from tests.support.hub_sample import write_sample_data
 
 MODELS, CARDS = builtin_catalog()
 BY_ID = {m["id"]: m for m in MODELS}

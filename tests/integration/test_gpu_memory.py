@@ -24,8 +24,8 @@ from modelpick_tui.services import Services, make_app
 from modelpick_tui.serving.backends import ServerSpec
 from modelpick_tui.serving.procs import MemoryUse, gpu_memory_by_pid, group_members, group_memory, group_rss
 from modelpick_tui.serving.supervisor import Supervisor
-from tests.ui.test_ui import SIZE, settle
-from tests.ui.test_ui_servers import STUB, cell, status_of, wait_for
+from tests.support.paths import STUB
+from tests.support.pilot import SIZE, cell, settle, status_of, wait_for
 
 GiB = 2**30
 MiB = 2**20

@@ -5,7 +5,6 @@ requests in flight (tests/support/batching_server.py)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from modelpick_tui.evals.traces import TraceStore
 from modelpick_tui.serving.client import Timeouts
 from modelpick_tui.serving.endpoints import Endpoint, from_server
 from tests.support.batching_server import BatchingServer
+from tests.support.files import write_set
 from tests.support.oai_servers import OAIServer
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -40,19 +40,6 @@ def traces(db: sqlite_utils.Database) -> TraceStore:
 @pytest.fixture
 def sets(db: sqlite_utils.Database, traces: TraceStore) -> PromptSetStore:
     return PromptSetStore(db, traces.lock)
-
-
-def write_set(path: Path, n: int, system: str | None = "Answer in one short sentence.") -> Path:
-    topics = ["the sky", "grass", "snow", "the sea", "a lemon", "coal", "blood", "milk", "a cloud", "an orange",
-              "ice", "sand"]
-    with path.open("w") as f:
-        for i in range(n):
-            row = {"id": f"p{i:02d}", "prompt": f"What colour is {topics[i % len(topics)]}?",
-                   "reference": "a colour", "tags": ["colour"]}
-            if system:
-                row["system"] = system
-            f.write(json.dumps(row) + "\n")
-    return path
 
 
 def ep(server_url: str, name: str, model: str | None = None, key: str | None = None) -> Endpoint:

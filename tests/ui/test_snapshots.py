@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelpick_tui.services import Services, make_app
-from tests.ui.test_ui import settle
+from tests.support.pilot import settle
 
 
 def test_browse_screen(services: Services, snap_compare: Any) -> None:

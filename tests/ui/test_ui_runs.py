@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from modelpick_tui.services import Services, make_app
-from tests.integration.test_runner import write_set
 from tests.support.batching_server import BatchingServer
-from tests.ui.test_ui import SIZE, screen_text
+from tests.support.files import write_set
+from tests.support.pilot import SIZE, screen_text
 
 
 @pytest.fixture

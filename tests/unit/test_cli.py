@@ -18,7 +18,7 @@ from huggingface_hub import ModelInfo
 from modelpick_tui.catalog.facts import ModelFacts, facts_from_info
 from modelpick_tui.cli import main
 from tests.support.fakehub import FakeHub
-from tests.unit.test_local import write_gguf
+from tests.support.files import write_gguf
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_data"

@@ -12,8 +12,8 @@ from click.testing import CliRunner, Result
 from modelpick_tui.cli import main
 from modelpick_tui.evals.judge import judge_store
 from modelpick_tui.services import Services
-from tests.unit.test_judge import JudgeServer, make_traces
-from tests.unit.test_report import add_traces
+from tests.support.judge_server import JudgeServer
+from tests.support.traces import add_traces, make_traces
 
 
 def run(services: Services, *args: str, input: str | None = None) -> Result:

@@ -5,64 +5,18 @@ against the real llama.cpp server on the Gemma 3 270M GGUF."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from modelpick_tui.evals import judge
 from modelpick_tui.evals.judge import JudgeStore, judge_store, parse_verdict, run_judge
-from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services
 from modelpick_tui.serving.endpoints import Endpoint
-from tests.support import oai_servers
+from tests.support.judge_server import ANSWERS, JudgeServer
 from tests.support.oai_servers import OAIServer
-
-# What the judge server answers, by a marker in the graded output.
-ANSWERS = {
-    "GOOD": '{"verdict": "pass", "reason": "correct"}',
-    "BAD": 'Here is my grade:\n```json\n{"verdict": "FAIL", "reason": "it refused"}\n```',
-    "MAYBE": '{"verdict": "maybe", "reason": "unsure"}',
-    "PROSE": "The answer looks fine to me overall.",
-}
-
-
-class _JudgeHandler(oai_servers._Handler):
-    def do_GET(self) -> None:
-        if self.path.rstrip("/") != "/v1/models" or not self._authorized():
-            super().do_GET()
-            return
-        self._record(None)
-        self._json(200, {"object": "list", "data": [{"id": "judge", "object": "model", "owned_by": "me"}]})
-
-    def _serve(self, name: str, n: int, model: str, body: dict[str, Any]) -> None:
-        if name != "judge":
-            super()._serve(name, n, model, body)
-            return
-        user = body["messages"][-1]["content"]
-        output = user.split("## Model output", 1)[1]
-        text = next((a for k, a in ANSWERS.items() if k in output), "{}")
-        self._begin_sse()
-        self._event(oai_servers._chunk(model, {"role": "assistant"}))
-        for i in range(0, len(text), 7):  # the JSON split over chunks, as a real server streams it
-            self._event(oai_servers._chunk(model, {"content": text[i: i + 7]}))
-        self._event(oai_servers._chunk(model, {}, "stop"))
-        self._event("[DONE]")
-        self._end()
-
-
-class JudgeServer(OAIServer):
-    def start(self) -> JudgeServer:
-        handler = type("Handler", (_JudgeHandler,), {"owner": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-        return self
+from tests.support.traces import make_traces
 
 
 @pytest.fixture
@@ -98,16 +52,6 @@ def test_verdicts_are_parsed_from_json_with_or_without_fences(text: str, verdict
 def test_malformed_answers_are_errors(text: str, error: str) -> None:
     parsed = parse_verdict(text)
     assert (parsed.verdict, parsed.error) == ("error", error)
-
-
-def make_traces(services: Services, markers: list[str], verdicts: list[str]) -> tuple[str, list[Trace]]:
-    run = services.traces.create_run(kind="set")
-    traces = [Trace(run_id=run, prompt=f"question {i}", endpoint="cand", model="cand", output=f"{m} answer {i}",
-                    reference="the right answer") for i, m in enumerate(markers)]
-    services.traces.add_many(traces)
-    for t, v in zip(traces, verdicts, strict=True):
-        services.review.label(t.id, v)
-    return run, traces
 
 
 async def test_judge_grades_traces_and_stores_verdicts_apart_from_labels(services: Services,

