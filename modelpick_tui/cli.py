@@ -304,7 +304,7 @@ def _duration(seconds: float | None) -> str:
 def _start_detached(ctx: click.Context, spec: Any, timeout: float, as_json: bool) -> None:
     """Start `spec` detached, wait until ready, print name, URL, key and time to ready; or the one-line
     cause, a non-zero exit and nothing left running."""
-    from .serving.backends import ServingError
+    from .serving.spec import ServingError
     from .serving.supervisor import READY, STARTING, group_members
 
     services = _services(ctx)
@@ -368,8 +368,9 @@ def serve_llama(ctx: click.Context, model: str, name: str | None, ctx_len: int |
     """Serve a GGUF with llama.cpp. MODEL is a .gguf file, a folder of them, or a Hub repo id, each
     optionally followed by :QUANT (e.g. bartowski/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M)."""
     from .catalog.gguf import read_gguf_metadata
-    from .serving.backends import ServerSpec, get_backend
+    from .serving.backends import get_backend
     from .serving.resolve import ResolveError, default_chat_format, resolve_gguf
+    from .serving.spec import ServerSpec
 
     missing = get_backend("llama").missing(ServerSpec(name="x", backend="llama", model=""))
     if missing:
@@ -455,7 +456,8 @@ def serve_vllm(ctx: click.Context, model: str, name: str | None, port: int | Non
                cuda_visible_devices: str | None, kv_cache_gib: float | None, enforce_eager: bool | None,
                timeout: float, as_json: bool) -> None:
     """Serve a model with vLLM. MODEL is a Hub repo id or a local folder."""
-    from .serving.backends import ServerSpec, get_backend
+    from .serving.backends import get_backend
+    from .serving.spec import ServerSpec
 
     spec = ServerSpec(name=name or "x", backend="vllm", model=model, port=port, ctx=max_model_len,
                       gpu_memory_utilization=gpu_memory_utilization, tensor_parallel_size=tensor_parallel_size,
@@ -538,7 +540,7 @@ def servers_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
 @click.pass_context
 def stop_cmd(ctx: click.Context, name: str | None, stop_all: bool, grace: float) -> None:
     """Stop a server (or all of them): its whole process group, until its port is free."""
-    from .serving.backends import ServingError
+    from .serving.spec import ServingError
     from .serving.supervisor import LIVE
 
     if bool(name) == stop_all:
@@ -596,7 +598,7 @@ def endpoint() -> None:
 @click.pass_context
 def endpoint_add(ctx: click.Context, name: str, base_url: str, model: str, key: str | None) -> None:
     """Attach to an endpoint: BASE_URL (e.g. http://gpu-host:8000) must list MODEL at /v1/models."""
-    from .serving.backends import ServingError
+    from .serving.spec import ServingError
 
     sup = _services(ctx).servers
     if any(r["name"] == name for r in sup.records()):

@@ -169,8 +169,8 @@ def register(main: click.Group) -> None:
         """Grade traces with an LLM judge under the rubric; print its agreement with the human labels."""
         from .cli import _fail, _say, _services, escape
         from .evals.judge import judge_store, run_judge, traces_to_judge
-        from .serving.backends import ServingError
         from .serving.endpoints import resolve
+        from .serving.spec import ServingError
 
         services = _services(ctx)
         _check_run(services, run_id)

@@ -72,9 +72,9 @@ def register(main: click.Group) -> None:
         from .evals.promptsets import PromptSetError, load_prompt_set
         from .evals.runner import RunError, RunParams, resolve_run_endpoints, runner_for
         from .evals.traces import RunHeld
-        from .serving.backends import ServingError
         from .serving.client import Timeouts
         from .serving.endpoints import is_url, resolve
+        from .serving.spec import ServingError
 
         if resume_id and promptset is not None:
             _fail("give a prompt set or --resume RUN_ID, not both")

@@ -341,8 +341,8 @@ def resolve_run_endpoints(servers: Supervisor, run: dict[str, Any],
     """A stored run's endpoints, usable again: each by its name through the supervisor (servers and remote
     endpoints modelpick knows, with their keys), else — a bare URL — from the stored URL and model, with the
     key from `keys` (by name). Raises ServingError (one line) for one that is gone or not ready."""
-    from ..serving.backends import ServingError
     from ..serving.endpoints import Endpoint, resolve
+    from ..serving.spec import ServingError
 
     out: list[Endpoint] = []
     for stored in run.get("endpoints", []):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .backends import ServingError
+from .spec import ServingError
 
 if TYPE_CHECKING:
     from .registry import Server

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .backends import ServerSpec, ServingError
 from .procs import pid_matches
+from .spec import ServerSpec, ServingError
 
 if TYPE_CHECKING:
     import sqlite_utils

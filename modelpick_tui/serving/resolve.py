@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..catalog.fit.memory import format_bytes
 from ..catalog.fit.weights import quant_from_filename
 from ..catalog.gguf import is_first_part, split_parts
-from .backends import ServingError
+from .spec import ServingError
 
 if TYPE_CHECKING:
     from ..catalog.sources.hub import HubClient

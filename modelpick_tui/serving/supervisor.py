@@ -33,16 +33,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import psutil
 
-from .backends import (
-    ServerSpec,
-    ServingError,
-    check_remote,
-    get_backend,
-    last_line,
-    normalise_base_url,
-    recognise_failure,
-    redact_argv,
-)
+from .backends import check_remote, get_backend, normalise_base_url
+from .failures import last_line, recognise_failure
 from .procs import (
     MemoryUse,
     create_time,
@@ -56,6 +48,7 @@ from .procs import (
     port_is_free,
 )
 from .registry import FAILED, LIVE, READY, STARTING, STOPPED, Registry, Server, check_name
+from .spec import ServerSpec, ServingError, redact_argv
 
 __all__ = ["FAILED", "LIVE", "READY", "STARTING", "STOPPED", "MemoryUse", "Server", "ServerSpec", "Supervisor",
            "group_members", "group_memory", "group_rss", "port_is_free"]

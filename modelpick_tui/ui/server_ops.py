@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 
 if TYPE_CHECKING:
-    from ..serving.backends import ServerSpec
+    from ..serving.spec import ServerSpec
     from .screens.add_remote import RemoteRequest
 
 READY_TIMEOUT = {"llama": 120.0, "vllm": 600.0}
@@ -39,7 +39,7 @@ class ServerOps(App[None]):
 
     def _run_op(self, name: str, op: Callable[[], str | None], what: str) -> None:
         """Run `op` for server `name` in a thread worker; its return (or error) is the one line shown."""
-        from ..serving.backends import ServingError
+        from ..serving.spec import ServingError
 
         if name in self.servers_busy:
             self.notify(f"{name}: an action is already under way", severity="warning", markup=False)

@@ -227,7 +227,7 @@ async def test_llama_interrupting_a_stream_fails_that_pane(stores, gemma_gguf: P
     """llama-cpp-python, by default, ends the stream in flight with [DONE] and no finish reason when a second
     request arrives: with two panes on one server, that pane must not pass for a complete answer. Servers
     modelpick starts pass --interrupt_requests False; this one is started as someone else's would be."""
-    from modelpick_tui.serving.backends import ServerSpec
+    from modelpick_tui.serving.spec import ServerSpec
     from modelpick_tui.serving.supervisor import Supervisor
 
     traces, review = stores

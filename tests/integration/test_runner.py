@@ -71,7 +71,7 @@ def test_prompt_set_stored_by_content(tmp_path: Path, sets: PromptSetStore) -> N
 @pytest.mark.llama
 async def test_gemma_run_cancel_and_resume(tmp_path: Path, gemma_gguf: Path, traces: TraceStore,
                                            sets: PromptSetStore) -> None:
-    from modelpick_tui.serving.backends import ServerSpec
+    from modelpick_tui.serving.spec import ServerSpec
     from modelpick_tui.serving.supervisor import READY, Supervisor
 
     sup_db = open_db(tmp_path / "home" / "sup.db")

@@ -21,7 +21,7 @@ import pytest
 import sqlite_utils
 
 from modelpick_tui.db import open_db
-from modelpick_tui.serving.backends import ServerSpec, ServingError
+from modelpick_tui.serving.spec import ServerSpec, ServingError
 from modelpick_tui.serving.supervisor import (
     FAILED,
     READY,
@@ -196,7 +196,7 @@ DRIVER = textwrap.dedent(
     import json, sys, time
     from pathlib import Path
     from modelpick_tui.db import open_db
-    from modelpick_tui.serving.backends import ServerSpec, ServingError
+    from modelpick_tui.serving.spec import ServerSpec, ServingError
     from modelpick_tui.serving.supervisor import Supervisor
 
     home, mode, stub = Path(sys.argv[1]), sys.argv[2], sys.argv[3]

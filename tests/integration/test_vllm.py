@@ -21,8 +21,10 @@ import psutil
 import pytest
 from click.testing import CliRunner, Result
 
-from modelpick_tui.serving.backends import ServerSpec, find_vllm, get_backend, recognise_failure
+from modelpick_tui.serving.backends import find_vllm, get_backend
 from modelpick_tui.serving.client import ChatClient, ChatRequest, Done
+from modelpick_tui.serving.failures import recognise_failure
+from modelpick_tui.serving.spec import ServerSpec
 from modelpick_tui.serving.supervisor import FAILED, READY, STOPPED, Server, Supervisor, group_members, port_is_free
 from modelpick_tui.settings import VllmSettings
 from tests.conftest import VLLM_PYTHON

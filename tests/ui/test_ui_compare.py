@@ -14,8 +14,8 @@ import pytest
 from textual.widgets import Input
 
 from modelpick_tui.services import Services, make_app
-from modelpick_tui.serving.backends import ServerSpec
 from modelpick_tui.serving.registry import Server
+from modelpick_tui.serving.spec import ServerSpec
 from modelpick_tui.serving.supervisor import Supervisor
 from tests.support.oai_servers import TOKENS, OAIServer
 from tests.support.pilot import SIZE, screen_text

@@ -205,7 +205,7 @@ async def test_serving_a_safetensors_model_offers_vllm(services: Services) -> No
 
 
 async def test_quit_stops_the_servers_it_started(services: Services) -> None:
-    from modelpick_tui.serving.backends import ServerSpec
+    from modelpick_tui.serving.spec import ServerSpec
 
     # The stand-in speaks llama.cpp's flags and readiness route: a server in a second, not in two.
     spec = ServerSpec(name="quick", backend="llama", model="stub.gguf", executable=(sys.executable, str(STUB)))
@@ -228,7 +228,7 @@ async def test_quit_stops_the_servers_it_started(services: Services) -> None:
 
 
 async def test_a_failed_start_shows_its_one_line_cause(services: Services) -> None:
-    from modelpick_tui.serving.backends import ServerSpec
+    from modelpick_tui.serving.spec import ServerSpec
 
     spec = ServerSpec(name="broken", backend="llama", model="stub.gguf", executable=(sys.executable, str(STUB)),
                       extra_args=("--behave", "exit"))
@@ -323,7 +323,7 @@ def test_a_second_vllm_server_on_another_gpu_keeps_its_share(services: Services)
 
 def _vllm_stand_in(sup: Any, name: str, fraction: float, cuda: str | None = None) -> Any:
     """A process registered as a vLLM server being started (the stand-in never answers /health)."""
-    from modelpick_tui.serving.backends import ServerSpec
+    from modelpick_tui.serving.spec import ServerSpec
 
     spec = ServerSpec(name=name, backend="vllm", model=name, executable=(sys.executable, str(STUB)),
                       gpu_memory_utilization=fraction, cuda_visible_devices=cuda)

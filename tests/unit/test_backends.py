@@ -1,4 +1,5 @@
-"""Backends: argv and env per spec, readiness, remote checks, and the known start failures as one line."""
+"""Backends (argv and env per spec, readiness, remote checks), spec redaction, and the known start failures as
+one line (failures.py)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,9 @@ import httpx
 import pytest
 
 from modelpick_tui.serving import backends
-from modelpick_tui.serving.backends import (
-    ServerSpec,
-    ServingError,
-    check_remote,
-    get_backend,
-    normalise_base_url,
-    recognise_failure,
-    redact_argv,
-)
+from modelpick_tui.serving.backends import check_remote, get_backend, normalise_base_url
+from modelpick_tui.serving.failures import last_line, recognise_failure
+from modelpick_tui.serving.spec import ServerSpec, ServingError, redact_argv
 
 GGUF = "/models/gemma-3-270m-q4_k_m.gguf"
 
@@ -389,4 +384,4 @@ def test_recognise_failure(log: str, expected: str) -> None:
 
 def test_unknown_log_is_not_recognised() -> None:
     assert recognise_failure("INFO:     Uvicorn running on http://127.0.0.1:8000\n") is None
-    assert backends.last_line("a\n\nlast words  \n\n") == "last words"
+    assert last_line("a\n\nlast words  \n\n") == "last words"

@@ -162,8 +162,8 @@ async def test_an_unreachable_judge_gives_error_verdicts(services: Services) -> 
 async def test_the_real_llama_cpp_server_as_judge(services: Services, gemma_gguf: Path) -> None:
     """A 270M model grades badly; this proves the path end to end and that whatever it says is stored as a
     pass, a fail or an error with its raw text, never a crash."""
-    from modelpick_tui.serving.backends import ServerSpec
     from modelpick_tui.serving.endpoints import resolve
+    from modelpick_tui.serving.spec import ServerSpec
 
     _run, traces = make_traces(services, ["Paris is the capital of France.", "Berlin."], ["pass", "fail"])
     sup = services.servers

@@ -86,7 +86,7 @@ class RunControl:
         job = ActiveRun(runner, label=run_id, run_id=run_id)
 
         def go(worker: Any) -> RunResult:
-            from ...serving.backends import ServingError
+            from ...serving.spec import ServingError
 
             services = self.app.services  # type: ignore[attr-defined]
             run = services.traces.get_run(run_id)

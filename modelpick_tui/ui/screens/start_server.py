@@ -24,7 +24,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Select, Static, Switch
 
 from ...catalog.fit.memory import format_bytes
-from ...serving.backends import ServerSpec
 from ...serving.plan import (
     MAX_GPU_SHARE,
     GpuPeer,
@@ -36,6 +35,7 @@ from ...serving.plan import (
     plan_for,
     server_name,
 )
+from ...serving.spec import ServerSpec
 from ..format import safe
 
 __all__ = ["GpuPeer", "QuantChoice", "StartPlan", "StartServerModal", "plan_for", "server_name"]
