@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from modelpick_tui.cli import main
 from modelpick_tui.db import open_db
-from tests.integration.test_runner import write_set
 from tests.support.batching_server import BatchingServer
+from tests.support.files import write_set
 
 REPO = Path(__file__).resolve().parents[2]
 N_PROMPTS = 30
