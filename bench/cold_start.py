@@ -56,7 +56,8 @@ if kind == "minimal":
     Minimal().run(headless=True, size=(80, 24), auto_pilot=auto_pilot)
 else:
     # What `modelpick` with no arguments does (modelpick_tui/cli.py), with an auto-pilot to time it.
-    from modelpick_tui.services import build_services, make_app, preflight_db
+    from modelpick_tui.services import build_services, preflight_db
+    from modelpick_tui.ui.app import make_app
     from modelpick_tui.settings import Settings
 
     settings = Settings.from_env()

@@ -28,8 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 
-from modelpick_tui.services import build_services, make_app  # noqa: E402
+from modelpick_tui.services import build_services  # noqa: E402
 from modelpick_tui.settings import Settings  # noqa: E402
+from modelpick_tui.ui.app import make_app  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 PANES = 4

@@ -1,5 +1,5 @@
-"""Builds the services from settings. `make_app(settings, services)` is the one seam used by the
-CLI and the tests to get a TUI over real (or test-pointed) services."""
+"""The composition root: builds the stores and clients from settings. It imports nothing of the UI:
+`ui.app.make_app(settings, services)` is the seam the CLI and the tests use to get a TUI over them."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from .evals.promptsets import PromptSetStore
     from .evals.traces import TraceStore
     from .serving.supervisor import Supervisor
-    from .ui.app import ModelpickApp
 
 
 @dataclass
@@ -145,8 +144,3 @@ def build_services(settings: Settings, memory: Memory | None = None, *, open_db_
     catalog = CatalogService(CatalogStore(db), hub, settings.sample_dir, memory=memory)
     return Services(settings=settings, catalog=catalog)
 
-
-def make_app(settings: Settings, services: Services) -> ModelpickApp:
-    from .ui.app import ModelpickApp
-
-    return ModelpickApp(settings=settings, services=services)

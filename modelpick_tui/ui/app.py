@@ -126,3 +126,8 @@ class ModelpickApp(ServerOps):
             self.screen.post_message(CatalogChanged())
 
         self.push_screen(NoteModal(model_id, note), done)
+
+
+def make_app(settings: Settings, services: Services) -> ModelpickApp:
+    """The TUI over these services (real ones, or ones pointed at a test's folders)."""
+    return ModelpickApp(settings=settings, services=services)

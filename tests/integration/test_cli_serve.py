@@ -21,7 +21,8 @@ import sqlite_utils
 from click.testing import CliRunner, Result
 
 from modelpick_tui.catalog.sources.hub import HubClient
-from modelpick_tui.cli import _server_name, main
+from modelpick_tui.cli import main
+from modelpick_tui.cli.serve import server_name
 from modelpick_tui.serving.resolve import (
     ResolveError,
     cached_repo_files,
@@ -297,9 +298,9 @@ def test_split_spec_and_names(tmp_path: Path) -> None:
     odd.write_bytes(b"x")
     assert split_spec(str(odd)) == (str(odd), None)
     assert canonical_quant("q4_k_m") == "Q4_K_M"
-    assert _server_name("/x/Qwen2.5-0.5B-Instruct-Q4_K_M.gguf") == "Qwen2.5-0.5B-Instruct-Q4_K_M"
-    assert _server_name("m-00001-of-00003.gguf") == "m"
-    assert _server_name("acme/weird name!") == "weird-name"
+    assert server_name("/x/Qwen2.5-0.5B-Instruct-Q4_K_M.gguf") == "Qwen2.5-0.5B-Instruct-Q4_K_M"
+    assert server_name("m-00001-of-00003.gguf") == "m"
+    assert server_name("acme/weird name!") == "weird-name"
 
 
 def test_default_chat_format() -> None:

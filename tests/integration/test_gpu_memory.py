@@ -20,10 +20,11 @@ import pytest
 from click.testing import CliRunner
 
 from modelpick_tui.cli import main
-from modelpick_tui.services import Services, make_app
+from modelpick_tui.services import Services
 from modelpick_tui.serving.procs import MemoryUse, gpu_memory_by_pid, group_members, group_memory, group_rss
 from modelpick_tui.serving.spec import ServerSpec
 from modelpick_tui.serving.supervisor import Supervisor
+from modelpick_tui.ui.app import make_app
 from tests.support.paths import STUB
 from tests.support.pilot import SIZE, cell, settle, status_of, wait_for
 

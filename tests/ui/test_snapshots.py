@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelpick_tui.services import Services, make_app
+from modelpick_tui.services import Services
+from modelpick_tui.ui.app import make_app
 from tests.support.pilot import settle
 
 

@@ -9,7 +9,8 @@ import pytest
 from textual.widgets import DataTable, Markdown
 
 from modelpick_tui.catalog.facts import classify_license
-from modelpick_tui.services import Services, make_app
+from modelpick_tui.services import Services
+from modelpick_tui.ui.app import make_app
 from tests.support.pilot import SIZE, palette, screen_text, settle, table_ids, text_of
 
 HOSTILE = "quantlord420/Qwen2.5-7B-Instruct-Uncensored-ULTRA-GGUF"

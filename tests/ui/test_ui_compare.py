@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from modelpick_tui.services import Services, make_app
+from modelpick_tui.services import Services
 from modelpick_tui.serving.registry import Server
 from modelpick_tui.serving.spec import ServerSpec
 from modelpick_tui.serving.supervisor import Supervisor
+from modelpick_tui.ui.app import make_app
 from tests.support.oai_servers import TOKENS, OAIServer
 from tests.support.pilot import SIZE, screen_text
 

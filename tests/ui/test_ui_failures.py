@@ -11,7 +11,8 @@ from textual.widgets import DataTable
 from modelpick_tui.evals import failure_modes
 from modelpick_tui.evals.failure_modes import store_for
 from modelpick_tui.evals.traces import Trace
-from modelpick_tui.services import Services, make_app
+from modelpick_tui.services import Services
+from modelpick_tui.ui.app import make_app
 from tests.support.pilot import SIZE, screen_text, settle
 
 FAILURES = [

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from modelpick_tui.catalog.fit.memory import Memory
-from modelpick_tui.services import Services, build_services, make_app
+from modelpick_tui.services import Services, build_services
 from modelpick_tui.settings import Settings
+from modelpick_tui.ui.app import make_app
 from tests.support.fakehub import FakeHub
 from tests.support.paths import SAMPLE
 from tests.support.pilot import SIZE, settle, table_ids, text_of

@@ -6,7 +6,8 @@ from typing import Any
 
 from modelpick_tui.evals.labels import QueueFilter
 from modelpick_tui.evals.traces import Trace
-from modelpick_tui.services import Services, build_services, make_app
+from modelpick_tui.services import Services, build_services
+from modelpick_tui.ui.app import make_app
 from tests.support.pilot import SIZE, screen_text, text_of
 
 

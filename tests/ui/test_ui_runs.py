@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from modelpick_tui.services import Services, make_app
+from modelpick_tui.services import Services
+from modelpick_tui.ui.app import make_app
 from tests.support.batching_server import BatchingServer
 from tests.support.files import write_set
 from tests.support.pilot import SIZE, screen_text

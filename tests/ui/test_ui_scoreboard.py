@@ -12,7 +12,8 @@ import pytest
 from textual.widgets import DataTable, TextArea
 
 from modelpick_tui.evals.judge import judge_store
-from modelpick_tui.services import Services, make_app
+from modelpick_tui.services import Services
+from modelpick_tui.ui.app import make_app
 from tests.support.judge_server import JudgeServer
 from tests.support.pilot import SIZE, settle
 from tests.support.pilot import screen_lines as screen_text

@@ -16,9 +16,10 @@ import pytest
 from textual.widgets import Input, Static
 
 from modelpick_tui.catalog.fit.memory import Memory
-from modelpick_tui.services import Services, build_services, make_app
+from modelpick_tui.services import Services, build_services
 from modelpick_tui.serving.procs import free_port, group_members, port_is_free
 from modelpick_tui.settings import Settings
+from modelpick_tui.ui.app import make_app
 from tests.support.paths import SAMPLE, STUB
 from tests.support.pilot import SIZE, cell, describe, palette, screen_text, settle, status_of, wait_for
 

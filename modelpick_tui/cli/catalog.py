@@ -1,0 +1,131 @@
+"""`modelpick catalog`: sync from the Hub, search and filter the local catalogue, scan local GGUF files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from ..catalog.facts import SIZE_CLASSES, format_params
+from ..catalog.sources.hub import HubError, ListParams
+from ..catalog.store import SORTS, CatalogQuery
+from ..untrusted import clean
+from .output import err_console, escape, print_table, say, services_from
+
+
+@click.group()
+def catalog() -> None:
+    """The local model catalogue (filled from the Hub, the sample, or local files)."""
+
+
+@catalog.command("sync")
+@click.option("--search", "-s", help="Only models whose id contains this text.")
+@click.option("--task", "-t", help="Pipeline tag, e.g. text-generation.")
+@click.option("--author", "-a", help="Author or organisation, e.g. Qwen.")
+@click.option("--filter", "filters", multiple=True, help="Hub tag filter, e.g. gguf or license:mit (repeatable).")
+@click.option("--params", "num_parameters", help='Parameter range, e.g. "min:6B,max:15B".')
+@click.option("--sort", type=click.Choice(["downloads", "likes", "trending_score", "last_modified", "created_at"]),
+              default="downloads", show_default=True)
+@click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=500, show_default=True)
+@click.pass_context
+def catalog_sync(ctx: click.Context, search: str | None, task: str | None, author: str | None,
+                 filters: tuple[str, ...], num_parameters: str | None, sort: str, limit: int) -> None:
+    """Fetch models from the Hub into the local cache (a re-run refreshes them)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    services = services_from(ctx)
+    params = ListParams(search=search, task=task, author=author, filters=filters,
+                        num_parameters=num_parameters, sort=sort, limit=limit)
+    with Progress(TextColumn("syncing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as progress:  # a script's stderr gets only the result
+        bar = progress.add_task("sync", total=limit)
+        try:
+            report = services.catalog.sync(params, lambda done, _total: progress.update(bar, completed=done))
+        except HubError as err:
+            progress.stop()
+            status = services.catalog.status()
+            say(f"error: {escape(str(err))}", err=True)
+            if err.offline_like:
+                say(escape(status.offline_line), err=True)
+            sys.exit(2)
+    say(f"synced {report.fetched} models; {services.catalog.store.count()} in the catalogue")
+
+
+def _row_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id, "task": row.task, "params": row.params, "size_class": row.size_class,
+        "license": row.license, "permissive": row.permissive, "downloads": row.downloads,
+        "likes": row.likes, "last_modified": row.last_modified, "gated": row.gated or False,
+        "formats": list(row.formats), "local": row.is_local,
+    }
+
+
+@catalog.command("search")
+@click.argument("text", nargs=-1)
+@click.option("--license", "licenses", multiple=True, help="Licence id, e.g. apache-2.0 (repeatable).")
+@click.option("--permissive", is_flag=True, help="Only permissive licences (Apache-2.0, MIT, BSD…).")
+@click.option("--size", "sizes", multiple=True, type=click.Choice(SIZE_CLASSES), help="Size class (repeatable).")
+@click.option("--task", help="Pipeline tag, e.g. text-generation.")
+@click.option("--format", "fmt", help="gguf, safetensors, awq, gptq, mlx, onnx…")
+@click.option("--gated/--open", default=None, help="Only gated, or only open models.")
+@click.option("--author")
+@click.option("--local", is_flag=True, help="Only models whose files are on this machine.")
+@click.option("--sort", type=click.Choice(sorted(SORTS)), default="downloads", show_default=True)
+@click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout, for scripts.")
+@click.pass_context
+def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[str, ...], permissive: bool,
+                   sizes: tuple[str, ...], task: str | None, fmt: str | None, gated: bool | None,
+                   author: str | None, local: bool, sort: str, limit: int, as_json: bool) -> None:
+    """Search and filter the local catalogue (no network)."""
+    services = services_from(ctx)
+    services.catalog.ensure_loaded()
+    if local:
+        services.catalog.refresh_local()  # the cache may have changed since the flags were last set
+    query = CatalogQuery(text=" ".join(text), licenses=tuple(x.lower() for x in licenses),
+                         permissive_only=permissive, size_classes=sizes, task=task, format=fmt,
+                         gated=gated, author=author, local_only=local, sort=sort, limit=limit)
+    result = services.catalog.search(query)
+    if as_json:
+        for row in result.rows:
+            click.echo(json.dumps(_row_json(row)))
+        return
+    table = Table(title=f"{result.matching} of {result.total} models", title_justify="left")
+    for col, justify in (("id", "left"), ("task", "left"), ("params", "right"), ("license", "left"),
+                         ("downloads", "right"), ("likes", "right"), ("updated", "left"), ("gated", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in result.rows:
+        table.add_row(escape(r.id), escape(r.task), format_params(r.params), escape(r.license or "none"),
+                      f"{r.downloads:,}", f"{r.likes:,}", r.last_modified[:10], r.gated or "")
+    print_table(table)
+
+
+@catalog.command("scan")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def catalog_scan(ctx: click.Context, dirs: tuple[Path, ...]) -> None:
+    """Find GGUF files in folders and add them to the catalogue as local models."""
+    services = services_from(ctx)
+    services.catalog.ensure_loaded()
+    for d in dirs:
+        if not d.is_dir():
+            raise click.ClickException(f"not a folder: {clean(str(d))}")
+        report = services.catalog.scan_dir(d)
+        for item in report.found:
+            say(f"[green]found[/] {escape(item)}")
+        for item in report.errors:
+            say(f"[yellow]skipped[/] {escape(item)}", err=True)
+        say(f"{len(report.found)} GGUF files in {escape(str(d))}")
+
+
+@catalog.command("load-sample")
+@click.pass_context
+def catalog_load_sample(ctx: click.Context) -> None:
+    """(Re)load the embedded sample catalogue into the database."""
+    n = services_from(ctx).catalog.load_sample()
+    say(f"loaded {n} sample models")

@@ -1,0 +1,123 @@
+"""CLI commands: modelpick failures [--json] [--recluster] and its edits (issue 6: evals/failure_modes.py)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from .output import escape, fail, print_table, say, services_from
+
+METHOD_WORDS = {"embeddings": "sentence embeddings (all-MiniLM-L6-v2)", "tfidf": "TF-IDF + LSA"}
+
+
+def _store(ctx: click.Context) -> Any:
+    from ..evals.failure_modes import store_for
+
+    return store_for(services_from(ctx))
+
+
+def _guard(fn: Any, *args: Any) -> Any:
+    """Run an edit; a FailureModeError is one line on stderr and exit status 1, never a traceback."""
+    from ..evals.failure_modes import FailureModeError
+
+    try:
+        return fn(*args)
+    except FailureModeError as exc:
+        fail(str(exc))
+
+
+def _per_model(counts: dict[str, int]) -> str:
+    return " · ".join(f"{model} {n}" for model, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+@click.group("failures", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (modes with names, sizes, models, traces).")
+@click.option("--recluster", is_flag=True, help="Cluster the failed traces again first (edits are kept).")
+@click.option("--method", type=click.Choice(["auto", "embeddings", "tfidf"]), default="auto", show_default=True,
+              help="auto: sentence embeddings when installed, else TF-IDF.")
+@click.pass_context
+def failures(ctx: click.Context, as_json: bool, recluster: bool, method: str) -> None:
+    """Failure modes: the failed traces clustered, with their size, models and trace ids."""
+    if ctx.invoked_subcommand is not None:
+        return
+
+    store = _store(ctx)
+    if recluster:
+        result = _guard(store.recluster, method)
+        say(f"clustered {result.n_traces} failed traces into {result.n_modes} modes with "
+             f"{METHOD_WORDS[result.method]} in {result.seconds:.1f} s", err=as_json)
+    modes = store.modes()
+    unassigned = store.unassigned()
+    last = store.last_clustering()
+    if as_json:
+        click.echo(json.dumps({
+            "clustering": None if last is None else {
+                "method": last.method, "n_traces": last.n_traces, "n_modes": last.n_modes,
+                "silhouette": last.silhouette, "seconds": last.seconds, "created_at": last.created_at},
+            "unassigned": unassigned,
+            "modes": [m.to_json() for m in modes]}, indent=2, ensure_ascii=False))
+        return
+    if not modes:
+        hint = "modelpick failures --recluster" if unassigned else "label some traces 'fail' first"
+        say(f"no failure modes yet ({len(unassigned)} failed traces not clustered): {hint}")
+        return
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("mode", "name", "size", "models", "traces"):
+        table.add_column(column, overflow="fold", justify="right" if column == "size" else "left")
+    for mode in modes:
+        name = escape(mode.name) + (" [dim](named)[/]" if mode.origin == "human" else "")
+        table.add_row(mode.id, name, str(mode.size), escape(_per_model(mode.per_model)),
+                      escape(" ".join(t[:8] for t in mode.trace_ids)))
+    print_table(table)
+    if last is not None:
+        when = last.created_at[:16].replace("T", " ")
+        say(f"[dim]clustered {when} UTC with {METHOD_WORDS.get(last.method, last.method)}[/]")
+    if unassigned:
+        say(f"{len(unassigned)} failed traces labelled since: modelpick failures --recluster")
+
+@failures.command("rename")
+@click.argument("mode")
+@click.argument("name", nargs=-1, required=True)
+@click.pass_context
+def rename(ctx: click.Context, mode: str, name: tuple[str, ...]) -> None:
+    """Name a mode; the name is kept when failures are re-clustered."""
+
+    renamed = _guard(_store(ctx).rename, mode, " ".join(name))
+    say(f"{renamed.id} is now '{escape(renamed.name)}'")
+
+@failures.command("merge")
+@click.argument("into")
+@click.argument("others", nargs=-1, required=True)
+@click.pass_context
+def merge(ctx: click.Context, into: str, others: tuple[str, ...]) -> None:
+    """Merge OTHERS into INTO; they stay merged when failures are re-clustered."""
+
+    merged = _guard(_store(ctx).merge, into, list(others))
+    say(f"merged {', '.join(others)} into {merged.id} '{escape(merged.name)}': {merged.size} traces")
+
+@failures.command("split")
+@click.argument("mode")
+@click.option("--method", type=click.Choice(["auto", "embeddings", "tfidf"]), default="auto")
+@click.pass_context
+def split(ctx: click.Context, mode: str, method: str) -> None:
+    """Split a mode in two by clustering its own traces."""
+
+    kept, new = _guard(_store(ctx).split, mode, method)
+    say(f"split {kept.id} '{escape(kept.name)}' ({kept.size}) and {new.id} '{escape(new.name)}' ({new.size})")
+
+@failures.command("move")
+@click.argument("trace")
+@click.argument("mode")
+@click.pass_context
+def move(ctx: click.Context, trace: str, mode: str) -> None:
+    """Move one failed trace (id or unique prefix) to another mode; re-clustering never moves it back."""
+
+    store = _store(ctx)
+    matches = [t.trace_id for t in store.failed_traces() if t.trace_id.startswith(trace)]
+    trace_id = matches[0] if len(matches) == 1 else trace
+    target = _guard(store.move, trace_id, mode)
+    say(f"moved {escape(trace_id[:8])} to {target.id} '{escape(target.name)}'")

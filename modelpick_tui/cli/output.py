@@ -1,0 +1,63 @@
+"""What every command shares: the consoles, untrusted text made safe, one-line messages and errors, tables
+that fit, and the services of the running command."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+from rich.console import Console
+from rich.markup import escape as _escape_markup
+from rich.table import Table
+
+from ..untrusted import clean
+
+if TYPE_CHECKING:
+    from ..services import Services
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def escape(text: str) -> str:
+    """Untrusted text for Rich output: markup escaped and terminal control sequences made visible."""
+    return _escape_markup(clean(text))
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """One line of Rich markup, never wrapped: an error or a path split over two lines is harder to read
+    and to grep."""
+    (err_console if err else console).print(text, soft_wrap=True)
+
+
+def fail(line: str, code: int = 1) -> NoReturn:
+    """`error: LINE` on stderr and exit `code`: bad input is one clear line, never a traceback."""
+    say(f"error: {escape(line)}", err=True)
+    sys.exit(code)
+
+
+def print_table(table: Table) -> None:
+    """Print a table: in a terminal it fits the window; piped to a file or a pager it gets the width it needs,
+    not the 80 columns Rich assumes, so that model ids are not cut."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    needed = console.measure(table, options=console.options.update_width(1000)).maximum
+    Console(highlight=False, width=max(console.width, needed)).print(table)
+
+
+def services_from(ctx: click.Context) -> Services:
+    """The services of this command, built on first use from `--db` and the environment, closed with it."""
+    from ..services import build_services
+    from ..settings import Settings
+
+    obj = ctx.find_root().obj
+    if "services" not in obj:
+        settings = Settings.from_env(db=obj.get("db"))
+        try:
+            obj["services"] = build_services(settings)
+        except Exception as exc:  # a locked, unreadable or corrupt file: one line, no traceback
+            raise click.ClickException(f"cannot open the database {settings.db_path}: {exc}") from exc
+        ctx.call_on_close(obj["services"].close)
+    return obj["services"]  # type: ignore[no-any-return]

@@ -1,0 +1,223 @@
+"""CLI commands: modelpick scoreboard / report / rubric / judge (issue 6: evals/scoreboard.py, decision.py,
+judge.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .output import escape, fail, print_table, say, services_from
+
+
+def _check_run(services: Any, run_id: str | None) -> None:
+    if run_id is not None and services.traces.get_run(run_id) is None:
+        raise click.ClickException(f"no run {run_id!r} (the runs are listed by `modelpick runs`)")
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}"
+
+
+@click.command("scoreboard")
+@click.option("--run", "run_id", help="Only this run's traces (default: all traces).")
+@click.option("--sort", type=click.Choice(["pass", "low", "labelled", "traces", "params", "latency", "ttft",
+                                           "tps", "win", "model"]), default="pass", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per model on stdout.")
+@click.pass_context
+def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, as_json: bool) -> None:
+    """Per model: traces, labels, pass rate with a 95% interval, failure modes, latency, tokens/s, win rate."""
+    from rich.table import Table
+
+    from ..catalog.facts import format_params
+    from ..evals.decision import candidates
+    from ..evals.scoreboard import sort_scores
+
+    services = services_from(ctx)
+    _check_run(services, run_id)
+    cands = {c.score.model: c for c in candidates(services, run_id, pin=False)}
+    scores = sort_scores([c.score for c in cands.values()], sort)
+    if as_json:
+        for s in scores:
+            click.echo(json.dumps({**s.to_json(), "license": cands[s.model].provenance.license},
+                                  ensure_ascii=False))
+        return
+    if not scores:
+        say("no traces yet" + (f" in run {escape(run_id)}" if run_id else "") +
+             ": run a prompt set (`modelpick run`) or compare endpoints first")
+        return
+    table = Table(title=f"scoreboard ({'run ' + escape(run_id) if run_id else 'all runs'}, sorted by {sort})",
+                  title_justify="left")
+    for col, justify in (("model", "left"), ("params", "right"), ("traces", "right"), ("labelled", "right"),
+                         ("pass rate [95% CI]", "left"), ("ttft p50/p95 ms", "right"),
+                         ("latency p50/p95 ms", "right"), ("tok/s", "right"), ("win", "right"),
+                         ("failure modes", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for s in scores:
+        rate = s.pass_rate
+        win = s.win.rate.estimate if s.win and s.win.decided else None
+        modes = ", ".join(f"{k} ({v})" for k, v in list(s.failure_modes.items())[:3])
+        table.add_row(escape(s.model), format_params(s.params), str(s.traces), str(s.labelled),
+                      f"{rate.estimate:.0%} [{rate.low:.0%}–{rate.high:.0%}]" if s.labelled else "",
+                      f"{_ms(s.ttft_p50)} / {_ms(s.ttft_p95)}", f"{_ms(s.latency_p50)} / {_ms(s.latency_p95)}",
+                      "" if s.tokens_per_s is None else f"{s.tokens_per_s:.1f}",
+                      "" if win is None else f"{win:.0%}", escape(modes))
+    print_table(table)
+
+
+@click.command("report")
+@click.option("--run", "run_id", help="Decide on this run's traces (default: all traces).")
+@click.option("--bar", type=click.FloatRange(0.0, 1.0), default=0.8, show_default=True,
+              help="The pass rate a model must reach.")
+@click.option("--basis", type=click.Choice(["low", "estimate"]), default="low", show_default=True,
+              help="Apply the bar to the 95% interval's lower bound (low) or to the pass rate itself.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the report (default: MODELPICK_HOME/reports).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report's JSON on stdout.")
+@click.pass_context
+def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, out_dir: Path | None,
+               as_json: bool) -> None:
+    """Write the decision report (Markdown + JSON): the chosen model, pinned, and why the others were not."""
+    from ..evals.decision import write_report
+    from ..evals.scoreboard import scoreboard
+
+    services = services_from(ctx)
+    _check_run(services, run_id)
+    if not scoreboard(services, run_id):
+        raise click.ClickException("no traces to decide on" + (f" in run {run_id}" if run_id else "") +
+                                   ": run a prompt set and label its traces first")
+    try:
+        files = write_report(services, run_id=run_id, bar=bar, basis=basis, out_dir=out_dir)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the report: {exc}") from None
+    d = files.decision
+    if as_json:
+        click.echo(files.json_path.read_text(encoding="utf-8"), nl=False)
+    elif d.chosen is not None:
+        p = d.chosen.provenance
+        say(f"[green]chosen[/] {escape(d.chosen.score.model)}: {escape(d.chosen.reason)}")
+        say(f"  pin      {escape(p.pin)}")
+        say(f"  licence  {escape(p.license or 'unknown')}")
+        for c in d.rejected:
+            say(f"  [dim]rejected[/] {escape(c.score.model)}: {escape(c.reason)}")
+    else:
+        say(f"[yellow]no model meets the bar {bar:.2f}[/]")
+        for c in d.rejected:
+            say(f"  {escape(c.score.model)}: {escape(c.reason)}")
+    say(f"report: {escape(str(files.markdown_path))}", err=as_json)
+    say(f"json:   {escape(str(files.json_path))}", err=as_json)
+    if d.chosen is None:
+        sys.exit(1)
+
+
+@click.command("rubric")
+@click.option("--run", "run_id", help="The run's rubric (default: the rubric for all runs).")
+@click.option("--edit", "edit_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Set the rubric from this file (- reads stdin).")
+@click.option("--show", is_flag=True, help="Print the rubric (the default).")
+@click.option("--draft", is_flag=True, help="Print a draft written from the failure modes, to edit.")
+@click.pass_context
+def rubric_cmd(ctx: click.Context, run_id: str | None, edit_file: Path | None, show: bool, draft: bool) -> None:
+    """Show or set the pass/fail rubric a run is judged by."""
+    from ..evals.judge import judge_store
+
+    services = services_from(ctx)
+    _check_run(services, run_id)
+    store = judge_store(services)
+    if sum(bool(x) for x in (edit_file, show, draft)) > 1:
+        raise click.UsageError("use one of --edit, --show, --draft")
+    if draft:
+        click.echo(store.draft_rubric(run_id), nl=False)
+        return
+    if edit_file is not None:
+        try:
+            text = sys.stdin.read() if str(edit_file) == "-" else edit_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"cannot read {edit_file}: {exc}") from None
+        if not text.strip():
+            raise click.ClickException("the rubric is empty: nothing saved")
+        rubric = store.set_rubric(run_id, text)
+        say(f"rubric saved for {escape('run ' + run_id) if run_id else 'all runs'} "
+             f"({len(text.splitlines())} lines, sha256 {rubric.sha256[:12]})")
+        return
+    found = store.rubric(run_id)
+    if found is None:
+        say("no rubric yet: write one with `modelpick rubric --edit FILE` (start from `--draft`)", err=True)
+        sys.exit(1)
+    click.echo(found.text, nl=not found.text.endswith("\n"))
+
+
+@click.command("judge")
+@click.option("--endpoint", "target", required=True, help="A server name, or an OpenAI-compatible URL.")
+@click.option("--model", help="The model name to ask for (needed with a URL).")
+@click.option("--api-key", envvar="MODELPICK_JUDGE_API_KEY", help="Key for a URL endpoint.")
+@click.option("--run", "run_id", help="Judge this run's traces (default: all traces).")
+@click.option("--all", "all_traces", is_flag=True,
+              help="Judge every trace, not only those a human labelled pass/fail.")
+@click.option("--limit", type=click.IntRange(1), help="At most this many traces.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option("--max-tokens", type=click.IntRange(16, 8192), default=256, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="The summary and agreement as JSON on stdout.")
+@click.pass_context
+def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str | None, run_id: str | None,
+              all_traces: bool, limit: int | None, concurrency: int, max_tokens: int, as_json: bool) -> None:
+    """Grade traces with an LLM judge under the rubric; print its agreement with the human labels."""
+    from ..evals.judge import judge_store, run_judge, traces_to_judge
+    from ..serving.endpoints import resolve
+    from ..serving.spec import ServingError
+
+    services = services_from(ctx)
+    _check_run(services, run_id)
+    store = judge_store(services)
+    rubric = store.rubric(run_id)
+    if rubric is None:
+        fail("no rubric to judge by: write one first (modelpick rubric --draft > r.txt; "
+              "modelpick rubric --edit r.txt)")
+        return
+    try:
+        endpoint = resolve(services.servers, target, model=model, api_key=api_key)
+    except ServingError as exc:
+        fail(str(exc))
+        return
+    traces = traces_to_judge(services, run_id, labelled_only=not all_traces, limit=limit)
+    if not traces:
+        say("nothing to judge: " + ("no traces with an output" if all_traces else
+                                     "no trace has a human pass/fail label yet (or use --all)"), err=True)
+    else:
+        say(f"judging {len(traces)} traces with {escape(endpoint.name)} ({escape(endpoint.model)})…", err=True)
+
+    def progress(done: int, total: int, _summary: Any) -> None:
+        if err_tty:
+            click.echo(f"\r{done}/{total}", nl=False, err=True)
+
+    err_tty = sys.stderr.isatty()
+    try:
+        summary = asyncio.run(run_judge(store, endpoint, traces, rubric.text, concurrency=concurrency,
+                                        max_tokens=max_tokens, on_progress=progress))
+    except KeyboardInterrupt:
+        say("cancelled: the verdicts so far are kept; run again to go on", err=True)
+        sys.exit(130)
+    if err_tty and traces:
+        click.echo("", err=True)
+    agreement = store.agreement(run_id=run_id, judge_model=endpoint.model)
+    if as_json:
+        click.echo(json.dumps({"judge": endpoint.public(), "judged": summary.judged, "pass": summary.passed,
+                               "fail": summary.failed, "error": summary.errors, "skipped": summary.skipped,
+                               "errors": summary.error_lines, "agreement": agreement.to_json()}))
+        return
+    say(f"judged {summary.judged}: {summary.passed} pass, {summary.failed} fail, {summary.errors} error"
+         + (f" ({summary.skipped} already judged under this rubric)" if summary.skipped else ""))
+    for line in summary.error_lines[:3]:
+        say(f"  [yellow]error[/] {escape(line)}")
+    say(escape(agreement.summary()))
+    c = agreement.confusion
+    if agreement.n:
+        say(f"  human pass: judge pass {c['pass/pass']}, judge fail {c['pass/fail']}; "
+             f"human fail: judge pass {c['fail/pass']}, judge fail {c['fail/fail']}")
+    warning = agreement.warning()
+    if warning:
+        say(f"[yellow]warning[/] {escape(warning)}")

@@ -1,0 +1,178 @@
+"""`modelpick servers`, `stop` and `endpoint`: the servers that run, and the remote endpoints."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+from rich.table import Table
+
+from .output import escape, fail, print_table, say, services_from
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(seconds)
+    if s < 60:
+        return f"{seconds:.1f} s" if seconds < 10 else f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+
+def _server_rows(sup: Any) -> list[dict[str, Any]]:
+    from ..serving.supervisor import LIVE, MemoryUse, group_memory, group_rss
+
+    now = datetime.now(UTC)
+    out = []
+    for row in sup.records():
+        live = row.get("status") in LIVE and row.get("kind") != "remote"
+        uptime = None
+        if live and row.get("started_at"):
+            with contextlib.suppress(ValueError):
+                uptime = round((now - datetime.fromisoformat(row["started_at"])).total_seconds(), 1)
+        use = group_memory(row.get("pgid")) if live else MemoryUse("rss", 0)
+        out.append({
+            "name": row["name"], "backend": row.get("kind"), "model": row.get("model"),
+            "served_model": row.get("served_model"), "url": row.get("base_url"), "port": row.get("port"),
+            "status": row.get("status"), "detached": bool(row.get("detached")), "pid": row.get("pid"),
+            "started_at": row.get("started_at"), "uptime_s": uptime, "time_to_ready_s": row.get("time_to_ready_s"),
+            "rss_bytes": group_rss(row.get("pgid")) if live else None, "error": row.get("error"),
+            # GPU memory (NVML) where the group holds any, else RSS: "GPU 3.1 GiB" / "RSS 957 MiB".
+            "memory": str(use) or None, "memory_kind": use.kind if live else None,
+            "memory_bytes": use.bytes if live else None,
+        })
+    return out
+
+
+@click.command("servers")
+@click.option("--all", "show_all", is_flag=True, help="Include stopped servers.")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout, for scripts (no keys).")
+@click.pass_context
+def servers_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
+    """List model servers and remote endpoints (stale records are cleaned first)."""
+    sup = services_from(ctx).servers
+    sup.reattach()
+    rows = [r for r in _server_rows(sup) if show_all or r["status"] != "stopped"]
+    if as_json:
+        for r in rows:
+            click.echo(json.dumps(r))
+        return
+    if not rows:
+        say("no servers (start one with: modelpick serve llama MODEL.gguf)")
+        return
+    table = Table(title=f"servers ({len(rows)})", title_justify="left")
+    for col, justify in (("name", "left"), ("backend", "left"), ("model", "left"), ("url", "left"),
+                         ("status", "left"), ("uptime", "right"), ("ready in", "right"), ("memory", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    colours = {"ready": "green", "starting": "yellow", "failed": "red", "stopped": "dim"}
+    for r in rows:
+        status = f"[{colours.get(r['status'], 'white')}]{escape(r['status'] or '')}[/]"
+        if r["error"] and r["status"] == "failed":
+            status += f" {escape(r['error'][:60])}"
+        model = r["model"] or ""
+        table.add_row(escape(r["name"]), escape(r["backend"] or ""), escape(model.rsplit("/", 1)[-1] if
+                      r["backend"] == "llama" else model), escape(r["url"] or ""), status,
+                      _duration(r["uptime_s"]), _duration(r["time_to_ready_s"]),
+                      r["memory"] or "")
+    print_table(table)
+
+
+@click.command("stop")
+@click.argument("name", required=False)
+@click.option("--all", "stop_all", is_flag=True, help="Stop every server this machine's modelpick started detached.")
+@click.option("--grace", type=click.FloatRange(0, 600), default=10.0, show_default=True,
+              help="Seconds between SIGTERM and SIGKILL.")
+@click.pass_context
+def stop_cmd(ctx: click.Context, name: str | None, stop_all: bool, grace: float) -> None:
+    """Stop a server (or all of them): its whole process group, until its port is free."""
+    from ..serving.spec import ServingError
+    from ..serving.supervisor import LIVE
+
+    if bool(name) == stop_all:
+        raise click.UsageError("give a server NAME or --all")
+    sup = services_from(ctx).servers
+    sup.reattach()
+    if stop_all:
+        names = [s.name for s in sup.servers() if s.backend != "remote" and s.status in LIVE]
+        others = [r for r in sup.records() if r.get("kind") != "remote" and r.get("status") in LIVE
+                  and r["name"] not in names]
+        if not names and not others:
+            say("no servers running")
+        for n in names:
+            _stop_one(sup, n, grace)
+        for r in others:  # a TUI's own servers: they end with it
+            say(f"left {escape(r['name'])}: it belongs to another modelpick that is still running "
+                 f"(pid {r.get('pid')})", err=True)
+        return
+    assert name is not None
+    try:
+        server = sup.get(name)
+    except ServingError:
+        row = next((r for r in sup.records() if r["name"] == name), None)
+        if row is None:
+            fail(f"no server or endpoint named {name!r}")
+        elif row.get("kind") == "remote":
+            fail(f"{name} is a remote endpoint: modelpick does not stop it (modelpick endpoint rm {name})")
+        elif row.get("status") in LIVE:
+            fail(f"{name} belongs to another modelpick that is still running (pid {row.get('pid')}): stop it there")
+        else:
+            fail(f"{name} is not running ({row.get('status')})")
+        return
+    if server.backend == "remote":
+        fail(f"{name} is a remote endpoint: modelpick does not stop it (modelpick endpoint rm {name})")
+    _stop_one(sup, name, grace)
+
+
+def _stop_one(sup: Any, name: str, grace: float) -> None:
+    server = sup.stop(name, grace=grace)
+    if server.error and "survived" in server.error:
+        fail(f"{name}: {server.error}")
+    say(f"stopped {escape(name)}" + (f" (port {server.port} free)" if server.port else ""))
+
+
+@click.group()
+def endpoint() -> None:
+    """Remote OpenAI-compatible endpoints (checked, never started or stopped by modelpick)."""
+
+
+@endpoint.command("add")
+@click.argument("name")
+@click.argument("base_url")
+@click.argument("model")
+@click.option("--key", envvar="MODELPICK_ENDPOINT_KEY", help="API key (or MODELPICK_ENDPOINT_KEY).")
+@click.pass_context
+def endpoint_add(ctx: click.Context, name: str, base_url: str, model: str, key: str | None) -> None:
+    """Attach to an endpoint: BASE_URL (e.g. http://gpu-host:8000) must list MODEL at /v1/models."""
+    from ..serving.spec import ServingError
+
+    sup = services_from(ctx).servers
+    if any(r["name"] == name for r in sup.records()):
+        fail(f"the name {name!r} is taken (modelpick servers --all)")
+    try:
+        server = sup.add_remote(name, base_url, model, api_key=key)
+    except ServingError as exc:
+        fail(str(exc))
+    if server.status != "ready":
+        with contextlib.suppress(ServingError):
+            sup.remove(name)
+        fail(server.error or "the endpoint did not answer")
+    say(f"added {escape(name)}: {escape(server.base_url)} serves {escape(model)}")
+
+
+@endpoint.command("rm")
+@click.argument("name")
+@click.pass_context
+def endpoint_rm(ctx: click.Context, name: str) -> None:
+    """Forget a remote endpoint (and its key)."""
+    sup = services_from(ctx).servers
+    row = next((r for r in sup.records() if r["name"] == name), None)
+    if row is None or row.get("kind") != "remote":
+        fail(f"no remote endpoint named {name!r}")
+    sup.remove(name)
+    say(f"removed {escape(name)}")
