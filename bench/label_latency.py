@@ -117,8 +117,8 @@ async def minimal(n: int, texts: list[Any] | None = None) -> list[float]:
 async def review(n: int, home: Path) -> tuple[list[float], int]:
     from modelpick_tui.evals.exchange import import_file
     from modelpick_tui.services import build_services
-    from modelpick_tui.ui.app import make_app
     from modelpick_tui.settings import Settings
+    from modelpick_tui.ui.app import make_app
 
     settings = Settings(home=home, db_path=home / "bench.db", sample_dir=ROOT / "sample_data", hf_offline=True)
     services = build_services(settings)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .evals.judge import JudgeStore
     from .evals.labels import ReviewStore
     from .evals.promptsets import PromptSetStore
+    from .evals.runner import Runner
     from .evals.traces import TraceStore
     from .serving.supervisor import Supervisor
 
@@ -87,6 +88,12 @@ class Services:
         from .evals.judge import JudgeStore
 
         return self._store("judge", JudgeStore)  # type: ignore[no-any-return]
+
+    def runner(self, **options: Any) -> Runner:
+        """A prompt-set runner over these stores (options: concurrency, per_endpoint, timeouts)."""
+        from .evals.runner import Runner
+
+        return Runner(self.traces, self.prompt_sets, **options)
 
     def owned_servers(self) -> list[Any]:
         """Servers that would die with this process ([] when no server was ever asked for)."""

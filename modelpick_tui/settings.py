@@ -91,6 +91,11 @@ class Settings:
             vllm=VllmSettings.from_env(env),
         )
 
+    @property
+    def reports_dir(self) -> Path:
+        """Where decision reports are written unless a folder is given."""
+        return self.home / "reports"
+
     def resolved_token(self) -> str | None:
         """HF_TOKEN from the environment, else huggingface_hub's own token store."""
         if self.hf_token:

@@ -390,6 +390,12 @@ class CatalogStore:
         with self._lock, self.db.atomic():
             self.db.table("local_files").upsert_all(list(rows), pk="path")
 
+    def local_file(self, path: str) -> dict[str, Any] | None:
+        """The scanned GGUF file at `path` (model id, parameters…), or None."""
+        with self.lock:
+            rows = list(self.db.table("local_files").rows_where("path = ?", [path], limit=1))
+        return dict(rows[0]) if rows else None
+
     def local_files(self) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(r) for r in self.db.table("local_files").rows_where(order_by="path")]

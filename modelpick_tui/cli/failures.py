@@ -13,9 +13,7 @@ METHOD_WORDS = {"embeddings": "sentence embeddings (all-MiniLM-L6-v2)", "tfidf":
 
 
 def _store(ctx: click.Context) -> Any:
-    from ..evals.failure_modes import store_for
-
-    return store_for(services_from(ctx))
+    return services_from(ctx).failures
 
 
 def _guard(fn: Any, *args: Any) -> Any:

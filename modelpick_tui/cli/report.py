@@ -39,7 +39,8 @@ def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, as_json: b
 
     services = services_from(ctx)
     _check_run(services, run_id)
-    cands = {c.score.model: c for c in candidates(services, run_id, pin=False)}
+    cands = {c.score.model: c for c in candidates(services.traces, services.failures, services.catalog.store, run_id,
+                                                  pin=False)}
     scores = sort_scores([c.score for c in cands.values()], sort)
     if as_json:
         for s in scores:
@@ -87,11 +88,12 @@ def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, o
 
     services = services_from(ctx)
     _check_run(services, run_id)
-    if not scoreboard(services, run_id):
+    if not scoreboard(services.traces, services.failures, run_id):
         raise click.ClickException("no traces to decide on" + (f" in run {run_id}" if run_id else "") +
                                    ": run a prompt set and label its traces first")
     try:
-        files = write_report(services, run_id=run_id, bar=bar, basis=basis, out_dir=out_dir)
+        files = write_report(services.traces, services.failures, services.catalog.store, services.judge,
+                             out_dir or services.settings.reports_dir, run_id=run_id, bar=bar, basis=basis)
     except OSError as exc:
         raise click.ClickException(f"cannot write the report: {exc}") from None
     d = files.decision
@@ -123,11 +125,9 @@ def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, o
 @click.pass_context
 def rubric_cmd(ctx: click.Context, run_id: str | None, edit_file: Path | None, show: bool, draft: bool) -> None:
     """Show or set the pass/fail rubric a run is judged by."""
-    from ..evals.judge import judge_store
-
     services = services_from(ctx)
     _check_run(services, run_id)
-    store = judge_store(services)
+    store = services.judge
     if sum(bool(x) for x in (edit_file, show, draft)) > 1:
         raise click.UsageError("use one of --edit, --show, --draft")
     if draft:
@@ -166,13 +166,13 @@ def rubric_cmd(ctx: click.Context, run_id: str | None, edit_file: Path | None, s
 def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str | None, run_id: str | None,
               all_traces: bool, limit: int | None, concurrency: int, max_tokens: int, as_json: bool) -> None:
     """Grade traces with an LLM judge under the rubric; print its agreement with the human labels."""
-    from ..evals.judge import judge_store, run_judge, traces_to_judge
+    from ..evals.judge import run_judge, traces_to_judge
     from ..serving.endpoints import resolve
     from ..serving.spec import ServingError
 
     services = services_from(ctx)
     _check_run(services, run_id)
-    store = judge_store(services)
+    store = services.judge
     rubric = store.rubric(run_id)
     if rubric is None:
         fail("no rubric to judge by: write one first (modelpick rubric --draft > r.txt; "
@@ -183,7 +183,7 @@ def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str |
     except ServingError as exc:
         fail(str(exc))
         return
-    traces = traces_to_judge(services, run_id, labelled_only=not all_traces, limit=limit)
+    traces = traces_to_judge(services.traces, services.judge, run_id, labelled_only=not all_traces, limit=limit)
     if not traces:
         say("nothing to judge: " + ("no traces with an output" if all_traces else
                                      "no trace has a human pass/fail label yet (or use --all)"), err=True)

@@ -68,7 +68,7 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
 
     Ctrl-C cancels; `--resume RUN_ID` finishes it later without redoing what was answered."""
     from ..evals.promptsets import PromptSetError, load_prompt_set
-    from ..evals.runner import RunError, RunParams, resolve_run_endpoints, runner_for
+    from ..evals.runner import RunError, RunParams, resolve_run_endpoints
     from ..evals.traces import RunHeld
     from ..serving.client import Timeouts
     from ..serving.endpoints import is_url, resolve
@@ -95,7 +95,7 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
     services = services_from(ctx)
     sup = services.servers
     timeouts = Timeouts(connect=10.0, read=timeout, deadline=None)
-    runner = runner_for(services, concurrency=concurrency, per_endpoint=per_endpoint, timeouts=timeouts)
+    runner = services.runner(concurrency=concurrency, per_endpoint=per_endpoint, timeouts=timeouts)
     try:
         if resume_id:
             stored = services.traces.get_run(resume_id)

@@ -21,7 +21,10 @@ from .scoreboard import ModelScore, scoreboard
 from .stats import Interval
 
 if TYPE_CHECKING:
-    from ..services import Services
+    from ..catalog.store import CatalogStore
+    from .failure_modes import FailureModeStore
+    from .judge import JudgeStore
+    from .traces import TraceStore
 
 BASES = ("low", "estimate")  # the bar applies to the interval's lower bound (default) or the point estimate
 
@@ -128,22 +131,22 @@ def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f} ms"
 
 
-def candidates(services: Services, run_id: str | None = None, *, pin: bool = True) -> list[Candidate]:
+def candidates(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore, run_id: str | None = None,
+               *, pin: bool = True) -> list[Candidate]:
     """The scoreboard with each model's provenance (parameters, licence, pin)."""
     out = []
-    for score in scoreboard(services, run_id):
-        prov = provenance(services, score.model, score.model_ref, pin=pin)
+    for score in scoreboard(traces, failures, run_id):
+        prov = provenance(catalog, score.model, score.model_ref, pin=pin)
         score.params = prov.params
         out.append(Candidate(score, prov))
     return out
 
 
-def decide(services: Services, run_id: str | None = None, bar: float = 0.8, basis: str = "low") -> Decision:
+def decide(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore, judge: JudgeStore,
+           run_id: str | None = None, bar: float = 0.8, basis: str = "low") -> Decision:
     """Scoreboard → provenance → choose, with the run's rubric."""
-    from .judge import judge_store
-
-    chosen, rejected = choose(candidates(services, run_id), bar, basis)
-    rubric = judge_store(services).rubric(run_id)
+    chosen, rejected = choose(candidates(traces, failures, catalog, run_id), bar, basis)
+    rubric = judge.rubric(run_id)
     return Decision(chosen, rejected, bar, basis, run_id, rubric.text if rubric else None)
 
 
@@ -246,11 +249,12 @@ class ReportFiles:
     decision_id: int
 
 
-def write_report(services: Services, *, run_id: str | None = None, bar: float = 0.8, basis: str = "low",
-                 out_dir: Path | None = None) -> ReportFiles:
-    """Decide, then write DATE-MODEL.md and .json (never overwriting an earlier report) and a decisions row."""
-    decision = decide(services, run_id, bar, basis)
-    folder = Path(out_dir) if out_dir is not None else services.settings.home / "reports"
+def write_report(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore, judge: JudgeStore,
+                 out_dir: Path, *, run_id: str | None = None, bar: float = 0.8, basis: str = "low") -> ReportFiles:
+    """Decide, then write DATE-MODEL.md and .json into `out_dir` (never overwriting an earlier report) and a
+    decisions row."""
+    decision = decide(traces, failures, catalog, judge, run_id, bar, basis)
+    folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{decision.date}-{_slug(decision.model) if decision.model else 'no-decision'}"
     n = 1
@@ -264,7 +268,7 @@ def write_report(services: Services, *, run_id: str | None = None, bar: float = 
     text = json.dumps(payload, indent=2, ensure_ascii=False)
     _write_atomic(json_path, text + "\n")
     _write_atomic(md_path, render_markdown(decision))
-    store = services.traces
+    store = traces
     with store.lock, store.db.atomic():
         table = store.db.table("decisions")
         table.insert({"model": decision.model, "created_at": decision.created_at, "report_json": text,

@@ -365,8 +365,3 @@ def final_modes(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
 def _next_mode_number(ids: Sequence[str]) -> int:
     numbers = [int(i[1:]) for i in ids if i.startswith("m") and i[1:].isdigit()]
     return max(numbers, default=0) + 1
-
-
-def store_for(services: Any) -> FailureModeStore:
-    """The services' failure-mode store, sharing their connection and lock."""
-    return services.failures  # type: ignore[no-any-return]

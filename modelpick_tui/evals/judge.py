@@ -18,10 +18,9 @@ from .failure_modes import final_modes
 from .stats import cohen_kappa
 
 if TYPE_CHECKING:
-    from ..services import Services
     from ..serving.client import ChatClient
     from ..serving.endpoints import Endpoint
-    from .traces import Trace
+    from .traces import Trace, TraceStore
 
 ALL_RUNS = "*"  # the rubrics row used when no run is named, and the fallback of a run without its own
 TRUST_KAPPA = 0.6  # below this the judge disagrees with the humans too often to stand in for them
@@ -251,11 +250,6 @@ class JudgeStore(Store):
         return "\n".join(lines) + "\n"
 
 
-def judge_store(services: Services) -> JudgeStore:
-    """The judge store over the services' one connection and lock (made once per Services)."""
-    return services.judge
-
-
 # --- running the judge ----------------------------------------------------------------------------------
 
 
@@ -269,14 +263,14 @@ class JudgeSummary:
     error_lines: list[str] = field(default_factory=list)
 
 
-def traces_to_judge(services: Services, run_id: str | None, *, labelled_only: bool = True,
+def traces_to_judge(traces: TraceStore, judge: JudgeStore, run_id: str | None, *, labelled_only: bool = True,
                     limit: int | None = None) -> list[Trace]:
     """Traces with an output (no error), those with a human pass/fail label only by default."""
-    traces = [t for t in services.traces.list(run_id=run_id) if not t.error and t.output]
+    found = [t for t in traces.list(run_id=run_id) if not t.error and t.output]
     if labelled_only:
-        human = judge_store(services).human_labels(run_id)
-        traces = [t for t in traces if t.id in human]
-    return traces[:limit] if limit is not None else traces
+        human = judge.human_labels(run_id)
+        found = [t for t in found if t.id in human]
+    return found[:limit] if limit is not None else found
 
 
 async def run_judge(store: JudgeStore, endpoint: Endpoint, traces: Sequence[Trace], rubric: str, *,

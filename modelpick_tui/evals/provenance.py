@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..catalog.facts import params_from_name
 
 if TYPE_CHECKING:
-    from ..services import Services
+    from ..catalog.store import CatalogStore
 
 UNPINNED = "unpinned (remote endpoint)"
 _HASH_CHUNK = 1 << 20
@@ -34,13 +34,12 @@ class Provenance:
         return dict(self.__dict__)
 
 
-def file_sha256(path: Path, services: Services | None = None) -> str:
-    """sha256 of a (multi-GB) file, remembered in the database by path, size and mtime."""
+def file_sha256(path: Path, catalog: CatalogStore | None = None) -> str:
+    """sha256 of a (multi-GB) file, remembered in the catalogue's meta table by path, size and mtime."""
     stat = path.stat()
     key = f"sha256:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
-    store = services.catalog.store if services is not None else None
-    if store is not None:
-        cached = store.get_meta(key)
+    if catalog is not None:
+        cached = catalog.get_meta(key)
         if cached:
             return cached
     digest = hashlib.sha256()
@@ -48,8 +47,8 @@ def file_sha256(path: Path, services: Services | None = None) -> str:
         while chunk := fh.read(_HASH_CHUNK):
             digest.update(chunk)
     value = digest.hexdigest()
-    if store is not None:
-        store.set_meta(key, value)
+    if catalog is not None:
+        catalog.set_meta(key, value)
     return value
 
 
@@ -67,11 +66,10 @@ def _hf_cache_revision(repo_id: str) -> str | None:
     return rev or None
 
 
-def provenance(services: Services, model: str, model_ref: str | None, *, pin: bool = True) -> Provenance:
+def provenance(catalog: CatalogStore, model: str, model_ref: str | None, *, pin: bool = True) -> Provenance:
     """Parameters, licence and pin of a model: from its GGUF file (hashed, unless `pin` is False), the HF
     cache, the catalogue, or at worst its name. Never raises for a missing or unreadable file: it says so in
     the pin."""
-    catalog = services.catalog.store
     prov = Provenance()
     ref = (model_ref or model or "").strip()
     repo_id: str | None = None
@@ -82,18 +80,16 @@ def provenance(services: Services, model: str, model_ref: str | None, *, pin: bo
             prov.pin = "sha256 not computed yet"
         else:
             try:
-                prov.pin, prov.pin_kind = "sha256:" + file_sha256(path, services), "gguf-sha256"
+                prov.pin, prov.pin_kind = "sha256:" + file_sha256(path, catalog), "gguf-sha256"
             except OSError as exc:
                 prov.pin = f"unpinned (cannot read {path.name}: {exc.strerror or exc})"
         m = _HF_SNAPSHOT.search(prov.file)
         if m:
             repo_id, prov.revision = f"{m['org']}/{m['name']}", m["rev"]
-        with catalog.lock:
-            local = list(catalog.db.query("select model_id, params from local_files where path = ?",
-                                          [prov.file]))
-        if local and local[0]["params"]:
-            prov.params, prov.params_source = int(local[0]["params"]), "local scan"
-            repo_id = repo_id or local[0]["model_id"]
+        local = catalog.local_file(prov.file)
+        if local and local["params"]:
+            prov.params, prov.params_source = int(local["params"]), "local scan"
+            repo_id = repo_id or local["model_id"]
         if prov.params is None and path.suffix.lower() == ".gguf":
             try:
                 from ..catalog.gguf import read_gguf_metadata

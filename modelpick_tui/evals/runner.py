@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from ..serving.supervisor import Supervisor
 
 __all__ = ["EndpointSummary", "RunError", "RunParams", "RunProgress", "RunResult", "Runner",
-           "resolve_run_endpoints", "runner_for", "summarize", "trace_for"]
+           "resolve_run_endpoints", "summarize", "trace_for"]
 
 class RunError(Exception):
     """A run cannot start or resume; the message is one line for the user."""
@@ -386,7 +386,3 @@ def summarize(traces: Sequence[Trace]) -> list[EndpointSummary]:
                                    percentile(ttft, 95), percentile(latency, 50), percentile(rates, 50)))
     return out
 
-
-def runner_for(services: Any, **options: Any) -> Runner:
-    """A Runner over the services' database (same connection, same lock as every other store)."""
-    return Runner(services.traces, services.prompt_sets, **options)

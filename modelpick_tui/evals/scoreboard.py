@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from .stats import Interval, WinRate, percentile, wilson, win_rates
 
 if TYPE_CHECKING:
-    from ..services import Services
+    from .failure_modes import FailureModeStore
+    from .traces import TraceStore
 
 # The columns the scoreboard sorts by, in the order a key cycles through them.
 SORT_KEYS = ("pass", "low", "labelled", "traces", "params", "latency", "ttft", "tps", "win", "model")
@@ -72,9 +73,9 @@ def _r(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def scoreboard(services: Services, run_id: str | None = None) -> list[ModelScore]:
+def scoreboard(traces: TraceStore, failures: FailureModeStore, run_id: str | None = None) -> list[ModelScore]:
     """Per model, over the traces of `run_id` (all traces when None), sorted by model name."""
-    store = services.traces
+    store = traces
     with store.lock:
         db = store.db
         rows = [dict(r) for r in db.query(
@@ -84,7 +85,7 @@ def scoreboard(services: Services, run_id: str | None = None) -> list[ModelScore
             " where (? is null or t.run_id = ?) order by t.created_at, t.id", [run_id, run_id])]
         # Merged modes count under the mode they went into; deleted ones count nowhere.
         mode_names = {mode_id: str(mode["name"] or mode["id"])
-                      for mode_id, mode in services.failures.final_modes().items()}
+                      for mode_id, mode in failures.final_modes().items()}
         prefs = [dict(r) for r in db.query("select left_trace_id, right_trace_id, choice from preferences"
                                            " order by id")]
     scores: dict[str, ModelScore] = {}

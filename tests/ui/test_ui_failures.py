@@ -9,7 +9,6 @@ import pytest
 from textual.widgets import DataTable
 
 from modelpick_tui.evals import failure_modes
-from modelpick_tui.evals.failure_modes import store_for
 from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services
 from modelpick_tui.ui.app import make_app
@@ -85,7 +84,7 @@ async def test_the_screen_shows_the_clusters_per_model(seeded: Services) -> None
 
 
 async def test_rename_merge_split_and_move_by_keys(seeded: Services) -> None:
-    store = store_for(seeded)
+    store = seeded.failures
     app = make_app(seeded.settings, seeded)
     async with app.run_test(size=SIZE) as pilot:
         await open_clustered(pilot)

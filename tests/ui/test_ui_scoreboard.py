@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, TextArea
 
-from modelpick_tui.evals.judge import judge_store
 from modelpick_tui.services import Services
 from modelpick_tui.ui.app import make_app
 from tests.support.judge_server import JudgeServer
@@ -115,7 +114,7 @@ async def test_rubric_modal_and_judge_agreement(services: Services, judge_server
         assert area.text.startswith("PASS when")  # a draft, as there is no rubric yet
         await pilot.press(*"Be strict. ", "ctrl+s")
         await settle(pilot)
-        rubric = judge_store(services).rubric()
+        rubric = services.judge.rubric()
         assert rubric is not None and rubric.text.startswith("Be strict. PASS when")
         assert "rubric saved" in screen_text(app)
         await pilot.press("j")

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from modelpick_tui.cli import main
-from modelpick_tui.evals.judge import judge_store
 from modelpick_tui.services import Services
 from tests.support.judge_server import JudgeServer
 from tests.support.traces import add_traces, make_traces
@@ -105,7 +104,7 @@ def test_judge_prints_agreement_and_kappa(services: Services, judge_server: Judg
     args = ["judge", "--endpoint", judge_server.url, "--model", "judge", "--api-key", "sk-judge", "--run", run_id]
     no_rubric = run(services, *args)
     assert no_rubric.exit_code == 1 and "no rubric to judge by" in no_rubric.output
-    judge_store(services).set_rubric(run_id, "FAIL when it refuses.")
+    services.judge.set_rubric(run_id, "FAIL when it refuses.")
     result = run(services, *args)
     assert result.exit_code == 0, result.output
     assert "judged 6: 2 pass, 3 fail, 1 error" in result.output

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from modelpick_tui.evals import judge
-from modelpick_tui.evals.judge import JudgeStore, judge_store, parse_verdict, run_judge
+from modelpick_tui.evals.judge import JudgeStore, parse_verdict, run_judge
 from modelpick_tui.services import Services
 from modelpick_tui.serving.endpoints import Endpoint
 from tests.support.judge_server import ANSWERS, JudgeServer
@@ -58,7 +58,7 @@ async def test_judge_grades_traces_and_stores_verdicts_apart_from_labels(service
                                                                          server: JudgeServer) -> None:
     run, traces = make_traces(services, ["GOOD", "BAD", "MAYBE", "PROSE", "GOOD"],
                               ["pass", "fail", "pass", "fail", "fail"])
-    store = judge_store(services)
+    store = services.judge
     rubric = store.set_rubric(run, "FAIL when it refuses a harmless request.").text
     seen: list[tuple[int, int]] = []
     summary = await run_judge(store, endpoint(server), traces, rubric, concurrency=2,
@@ -89,7 +89,7 @@ async def test_agreement_with_the_human_labels(services: Services, server: Judge
     # Human: pass pass fail fail pass fail; judge: pass fail(!) fail pass(!) error fail.
     run, traces = make_traces(services, ["GOOD", "BAD", "BAD", "GOOD", "PROSE", "BAD"],
                               ["pass", "pass", "fail", "fail", "pass", "fail"])
-    store = judge_store(services)
+    store = services.judge
     await run_judge(store, endpoint(server), traces, "rubric")
     agreement = store.agreement(run_id=run)
     assert agreement.n == 5 and agreement.percent == pytest.approx(3 / 5)
@@ -105,7 +105,7 @@ async def test_agreement_with_the_human_labels(services: Services, server: Judge
 
 def test_agreement_when_the_judge_always_agrees(services: Services) -> None:
     run, traces = make_traces(services, ["x"] * 4, ["pass", "fail", "pass", "fail"])
-    store = judge_store(services)
+    store = services.judge
     for t, v in zip(traces, ["pass", "fail", "pass", "fail"], strict=True):
         store.add_verdict(t.id, judge.Verdict(v, "r"), judge_endpoint="j", judge_model="j", rubric_sha256="s",
                           raw="{}")
@@ -139,12 +139,12 @@ def test_rubric_draft_from_the_failure_modes(services: Services) -> None:
         services.db.table("trace_failure_modes").insert_all([
             {"trace_id": traces[0].id, "mode_id": "m1"}, {"trace_id": traces[1].id, "mode_id": "m1"},
             {"trace_id": traces[2].id, "mode_id": "m2"}])
-    draft = judge_store(services).draft_rubric(run)
+    draft = services.judge.draft_rubric(run)
     assert draft.startswith("PASS when")
     assert ('- refusals (e.g. "refused a harmless request"; "model declined to answer")' in draft)
     assert '- wrong language (e.g. "answered in French")' in draft
-    assert "refusals" in judge_store(services).draft_rubric(None)
-    assert "- it refuses a harmless request" in judge_store(services).draft_rubric("other-run")
+    assert "refusals" in services.judge.draft_rubric(None)
+    assert "- it refuses a harmless request" in services.judge.draft_rubric("other-run")
 
 
 async def test_an_unreachable_judge_gives_error_verdicts(services: Services) -> None:
@@ -152,7 +152,7 @@ async def test_an_unreachable_judge_gives_error_verdicts(services: Services) -> 
 
     _run, traces = make_traces(services, ["GOOD"], ["pass"])
     dead = Endpoint(name="dead", base_url=f"http://127.0.0.1:{free_port()}/v1", model="judge")
-    summary = await run_judge(judge_store(services), dead, traces, "rubric")
+    summary = await run_judge(services.judge, dead, traces, "rubric")
     assert summary.errors == 1 and summary.error_lines[0].startswith("the judge request failed: cannot connect")
 
 
@@ -172,7 +172,7 @@ async def test_the_real_llama_cpp_server_as_judge(services: Services, gemma_gguf
                                                ctx=2048, chat_format="gemma"), timeout=90)
         assert server.status == "ready", server.error
         ep = resolve(sup, "gemma-judge")
-        summary = await run_judge(judge_store(services), ep, traces, "PASS when the answer is Paris.",
+        summary = await run_judge(services.judge, ep, traces, "PASS when the answer is Paris.",
                                   concurrency=1, max_tokens=48)
     finally:
         sup.close(grace=5)
@@ -183,4 +183,4 @@ async def test_the_real_llama_cpp_server_as_judge(services: Services, gemma_gguf
         assert row["verdict"] in ("pass", "fail", "error")
         if row["verdict"] == "error":
             assert row["error"] and row["raw"] is not None
-    assert json.dumps(judge_store(services).agreement().to_json())  # agreement is computable whatever it said
+    assert json.dumps(services.judge.agreement().to_json())  # agreement is computable whatever it said

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from modelpick_tui.evals import decision, provenance, scoreboard
-from modelpick_tui.evals.judge import judge_store
 from modelpick_tui.evals.stats import wilson
 from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services
@@ -38,6 +38,15 @@ def decision_set(services: Services) -> str:
     return run
 
 
+def _candidates(services: Services, run_id: str) -> list[decision.Candidate]:
+    return decision.candidates(services.traces, services.failures, services.catalog.store, run_id)
+
+
+def _write_report(services: Services, out_dir: Path | None = None, **options: Any) -> decision.ReportFiles:
+    return decision.write_report(services.traces, services.failures, services.catalog.store, services.judge,
+                                 out_dir or services.settings.reports_dir, **options)
+
+
 def test_scoreboard_figures_on_a_hand_built_set(services: Services) -> None:
     run = services.traces.create_run(kind="set")
     a = [Trace(run_id=run, prompt=f"q{i}", endpoint="ep-a", model="a", ttft_ms=10.0 * (i + 1),
@@ -56,7 +65,7 @@ def test_scoreboard_figures_on_a_hand_built_set(services: Services) -> None:
     services.review.prefer(b[1].id, a[1].id, "right")
     services.review.prefer(a[2].id, b[2].id, "tie")
 
-    scores = {s.model: s for s in scoreboard.scoreboard(services, run)}
+    scores = {s.model: s for s in scoreboard.scoreboard(services.traces, services.failures, run)}
     sa, sb = scores["a"], scores["b"]
     assert (sa.traces, sa.errors, sa.labelled, sa.passed) == (5, 1, 4, 3)
     assert sa.pass_rate == wilson(3, 4)
@@ -71,11 +80,11 @@ def test_scoreboard_figures_on_a_hand_built_set(services: Services) -> None:
     assert sb.endpoints == ["ep-b"]
     assert [s.model for s in scoreboard.sort_scores(list(scores.values()), "latency")] == ["b", "a"]
     assert [s.model for s in scoreboard.sort_scores(list(scores.values()), "pass")] == ["a", "b"]
-    assert scoreboard.scoreboard(services, "no-such-run") == []
+    assert scoreboard.scoreboard(services.traces, services.failures, "no-such-run") == []
 
 
 def test_choose_picks_the_smallest_model_meeting_the_bar(services: Services, decision_set: str) -> None:
-    cands = decision.candidates(services, decision_set)
+    cands = _candidates(services, decision_set)
     chosen, rejected = decision.choose(cands, bar=0.8)
     assert chosen is not None and chosen.score.model == "Qwen/Qwen3-1.7B"
     assert chosen.provenance.params == 2031739904 and chosen.provenance.license == "apache-2.0"
@@ -84,15 +93,15 @@ def test_choose_picks_the_smallest_model_meeting_the_bar(services: Services, dec
     assert reasons["Qwen/Qwen3-8B"] == "meets bar but larger (8.2B) than chosen (2.0B)"
     assert reasons["mystery"].startswith("no labelled traces")
     # On the point estimate the 0.6B still fails a 0.8 bar; at a 0.5 bar it is the smallest and wins.
-    chosen_low_bar, _ = decision.choose(decision.candidates(services, decision_set), bar=0.5, basis="estimate")
+    chosen_low_bar, _ = decision.choose(_candidates(services, decision_set), bar=0.5, basis="estimate")
     assert chosen_low_bar is not None and chosen_low_bar.score.model == "Qwen/Qwen3-0.6B"
-    nobody, everyone = decision.choose(decision.candidates(services, decision_set), bar=0.99)
+    nobody, everyone = decision.choose(_candidates(services, decision_set), bar=0.99)
     assert nobody is None and len(everyone) == 4
 
 
 def test_report_files_name_the_chosen_model(services: Services, decision_set: str, tmp_path: Path) -> None:
-    judge_store(services).set_rubric(decision_set, "PASS when the answer is right.\nFAIL when it refuses.")
-    out = decision.write_report(services, run_id=decision_set, bar=0.8, out_dir=tmp_path / "reports")
+    services.judge.set_rubric(decision_set, "PASS when the answer is right.\nFAIL when it refuses.")
+    out = _write_report(services, tmp_path / "reports", run_id=decision_set, bar=0.8)
     assert out.markdown_path.parent == tmp_path / "reports"
     assert out.markdown_path.name.endswith("-Qwen3-1.7B.md") and out.json_path.suffix == ".json"
     data = json.loads(out.json_path.read_text())
@@ -112,13 +121,13 @@ def test_report_files_name_the_chosen_model(services: Services, decision_set: st
     row = next(services.db.query("select * from decisions where id = ?", [out.decision_id]))
     assert row["model"] == "Qwen/Qwen3-1.7B" and row["markdown_path"] == str(out.markdown_path)
     # A second report the same day does not overwrite the first.
-    again = decision.write_report(services, run_id=decision_set, out_dir=tmp_path / "reports")
+    again = _write_report(services, tmp_path / "reports", run_id=decision_set)
     assert again.markdown_path != out.markdown_path and out.markdown_path.exists()
 
 
 def test_report_defaults_to_the_reports_folder_and_says_when_nothing_meets_the_bar(
         services: Services, decision_set: str) -> None:
-    out = decision.write_report(services, bar=1.0)
+    out = _write_report(services, bar=1.0)
     assert out.markdown_path.parent == services.settings.home / "reports"
     assert "no-decision" in out.markdown_path.name
     assert json.loads(out.json_path.read_text())["decision"] is None
@@ -130,30 +139,30 @@ def test_gguf_file_is_pinned_by_its_sha256(services: Services, tmp_path: Path) -
     gguf.parent.mkdir()
     gguf.write_bytes(b"GGUF" + bytes(range(256)) * 64)  # not a loadable GGUF: parameters come from the name
     expected = hashlib.sha256(gguf.read_bytes()).hexdigest()
-    prov = provenance.provenance(services, "tiny", str(gguf))
+    prov = provenance.provenance(services.catalog.store, "tiny", str(gguf))
     assert prov.pin == f"sha256:{expected}" and prov.pin_kind == "gguf-sha256"
     assert (prov.params, prov.params_source) == (270_000_000, "name")
     cached = [r["key"] for r in services.db.query("select key from meta where key like 'sha256:%'")]
     assert cached == [f"sha256:{gguf.resolve()}:{gguf.stat().st_size}:{gguf.stat().st_mtime_ns}"]
-    assert provenance.provenance(services, "tiny", str(gguf)).pin == prov.pin  # from the cache
+    assert provenance.provenance(services.catalog.store, "tiny", str(gguf)).pin == prov.pin  # from the cache
     run = services.traces.create_run(kind="set")
     add_traces(services, run, "tiny", ["pass"] * 40, model_ref=str(gguf), endpoint="tiny")
-    out = decision.write_report(services, run_id=run)
+    out = _write_report(services, run_id=run)
     assert out.decision.model == "tiny"
     assert f"Pinned revision: `sha256:{expected}`" in out.markdown_path.read_text()
 
 
 def test_a_remote_endpoint_is_unpinned_and_a_missing_file_does_not_break_the_report(services: Services) -> None:
-    assert provenance.provenance(services, "gpt-oss", "gpt-oss").pin == provenance.UNPINNED
-    prov = provenance.provenance(services, "x", "/nowhere/Model-7B-Q4.gguf")
+    assert provenance.provenance(services.catalog.store, "gpt-oss", "gpt-oss").pin == provenance.UNPINNED
+    prov = provenance.provenance(services.catalog.store, "x", "/nowhere/Model-7B-Q4.gguf")
     assert prov.pin == provenance.UNPINNED and prov.params == 7_000_000_000
-    pinned = provenance.provenance(services, "r", "Qwen/Qwen3-4B@0123abcd")
+    pinned = provenance.provenance(services.catalog.store, "r", "Qwen/Qwen3-4B@0123abcd")
     assert pinned.pin == "Qwen/Qwen3-4B@0123abcd" and pinned.params == 4022468096
-    branch = provenance.provenance(services, "r", "acme/unknown-model@main")  # a branch moves: not a pin
+    branch = provenance.provenance(services.catalog.store, "r", "acme/unknown-model@main")  # a branch moves: not a pin
     assert branch.pin_kind == "unpinned" and "not a commit" in branch.pin
 
 
 @pytest.mark.llama
 def test_the_real_gemma_gguf_gives_its_parameter_count(services: Services, gemma_gguf: Path) -> None:
-    prov = provenance.provenance(services, "gemma", str(gemma_gguf), pin=False)
+    prov = provenance.provenance(services.catalog.store, "gemma", str(gemma_gguf), pin=False)
     assert prov.params_source == "gguf" and 200_000_000 < (prov.params or 0) < 400_000_000

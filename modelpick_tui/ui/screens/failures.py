@@ -15,7 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...evals.failure_modes import Clustering, FailedTrace, FailureModeError, Mode, store_for
+from ...evals.failure_modes import Clustering, FailedTrace, FailureModeError, Mode
 from ...untrusted import clean
 from ..actions import bindings
 from ..format import safe
@@ -97,7 +97,7 @@ class FailuresScreen(Screen[None]):
 
     @property
     def store(self):  # type: ignore[no-untyped-def]
-        return store_for(self.app.services)  # type: ignore[attr-defined]
+        return self.app.services.failures  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Static(id="failures-title")

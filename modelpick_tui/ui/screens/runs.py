@@ -21,7 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, SelectionList, Static
 from textual.worker import get_current_worker
 
-from ...evals.runner import RunError, Runner, RunParams, RunProgress, RunResult, resolve_run_endpoints, runner_for
+from ...evals.runner import RunError, Runner, RunParams, RunProgress, RunResult, resolve_run_endpoints
 from ...evals.traces import RunHeld
 from ...serving.endpoints import Endpoint, available
 from ..actions import bindings
@@ -62,7 +62,7 @@ class RunControl:
 
     def start(self, path: str, endpoints: list[Endpoint], params: RunParams, *, concurrency: int,
               per_endpoint: int, name: str = "") -> ActiveRun:
-        runner = runner_for(self.app.services, concurrency=concurrency, per_endpoint=per_endpoint)  # type: ignore[attr-defined]
+        runner = self.app.services.runner(concurrency=concurrency, per_endpoint=per_endpoint)  # type: ignore[attr-defined]
         job = ActiveRun(runner, label=name or Path(path).stem)
 
         def go(worker: Any) -> RunResult:
@@ -82,7 +82,7 @@ class RunControl:
         return job
 
     def resume(self, run_id: str) -> ActiveRun:
-        runner = runner_for(self.app.services)  # type: ignore[attr-defined]
+        runner = self.app.services.runner()  # type: ignore[attr-defined]
         job = ActiveRun(runner, label=run_id, run_id=run_id)
 
         def go(worker: Any) -> RunResult:

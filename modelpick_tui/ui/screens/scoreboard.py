@@ -19,7 +19,7 @@ from textual_plotext import PlotextPlot
 
 from ...catalog.facts import format_params
 from ...evals import decision, scoreboard
-from ...evals.judge import judge_store, run_judge, traces_to_judge
+from ...evals.judge import run_judge, traces_to_judge
 from ..actions import bindings
 from ..format import safe
 
@@ -88,8 +88,10 @@ class ScoreboardScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="scoreboard-load", exit_on_error=False)
     def load(self) -> None:
         # pin=False: hashing a multi-GB GGUF waits for the report; parameters and licence come now.
-        cands = decision.candidates(self.services, self.run_id, pin=False)
-        runs = [r["id"] for r in self.services.traces.runs() if r.get("n_traces")]
+        services = self.services
+        cands = decision.candidates(services.traces, services.failures, services.catalog.store, self.run_id,
+                                    pin=False)
+        runs = [r["id"] for r in services.traces.runs() if r.get("n_traces")]
         self.app.call_from_thread(self._loaded, cands, runs)
 
     def _loaded(self, cands: list[Any], runs: list[str]) -> None:
@@ -217,7 +219,10 @@ class ScoreboardScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="scoreboard-report", exit_on_error=False)
     def write_report(self) -> None:
         try:
-            files = decision.write_report(self.services, run_id=self.run_id, bar=self.bar)
+            services = self.services
+            files = decision.write_report(services.traces, services.failures, services.catalog.store,
+                                          services.judge, services.settings.reports_dir, run_id=self.run_id,
+                                          bar=self.bar)
         except OSError as exc:
             self.app.call_from_thread(self.set_status, f"cannot write the report: {exc}", "error")
             return
@@ -238,7 +243,7 @@ class ScoreboardScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="scoreboard-rubric", exit_on_error=False)
     def load_rubric(self) -> None:
-        store = judge_store(self.services)
+        store = self.services.judge
         found = store.rubric(self.run_id)
         text, drafted = (found.text, False) if found else (store.draft_rubric(self.run_id), True)
         self.app.call_from_thread(self._edit_rubric, text, drafted)
@@ -255,7 +260,7 @@ class ScoreboardScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="scoreboard-rubric", exit_on_error=False)
     def save_rubric(self, text: str) -> None:
-        rubric = judge_store(self.services).set_rubric(self.run_id, text)
+        rubric = self.services.judge.set_rubric(self.run_id, text)
         self.app.call_from_thread(self.set_status, f"rubric saved ({len(text.splitlines())} lines, "
                                                    f"sha256 {rubric.sha256[:12]})")
 
@@ -266,7 +271,7 @@ class ScoreboardScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="scoreboard-rubric", exit_on_error=False)
     def check_rubric(self) -> None:
-        rubric = judge_store(self.services).rubric(self.run_id)
+        rubric = self.services.judge.rubric(self.run_id)
         self.app.call_from_thread(self._pick_judge, rubric)
 
     def _pick_judge(self, rubric: Any) -> None:
@@ -283,8 +288,8 @@ class ScoreboardScreen(Screen[None]):
 
     @work(exclusive=True, group="scoreboard-judge", exit_on_error=False)
     async def judge(self, endpoint: Any, rubric: Any) -> None:
-        store = judge_store(self.services)
-        traces = await asyncio.to_thread(traces_to_judge, self.services, self.run_id)
+        store = self.services.judge
+        traces = await asyncio.to_thread(traces_to_judge, self.services.traces, store, self.run_id)
         if not traces:
             self.set_status("nothing to judge: no trace has a human pass/fail label yet (review them: V)",
                             "warning")
