@@ -18,7 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from modelpick_tui.catalog.facts import ModelFacts  # noqa: E402
-from modelpick_tui.catalog.store import CatalogQuery, CatalogStore, fts_query  # noqa: E402
+from modelpick_tui.catalog.query import CatalogQuery  # noqa: E402
+from modelpick_tui.catalog.store import CatalogStore, fts_query  # noqa: E402
 from modelpick_tui.db import open_db  # noqa: E402
 
 FAMILIES = ["llama", "qwen2.5", "qwen3", "mistral", "gemma", "phi", "deepseek", "glm", "smollm", "falcon",

@@ -16,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from modelpick_tui.db import open_db  # noqa: E402
-from modelpick_tui.serving.client import ChatClient, ChatRequest, Done  # noqa: E402
+from modelpick_tui.serving.client import ChatClient, ChatRequest  # noqa: E402
+from modelpick_tui.serving.events import Done  # noqa: E402
 from modelpick_tui.serving.spec import ServerSpec  # noqa: E402
 from modelpick_tui.serving.supervisor import Supervisor  # noqa: E402
 

@@ -63,17 +63,17 @@ def main() -> None:
     db = open_db(home / "modelpick.db")
     hand: list[float] = []
     ours: list[float] = []
-    with Supervisor(home, db) as sup:
+    with Supervisor(home, db) as supervisor:
         for i in range(runs):
             if i % 2 == 0:  # alternate who goes first: the second start finds warmer caches
                 hand.append(by_hand(gguf, home / "hand.log"))
-            server = sup.start_and_wait(ServerSpec(f"gemma{i}", "llama", gguf, ctx=2048, chat_format="gemma"),
+            server = supervisor.start_and_wait(ServerSpec(f"gemma{i}", "llama", gguf, ctx=2048, chat_format="gemma"),
                                         timeout=120)
             if server.status != READY:
                 raise SystemExit(f"failed: {server.error}")
             assert server.time_to_ready_s is not None
             ours.append(server.time_to_ready_s)
-            sup.stop(server.name, grace=5)
+            supervisor.stop(server.name, grace=5)
             if i % 2 == 1:
                 hand.append(by_hand(gguf, home / "hand.log"))
     h, o = statistics.median(hand), statistics.median(ours)

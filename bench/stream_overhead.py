@@ -162,7 +162,7 @@ async def run(base_url: str, model: str, key: str | None, tokens: int, rounds: i
     services = build_services(settings)
     try:
         for i in range(PANES):
-            server = services.servers.add_remote(f"pane{i + 1}", base_url, model, key)
+            server = services.supervisor.add_remote(f"pane{i + 1}", base_url, model, key)
             if server.error:
                 raise SystemExit(server.error)
         app = make_app(settings, services)

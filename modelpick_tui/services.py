@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 class Services:
     settings: Settings
     catalog: CatalogService
-    _servers: Supervisor | None = field(default=None, repr=False)
+    _supervisor: Supervisor | None = field(default=None, repr=False)
     _servers_stopped: bool = field(default=False, repr=False)
     _stores: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -39,13 +39,13 @@ class Services:
         return self.catalog.store.db
 
     @property
-    def servers(self) -> Supervisor:
+    def supervisor(self) -> Supervisor:
         """The model-server supervisor, made on first use (it opens the database)."""
-        if self._servers is None:
+        if self._supervisor is None:
             from .serving.supervisor import Supervisor
 
-            self._servers = Supervisor(self.settings.home, self.db)
-        return self._servers
+            self._supervisor = Supervisor(self.settings.home, self.db)
+        return self._supervisor
 
     def _store(self, key: str, cls: Any) -> Any:
         # The evals stores share the catalogue store's connection and lock; made on first use.
@@ -97,14 +97,14 @@ class Services:
 
     def owned_servers(self) -> list[Any]:
         """Servers that would die with this process ([] when no server was ever asked for)."""
-        return self._servers.owned() if self._servers is not None else []
+        return self._supervisor.owned() if self._supervisor is not None else []
 
     def stop_servers(self) -> None:
         """Stop the servers this process started (detached ones live on); once only, and only if the
         supervisor was ever made."""
-        if self._servers is not None and not self._servers_stopped:
+        if self._supervisor is not None and not self._servers_stopped:
             self._servers_stopped = True
-            self._servers.close()
+            self._supervisor.close()
 
     def close(self) -> None:
         """Stop the servers this process started, then close the Hub client and the database."""

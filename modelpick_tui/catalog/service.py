@@ -18,8 +18,9 @@ from .fit.arch import Arch, arch_from_config, arch_from_gguf
 from .fit.estimate import FitEstimate, estimate
 from .fit.memory import Memory, detect_memory
 from .fit.weights import bits_per_weight, weights_bytes
+from .query import CatalogQuery, Facets, SearchResult
 from .sources.hub import HubClient, HubError, ListParams
-from .store import CatalogQuery, CatalogStore, Facets, SearchResult, now_iso
+from .store import CatalogStore, now_iso
 
 Progress = Callable[[int, int | None], None]
 NO_CARD = "this repository has no model card (README.md)"

@@ -7,11 +7,11 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .facts import ModelFacts, ModelFile
+from .query import SORT_LABELS, CatalogQuery, Facets, ModelRow, SearchResult
 
 SORTS = {
     "downloads": "m.downloads DESC",
@@ -21,6 +21,7 @@ SORTS = {
     "params": "m.params IS NULL, m.params DESC",
     "created": "m.created_at DESC",
 }
+assert SORTS.keys() == SORT_LABELS.keys(), "every sort the UI offers has its SQL here"
 # The indexes db.py creates for the sort columns (sqlite-utils names them idx_<table>_<column>).
 SORT_INDEXES = {
     "downloads": "idx_models_downloads",
@@ -34,14 +35,6 @@ BROAD_MATCH = 10
 # with bench/catalog_search.py), so a walk that fails costs at most as much again.
 WALK_STEPS_PER_HIT = 15
 _PROGRESS_EVERY = 1000
-SORT_LABELS = {
-    "downloads": "downloads",
-    "likes": "likes",
-    "trending": "trending",
-    "updated": "recently updated",
-    "params": "parameters",
-    "created": "recently created",
-}
 
 
 if TYPE_CHECKING:
@@ -50,56 +43,6 @@ if TYPE_CHECKING:
 
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(frozen=True)
-class CatalogQuery:
-    """What the user asked for on the browse screen or in `catalog search`."""
-
-    text: str = ""
-    licenses: tuple[str, ...] = ()
-    permissive_only: bool = False
-    size_classes: tuple[str, ...] = ()
-    task: str | None = None
-    format: str | None = None
-    gated: bool | None = None  # None: any; True: gated only; False: open only
-    author: str | None = None
-    local_only: bool = False
-    shortlisted_only: bool = False
-    sort: str = "downloads"
-    limit: int = 200
-
-
-@dataclass(frozen=True)
-class ModelRow:
-    id: str
-    task: str
-    params: int | None
-    license: str
-    permissive: bool
-    downloads: int
-    likes: int
-    last_modified: str
-    gated: str
-    size_class: str
-    formats: tuple[str, ...]
-    is_local: bool
-    trending: int = 0
-
-
-@dataclass
-class SearchResult:
-    rows: list[ModelRow]
-    matching: int
-    total: int
-
-
-@dataclass
-class Facets:
-    licenses: list[tuple[str, int]] = field(default_factory=list)
-    tasks: list[tuple[str, int]] = field(default_factory=list)
-    authors: list[tuple[str, int]] = field(default_factory=list)
-    formats: list[tuple[str, int]] = field(default_factory=list)
 
 
 _TOKEN = re.compile(r"[\w]+", re.UNICODE)

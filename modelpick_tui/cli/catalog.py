@@ -11,8 +11,8 @@ import click
 from rich.table import Table
 
 from ..catalog.facts import SIZE_CLASSES, format_params
+from ..catalog.query import SORT_LABELS, CatalogQuery
 from ..catalog.sources.hub import HubError, ListParams
-from ..catalog.store import SORTS, CatalogQuery
 from ..untrusted import clean
 from .output import err_console, escape, print_table, say, services_from
 
@@ -75,7 +75,7 @@ def _row_json(row: Any) -> dict[str, Any]:
 @click.option("--gated/--open", default=None, help="Only gated, or only open models.")
 @click.option("--author")
 @click.option("--local", is_flag=True, help="Only models whose files are on this machine.")
-@click.option("--sort", type=click.Choice(sorted(SORTS)), default="downloads", show_default=True)
+@click.option("--sort", type=click.Choice(sorted(SORT_LABELS)), default="downloads", show_default=True)
 @click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout, for scripts.")
 @click.pass_context

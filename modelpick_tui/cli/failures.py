@@ -77,15 +77,16 @@ def failures(ctx: click.Context, as_json: bool, recluster: bool, method: str) ->
     if unassigned:
         say(f"{len(unassigned)} failed traces labelled since: modelpick failures --recluster")
 
+
 @failures.command("rename")
 @click.argument("mode")
 @click.argument("name", nargs=-1, required=True)
 @click.pass_context
 def rename(ctx: click.Context, mode: str, name: tuple[str, ...]) -> None:
     """Name a mode; the name is kept when failures are re-clustered."""
-
     renamed = _guard(_store(ctx).rename, mode, " ".join(name))
     say(f"{renamed.id} is now '{escape(renamed.name)}'")
+
 
 @failures.command("merge")
 @click.argument("into")
@@ -93,9 +94,9 @@ def rename(ctx: click.Context, mode: str, name: tuple[str, ...]) -> None:
 @click.pass_context
 def merge(ctx: click.Context, into: str, others: tuple[str, ...]) -> None:
     """Merge OTHERS into INTO; they stay merged when failures are re-clustered."""
-
     merged = _guard(_store(ctx).merge, into, list(others))
     say(f"merged {', '.join(others)} into {merged.id} '{escape(merged.name)}': {merged.size} traces")
+
 
 @failures.command("split")
 @click.argument("mode")
@@ -103,9 +104,9 @@ def merge(ctx: click.Context, into: str, others: tuple[str, ...]) -> None:
 @click.pass_context
 def split(ctx: click.Context, mode: str, method: str) -> None:
     """Split a mode in two by clustering its own traces."""
-
     kept, new = _guard(_store(ctx).split, mode, method)
     say(f"split {kept.id} '{escape(kept.name)}' ({kept.size}) and {new.id} '{escape(new.name)}' ({new.size})")
+
 
 @failures.command("move")
 @click.argument("trace")
@@ -113,7 +114,6 @@ def split(ctx: click.Context, mode: str, method: str) -> None:
 @click.pass_context
 def move(ctx: click.Context, trace: str, mode: str) -> None:
     """Move one failed trace (id or unique prefix) to another mode; re-clustering never moves it back."""
-
     store = _store(ctx)
     matches = [t.trace_id for t in store.failed_traces() if t.trace_id.startswith(trace)]
     trace_id = matches[0] if len(matches) == 1 else trace

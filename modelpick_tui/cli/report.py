@@ -179,7 +179,7 @@ def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str |
               "modelpick rubric --edit r.txt)")
         return
     try:
-        endpoint = resolve(services.servers, target, model=model, api_key=api_key)
+        endpoint = resolve(services.supervisor, target, model=model, api_key=api_key)
     except ServingError as exc:
         fail(str(exc))
         return

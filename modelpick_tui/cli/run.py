@@ -93,7 +93,7 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
             fail(f"{promptset}: {len(prompt_set.errors)} bad row(s) ({shown}{more}); fix them or pass "
                   "--skip-bad-rows")
     services = services_from(ctx)
-    sup = services.servers
+    supervisor = services.supervisor
     timeouts = Timeouts(connect=10.0, read=timeout, deadline=None)
     runner = services.runner(concurrency=concurrency, per_endpoint=per_endpoint, timeouts=timeouts)
     try:
@@ -105,9 +105,9 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
             if stored["owner"] is not None:  # said before endpoints are resolved; the runner's claim decides
                 fail(str(RunHeld(resume_id, stored["owner"])))
             keys = {e["name"]: api_key for e in stored["endpoints"] if api_key}
-            targets = resolve_run_endpoints(sup, stored, keys)
+            targets = resolve_run_endpoints(supervisor, stored, keys)
         else:
-            targets = [resolve(sup, text, model=model if is_url(text) else None,
+            targets = [resolve(supervisor, text, model=model if is_url(text) else None,
                                api_key=api_key if is_url(text) else None) for text in endpoints]
     except ServingError as exc:
         fail(str(exc))

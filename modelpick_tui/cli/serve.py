@@ -23,11 +23,11 @@ def server_name(text: str) -> str:
     return name or "server"
 
 
-def _free_name(sup: Any, base: str) -> str:
+def _free_name(supervisor: Any, base: str) -> str:
     """`base`, or `base-2`, `base-3`… when a live server already has that name."""
     from ..serving.supervisor import LIVE
 
-    live = {r["name"] for r in sup.records() if r.get("status") in LIVE or r.get("kind") == "remote"}
+    live = {r["name"] for r in supervisor.records() if r.get("status") in LIVE or r.get("kind") == "remote"}
     name, i = base, 2
     while name in live:
         suffix = f"-{i}"
@@ -44,19 +44,19 @@ def _start_detached(ctx: click.Context, spec: Any, timeout: float, as_json: bool
     from ..serving.supervisor import READY, STARTING, group_members
 
     services = services_from(ctx)
-    sup = services.servers
-    adopted = {s.name for s in sup.reattach()}  # stale records cleaned: their names are free again
+    supervisor = services.supervisor
+    adopted = {s.name for s in supervisor.reattach()}  # stale records cleaned: their names are free again
     try:
-        server = sup.start(spec, detached=True)
+        server = supervisor.start(spec, detached=True)
         if server.status == STARTING:
             say(f"starting {escape(spec.name)} on port {server.port} (log: {escape(str(server.log_path))})",
                  err=True)
-            server = sup.wait_ready(spec.name, timeout=timeout)
+            server = supervisor.wait_ready(spec.name, timeout=timeout)
     except KeyboardInterrupt:
         if spec.name not in adopted:  # ours, not a running server of that name
             with contextlib.suppress(ServingError):
-                sup.stop(spec.name, grace=5.0)
-                sup.remove(spec.name)
+                supervisor.stop(spec.name, grace=5.0)
+                supervisor.remove(spec.name)
         say(f"cancelled: {escape(spec.name)} stopped", err=True)
         sys.exit(130)
     except ServingError as exc:
@@ -65,8 +65,8 @@ def _start_detached(ctx: click.Context, spec: Any, timeout: float, as_json: bool
         cause = server.error or f"ended {server.status}"
         with contextlib.suppress(ServingError):
             if server.pgid and group_members(server.pgid):
-                sup.stop(server.name, grace=2.0)  # nothing of it is left running, whatever happened
-            sup.remove(server.name)  # the cause is shown now; the record would only be clutter
+                supervisor.stop(server.name, grace=2.0)  # nothing of it is left running, whatever happened
+            supervisor.remove(server.name)  # the cause is shown now; the record would only be clutter
         fail(cause)
     if as_json:
         click.echo(json.dumps({"name": server.name, "backend": server.backend, "model": server.model,
@@ -136,7 +136,7 @@ def serve_llama(ctx: click.Context, model: str, name: str | None, ctx_len: int |
         line = f"chat format: {chat_format} (given)"
     say(escape(line), err=True)
     base = name or server_name(resolved.path.name)
-    spec = ServerSpec(name=name or _free_name(services.servers, base), backend="llama", model=str(resolved.path),
+    spec = ServerSpec(name=name or _free_name(services.supervisor, base), backend="llama", model=str(resolved.path),
                       port=port, ctx=ctx_len, n_gpu_layers=gpu_layers, chat_format=chat_format)
     _start_detached(ctx, spec, timeout, as_json)
 
@@ -206,5 +206,5 @@ def serve_vllm(ctx: click.Context, model: str, name: str | None, port: int | Non
     if trust_remote_code:
         say("[yellow]warning[/]: --trust-remote-code runs the repository's Python code on this machine", err=True)
     services = services_from(ctx)
-    spec = replace(spec, name=name or _free_name(services.servers, server_name(model)))
+    spec = replace(spec, name=name or _free_name(services.supervisor, server_name(model)))
     _start_detached(ctx, spec, timeout, as_json)

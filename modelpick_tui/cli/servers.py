@@ -25,12 +25,12 @@ def _duration(seconds: float | None) -> str:
 
 
 
-def _server_rows(sup: Any) -> list[dict[str, Any]]:
+def _server_rows(supervisor: Any) -> list[dict[str, Any]]:
     from ..serving.supervisor import LIVE, MemoryUse, group_memory, group_rss
 
     now = datetime.now(UTC)
     out = []
-    for row in sup.records():
+    for row in supervisor.records():
         live = row.get("status") in LIVE and row.get("kind") != "remote"
         uptime = None
         if live and row.get("started_at"):
@@ -56,9 +56,9 @@ def _server_rows(sup: Any) -> list[dict[str, Any]]:
 @click.pass_context
 def servers_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     """List model servers and remote endpoints (stale records are cleaned first)."""
-    sup = services_from(ctx).servers
-    sup.reattach()
-    rows = [r for r in _server_rows(sup) if show_all or r["status"] != "stopped"]
+    supervisor = services_from(ctx).supervisor
+    supervisor.reattach()
+    rows = [r for r in _server_rows(supervisor) if show_all or r["status"] != "stopped"]
     if as_json:
         for r in rows:
             click.echo(json.dumps(r))
@@ -96,25 +96,25 @@ def stop_cmd(ctx: click.Context, name: str | None, stop_all: bool, grace: float)
 
     if bool(name) == stop_all:
         raise click.UsageError("give a server NAME or --all")
-    sup = services_from(ctx).servers
-    sup.reattach()
+    supervisor = services_from(ctx).supervisor
+    supervisor.reattach()
     if stop_all:
-        names = [s.name for s in sup.servers() if s.backend != "remote" and s.status in LIVE]
-        others = [r for r in sup.records() if r.get("kind") != "remote" and r.get("status") in LIVE
+        names = [s.name for s in supervisor.servers() if s.backend != "remote" and s.status in LIVE]
+        others = [r for r in supervisor.records() if r.get("kind") != "remote" and r.get("status") in LIVE
                   and r["name"] not in names]
         if not names and not others:
             say("no servers running")
         for n in names:
-            _stop_one(sup, n, grace)
+            _stop_one(supervisor, n, grace)
         for r in others:  # a TUI's own servers: they end with it
             say(f"left {escape(r['name'])}: it belongs to another modelpick that is still running "
                  f"(pid {r.get('pid')})", err=True)
         return
     assert name is not None
     try:
-        server = sup.get(name)
+        server = supervisor.get(name)
     except ServingError:
-        row = next((r for r in sup.records() if r["name"] == name), None)
+        row = next((r for r in supervisor.records() if r["name"] == name), None)
         if row is None:
             fail(f"no server or endpoint named {name!r}")
         elif row.get("kind") == "remote":
@@ -126,11 +126,11 @@ def stop_cmd(ctx: click.Context, name: str | None, stop_all: bool, grace: float)
         return
     if server.backend == "remote":
         fail(f"{name} is a remote endpoint: modelpick does not stop it (modelpick endpoint rm {name})")
-    _stop_one(sup, name, grace)
+    _stop_one(supervisor, name, grace)
 
 
-def _stop_one(sup: Any, name: str, grace: float) -> None:
-    server = sup.stop(name, grace=grace)
+def _stop_one(supervisor: Any, name: str, grace: float) -> None:
+    server = supervisor.stop(name, grace=grace)
     if server.error and "survived" in server.error:
         fail(f"{name}: {server.error}")
     say(f"stopped {escape(name)}" + (f" (port {server.port} free)" if server.port else ""))
@@ -151,16 +151,16 @@ def endpoint_add(ctx: click.Context, name: str, base_url: str, model: str, key: 
     """Attach to an endpoint: BASE_URL (e.g. http://gpu-host:8000) must list MODEL at /v1/models."""
     from ..serving.spec import ServingError
 
-    sup = services_from(ctx).servers
-    if any(r["name"] == name for r in sup.records()):
+    supervisor = services_from(ctx).supervisor
+    if any(r["name"] == name for r in supervisor.records()):
         fail(f"the name {name!r} is taken (modelpick servers --all)")
     try:
-        server = sup.add_remote(name, base_url, model, api_key=key)
+        server = supervisor.add_remote(name, base_url, model, api_key=key)
     except ServingError as exc:
         fail(str(exc))
     if server.status != "ready":
         with contextlib.suppress(ServingError):
-            sup.remove(name)
+            supervisor.remove(name)
         fail(server.error or "the endpoint did not answer")
     say(f"added {escape(name)}: {escape(server.base_url)} serves {escape(model)}")
 
@@ -170,9 +170,9 @@ def endpoint_add(ctx: click.Context, name: str, base_url: str, model: str, key: 
 @click.pass_context
 def endpoint_rm(ctx: click.Context, name: str) -> None:
     """Forget a remote endpoint (and its key)."""
-    sup = services_from(ctx).servers
-    row = next((r for r in sup.records() if r["name"] == name), None)
+    supervisor = services_from(ctx).supervisor
+    row = next((r for r in supervisor.records() if r["name"] == name), None)
     if row is None or row.get("kind") != "remote":
         fail(f"no remote endpoint named {name!r}")
-    sup.remove(name)
+    supervisor.remove(name)
     say(f"removed {escape(name)}")

@@ -24,8 +24,9 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..serving.client import ChatClient, ChatRequest, Delta, Done, Failed, StreamEvent, StreamMetrics, Timeouts
+from ..serving.client import ChatClient, ChatRequest, Timeouts
 from ..serving.endpoints import Endpoint
+from ..serving.events import Delta, Done, Failed, StreamEvent, StreamMetrics
 from .labels import CHOICES, Label, ReviewStore
 from .traces import Trace, TraceStore
 

@@ -279,7 +279,8 @@ async def run_judge(store: JudgeStore, endpoint: Endpoint, traces: Sequence[Trac
                     on_progress: Callable[[int, int, JudgeSummary], None] | None = None) -> JudgeSummary:
     """Grade `traces` with `endpoint` under `rubric`, at most `concurrency` requests at a time; each verdict
     is committed as it arrives (a cancelled run keeps what it graded, and `resume` skips those next time)."""
-    from ..serving.client import ChatClient, ChatRequest, Done, Timeouts
+    from ..serving.client import ChatClient, ChatRequest, Timeouts
+    from ..serving.events import Done
 
     sha = rubric_sha(rubric)
     summary = JudgeSummary()

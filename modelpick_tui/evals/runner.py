@@ -34,7 +34,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..serving.client import ChatClient, ChatRequest, Done, Failed, Timeouts
+from ..serving.client import ChatClient, ChatRequest, Timeouts
+from ..serving.events import Done, Failed
 from .promptsets import Prompt, PromptSet, PromptSetStore
 from .stats import percentile
 from .traces import CANCELLED, DONE, FAILED, RunHeld, Trace, TraceStore
@@ -336,7 +337,7 @@ def _check_endpoints(endpoints: Sequence[Endpoint]) -> None:
         raise RunError(f"endpoint named twice: {', '.join(dupes)}")
 
 
-def resolve_run_endpoints(servers: Supervisor, run: dict[str, Any],
+def resolve_run_endpoints(supervisor: Supervisor, run: dict[str, Any],
                           keys: dict[str, str] | None = None) -> list[Endpoint]:
     """A stored run's endpoints, usable again: each by its name through the supervisor (servers and remote
     endpoints modelpick knows, with their keys), else — a bare URL — from the stored URL and model, with the
@@ -349,7 +350,7 @@ def resolve_run_endpoints(servers: Supervisor, run: dict[str, Any],
         name = stored["name"]
         key = (keys or {}).get(name)
         try:
-            endpoint = resolve(servers, name, model=stored.get("model"), api_key=key)
+            endpoint = resolve(supervisor, name, model=stored.get("model"), api_key=key)
         except ServingError:
             if not stored.get("base_url"):
                 raise

@@ -20,21 +20,18 @@ import json
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from httpx_sse import EventSource, SSEError
 
+from .events import Delta, Done, Failed, StreamEvent, StreamMetrics
+
 __all__ = [
     "ChatClient",
     "ChatRequest",
-    "Delta",
-    "Done",
     "EndpointError",
-    "Failed",
     "Message",
-    "StreamEvent",
-    "StreamMetrics",
     "Timeouts",
     "api_root",
     "list_models",
@@ -104,47 +101,6 @@ class ChatRequest:
         ignores the option and we count chunks instead)."""
         return {"model": self.model, "messages": [dict(m) for m in self.messages], **self.params(),
                 "stream": True, "stream_options": {"include_usage": True}}
-
-
-@dataclass(frozen=True)
-class StreamMetrics:
-    """What one stream measured. Times are milliseconds from just before the request was sent."""
-
-    ttft_ms: float | None = None
-    """Time to the first non-empty content delta (None if none came)."""
-    latency_ms: float | None = None
-    output_tokens: int = 0
-    tokens_from: Literal["usage", "chunks"] = "chunks"
-    """"usage": `output_tokens` is the server's `usage.completion_tokens`; "chunks": it counts non-empty
-    content chunks (llama.cpp streams one token per chunk; a server that packs several is undercounted)."""
-    prompt_tokens: int | None = None
-    decode_tokens_per_s: float | None = None
-    """(output_tokens - 1) / (last token time - first token time); None with fewer than two tokens or when
-    every token arrived in one burst."""
-    finish_reason: str | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class Delta:
-    text: str
-
-
-@dataclass(frozen=True)
-class Done:
-    text: str
-    metrics: StreamMetrics
-
-
-@dataclass(frozen=True)
-class Failed:
-    error: str
-    text: str
-    """The partial output received before the failure."""
-    metrics: StreamMetrics
-
-
-StreamEvent = Delta | Done | Failed
 
 
 class EndpointError(Exception):

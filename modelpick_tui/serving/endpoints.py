@@ -50,12 +50,12 @@ def is_url(text: str) -> bool:
     return text.startswith(("http://", "https://"))
 
 
-def available(servers: Supervisor) -> list[Endpoint]:
+def available(supervisor: Supervisor) -> list[Endpoint]:
     """Every endpoint a prompt can go to now: ready servers and remote endpoints, by name."""
-    return [from_server(s) for s in servers.servers() if s.status == "ready"]
+    return [from_server(s) for s in supervisor.servers() if s.status == "ready"]
 
 
-def resolve(servers: Supervisor, text: str, *, model: str | None = None, api_key: str | None = None) -> Endpoint:
+def resolve(supervisor: Supervisor, text: str, *, model: str | None = None, api_key: str | None = None) -> Endpoint:
     """NAME (a server or remote endpoint modelpick knows, detached ones included) or URL (with `model`).
 
     Raises ServingError with one line for the user."""
@@ -66,10 +66,10 @@ def resolve(servers: Supervisor, text: str, *, model: str | None = None, api_key
         netloc = urlsplit(base_url).netloc
         return Endpoint(name=netloc, base_url=base_url, model=model, api_key=api_key, model_ref=model)
     try:
-        server = servers.get(text)
+        server = supervisor.get(text)
     except ServingError:
-        servers.reattach()  # a detached server or a remote endpoint another modelpick recorded
-        server = servers.get(text)
+        supervisor.reattach()  # a detached server or a remote endpoint another modelpick recorded
+        server = supervisor.get(text)
     if server.status != "ready":
         cause = f": {server.error}" if server.error else ""
         raise ServingError(f"{text} is {server.status}{cause}")

@@ -46,7 +46,7 @@ class ModelpickApp(ServerOps):
 
     @work(thread=True, group="reattach", exit_on_error=False)
     def reattach_servers(self) -> None:
-        adopted = self.services.servers.reattach()
+        adopted = self.services.supervisor.reattach()
         if adopted:
             names = ", ".join(s.name for s in adopted)
             self.call_from_thread(self.notify, f"re-attached detached servers: {names} (S to see them)",

@@ -36,7 +36,7 @@ class ModelsProvider(Provider):
     """Type part of a model id to open its card."""
 
     async def search(self, query: str) -> Hits:
-        from ..catalog.store import CatalogQuery
+        from ..catalog.query import CatalogQuery
 
         if len(query.strip()) < 2:
             return

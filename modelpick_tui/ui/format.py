@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 
 from ..untrusted import clean
@@ -36,3 +38,26 @@ def safe(text: object, style: str = "") -> Text:
 
 def task_short(task: str) -> str:
     return TASK_SHORT.get(task, task)
+
+
+def metrics_line(trace: Any) -> str:
+    """'ttft 35 ms · latency 820 ms · 120 tokens out · 48.0 tok/s · finish stop'."""
+    parts = []
+    if trace.ttft_ms is not None:
+        parts.append(f"ttft {trace.ttft_ms:.0f} ms")
+    if trace.latency_ms is not None:
+        parts.append(f"latency {trace.latency_ms:.0f} ms")
+    if trace.tokens_out is not None:
+        parts.append(f"{trace.tokens_out} tokens out")
+    if trace.tokens_per_s is not None:
+        parts.append(f"{trace.tokens_per_s:.1f} tok/s")
+    if trace.finish_reason:
+        parts.append(f"finish {trace.finish_reason}")
+    return " · ".join(parts) or "no metrics"
+
+
+def section(title: str, body: str | None, style: str = "") -> Text:
+    """A bold, underlined title over untrusted body text."""
+    text = Text(title + "\n", style="bold underline")
+    text.append_text(safe(body or "", style))
+    return text

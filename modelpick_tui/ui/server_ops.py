@@ -22,7 +22,7 @@ class ServerOps(App[None]):
 
     @property
     def supervisor(self) -> Any:
-        return self.services.servers  # type: ignore[attr-defined]
+        return self.services.supervisor  # type: ignore[attr-defined]
 
     def action_show_servers(self) -> None:
         from .screens.servers import ServersScreen
@@ -79,66 +79,66 @@ class ServerOps(App[None]):
 
     def start_server(self, spec: ServerSpec, detached: bool = False) -> None:
         self.action_show_servers()
-        sup = self.supervisor
+        supervisor = self.supervisor
 
         def op() -> str:
-            server = sup.start(spec, detached=detached)
+            server = supervisor.start(spec, detached=detached)
             self.call_from_thread(self._servers_changed)  # "starting" shows at once
             if server.status == "starting":
-                server = sup.wait_ready(server.name, READY_TIMEOUT.get(spec.backend, 120.0))
+                server = supervisor.wait_ready(server.name, READY_TIMEOUT.get(spec.backend, 120.0))
             return self._outcome(server)
 
         self._run_op(spec.name, op, "start")
 
     def stop_server(self, name: str) -> None:
-        sup = self.supervisor
+        supervisor = self.supervisor
 
         def op() -> str:
-            server = sup.get(name)
+            server = supervisor.get(name)
             if server.backend == "remote" or server.status not in ("starting", "ready"):
-                sup.remove(name)
+                supervisor.remove(name)
                 return f"{name} removed from the list"
-            server = sup.stop(name)
+            server = supervisor.stop(name)
             return f"failed: {name}: {server.error}" if server.error and server.status != "failed" else \
                 f"{name} stopped"
 
         self._run_op(name, op, "stop")
 
     def restart_server(self, name: str) -> None:
-        sup = self.supervisor
+        supervisor = self.supervisor
 
         def op() -> str:
-            server = sup.get(name)
+            server = supervisor.get(name)
             if server.backend == "remote":
-                server = sup.add_remote(name, server.base_url, server.model, server.api_key)
+                server = supervisor.add_remote(name, server.base_url, server.model, server.api_key)
                 return self._outcome(server)
             if server.spec is None:
                 return f"failed: {name}: its settings are not known, start it again with n"
             spec, detached = server.spec, server.detached
             if server.status in ("starting", "ready"):
-                sup.stop(name)
-            server = sup.start(spec, detached=detached)
+                supervisor.stop(name)
+            server = supervisor.start(spec, detached=detached)
             self.call_from_thread(self._servers_changed)
             if server.status == "starting":
-                server = sup.wait_ready(name, READY_TIMEOUT.get(spec.backend, 120.0))
+                server = supervisor.wait_ready(name, READY_TIMEOUT.get(spec.backend, 120.0))
             return self._outcome(server)
 
         self._run_op(name, op, "restart")
 
     def detach_server(self, name: str) -> None:
-        sup = self.supervisor
+        supervisor = self.supervisor
 
         def op() -> str:
-            sup.detach(name)
+            supervisor.detach(name)
             return f"{name} detached: it keeps running after modelpick exits (stop it with x, or modelpick stop)"
 
         self._run_op(name, op, "detach")
 
     def add_remote(self, req: RemoteRequest) -> None:
-        sup = self.supervisor
+        supervisor = self.supervisor
 
         def op() -> str:
-            return self._outcome(sup.add_remote(req.name, req.base_url, req.model, req.api_key))
+            return self._outcome(supervisor.add_remote(req.name, req.base_url, req.model, req.api_key))
 
         self._run_op(req.name, op, "add")
 

@@ -15,8 +15,9 @@ from modelpick_tui.db import open_db
 from modelpick_tui.evals.compare import CANCELLED, CompareError, CompareParams, CompareSession, PaneEvent, parse_params
 from modelpick_tui.evals.labels import ReviewStore
 from modelpick_tui.evals.traces import TraceStore
-from modelpick_tui.serving.client import Delta, Done, Failed, Timeouts
+from modelpick_tui.serving.client import Timeouts
 from modelpick_tui.serving.endpoints import Endpoint
+from modelpick_tui.serving.events import Delta, Done, Failed
 from tests.support.oai_servers import TOKENS, OAIServer
 
 ANSWER = "".join(TOKENS)
@@ -231,8 +232,8 @@ async def test_llama_interrupting_a_stream_fails_that_pane(stores, gemma_gguf: P
     from modelpick_tui.serving.supervisor import Supervisor
 
     traces, review = stores
-    with Supervisor(tmp_path / "sup") as sup:
-        server = sup.start_and_wait(ServerSpec("gemma", "llama", str(gemma_gguf), ctx=2048, chat_format="gemma",
+    with Supervisor(tmp_path / "supervisor") as supervisor:
+        server = supervisor.start_and_wait(ServerSpec("gemma", "llama", str(gemma_gguf), ctx=2048, chat_format="gemma",
                                                extra_args=("--interrupt_requests", "True")), timeout=120)
         assert server.status == "ready", server.error
         endpoints = [Endpoint(n, server.base_url, server.served_model or "gemma", server.api_key, "llama")

@@ -196,12 +196,12 @@ def _stub_spec(name: str) -> ServerSpec:
 
 
 async def test_servers_screen_and_cli_show_gpu_memory(services: Services, nvml: Any) -> None:
-    sup = services.servers
-    server = sup.start_and_wait(_stub_spec("on-gpu"), detached=True, timeout=20)
+    supervisor = services.supervisor
+    server = supervisor.start_and_wait(_stub_spec("on-gpu"), detached=True, timeout=20)
     try:
         assert server.status == "ready", server.error
         fake = nvml([[(server.pid, 3 * GiB + 200 * MiB)], [(12345678, 9 * GiB)]])
-        assert sup.memory_use("on-gpu") == MemoryUse("gpu", 3 * GiB + 200 * MiB)
+        assert supervisor.memory_use("on-gpu") == MemoryUse("gpu", 3 * GiB + 200 * MiB)
         app = make_app(services.settings, services)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -220,33 +220,33 @@ async def test_servers_screen_and_cli_show_gpu_memory(services: Services, nvml: 
         table = CliRunner().invoke(main, ["--db", str(services.settings.db_path), "servers"])
         assert "GPU 3.2 GiB" in table.stdout
     finally:
-        sup.stop("on-gpu", grace=2.0)
+        supervisor.stop("on-gpu", grace=2.0)
 
 
 @pytest.mark.llama
 @pytest.mark.integration
 def test_the_real_llama_server_is_rss_when_nvml_has_no_driver(tmp_path: Path, gemma_gguf: Path, nvml: Any) -> None:
     nvml([], init_error=NVML_ERROR_DRIVER_NOT_LOADED)
-    with Supervisor(tmp_path / "home") as sup:
-        server = sup.start_and_wait(ServerSpec(name="gemma", backend="llama", model=str(gemma_gguf), ctx=512,
+    with Supervisor(tmp_path / "home") as supervisor:
+        server = supervisor.start_and_wait(ServerSpec(name="gemma", backend="llama", model=str(gemma_gguf), ctx=512,
                                                chat_format="gemma"), timeout=60)
         assert server.status == "ready", server.error
-        use = sup.memory_use("gemma")
+        use = supervisor.memory_use("gemma")
         # The GGUF is 241 MiB; llama.cpp maps it and holds its KV cache besides.
         assert use.kind == "rss" and use.bytes > 150 * MiB, use
         assert str(use) == f"RSS {use.bytes / MiB:.0f} MiB"
-        sup.stop("gemma", grace=2.0)
-        assert sup.memory_use("gemma") == MemoryUse("rss", 0)
+        supervisor.stop("gemma", grace=2.0)
+        assert supervisor.memory_use("gemma") == MemoryUse("rss", 0)
 
 
 def test_one_nvml_query_serves_every_server(tmp_path: Path, nvml: Any) -> None:
-    with Supervisor(tmp_path / "home") as sup:
-        a = sup.start_and_wait(_stub_spec("a"), timeout=20)
-        b = sup.start_and_wait(_stub_spec("b"), timeout=20)
+    with Supervisor(tmp_path / "home") as supervisor:
+        a = supervisor.start_and_wait(_stub_spec("a"), timeout=20)
+        b = supervisor.start_and_wait(_stub_spec("b"), timeout=20)
         assert a.status == b.status == "ready"
         fake = nvml([[(a.pid, 1 * GiB)], [(b.pid, 2 * GiB)]])
-        uses = sup.memory_uses()
+        uses = supervisor.memory_uses()
         assert uses == {"a": MemoryUse("gpu", GiB), "b": MemoryUse("gpu", 2 * GiB)} and fake.inits == 1
-        sup.stop("b", grace=1.0)
-        assert sup.memory_uses(["a", "b", "gone-meanwhile"]) == {
+        supervisor.stop("b", grace=1.0)
+        assert supervisor.memory_uses(["a", "b", "gone-meanwhile"]) == {
             "a": MemoryUse("gpu", GiB), "b": MemoryUse("rss", 0), "gone-meanwhile": MemoryUse("rss", 0)}

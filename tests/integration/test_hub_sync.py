@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from modelpick_tui.catalog.fit.memory import Memory
+from modelpick_tui.catalog.query import CatalogQuery
 from modelpick_tui.catalog.sources.hub import SYNC_EXPAND, HubClient, HubError, ListParams
-from modelpick_tui.catalog.store import CatalogQuery
 from modelpick_tui.services import Services, build_services
 from modelpick_tui.settings import Settings
 from tests.support.fakehub import DEFAULT_TOKEN, FakeHub

@@ -74,11 +74,11 @@ async def test_gemma_run_cancel_and_resume(tmp_path: Path, gemma_gguf: Path, tra
     from modelpick_tui.serving.spec import ServerSpec
     from modelpick_tui.serving.supervisor import READY, Supervisor
 
-    sup_db = open_db(tmp_path / "home" / "sup.db")
-    sup = Supervisor(tmp_path / "home", sup_db, guard_grace=2.0)
+    sup_db = open_db(tmp_path / "home" / "supervisor.db")
+    supervisor = Supervisor(tmp_path / "home", sup_db, guard_grace=2.0)
     try:
         spec = ServerSpec(name="gemma", backend="llama", model=str(gemma_gguf), ctx=2048, chat_format="gemma")
-        server = await asyncio.to_thread(sup.start_and_wait, spec, timeout=90)
+        server = await asyncio.to_thread(supervisor.start_and_wait, spec, timeout=90)
         assert server.status == READY, server.error
         a = from_server(server)
         b = Endpoint(**{**a.__dict__, "name": "gemma-b"})  # the same server under a second name
@@ -133,7 +133,7 @@ async def test_gemma_run_cancel_and_resume(tmp_path: Path, gemma_gguf: Path, tra
         assert [(s.endpoint, s.ok, s.failed) for s in summary] == [("gemma", 10, 0), ("gemma-b", 10, 0)]
         assert all(s.ttft_p50_ms and s.ttft_p95_ms and s.ttft_p95_ms >= s.ttft_p50_ms for s in summary)
     finally:
-        await asyncio.to_thread(sup.close)
+        await asyncio.to_thread(supervisor.close)
         sup_db.close()
 
 

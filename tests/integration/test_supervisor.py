@@ -46,7 +46,7 @@ def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
 
 
 @pytest.fixture
-def sup(tmp_path: Path, db: sqlite_utils.Database) -> Iterator[Supervisor]:
+def supervisor(tmp_path: Path, db: sqlite_utils.Database) -> Iterator[Supervisor]:
     supervisor = Supervisor(tmp_path / "home", db, guard_grace=2.0)
     try:
         yield supervisor
@@ -88,9 +88,9 @@ def _assert_nothing_left(server: Server) -> None:
 
 
 @pytest.mark.llama
-def test_llama_gemma_start_chat_stop(sup: Supervisor, gemma_gguf: Path, db: sqlite_utils.Database) -> None:
+def test_llama_gemma_start_chat_stop(supervisor: Supervisor, gemma_gguf: Path, db: sqlite_utils.Database) -> None:
     spec = ServerSpec(name="gemma", backend="llama", model=str(gemma_gguf), ctx=2048, chat_format="gemma")
-    server = sup.start_and_wait(spec, timeout=60)
+    server = supervisor.start_and_wait(spec, timeout=60)
     assert server.status == READY, server.error
     assert server.time_to_ready_s is not None and 0 < server.time_to_ready_s < 60
     print(f"gemma time to ready through the supervisor: {server.time_to_ready_s:.2f} s")
@@ -116,7 +116,7 @@ def test_llama_gemma_start_chat_stop(sup: Supervisor, gemma_gguf: Path, db: sqli
     assert server.api_key not in " ".join(psutil.Process(server.pid).cmdline())
     assert server.api_key not in Path(server.log_path or "").read_text(errors="replace")
 
-    stopped = sup.stop("gemma", grace=5)
+    stopped = supervisor.stop("gemma", grace=5)
     assert stopped.status == STOPPED
     assert port_is_free("127.0.0.1", server.port or 0)
     _assert_nothing_left(server)
@@ -124,20 +124,20 @@ def test_llama_gemma_start_chat_stop(sup: Supervisor, gemma_gguf: Path, db: sqli
 
 
 @pytest.mark.llama
-def test_missing_gguf(sup: Supervisor, tmp_path: Path) -> None:
+def test_missing_gguf(supervisor: Supervisor, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "model.gguf"
-    server = sup.start_and_wait(ServerSpec("missing", "llama", str(missing)), timeout=60)
+    server = supervisor.start_and_wait(ServerSpec("missing", "llama", str(missing)), timeout=60)
     assert server.status == FAILED
     assert server.error == f"model file not found: {missing}"
     _assert_nothing_left(server)
 
 
 @pytest.mark.llama
-def test_truncated_gguf(sup: Supervisor, tmp_path: Path, gemma_gguf: Path) -> None:
+def test_truncated_gguf(supervisor: Supervisor, tmp_path: Path, gemma_gguf: Path) -> None:
     truncated = tmp_path / "truncated.gguf"
     with open(gemma_gguf, "rb") as src:
         truncated.write_bytes(src.read(1 << 20))
-    server = sup.start_and_wait(ServerSpec("truncated", "llama", str(truncated)), timeout=60)
+    server = supervisor.start_and_wait(ServerSpec("truncated", "llama", str(truncated)), timeout=60)
     assert server.status == FAILED
     assert server.error == ("the GGUF file cannot be loaded: it is truncated, corrupt or not a GGUF file; "
                             "download it again")
@@ -147,32 +147,32 @@ def test_truncated_gguf(sup: Supervisor, tmp_path: Path, gemma_gguf: Path) -> No
 # --- failures, with a stand-in program -----------------------------------------------------------------
 
 
-def test_port_in_use(sup: Supervisor) -> None:
+def test_port_in_use(supervisor: Supervisor) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        server = sup.start_and_wait(_stub("clash", port=port), timeout=10)
+        server = supervisor.start_and_wait(_stub("clash", port=port), timeout=10)
     assert server.status == FAILED
     assert server.error == f"port in use: 127.0.0.1:{port} is already taken by another program"
     assert server.pid is None  # nothing was started
 
 
-def test_server_that_exits_during_start(sup: Supervisor) -> None:
-    server = sup.start_and_wait(_stub("exits", "exit"), timeout=10)
+def test_server_that_exits_during_start(supervisor: Supervisor) -> None:
+    server = supervisor.start_and_wait(_stub("exits", "exit"), timeout=10)
     assert server.status == FAILED
     assert server.error == "exited with code 3 during start: boom: the frobnicator could not be initialised"
     _assert_nothing_left(server)
 
 
-def test_server_that_never_becomes_ready(sup: Supervisor) -> None:
-    server = sup.start(_stub("sleeper", "hang"))
+def test_server_that_never_becomes_ready(supervisor: Supervisor) -> None:
+    server = supervisor.start(_stub("sleeper", "hang"))
     deadline = time.monotonic() + 1.5  # the stand-in's child is in the group as soon as it runs
     while len(members_before := group_members(server.pgid)) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(members_before) == 3, members_before  # guard, stand-in, the stand-in's child
     t0 = time.monotonic()
-    server = sup.wait_ready("sleeper", timeout=2)
+    server = supervisor.wait_ready("sleeper", timeout=2)
     assert server.status == FAILED
     assert server.error is not None and server.error.startswith("not ready after 2 s")
     assert time.monotonic() - t0 < 6
@@ -180,11 +180,11 @@ def test_server_that_never_becomes_ready(sup: Supervisor) -> None:
     assert not any(_alive(p) for p in members_before)
 
 
-def test_stand_in_ready_and_stopped(sup: Supervisor, db: sqlite_utils.Database) -> None:
-    server = sup.start_and_wait(_stub("stub"), timeout=10)
+def test_stand_in_ready_and_stopped(supervisor: Supervisor, db: sqlite_utils.Database) -> None:
+    server = supervisor.start_and_wait(_stub("stub"), timeout=10)
     assert server.status == READY, server.error
-    assert sup.log_tail("stub").splitlines()[-1] == f"stub server pid {server.pid} behaving ok"
-    sup.stop("stub", grace=2)
+    assert supervisor.log_tail("stub").splitlines()[-1] == f"stub server pid {server.pid} behaving ok"
+    supervisor.stop("stub", grace=2)
     _assert_nothing_left(server)
     assert port_is_free("127.0.0.1", server.port or 0)
 
@@ -200,11 +200,11 @@ DRIVER = textwrap.dedent(
     from modelpick_tui.serving.supervisor import Supervisor
 
     home, mode, stub = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
-    sup = Supervisor(home, open_db(home / "modelpick.db"), guard_grace=2.0)
+    supervisor = Supervisor(home, open_db(home / "modelpick.db"), guard_grace=2.0)
     spec = ServerSpec(name="orphan", backend="llama", model="stub.gguf", executable=(sys.executable, stub))
-    server = sup.start_and_wait(spec, detached=(mode == "detached"), timeout=10)
+    server = supervisor.start_and_wait(spec, detached=(mode == "detached"), timeout=10)
     if mode == "detach-later":
-        sup.detach("orphan")
+        supervisor.detach("orphan")
     print(json.dumps({"driver": __import__("os").getpid(), "server": server.pid, "pgid": server.pgid,
                       "status": server.status, "error": server.error}), flush=True)
     time.sleep(600)
@@ -307,18 +307,19 @@ def test_reattach_cleans_stale_records(tmp_path: Path, db: sqlite_utils.Database
     assert not (keys / "dead.key").exists()
 
 
-def test_remote_endpoint_checked_never_started(sup: Supervisor, db: sqlite_utils.Database, tmp_path: Path) -> None:
-    other = sup.start_and_wait(_stub("elsewhere", model_alias="team-model"), timeout=10)
+def test_remote_endpoint_checked_never_started(supervisor: Supervisor, db: sqlite_utils.Database,
+                                               tmp_path: Path) -> None:
+    other = supervisor.start_and_wait(_stub("elsewhere", model_alias="team-model"), timeout=10)
     assert other.status == READY, other.error
     url = f"http://127.0.0.1:{other.port}"
-    remote = sup.add_remote("team", url, "team-model", api_key=other.api_key)
+    remote = supervisor.add_remote("team", url, "team-model", api_key=other.api_key)
     assert remote.status == READY and remote.base_url == url + "/v1" and remote.pid is None
     key_file = tmp_path / "home" / "keys" / "team.key"
     assert key_file.read_text() == other.api_key and key_file.stat().st_mode & 0o777 == 0o600
     assert other.api_key not in json.dumps(db["endpoints"].get("team"))
-    wrong_key = sup.add_remote("team-bad-key", url, "team-model", api_key="nope")
+    wrong_key = supervisor.add_remote("team-bad-key", url, "team-model", api_key="nope")
     assert wrong_key.status == FAILED and wrong_key.error == f"{url}/v1: HTTP 401, the API key is missing or wrong"
-    wrong_model = sup.add_remote("team-bad-model", url, "llama", api_key=other.api_key)
+    wrong_model = supervisor.add_remote("team-bad-model", url, "llama", api_key=other.api_key)
     assert wrong_model.error == f"{url}/v1 does not serve 'llama' (it lists: team-model)"
     # Another modelpick (a new process: the CLI, the next TUI) knows it by name again, key included.
     later = Supervisor(tmp_path / "home", db)
@@ -329,23 +330,23 @@ def test_remote_endpoint_checked_never_started(sup: Supervisor, db: sqlite_utils
     assert (again.base_url, again.model, again.api_key) == (url + "/v1", "team-model", other.api_key)
     assert "team" in [e.name for e in available(later)]
     with pytest.raises(ServingError, match="remote endpoint"):
-        sup.stop("team")
-    sup.remove("team")
+        supervisor.stop("team")
+    supervisor.remove("team")
     assert not key_file.exists()
     assert [r["name"] for r in db["endpoints"].rows if r["name"] == "team"] == []
     assert other.alive  # attaching to it, checking it, forgetting it: none of that touched the server
 
 
 def test_close_stops_what_is_not_detached(tmp_path: Path, db: sqlite_utils.Database) -> None:
-    sup = Supervisor(tmp_path / "home", db, guard_grace=2.0)
+    supervisor = Supervisor(tmp_path / "home", db, guard_grace=2.0)
     pgids: list[int | None] = []
     try:
-        guarded = sup.start_and_wait(_stub("guarded"), timeout=10)
-        detached = sup.start_and_wait(_stub("detached"), detached=True, timeout=10)
+        guarded = supervisor.start_and_wait(_stub("guarded"), timeout=10)
+        detached = supervisor.start_and_wait(_stub("detached"), detached=True, timeout=10)
         pgids = [guarded.pgid, detached.pgid]
         assert guarded.status == detached.status == READY
-        assert sup.memory("guarded") > 5 * 2**20  # two Python processes' worth of RSS
-        sup.close()
+        assert supervisor.memory("guarded") > 5 * 2**20  # two Python processes' worth of RSS
+        supervisor.close()
         _assert_nothing_left(guarded)
         assert detached.alive and group_members(detached.pgid)
         assert db["endpoints"].get("guarded")["status"] == STOPPED
@@ -354,9 +355,9 @@ def test_close_stops_what_is_not_detached(tmp_path: Path, db: sqlite_utils.Datab
         _kill_groups(pgids)
 
 
-def test_bad_names_and_duplicates(sup: Supervisor) -> None:
+def test_bad_names_and_duplicates(supervisor: Supervisor) -> None:
     with pytest.raises(ServingError, match="bad server name"):
-        sup.start(_stub("../etc/passwd"))
-    sup.start_and_wait(_stub("twice"), timeout=10)
+        supervisor.start(_stub("../etc/passwd"))
+    supervisor.start_and_wait(_stub("twice"), timeout=10)
     with pytest.raises(ServingError, match="already running"):
-        sup.start(_stub("twice"))
+        supervisor.start(_stub("twice"))

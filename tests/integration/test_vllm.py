@@ -22,7 +22,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from modelpick_tui.serving.backends import find_vllm, get_backend
-from modelpick_tui.serving.client import ChatClient, ChatRequest, Done
+from modelpick_tui.serving.client import ChatClient, ChatRequest
+from modelpick_tui.serving.events import Done
 from modelpick_tui.serving.failures import recognise_failure
 from modelpick_tui.serving.spec import ServerSpec
 from modelpick_tui.serving.supervisor import FAILED, READY, STOPPED, Server, Supervisor, group_members, port_is_free
@@ -192,17 +193,17 @@ def _kill_groups(pgids: list[int | None]) -> None:
 def tiny_vllm(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Supervisor, Server]]:
     """vLLM's CPU build serving the tiny model as "tiny", started once for the module through the Supervisor."""
     home = tmp_path_factory.mktemp("vllm-home")
-    sup = Supervisor(home / "home", None, guard_grace=2.0)
+    supervisor = Supervisor(home / "home", None, guard_grace=2.0)
     try:
         with pytest.MonkeyPatch.context() as mp:
             _env_for_vllm(mp, home / "hf")
             spec = ServerSpec(name="tiny", backend="vllm", model=str(tiny_model), ctx=256, dtype="bfloat16",
                               model_alias="tiny", enforce_eager=True)
-            server = sup.start_and_wait(spec, timeout=300)
-        yield sup, server
+            server = supervisor.start_and_wait(spec, timeout=300)
+        yield supervisor, server
     finally:
-        pgids = [s.pgid for s in sup.servers()]
-        sup.close(grace=5.0)
+        pgids = [s.pgid for s in supervisor.servers()]
+        supervisor.close(grace=5.0)
         _kill_groups(pgids)
 
 
@@ -210,8 +211,8 @@ def tiny_vllm(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.mark.integration
 @pytest.mark.timeout(600)
 def test_vllm_ready_lists_the_model(tiny_vllm: tuple[Supervisor, Server]) -> None:
-    sup, server = tiny_vllm
-    assert server.status == READY, f"{server.error}\n{sup.log_tail('tiny', 40)}"
+    supervisor, server = tiny_vllm
+    assert server.status == READY, f"{server.error}\n{supervisor.log_tail('tiny', 40)}"
     print(f"vLLM (CPU build, tiny model, --enforce-eager) time to ready through the supervisor: "
           f"{server.time_to_ready_s:.1f} s")
     assert server.argv[:5] == [VLLM_PYTHON, "-m", MODULE, "--model", server.model]
@@ -229,7 +230,7 @@ def test_vllm_ready_lists_the_model(tiny_vllm: tuple[Supervisor, Server]) -> Non
     assert _vllm_names(tree) == ["VLLM::EngineCore", "VLLM::Worker"], [p.cmdline()[:3] for p in tree]
     assert {p.pid for p in tree} <= set(group_members(server.pgid))
     assert all(server.api_key not in " ".join(p.cmdline()) for p in tree)
-    assert sup.memory("tiny") > 500 * 2**20
+    assert supervisor.memory("tiny") > 500 * 2**20
 
 
 @pytest.mark.vllm
@@ -260,10 +261,10 @@ def test_vllm_streamed_chat_counts_tokens_from_usage(tiny_vllm: tuple[Supervisor
 @pytest.mark.integration
 @pytest.mark.timeout(600)
 def test_vllm_stop_leaves_nothing(tiny_vllm: tuple[Supervisor, Server]) -> None:
-    sup, server = tiny_vllm
+    supervisor, server = tiny_vllm
     assert server.status == READY, server.error
     tree = _tree(server)
-    stopped = sup.stop("tiny", grace=10)
+    stopped = supervisor.stop("tiny", grace=10)
     assert stopped.status == STOPPED and stopped.error is None
     assert _gone(tree) and group_members(server.pgid) == []
     assert port_is_free("127.0.0.1", server.port or 0)
@@ -275,17 +276,17 @@ def test_vllm_stop_leaves_nothing(tiny_vllm: tuple[Supervisor, Server]) -> None:
 def test_vllm_max_length_above_the_models_fails_in_one_line(tiny_model: Path, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     _env_for_vllm(monkeypatch, tmp_path / "hf")
-    sup = Supervisor(tmp_path / "home", None, guard_grace=2.0)
+    supervisor = Supervisor(tmp_path / "home", None, guard_grace=2.0)
     try:
         spec = ServerSpec(name="too-long", backend="vllm", model=str(tiny_model), ctx=1024, enforce_eager=True)
-        server = sup.start_and_wait(spec, timeout=300)
+        server = supervisor.start_and_wait(spec, timeout=300)
         assert server.status == FAILED
         assert server.error == "max model length 1024 is above the model's maximum (512): lower it"
         assert server.pgid and group_members(server.pgid) == []
         assert port_is_free("127.0.0.1", server.port or 0)
     finally:
-        pgids = [s.pgid for s in sup.servers()]
-        sup.close(grace=2.0)
+        pgids = [s.pgid for s in supervisor.servers()]
+        supervisor.close(grace=2.0)
         _kill_groups(pgids)
 
 

@@ -30,15 +30,15 @@ def gemma(tmp_path_factory: pytest.TempPathFactory, gemma_gguf: Path) -> Iterato
     """One real llama.cpp server on the Gemma GGUF for the whole module (started once: CPU is scarce), as
     modelpick starts it: concurrent requests queue instead of interrupting the one in flight (llama-cpp-python's
     default; see test_compare.py::test_llama_interrupting_a_stream_fails_that_pane)."""
-    with Supervisor(tmp_path_factory.mktemp("gemma-home")) as sup:
+    with Supervisor(tmp_path_factory.mktemp("gemma-home")) as supervisor:
         spec = ServerSpec(name="gemma", backend="llama", model=str(gemma_gguf), ctx=2048, chat_format="gemma")
-        server = sup.start_and_wait(spec, timeout=120)
+        server = supervisor.start_and_wait(spec, timeout=120)
         assert server.status == "ready", server.error
         yield server
 
 
 def add_remote(services: Services, name: str, base_url: str, model: str, key: str | None) -> None:
-    server = services.servers.add_remote(name, base_url, model, key)
+    server = services.supervisor.add_remote(name, base_url, model, key)
     assert server.status == "ready", server.error
 
 
@@ -257,7 +257,7 @@ async def test_choose_endpoints_add_one_by_url_and_bad_settings(services: Servic
                        "the added endpoint, chosen")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is screen and len(screen.panes) == 2, 10, "two panes")
-        assert services.servers.get("by-url").status == "ready"
+        assert services.supervisor.get("by-url").status == "ready"
         # A bad setting is one line in the modal; nothing changes until it is right.
         await pilot.press("escape", "s")
         await pilot.pause()
@@ -278,7 +278,7 @@ async def test_choose_endpoints_add_one_by_url_and_bad_settings(services: Servic
 async def test_model_output_is_never_markup_or_terminal_control() -> None:
     from textual.app import App
 
-    from modelpick_tui.serving.client import Done, StreamMetrics
+    from modelpick_tui.serving.events import Done, StreamMetrics
     from modelpick_tui.ui.widgets.stream_pane import StreamPane
 
     class Host(App[None]):

@@ -54,7 +54,7 @@ async def test_start_a_run_by_keys_and_see_it_complete(services: Services, serve
                                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from modelpick_tui.ui.screens.runs import RunsScreen
 
-    services.servers.add_remote("batch", server.url, "batch")
+    services.supervisor.add_remote("batch", server.url, "batch")
     monkeypatch.chdir(tmp_path)
     prompts = write_set(tmp_path / "colours.jsonl", 5)
     app = make_app(services.settings, services)
@@ -80,7 +80,7 @@ async def test_cancel_a_run_by_key_then_resume_it(services: Services, tmp_path: 
     from modelpick_tui.ui.screens.runs import RunsScreen, run_control
 
     with BatchingServer(step_s=0.05, tokens=8, models=("batch",)) as server:
-        services.servers.add_remote("batch", server.url, "batch")
+        services.supervisor.add_remote("batch", server.url, "batch")
         monkeypatch.chdir(tmp_path)
         prompts = write_set(tmp_path / "colours.jsonl", 6)
         app = make_app(services.settings, services)
@@ -129,9 +129,9 @@ async def test_interrupted_run_shows_and_resumes_a_held_one_refuses(services: Se
     from modelpick_tui.serving.procs import create_time
     from modelpick_tui.ui.screens.runs import RunsScreen, run_control
 
-    services.servers.add_remote("batch", server.url, "batch")
+    services.supervisor.add_remote("batch", server.url, "batch")
     set_id = services.prompt_sets.save(load_prompt_set(write_set(tmp_path / "colours.jsonl", 4)))
-    endpoint = resolve(services.servers, "batch")
+    endpoint = resolve(services.supervisor, "batch")
     run_id = services.traces.create_run(kind="set", name="killed", prompt_set_id=set_id,
                                         endpoints=[endpoint.public()])
     # Another live process holds the run (`modelpick run` in another terminal, say).

@@ -101,7 +101,7 @@ def judge_server() -> Iterator[JudgeServer]:
 async def test_rubric_modal_and_judge_agreement(services: Services, judge_server: JudgeServer) -> None:
     make_traces(services, ["GOOD", "BAD", "BAD", "GOOD", "PROSE", "BAD"],
                 ["pass", "pass", "fail", "fail", "pass", "fail"])
-    services.servers.add_remote("judge-box", judge_server.url, "judge", "sk-judge")
+    services.supervisor.add_remote("judge-box", judge_server.url, "judge", "sk-judge")
     app = make_app(services.settings, services)
     async with app.run_test(size=SIZE) as pilot:
         await open_scoreboard(pilot)

@@ -45,7 +45,7 @@ async def test_start_llama_server_from_card_by_keys(ram_services: Services, gemm
     ram_services.catalog.scan_dir(gguf.parent)
     model_id = "local/gemma-3-270m"
     app = make_app(ram_services.settings, ram_services)
-    sup = ram_services.servers
+    supervisor = ram_services.supervisor
     try:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -67,7 +67,7 @@ async def test_start_llama_server_from_card_by_keys(ram_services: Services, gemm
             assert status_of(app, "gemma-3-270m") in ("starting", "ready")
             await wait_for(pilot, lambda: status_of(app, "gemma-3-270m") in ("ready", "failed"), 60, "ready")
             assert status_of(app, "gemma-3-270m") == "ready", describe(app)
-            server = sup.get("gemma-3-270m")
+            server = supervisor.get("gemma-3-270m")
             assert cell(app, "gemma-3-270m", "ttr") == f"{server.time_to_ready_s:.1f} s"
             assert cell(app, "gemma-3-270m", "port") == str(server.port)
             # Memory: the group's RSS (no GPU here; the model is ~240 MiB on disk).
@@ -93,7 +93,7 @@ async def test_start_llama_server_from_card_by_keys(ram_services: Services, gemm
             assert status_of(app, "gemma-3-270m") == "ready", describe(app)
             await pilot.press("D")
             await wait_for(pilot, lambda: cell(app, "gemma-3-270m", "backend") == "llama*", 5, "detached")
-            pgid = sup.get("gemma-3-270m").pgid
+            pgid = supervisor.get("gemma-3-270m").pgid
             await pilot.press("q")
         assert group_members(pgid), "a detached server must survive the app"
 
@@ -109,14 +109,14 @@ async def test_start_llama_server_from_card_by_keys(ram_services: Services, gemm
                 await wait_for(pilot, lambda: status_of(app2, "gemma-3-270m") == "stopped", 20, "stopped again")
             assert group_members(pgid) == []
         finally:
-            for s in again.servers.servers():
+            for s in again.supervisor.servers():
                 if s.backend != "remote" and s.status in ("starting", "ready"):
-                    again.servers.stop(s.name, grace=2.0)
+                    again.supervisor.stop(s.name, grace=2.0)
             again.close()
     finally:
-        for s in sup.servers():
+        for s in supervisor.servers():
             if s.backend != "remote" and s.status in ("starting", "ready"):
-                sup.stop(s.name, grace=2.0)
+                supervisor.stop(s.name, grace=2.0)
 
 
 @pytest.fixture
@@ -178,7 +178,7 @@ async def test_serving_a_hub_quant_not_on_this_machine_says_so(ram_services: Ser
         notice = str(app.screen.query_one("#start-notice", Static).content)
         assert "is not on this machine and the Hub is offline (HF_HUB_OFFLINE=1)" in notice
         assert "`modelpick serve llama bartowski/Llama-3.2-1B-Instruct-GGUF:" in notice
-        assert ram_services.servers.servers() == []
+        assert ram_services.supervisor.servers() == []
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, StartServerModal)
@@ -211,21 +211,21 @@ async def test_quit_stops_the_servers_it_started(services: Services) -> None:
     # The stand-in speaks llama.cpp's flags and readiness route: a server in a second, not in two.
     spec = ServerSpec(name="quick", backend="llama", model="stub.gguf", executable=(sys.executable, str(STUB)))
     app = make_app(services.settings, services)
-    sup = services.servers
+    supervisor = services.supervisor
     try:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             app.start_server(spec)
             await wait_for(pilot, lambda: status_of(app, "quick") == "ready", 15, "ready")
-            pgid = sup.get("quick").pgid
+            pgid = supervisor.get("quick").pgid
             assert group_members(pgid)
             await pilot.press("q")
         assert group_members(pgid) == []
-        assert sup.get("quick").status == "stopped"
+        assert supervisor.get("quick").status == "stopped"
     finally:
-        for s in sup.servers():
+        for s in supervisor.servers():
             if s.status in ("starting", "ready") and group_members(s.pgid):
-                sup.stop(s.name, grace=2.0)
+                supervisor.stop(s.name, grace=2.0)
 
 
 async def test_a_failed_start_shows_its_one_line_cause(services: Services) -> None:
@@ -242,7 +242,7 @@ async def test_a_failed_start_shows_its_one_line_cause(services: Services) -> No
         detail = str(app.screen.query_one("#server-detail", Static).content)
         assert detail.startswith("failed: ") and "boom: the frobnicator could not be initialised" in detail
         assert "boom: the frobnicator" in app.screen.log_text  # the log tail shows what the server said
-        assert group_members(services.servers.get("broken").pgid) == []
+        assert group_members(services.supervisor.get("broken").pgid) == []
 
 
 def test_a_second_vllm_server_gets_what_the_first_leaves(services: Services) -> None:
@@ -322,13 +322,13 @@ def test_a_second_vllm_server_on_another_gpu_keeps_its_share(services: Services)
     assert one_gpu.cuda_visible_devices == "" and one_gpu.mem_fraction == min(alone.mem_fraction, 0.5)
 
 
-def _vllm_stand_in(sup: Any, name: str, fraction: float, cuda: str | None = None) -> Any:
+def _vllm_stand_in(supervisor: Any, name: str, fraction: float, cuda: str | None = None) -> Any:
     """A process registered as a vLLM server being started (the stand-in never answers /health)."""
     from modelpick_tui.serving.spec import ServerSpec
 
     spec = ServerSpec(name=name, backend="vllm", model=name, executable=(sys.executable, str(STUB)),
                       gpu_memory_utilization=fraction, cuda_visible_devices=cuda)
-    server = sup.start(spec)
+    server = supervisor.start(spec)
     assert server.status == "starting", server.error
     return server
 
@@ -346,8 +346,8 @@ async def test_vllm_form_shows_the_split_refuses_too_much_and_passes_remote_code
     from modelpick_tui.serving.backends import get_backend
     from modelpick_tui.ui.screens.start_server import StartServerModal
 
-    sup = services.servers
-    peer = _vllm_stand_in(sup, "qwen-a", 0.45)
+    supervisor = services.supervisor
+    peer = _vllm_stand_in(supervisor, "qwen-a", 0.45)
     app = make_app(services.settings, services)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -394,7 +394,7 @@ async def test_vllm_form_shows_the_split_refuses_too_much_and_passes_remote_code
             assert not modal.query_one("#start-trust-warning").display
             assert "--trust-remote-code" not in get_backend("vllm").argv(modal.spec(), 8000)
     finally:
-        sup.stop(peer.name, grace=1.0)
+        supervisor.stop(peer.name, grace=1.0)
 
 
 async def test_several_gpus_offer_cuda_visible_devices(settings: Settings) -> None:
@@ -404,7 +404,7 @@ async def test_several_gpus_offer_cuda_visible_devices(settings: Settings) -> No
                         device_count=2)
     svc = build_services(settings, memory=memory)
     svc.catalog.ensure_loaded()
-    peer = _vllm_stand_in(svc.servers, "qwen-a", 0.9, cuda="0")
+    peer = _vllm_stand_in(svc.supervisor, "qwen-a", 0.9, cuda="0")
     app = make_app(svc.settings, svc)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -433,7 +433,7 @@ async def test_several_gpus_offer_cuda_visible_devices(settings: Settings) -> No
 
             assert get_backend("vllm").env(spec, 8000, "k")["CUDA_VISIBLE_DEVICES"] == "1"
     finally:
-        svc.servers.stop(peer.name, grace=1.0)
+        svc.supervisor.stop(peer.name, grace=1.0)
         svc.close()
 
 
@@ -517,7 +517,7 @@ async def test_download_a_quant_from_the_form_cancel_resume_and_start(
     hub = svc.catalog.hub
     blobs = hub.cache_dir / f"models--{repo.replace('/', '--')}" / "blobs"
     app = make_app(settings, svc)
-    sup = svc.servers
+    supervisor = svc.supervisor
     try:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -556,18 +556,18 @@ async def test_download_a_quant_from_the_form_cancel_resume_and_start(
             assert ranges and ranges[-1] == f"bytes={kept}-"  # resumed where it stopped
             path = hub.cached_file(repo, name)
             assert path is not None and file_size(path) == gated_hub.size
-            server_name = next(iter(s.name for s in sup.servers()))
-            assert sup.get(server_name).spec.model == str(path)
+            server_name = next(iter(s.name for s in supervisor.servers()))
+            assert supervisor.get(server_name).spec.model == str(path)
             await wait_for(pilot, lambda: status_of(app, server_name) in ("ready", "failed"), 60, "ready")
             assert status_of(app, server_name) == "ready", describe(app)
-            pgid = sup.get(server_name).pgid
+            pgid = supervisor.get(server_name).pgid
             await pilot.press("x")
             await wait_for(pilot, lambda: status_of(app, server_name) == "stopped", 20, "stopped")
             assert group_members(pgid) == []
     finally:
-        for s in sup.servers():
+        for s in supervisor.servers():
             if s.status in ("starting", "ready"):
-                sup.stop(s.name, grace=2.0)
+                supervisor.stop(s.name, grace=2.0)
         svc.close()
 
 
@@ -603,6 +603,6 @@ async def test_a_quant_larger_than_the_free_disk_is_refused_before_any_byte(
                 assert notice.startswith("huge-Q4_K_M.gguf needs 1048576.00 GiB but only ")
                 assert notice.endswith("free some space or set HF_HUB_CACHE")
                 assert hub.requests == []  # not one byte asked for
-                assert app.screen is modal and svc.servers.servers() == []
+                assert app.screen is modal and svc.supervisor.servers() == []
         finally:
             svc.close()

@@ -166,16 +166,16 @@ async def test_the_real_llama_cpp_server_as_judge(services: Services, gemma_gguf
     from modelpick_tui.serving.spec import ServerSpec
 
     _run, traces = make_traces(services, ["Paris is the capital of France.", "Berlin."], ["pass", "fail"])
-    sup = services.servers
+    supervisor = services.supervisor
     try:
-        server = sup.start_and_wait(ServerSpec(name="gemma-judge", backend="llama", model=str(gemma_gguf),
+        server = supervisor.start_and_wait(ServerSpec(name="gemma-judge", backend="llama", model=str(gemma_gguf),
                                                ctx=2048, chat_format="gemma"), timeout=90)
         assert server.status == "ready", server.error
-        ep = resolve(sup, "gemma-judge")
+        ep = resolve(supervisor, "gemma-judge")
         summary = await run_judge(services.judge, ep, traces, "PASS when the answer is Paris.",
                                   concurrency=1, max_tokens=48)
     finally:
-        sup.close(grace=5)
+        supervisor.close(grace=5)
     assert summary.judged == 2
     rows = list(services.db.query("select verdict, raw, error from judge_verdicts"))
     assert len(rows) == 2

@@ -12,7 +12,7 @@ from huggingface_hub import hf_hub_download
 
 from modelpick_tui.catalog import local
 from modelpick_tui.catalog.gguf import read_gguf_metadata
-from modelpick_tui.catalog.store import CatalogQuery
+from modelpick_tui.catalog.query import CatalogQuery
 from modelpick_tui.services import Services
 from tests.support.fakehub import FakeHub
 from tests.support.files import write_gguf

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from modelpick_tui.catalog.facts import ModelFacts, ModelFile
-from modelpick_tui.catalog.store import CatalogQuery, CatalogStore, fts_query
+from modelpick_tui.catalog.query import CatalogQuery
+from modelpick_tui.catalog.store import CatalogStore, fts_query
 from modelpick_tui.db import open_db
 
 

@@ -14,8 +14,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
 from ...catalog.facts import format_params
+from ...catalog.query import SORT_LABELS, CatalogQuery, ModelRow, SearchResult
 from ...catalog.sources.hub import HubError, ListParams
-from ...catalog.store import SORT_LABELS, CatalogQuery, ModelRow, SearchResult
 from ..actions import bindings
 from ..format import compact, safe, task_short
 from ..messages import CatalogChanged

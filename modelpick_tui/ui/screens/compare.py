@@ -23,8 +23,8 @@ from textual.worker import Worker
 
 from ...evals.compare import CompareError, CompareParams, CompareSession
 from ...serving import endpoints as endpoints_mod
-from ...serving.client import Delta, Failed, StreamMetrics
 from ...serving.endpoints import Endpoint
+from ...serving.events import Delta, Failed, StreamMetrics
 from ...untrusted import clean
 from ..actions import bindings
 from ..widgets.stream_pane import FPS, StreamPane
@@ -80,7 +80,7 @@ class CompareScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="compare-endpoints", exit_on_error=False)
     def load_endpoints(self) -> None:
-        found = endpoints_mod.available(self.app.services.servers)  # type: ignore[attr-defined]
+        found = endpoints_mod.available(self.app.services.supervisor)  # type: ignore[attr-defined]
         self.app.call_from_thread(self._use, found[:4])
 
     def _use(self, endpoints: list[Endpoint]) -> None:

@@ -52,7 +52,7 @@ class EndpointPickerModal(ModalScreen[list[Endpoint] | None]):
 
     @work(thread=True, exclusive=True, group="picker-load", exit_on_error=False)
     def load(self, select: str | None = None) -> None:
-        found = endpoints_mod.available(self.app.services.servers)  # type: ignore[attr-defined]
+        found = endpoints_mod.available(self.app.services.supervisor)  # type: ignore[attr-defined]
         self.app.call_from_thread(self.show, found, select)
 
     def show(self, found: list[Endpoint], select: str | None) -> None:
@@ -96,14 +96,14 @@ class EndpointPickerModal(ModalScreen[list[Endpoint] | None]):
     @work(thread=True, group="picker-add", exit_on_error=False)
     def _add(self, req: Any) -> None:
         try:
-            server = self.app.services.servers.add_remote(  # type: ignore[attr-defined]
+            server = self.app.services.supervisor.add_remote(  # type: ignore[attr-defined]
                 req.name, req.base_url, req.model, req.api_key)
         except Exception as exc:  # ServingError and bad names: one line
             self.app.call_from_thread(_notice, self, "#picker-notice", clean(str(exc)))
             return
         message = f"{server.name}: {server.error}" if server.error else ""
         self.app.call_from_thread(_notice, self, "#picker-notice", clean(message))
-        found = endpoints_mod.available(self.app.services.servers)  # type: ignore[attr-defined]
+        found = endpoints_mod.available(self.app.services.supervisor)  # type: ignore[attr-defined]
         self.app.call_from_thread(self.show, found, None if server.error else server.name)
 
 

@@ -13,8 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..actions import bindings
-from ..format import safe
-from .review import metrics_line, section
+from ..format import metrics_line, safe, section
 
 CHOICE_TEXT = {"left": "left is better", "right": "right is better", "tie": "tie", "both_bad": "both bad"}
 

@@ -20,7 +20,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 
 from ...evals.labels import Progress, QueueFilter
 from ..actions import bindings
-from ..format import safe
+from ..format import metrics_line, safe, section
 
 VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "skip": "bold yellow", "none": "dim"}
 EMPTY = "no traces to review here: run a prompt set (P), compare endpoints (C), or `modelpick import FILE`"
@@ -30,28 +30,6 @@ EMPTY = "no traces to review here: run a prompt set (P), compare endpoints (C), 
 class FailNote:
     note: str
     tags: list[str]
-
-
-def metrics_line(trace: Any) -> str:
-    """'ttft 35 ms · latency 820 ms · 120 tokens out · 48.0 tok/s · finish stop'."""
-    parts = []
-    if trace.ttft_ms is not None:
-        parts.append(f"ttft {trace.ttft_ms:.0f} ms")
-    if trace.latency_ms is not None:
-        parts.append(f"latency {trace.latency_ms:.0f} ms")
-    if trace.tokens_out is not None:
-        parts.append(f"{trace.tokens_out} tokens out")
-    if trace.tokens_per_s is not None:
-        parts.append(f"{trace.tokens_per_s:.1f} tok/s")
-    if trace.finish_reason:
-        parts.append(f"finish {trace.finish_reason}")
-    return " · ".join(parts) or "no metrics"
-
-
-def section(title: str, body: str | None, style: str = "") -> Text:
-    text = Text(title + "\n", style="bold underline")
-    text.append_text(safe(body or "", style))
-    return text
 
 
 def trace_text(trace: Any) -> Text:

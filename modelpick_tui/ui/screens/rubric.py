@@ -82,7 +82,7 @@ class JudgeEndpointModal(ModalScreen[Endpoint | None]):
 
     @work(thread=True, exclusive=True, group="judge-endpoints", exit_on_error=False)
     def load(self) -> None:
-        found = endpoints_mod.available(self.app.services.servers)  # type: ignore[attr-defined]
+        found = endpoints_mod.available(self.app.services.supervisor)  # type: ignore[attr-defined]
         self.app.call_from_thread(self.show, found)
 
     def show(self, found: list[Endpoint]) -> None:

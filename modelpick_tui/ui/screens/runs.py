@@ -96,7 +96,7 @@ class RunControl:
             runner.concurrency = int(params.get("concurrency") or runner.concurrency)
             runner.per_endpoint = int(params.get("per_endpoint") or runner.per_endpoint)
             try:
-                endpoints = resolve_run_endpoints(services.servers, run)
+                endpoints = resolve_run_endpoints(services.supervisor, run)
             except ServingError as exc:
                 raise RunError(f"cannot resume {run_id}: {exc}") from None
             return _run_until_cancelled(worker, runner, runner.resume(run_id, endpoints,
@@ -398,7 +398,7 @@ class RunsScreen(Screen[None]):
 
     def action_new_run(self) -> None:
         services = self.app.services  # type: ignore[attr-defined]
-        endpoints = available(services.servers)
+        endpoints = available(services.supervisor)
         default = services.settings.sample_dir / "prompts" / "support.jsonl"
 
         def done(request: NewRun | None) -> None:

@@ -91,12 +91,12 @@ class ServersScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="servers-poll", exit_on_error=False)
     def _poll(self, selected: str | None) -> None:
-        sup = self.app.supervisor  # type: ignore[attr-defined]
+        supervisor = self.app.supervisor  # type: ignore[attr-defined]
         busy = self.app.servers_busy  # type: ignore[attr-defined]  # live: an action may start meanwhile
         rows: list[ServerRow] = []
-        servers = [s if s.name in busy else sup.refresh(s.name)  # notices a server that died after it was ready
-                   for s in sup.servers()]
-        memory_uses = sup.memory_uses([s.name for s in servers])  # one NVML query for them all
+        servers = [s if s.name in busy else supervisor.refresh(s.name)  # notices a server that died after it was ready
+                   for s in supervisor.servers()]
+        memory_uses = supervisor.memory_uses([s.name for s in servers])  # one NVML query for them all
         for s in servers:
             memory = str(memory_uses[s.name]) if s.backend != "remote" else ""
             rows.append(ServerRow(s.name, s.backend, s.served_model or s.model, s.port, s.status, s.started_at,
@@ -105,7 +105,7 @@ class ServersScreen(Screen[None]):
             selected = rows[0].name
         log = ""
         if selected is not None and any(r.name == selected for r in rows):
-            log = sup.log_tail(selected, LOG_LINES)
+            log = supervisor.log_tail(selected, LOG_LINES)
         self.app.call_from_thread(self.show, rows, selected, log)
 
     def show(self, rows: list[ServerRow], selected: str | None, log: str) -> None:

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Label, Select, SelectionList, Switch
 
 from ...catalog.facts import SIZE_CLASSES
-from ...catalog.store import SORT_LABELS, CatalogQuery, Facets
+from ...catalog.query import SORT_LABELS, CatalogQuery, Facets
 
 GATED_OPTIONS = [("open only", "open"), ("gated only", "gated")]
 

@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from ...serving.client import Done, Failed, StreamMetrics
+from ...serving.events import Done, Failed, StreamMetrics
 from ...untrusted import clean
 
 FPS = 20

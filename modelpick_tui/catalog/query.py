@@ -1,0 +1,68 @@
+"""What is asked of the catalogue and what comes back: plain types, no SQL. The UI builds queries and shows
+results without importing the store (or sqlite3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["SORT_LABELS", "CatalogQuery", "Facets", "ModelRow", "SearchResult"]
+
+# The sorts the catalogue offers (store.py holds their SQL), with the words the browse screen shows.
+SORT_LABELS = {
+    "downloads": "downloads",
+    "likes": "likes",
+    "trending": "trending",
+    "updated": "recently updated",
+    "params": "parameters",
+    "created": "recently created",
+}
+
+
+@dataclass(frozen=True)
+class CatalogQuery:
+    """What the user asked for on the browse screen or in `catalog search`."""
+
+    text: str = ""
+    licenses: tuple[str, ...] = ()
+    permissive_only: bool = False
+    size_classes: tuple[str, ...] = ()
+    task: str | None = None
+    format: str | None = None
+    gated: bool | None = None  # None: any; True: gated only; False: open only
+    author: str | None = None
+    local_only: bool = False
+    shortlisted_only: bool = False
+    sort: str = "downloads"
+    limit: int = 200
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    id: str
+    task: str
+    params: int | None
+    license: str
+    permissive: bool
+    downloads: int
+    likes: int
+    last_modified: str
+    gated: str
+    size_class: str
+    formats: tuple[str, ...]
+    is_local: bool
+    trending: int = 0
+
+
+@dataclass
+class SearchResult:
+    rows: list[ModelRow]
+    matching: int
+    total: int
+
+
+@dataclass
+class Facets:
+    licenses: list[tuple[str, int]] = field(default_factory=list)
+    tasks: list[tuple[str, int]] = field(default_factory=list)
+    authors: list[tuple[str, int]] = field(default_factory=list)
+    formats: list[tuple[str, int]] = field(default_factory=list)

@@ -1,0 +1,52 @@
+"""What a stream to a model yields: text as it arrives, then exactly one `Done` or `Failed` with what it measured.
+
+Plain dataclasses, apart from the client (serving/client.py) that makes them: the UI and the evals read them
+without importing an HTTP library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["Delta", "Done", "Failed", "StreamEvent", "StreamMetrics"]
+
+
+@dataclass(frozen=True)
+class StreamMetrics:
+    """What one stream measured. Times are milliseconds from just before the request was sent."""
+
+    ttft_ms: float | None = None
+    """Time to the first non-empty content delta (None if none came)."""
+    latency_ms: float | None = None
+    output_tokens: int = 0
+    tokens_from: Literal["usage", "chunks"] = "chunks"
+    """"usage": `output_tokens` is the server's `usage.completion_tokens`; "chunks": it counts non-empty
+    content chunks (llama.cpp streams one token per chunk; a server that packs several is undercounted)."""
+    prompt_tokens: int | None = None
+    decode_tokens_per_s: float | None = None
+    """(output_tokens - 1) / (last token time - first token time); None with fewer than two tokens or when
+    every token arrived in one burst."""
+    finish_reason: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Delta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    text: str
+    metrics: StreamMetrics
+
+
+@dataclass(frozen=True)
+class Failed:
+    error: str
+    text: str
+    """The partial output received before the failure."""
+    metrics: StreamMetrics
+
+
+StreamEvent = Delta | Done | Failed
