@@ -45,12 +45,13 @@ STORES = {
     f"{TOP}.db": "the connection, its lock, transactions, migrations, shared views",
     f"{TOP}.catalog.store": "models (+ FTS), model_files, cards, shortlist, local_files, meta",
     f"{TOP}.serving.registry": "endpoints (the servers' records)",
-    f"{TOP}.evals.traces": "runs, traces",
+    f"{TOP}.evals.traces": "runs, traces, run_answers",
     f"{TOP}.evals.promptsets": "prompt_sets, prompts",
-    f"{TOP}.evals.review": "labels, preferences",
-    f"{TOP}.evals.clustering": "failure_modes, trace_failure_modes, clusterings",
+    f"{TOP}.evals.labels": "labels, preferences",
+    f"{TOP}.evals.failure_modes": "failure_modes, trace_failure_modes, failure_clusterings, note_embeddings",
     f"{TOP}.evals.judge": "rubrics, judge_verdicts",
-    f"{TOP}.evals.report": "decisions; the scoreboard's read of traces, labels and preferences",
+    f"{TOP}.evals.scoreboard": "reads traces, latest_labels, trace_failure_modes and preferences for the scoreboard",
+    f"{TOP}.evals.decision": "decisions",
     f"{TOP}.services": "preflight_db: opens the file with sqlite3 before sqlite-utils is paid for",
 }
 _SQL = re.compile(
