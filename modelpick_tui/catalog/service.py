@@ -4,7 +4,6 @@ the sample loader and the local scan, and decides when the cache stands in for t
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -15,9 +14,8 @@ from . import local
 from .card import CardFacts, parse_card
 from .facts import ModelFacts, ModelFile, classify_license, facts_from_info
 from .fit.arch import Arch, arch_from_config, arch_from_gguf
-from .fit.estimate import FitEstimate, estimate
 from .fit.memory import Memory, detect_memory
-from .fit.weights import bits_per_weight, weights_bytes
+from .fit.quants import QuantFit, quant_fits
 from .query import CatalogQuery, Facets, SearchResult
 from .sources.hub import HubClient, HubError, ListParams
 from .store import CatalogStore, now_iso
@@ -49,14 +47,6 @@ class CatalogStatus:
         if self.source == "sample":
             return f"embedded sample catalogue — {self.count} models · press u to sync from the Hub"
         return ""
-
-
-@dataclass
-class QuantFit:
-    label: str  # the quant (Q4_K_M) or dtype (BF16)
-    filename: str | None
-    size: int | None
-    estimate: FitEstimate
 
 
 @dataclass
@@ -332,22 +322,7 @@ class CatalogService:
 
     def fits(self, row: dict[str, Any], memory: Memory) -> list[QuantFit]:
         """A fit table per GGUF quant file; for other formats, per weight dtype from the params."""
-        arch = self.arch_for(row)
-        out: list[QuantFit] = []
-        for label, filename, size in _gguf_weights(row.get("files") or []):
-            weights = size
-            if weights is None and row.get("params") and bits_per_weight(label) is not None:
-                weights = weights_bytes(row["params"], label)
-            if weights is None:
-                continue
-            est = estimate(int(weights), arch, memory, runtime="llama.cpp")  # GGUF files run on llama.cpp
-            out.append(QuantFit(label, filename, size, est))
-        if not out and row.get("params"):
-            dtype = _dtype_of(row)
-            for label in dict.fromkeys([dtype, "FP8", "INT4"]):
-                weights = weights_bytes(row["params"], label)
-                out.append(QuantFit(label, None, None, estimate(weights, arch, memory)))
-        return out
+        return quant_fits(row, self.arch_for(row), memory)
 
     # --- this machine ------------------------------------------------------------------
 
@@ -395,33 +370,3 @@ class CatalogService:
 
     def shortlist(self) -> list[dict[str, Any]]:
         return self.store.shortlist()
-
-
-def _dtype_of(row: dict[str, Any]) -> str:
-    config = row.get("config_json") or {}
-    dtype = str(config.get("torch_dtype") or (config.get("text_config") or {}).get("torch_dtype") or "")
-    return {"bfloat16": "BF16", "float16": "F16", "float32": "F32"}.get(dtype, "BF16")
-
-
-_SPLIT_PART = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$", re.IGNORECASE)
-
-
-def _gguf_weights(files: list[dict[str, Any]]) -> list[tuple[str, str | None, int | None]]:
-    """(quant, file to load, bytes of weights) per GGUF model file, smallest first.
-
-    The parts of a split file are one entry (named by its first part, sized by all of them); a
-    vision projector (mmproj) is an add-on loaded beside the weights, not a quant of its own."""
-    groups: dict[str, dict[str, Any]] = {}
-    for f in files:
-        name = f.get("filename") or ""
-        if f.get("format") != "gguf" or "mmproj" in name.rsplit("/", 1)[-1].lower():
-            continue
-        m = _SPLIT_PART.search(name)
-        key = name[: m.start()] if m else name
-        group = groups.setdefault(key, {"label": f.get("quant") or "?", "filename": name, "size": 0})
-        if m and int(m.group(1)) == 1:
-            group["filename"] = name
-        size = f.get("size")
-        group["size"] = None if size is None or group["size"] is None else group["size"] + size
-    ordered = sorted(groups.values(), key=lambda g: (g["size"] is None, g["size"] or 0))
-    return [(g["label"], g["filename"], g["size"]) for g in ordered]

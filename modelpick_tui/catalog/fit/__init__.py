@@ -3,8 +3,9 @@
 The estimate is weights + KV cache + runtime overhead, per context length. The KV cache is where naive
 calculators go badly wrong, because modern architectures do not cache 2 x heads x head_dim per token in
 every layer (see ``kv.kv_cache_bytes``). One module per part: ``arch`` (config or GGUF header → attention
-shape), ``weights`` (bits per weight, quant names), ``kv``, ``memory`` (GPUs, RAM, a user's spec, sizes) and
-``estimate`` (the table and its verdicts). The GGUF header reader is ``catalog.gguf``.
+shape), ``weights`` (bits per weight, quant names), ``kv``, ``memory`` (GPUs, RAM, a user's spec, sizes),
+``estimate`` (the table and its verdicts) and ``quants`` (a catalogued model's quants, each with its table).
+The GGUF header reader is ``catalog.gguf``.
 
 Headless core: no textual import, no work at import time. Heavy or optional dependencies (gguf/numpy,
 pynvml, psutil) are imported inside the functions that need them. Import the names from their module;

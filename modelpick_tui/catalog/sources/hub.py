@@ -1,6 +1,9 @@
 """Every call to the Hugging Face Hub, always through huggingface_hub. Nothing else talks to the Hub.
 
 Failures become a `HubError` with one clear line for the user; nothing here prints a traceback.
+
+Longer than ~400 lines on purpose: the calls, their deadlines, the watch on huggingface_hub's retries and the
+resumable, cancellable download all lean on huggingface_hub's internals; kept together, one module knows them.
 """
 
 from __future__ import annotations
