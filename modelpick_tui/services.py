@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog.fit.memory import Memory, memory_from_spec
 from .catalog.service import CatalogService
-from .catalog.sources.hub import HubClient
+from .catalog.sources.hub import HubClient, stored_token
 from .catalog.store import CatalogStore
 from .settings import Settings
 
@@ -141,7 +141,7 @@ def build_services(settings: Settings, memory: Memory | None = None, *, open_db_
     db = _open(settings.db_path) if open_db_now else functools.partial(_open, settings.db_path)
     hub = HubClient(
         endpoint=settings.hf_endpoint,
-        token=settings.resolved_token,
+        token=settings.hf_token or stored_token,
         offline=settings.hf_offline,
         timeout=settings.hub_timeout,
         deadline=settings.hub_deadline,

@@ -95,14 +95,3 @@ class Settings:
     def reports_dir(self) -> Path:
         """Where decision reports are written unless a folder is given."""
         return self.home / "reports"
-
-    def resolved_token(self) -> str | None:
-        """HF_TOKEN from the environment, else huggingface_hub's own token store."""
-        if self.hf_token:
-            return self.hf_token
-        try:
-            from huggingface_hub import get_token
-
-            return get_token()
-        except Exception:  # a broken token file must not stop the catalogue
-            return None

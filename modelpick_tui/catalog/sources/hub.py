@@ -269,6 +269,17 @@ class ListParams:
     limit: int | None = 500
 
 
+def stored_token() -> str | None:
+    """The token in huggingface_hub's own store (`hf auth login`), or None. Settings only read HF_TOKEN from the
+    environment: asking the store imports huggingface_hub, which belongs here."""
+    try:
+        from huggingface_hub import get_token
+
+        return get_token()
+    except Exception:  # a broken token file must not stop the catalogue
+        return None
+
+
 class HubClient:
     """One client object over `huggingface_hub.HfApi`, configured from settings (endpoint, token,
     offline). Each call is bounded by a deadline: huggingface_hub retries 5xx and network errors
