@@ -18,12 +18,14 @@ import pytest
 
 from modelpick_tui.catalog.fit.memory import Memory
 from modelpick_tui.catalog.query import CatalogQuery
+from modelpick_tui.catalog.sources import hub as hub_client
 from modelpick_tui.catalog.sources.hub import SYNC_EXPAND, HubClient, HubError, ListParams
 from modelpick_tui.services import Services, build_services
 from modelpick_tui.settings import Settings
 from tests.support.fakehub import DEFAULT_TOKEN, FakeHub
+from tests.support.paths import SAMPLE
+from tests.support.waits import wait_until
 
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 RECORDS = [json.loads(line) for line in (SAMPLE / "catalog.jsonl").read_text(encoding="utf-8").splitlines() if line]
 BY_ID = {r["id"]: r for r in RECORDS}
 GGUF_REPO = "unsloth/Qwen3-30B-A3B-GGUF"  # eight quants, one of them split in two parts
@@ -420,15 +422,11 @@ def test_retries_stay_off_the_terminal_and_stop_when_nobody_waits(
     out, err = capfd.readouterr()
     assert "HTTP Error" not in err and "Retrying" not in err and "Traceback" not in err
     assert out == ""
-    # huggingface_hub would go on retrying for ~25 s; the abandoned calls stop at their next try.
-    deadline = time.monotonic() + 3
-    while any(t.name == "hub-list" and t.is_alive() for t in threading.enumerate()):
-        assert time.monotonic() < deadline, [t.name for t in threading.enumerate()]
-        time.sleep(0.05)
-    time.sleep(1.2)  # a call asleep in its backoff sends one more try, then stops at its log line
-    n = len(hub.requests)
-    time.sleep(1.2)
-    assert len(hub.requests) == n
+    # huggingface_hub would go on retrying for ~25 s; the abandoned calls stop at their next try (a call asleep
+    # in its backoff sends one more, then stops at its log line). Once no Hub call runs, nothing asks again.
+    wait_until(lambda: not any(t.name == "hub-list" and t.is_alive() for t in threading.enumerate()),
+               "the abandoned listing to stop", 3)
+    wait_until(lambda: not hub_client._WATCH._calls, "every abandoned call to stop retrying", 5)
 
 
 # --- the token --------------------------------------------------------------------------

@@ -10,8 +10,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from modelpick_tui.cli import main
 from modelpick_tui.db import open_db
 from tests.support.batching_server import BatchingServer
 from tests.support.files import write_set
+from tests.support.waits import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 N_PROMPTS = 30
@@ -32,17 +32,6 @@ LIMIT_S = 60.0
 def server() -> Iterator[BatchingServer]:
     with BatchingServer(step_s=0.01, tokens=5, models=("m",)) as srv:
         yield srv
-
-
-def wait_until(check: Callable[[], Any], what: str, limit: float = LIMIT_S) -> Any:
-    deadline = time.monotonic() + limit
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def runs_json(db: Path) -> list[dict[str, Any]]:
@@ -72,12 +61,12 @@ def test_killed_run_is_interrupted_and_two_resumes_answer_each_pair_once(tmp_pat
     open_db(db).close()  # created and migrated here: the processes below only open it
     procs: list[subprocess.Popen[str]] = []
     try:
+        # Three answers stored, the server holding the rest mid-answer; then the owner dies without a word.
+        server.hold(after=3)
         first = modelpick(db, "run", str(prompts), "-e", server.url, "--model", "m", "--concurrency", "4")
         procs.append(first)
-        # Some answers stored, then the server holds the rest mid-answer and the owner dies without a word.
         wait_until(lambda: stored(db, "select count(*) as n from traces")[0]["n"] >= 3,
-                   "the first answers")
-        server.hold()
+                   "the first answers", LIMIT_S)
         [running] = runs_json(db)
         assert running["status"] == "running" and running["owner"]["pid"] == first.pid
         first.send_signal(signal.SIGKILL)
@@ -86,7 +75,7 @@ def test_killed_run_is_interrupted_and_two_resumes_answer_each_pair_once(tmp_pat
         [listed] = runs_json(db)
         assert listed["status"] == "interrupted" and listed["owner"] is None
         answered_before = listed["ok"]
-        assert 3 <= answered_before < N_PROMPTS
+        assert answered_before == 3
         table = CliRunner().invoke(main, ["--db", str(db), "runs"])
         assert "interrupted" in table.stdout
 

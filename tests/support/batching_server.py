@@ -13,7 +13,9 @@ Streams are llama.cpp/vLLM-shaped: a role chunk, one content chunk per token, a 
 `stream_options.include_usage` is set, then `data: [DONE]`. `max_tokens` (default `tokens`) sets the length.
 `/v1/models` lists `models`; any model name is served. `requests` counts the chat requests; `max_active` and
 `max_active_by_model` record the most requests in flight at once (in all, and per requested model name).
-`hold()` stops the decode steps (requests arrive and wait, mid-answer) until `release()`.
+`hold(after=N)` lets N more answers finish, then holds every other one before its last chunk (mid-answer: the
+test decides when a run is in flight, not the machine's speed) until `release()`; a held stream gets an SSE
+comment every step, so a client that goes away is noticed (`disconnects`) as it would be by a real server.
 """
 
 from __future__ import annotations
@@ -46,8 +48,7 @@ class BatchingServer:
         self.steps = 0
         self._cond = threading.Condition()
         self._stopping = threading.Event()
-        self._running = threading.Event()  # cleared by hold(): no step ends, so no answer completes
-        self._running.set()
+        self._finishes_left: int | None = None  # None: answers finish freely; n: n more may, then hold
         self._httpd: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
 
@@ -87,11 +88,15 @@ class BatchingServer:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def hold(self) -> None:
-        self._running.clear()
+    def hold(self, after: int = 0) -> None:
+        """Let `after` more answers finish; every other one waits before its last chunk until `release()`."""
+        with self._cond:
+            self._finishes_left = after
 
     def release(self) -> None:
-        self._running.set()
+        with self._cond:
+            self._finishes_left = None
+            self._cond.notify_all()
 
     # --- the decode loop -----------------------------------------------------------------------------------
 
@@ -102,8 +107,6 @@ class BatchingServer:
                     self._cond.wait(0.05)  # idle until a request arrives
                     continue
                 batch = self.active
-            if not self._running.wait(0.05):
-                continue
             time.sleep(self.step_s + self.per_request_s * batch)
             with self._cond:
                 self.steps += 1
@@ -128,6 +131,15 @@ class BatchingServer:
                 self.completed += 1
             else:
                 self.disconnects += 1
+
+    def _may_finish(self) -> bool:
+        with self._cond:
+            if self._finishes_left is None:
+                return True
+            if self._finishes_left > 0:
+                self._finishes_left -= 1
+                return True
+            return False
 
     def _next_step(self, seen: int) -> int:
         """Wait for the end of the step after `seen`; return its number (-1: stopping)."""
@@ -213,6 +225,12 @@ class _Handler(BaseHTTPRequestHandler):
                 if seen < 0:
                     return
                 self._event(chunk({"content": f" t{i}"}))
+            while not self.owner._may_finish():  # held: a comment a step, which a vanished client fails
+                seen = self.owner._next_step(seen)
+                if seen < 0:
+                    return
+                self.wfile.write(b"8\r\n: held\n\n\r\n")
+                self.wfile.flush()
             finish = "length" if body.get("max_tokens") else "stop"
             self._event(chunk({}, finish))
             if (body.get("stream_options") or {}).get("include_usage"):

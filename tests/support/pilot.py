@@ -113,12 +113,17 @@ async def wait_for(pilot: Any, check: Callable[[], Any], limit: float, what: str
 
 
 def describe(app: Any) -> str:
-    """What the screen shows, in short, for a failure message (not the whole SVG)."""
+    """What the screen shows, in short, for a failure message: its class, the status line, records and log tail
+    a screen keeps (the runs and servers screens), and its text."""
     screen = app.screen
     out = [type(screen).__name__]
-    if hasattr(screen, "rows"):
-        out += [repr(r) for r in screen.rows.values()]
-        out.append(screen.log_text[-1500:])
+    if isinstance(status := getattr(screen, "status_text", None), str):
+        out.append(status)
+    if isinstance(rows := getattr(screen, "rows", None), dict):
+        out += [repr(r) for r in rows.values()]
+    if isinstance(log := getattr(screen, "log_text", None), str):
+        out.append(log[-1500:])
+    out.append(screen_lines(app)[-2000:])
     return "\n".join(out)
 
 

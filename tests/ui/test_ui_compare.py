@@ -4,7 +4,6 @@ stored; a failing pane shows its error while the other completes. Every process 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +18,7 @@ from modelpick_tui.serving.spec import ServerSpec
 from modelpick_tui.serving.supervisor import Supervisor
 from modelpick_tui.ui.app import make_app
 from tests.support.oai_servers import TOKENS, OAIServer
-from tests.support.pilot import SIZE, screen_text
+from tests.support.pilot import SIZE, screen_text, wait_for
 
 WIDE = (160, 40)
 ANSWER = "".join(TOKENS)
@@ -40,14 +39,6 @@ def gemma(tmp_path_factory: pytest.TempPathFactory, gemma_gguf: Path) -> Iterato
 def add_remote(services: Services, name: str, base_url: str, model: str, key: str | None) -> None:
     server = services.supervisor.add_remote(name, base_url, model, key)
     assert server.status == "ready", server.error
-
-
-async def wait_for(pilot: Any, check: Any, limit: float, what: str) -> None:
-    deadline = time.monotonic() + limit
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}:\n{screen_text(pilot.app)[-3000:]}")
-        await pilot.pause(0.1)
 
 
 async def open_compare(pilot: Any, n: int) -> Any:
@@ -292,10 +283,7 @@ async def test_model_output_is_never_markup_or_terminal_control() -> None:
         pane.begin()
         for piece in (hostile[:9], hostile[9:20], hostile[20:]):
             pane.feed(piece)
-        for _ in range(100):  # its own timer flushes (within a tick; a loaded machine may take longer)
-            await pilot.pause(0.05)
-            if pane.text:
-                break
+        await wait_for(pilot, lambda: pane.text, 10, "the pane's own timer to flush it")
         assert pane.text.startswith("[red]not red[/red] ␛[2J")
         pane.finish(Done(hostile, StreamMetrics(ttft_ms=12.0, output_tokens=3, finish_reason="stop")))
         await pilot.pause()

@@ -14,7 +14,7 @@ from modelpick_tui.settings import Settings
 from modelpick_tui.ui.app import make_app
 from tests.support.fakehub import FakeHub
 from tests.support.paths import SAMPLE
-from tests.support.pilot import SIZE, settle, table_ids, text_of
+from tests.support.pilot import SIZE, settle, table_ids, text_of, wait_for
 
 
 @pytest.fixture
@@ -34,10 +34,7 @@ def online(hub: FakeHub, tmp_path: Path, memory_24g: Memory) -> Iterator[Service
 
 
 async def wait_for_sync(pilot: Any) -> None:
-    for _ in range(100):
-        await pilot.pause(0.1)
-        if not pilot.app.screen.query("#sync-progress"):
-            break
+    await wait_for(pilot, lambda: not pilot.app.screen.query("#sync-progress"), 10, "the sync's progress bar to go")
     await settle(pilot)
 
 

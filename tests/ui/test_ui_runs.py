@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,23 +16,13 @@ from modelpick_tui.services import Services
 from modelpick_tui.ui.app import make_app
 from tests.support.batching_server import BatchingServer
 from tests.support.files import write_set
-from tests.support.pilot import SIZE, screen_text
+from tests.support.pilot import SIZE, screen_text, wait_for
 
 
 @pytest.fixture
 def server() -> Iterator[BatchingServer]:
     with BatchingServer(step_s=0.01, tokens=8, models=("batch",)) as srv:
         yield srv
-
-
-async def wait_for(pilot: Any, check: Any, limit: float, what: str) -> None:
-    deadline = time.monotonic() + limit
-    while not check():
-        if time.monotonic() > deadline:
-            screen = pilot.app.screen
-            raise AssertionError(f"timed out waiting for {what}: {type(screen).__name__} "
-                                 f"{getattr(screen, 'status_text', '')!r} {getattr(screen, 'rows', '')!r}")
-        await pilot.pause(0.1)
 
 
 async def start_run(pilot: Any, path: Path, max_tokens: str) -> None:

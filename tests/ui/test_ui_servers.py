@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from modelpick_tui.settings import Settings
 from modelpick_tui.ui.app import make_app
 from tests.support.paths import SAMPLE, STUB
 from tests.support.pilot import SIZE, cell, describe, palette, screen_text, settle, status_of, wait_for
+from tests.support.waits import wait_until
 
 GiB = 2**30
 
@@ -126,10 +126,7 @@ def stub_endpoint() -> Any:
     stub = subprocess.Popen([sys.executable, str(STUB), "--port", str(port), "--model_alias", "team-model"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 10
-        while port_is_free("127.0.0.1", port):
-            assert time.monotonic() < deadline, "the stand-in server did not listen"
-            time.sleep(0.05)
+        wait_until(lambda: not port_is_free("127.0.0.1", port), "the stand-in server to listen", 10)
         yield port, stub
     finally:
         stub.terminate()
@@ -481,10 +478,14 @@ def gated_hub(gemma_gguf: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
     class GatedHub(fakehub.FakeHub):
         gate = threading.Event()
+        answered = threading.Event()  # the held-back response has been sent, or failed to be
 
         def _write(self, handler: Any, method: str, response: Any) -> None:
             if method == "GET" and len(response.body) > 24 * 2**20 and not self.gate.is_set():
                 handler.wfile = _GatedFile(handler.wfile, 24 * 2**20, self.gate)
+                super()._write(handler, method, response)
+                self.answered.set()
+                return
             super()._write(handler, method, response)
 
     name = "gemma-3-270m-Q4_K_M.gguf"
@@ -542,7 +543,7 @@ async def test_download_a_quant_from_the_form_cancel_resume_and_start(
             assert str(modal.query_one("#start-notice", Static).content).startswith(
                 f"download of {name} cancelled: what arrived is kept")
             gated_hub.gate.set()  # the Hub goes on sending: the stopped download must not pick it up
-            await pilot.pause(0.5)
+            await wait_for(pilot, gated_hub.answered.is_set, 30, "the Hub to send the rest of the body")
             # Nothing is claimed as complete: no file in the snapshot, the bytes wait in an .incomplete blob.
             assert hub.cached_file(repo, name) is None and name not in cached_repo_files(hub.cache_dir, repo)
             partial = list(blobs.glob("*.incomplete"))
