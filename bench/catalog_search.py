@@ -114,7 +114,7 @@ def run(n: int, repeat: int) -> dict[str, float]:
                 page.append((time.perf_counter() - t) * 1000)
                 sql, args = bare_sql(q)
                 t = time.perf_counter()
-                db.execute(sql, args).fetchall()
+                db.sqlite.execute(sql, args).fetchall()
                 bare.append((time.perf_counter() - t) * 1000)
         db.close()
     return {"n": n, "load_s": load_s, "ours_p50": pct(ours, 50), "ours_p95": pct(ours, 95),

@@ -18,7 +18,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -44,8 +43,7 @@ def seed_db(n: int, path: Path) -> tuple[object, dict[str, str]]:
     from modelpick_tui.evals.traces import Trace, TraceStore
 
     db = open_db(path)
-    lock = threading.RLock()
-    traces = TraceStore(db, lock)
+    traces = TraceStore(db)
     run = traces.create_run(kind="set")
     truth = {}
     rows = []
@@ -54,11 +52,11 @@ def seed_db(n: int, path: Path) -> tuple[object, dict[str, str]]:
         rows.append(trace)
         truth[trace.id] = (mode, note)
     traces.add_many(rows)
-    with lock, db.atomic():
-        db.table("labels").insert_all({"trace_id": t, "verdict": "fail", "note": note, "tags_json": "[]",
-                                       "labeler": "bench", "created_at": "2026-01-01T00:00:00.000Z"}
-                                      for t, (_, note) in truth.items())
-    return FailureModeStore(db, lock), {t: mode for t, (mode, _) in truth.items()}
+    with db.write() as conn:
+        conn.table("labels").insert_all({"trace_id": t, "verdict": "fail", "note": note, "tags_json": "[]",
+                                         "labeler": "bench", "created_at": "2026-01-01T00:00:00.000Z"}
+                                        for t, (_, note) in truth.items())
+    return FailureModeStore(db), {t: mode for t, (mode, _) in truth.items()}
 
 
 def job(name: str, n: int) -> dict[str, object]:

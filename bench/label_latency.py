@@ -156,7 +156,7 @@ def bare(n: int, home: Path) -> list[float]:
         t0 = time.perf_counter()
         store.label(f"t{i}", "pass")
         out.append(time.perf_counter() - t0)
-    store.db.close()
+    store.database.close()
     return out
 
 

@@ -75,7 +75,7 @@ async def through_runner(base_url: str, model: str, ps: PromptSet, concurrency: 
     db = open_db(db_path)
     try:
         traces = TraceStore(db)
-        runner = Runner(traces, PromptSetStore(db, traces.lock), concurrency=concurrency, per_endpoint=concurrency)
+        runner = Runner(traces, PromptSetStore(db), concurrency=concurrency, per_endpoint=concurrency)
         endpoint = Endpoint(name="bench", base_url=base_url, model=model)
         result = await runner.run(ps, [endpoint], RunParams(temperature=0.0, max_tokens=tokens))
         if result.failed:

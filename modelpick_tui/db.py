@@ -1,13 +1,186 @@
-"""The one SQLite database: schema and migrations live here and nowhere else."""
+"""The one SQLite database: the connection, its one lock, every transaction, the schema and its migrations
+live here and nowhere else.
+
+Many processes share one MODELPICK_HOME (a TUI labelling, `modelpick run` in two terminals, an import). In WAL
+mode a transaction that reads and then writes cannot wait for the write lock: when another process committed
+after its read, SQLite answers "database is locked" at once, whatever busy_timeout says. So every write here
+begins as a write (`BEGIN IMMEDIATE`): it waits for the lock (busy_timeout) and only then reads.
+
+sqlite-utils (~0.15 s to import) is imported when the database is first opened, not with this module: the
+TUI paints its first frame while a worker opens the file.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+if TYPE_CHECKING:
+    import sqlite_utils
 
-migrations = Migrations("modelpick")
+# How long a writer waits for another process's transaction before giving up. Transactions here are short
+# (an import commits every IMPORT_BATCH rows), so a wait this long means something holds the lock for good.
+BUSY_TIMEOUT_S = 30.0
+
+
+class DatabaseBusyError(RuntimeError):
+    """Another process held the database's write lock for longer than BUSY_TIMEOUT_S."""
+
+
+class Database:
+    """The one database: its connection (opened on first use), the one re-entrant lock every store over it
+    takes, and its transactions. `path=None` is a private in-memory database (tests).
+
+    Reads take the lock (`read()`); writes take the lock and an IMMEDIATE transaction (`write()`), committed
+    when the block ends and rolled back when it raises. A `write()` inside another is a savepoint of it."""
+
+    def __init__(self, path: str | Path | None, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
+        self.path = Path(path).expanduser() if path is not None else None
+        self.busy_timeout_s = busy_timeout_s
+        self.lock = threading.RLock()
+        self._db: sqlite_utils.Database | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"Database({str(self.path) if self.path else ':memory:'!r}, open={self.is_open})"
+
+    @property
+    def is_open(self) -> bool:
+        return self._db is not None and not self._closed
+
+    def open(self) -> Database:
+        """Open now (creating and migrating the file), so that a bad path fails here."""
+        _ = self.sqlite
+        return self
+
+    @property
+    def sqlite(self) -> sqlite_utils.Database:
+        """The sqlite-utils database, opened on first use. Use it inside `read()` or `write()`."""
+        if self._db is None:
+            with self.lock:
+                if self._db is None:
+                    if self._closed:
+                        import sqlite3
+
+                        raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+                    self._db = _connect(self.path, self.busy_timeout_s)
+        return self._db
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite_utils.Database]:
+        """The connection under the lock, for reads (WAL: readers never wait for writers)."""
+        with self.lock:
+            yield self.sqlite
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """One transaction that begins as a write (`BEGIN IMMEDIATE`), under the lock: committed when the block
+        ends, rolled back when it raises. Nested, it is a savepoint of the outer transaction."""
+        with self.lock:
+            db = self.sqlite
+            if db.conn.in_transaction:
+                with db.atomic():
+                    yield db
+                return
+            with _immediate(db, self.busy_timeout_s):
+                yield db
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a read, as dicts, fetched under the lock."""
+        with self.read() as db:
+            return list(db.query(sql, params))
+
+    def close(self) -> None:
+        """Close the connection; closed stays closed (a late worker gets sqlite3's "closed database" error
+        rather than a new connection made after shutdown)."""
+        with self.lock:
+            if self._db is not None and not self._closed:
+                self._db.close()
+            self._closed = True
+
+
+@contextlib.contextmanager
+def _immediate(db: sqlite_utils.Database, timeout_s: float) -> Iterator[None]:
+    """BEGIN IMMEDIATE (waiting up to `timeout_s` for another process's write), COMMIT or ROLLBACK."""
+    import sqlite3
+
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        raise DatabaseBusyError(f"the database is busy: another modelpick held it for over {timeout_s:g} s "
+                                f"({exc})") from None
+    try:
+        yield
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
+
+
+class _Migrations:
+    """The schema's migrations in order, applied by sqlite-utils' Migrations (imported only when a database
+    opens). Append new ones at the end of this file with `@migrations()`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._fns: list[tuple[Callable[[sqlite_utils.Database], None], dict[str, Any]]] = []
+
+    def __call__(self, **options: Any) -> Callable[[Callable[[sqlite_utils.Database], None]],
+                                                   Callable[[sqlite_utils.Database], None]]:
+        def inner(fn: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
+            self._fns.append((fn, options))
+            return fn
+
+        return inner
+
+    def apply(self, db: sqlite_utils.Database, **options: Any) -> None:
+        """Apply what is pending (`options` go to sqlite-utils' Migrations.apply, e.g. stop_before)."""
+        from sqlite_utils.migrations import Migrations
+
+        real = Migrations(self.name)
+        for fn, registered in self._fns:
+            real(**registered)(fn)
+        if not real.pending(db):
+            return  # the usual case: one read, no write lock
+        # Processes starting together on a new home would each create the tables: one migrates, under the
+        # write lock; the others wait, then find nothing pending.
+        with _immediate(db, BUSY_TIMEOUT_S):
+            real.apply(db, **options)
+
+
+migrations = _Migrations("modelpick")
+
+
+def _connect(path: Path | None, busy_timeout_s: float) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema."""
+    import sqlite3
+
+    import sqlite_utils
+
+    # check_same_thread=False: Textual thread workers share this connection; Database.lock serialises them.
+    if path is None:
+        db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False, timeout=busy_timeout_s))
+        db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+    migrations.apply(db)
+    return db
+
+
+def open_db(path: str | Path | None) -> Database:
+    """The database at `path`, opened now (a bad path fails here) and migrated; `None` is a private
+    in-memory database (tests)."""
+    return Database(path).open()
+
 
 # Columns of the catalogue the search screen filters and sorts on; each gets an index.
 _MODEL_INDEXES = (
@@ -276,32 +449,6 @@ def m004_failures(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db.table("note_embeddings").create({"sha": str, "model": str, "vector": bytes}, pk="sha")
-
-
-def open_db(path: str | Path | None) -> sqlite_utils.Database:
-    """Open (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema.
-
-    `None` opens a private in-memory database (tests).
-    """
-    if path is None:
-        import sqlite3
-
-        db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
-    else:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # check_same_thread=False: Textual thread workers share this connection; the stores
-        # serialise their use of it with a lock, and every write is one transaction.
-        import sqlite3
-
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=5.0)
-        db = sqlite_utils.Database(conn)
-        db.enable_wal()
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA busy_timeout = 5000")
-    migrations.apply(db)
-    return db
 
 
 @migrations()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,11 +11,10 @@ from .catalog.fit.memory import Memory, memory_from_spec
 from .catalog.service import CatalogService
 from .catalog.sources.hub import HubClient, stored_token
 from .catalog.store import CatalogStore
+from .db import Database
 from .settings import Settings
 
 if TYPE_CHECKING:
-    import sqlite_utils
-
     from .evals.failure_modes import FailureModeStore
     from .evals.judge import JudgeStore
     from .evals.labels import ReviewStore
@@ -30,13 +28,10 @@ if TYPE_CHECKING:
 class Services:
     settings: Settings
     catalog: CatalogService
+    db: Database  # the one database every store shares (db.py): its connection, lock and transactions
     _supervisor: Supervisor | None = field(default=None, repr=False)
     _servers_stopped: bool = field(default=False, repr=False)
     _stores: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def db(self) -> sqlite_utils.Database:
-        return self.catalog.store.db
 
     @property
     def supervisor(self) -> Supervisor:
@@ -48,10 +43,9 @@ class Services:
         return self._supervisor
 
     def _store(self, key: str, cls: Any) -> Any:
-        # The evals stores share the catalogue store's connection and lock; made on first use.
+        # The evals stores share the one Database with the catalogue; made on first use.
         if key not in self._stores:
-            store = self.catalog.store
-            self._stores[key] = cls(lambda: store.db, store.lock)
+            self._stores[key] = cls(self.db)
         return self._stores[key]
 
     @property
@@ -110,14 +104,7 @@ class Services:
         """Stop the servers this process started, then close the Hub client and the database."""
         self.stop_servers()
         self.catalog.hub.close()
-        if self.catalog.store.is_open:
-            self.db.close()
-
-
-def _open(path: object) -> sqlite_utils.Database:
-    from .db import open_db  # sqlite-utils costs ~0.15 s to import: only when the database is opened
-
-    return open_db(path)  # type: ignore[arg-type]
+        self.db.close()
 
 
 def preflight_db(path: Path) -> None:
@@ -138,7 +125,9 @@ def build_services(settings: Settings, memory: Memory | None = None, *, open_db_
 
     The database is opened now (so a bad path fails here, with one message), or with
     `open_db_now=False` on first use — the TUI's first frame does not wait for it."""
-    db = _open(settings.db_path) if open_db_now else functools.partial(_open, settings.db_path)
+    db = Database(settings.db_path)  # cheap: sqlite-utils is imported when the file is opened
+    if open_db_now:
+        db.open()
     hub = HubClient(
         endpoint=settings.hf_endpoint,
         token=settings.hf_token or stored_token,
@@ -149,5 +138,5 @@ def build_services(settings: Settings, memory: Memory | None = None, *, open_db_
     if memory is None and settings.memory_spec:
         memory = memory_from_spec(settings.memory_spec)
     catalog = CatalogService(CatalogStore(db), hub, settings.sample_dir, memory=memory)
-    return Services(settings=settings, catalog=catalog)
+    return Services(settings=settings, catalog=catalog, db=db)
 

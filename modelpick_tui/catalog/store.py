@@ -6,7 +6,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,8 @@ _PROGRESS_EVERY = 1000
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from ..db import Database
+
 
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -64,32 +66,20 @@ def fts_query(text: str) -> str | None:
 class CatalogStore:
     """Catalogue rows in the `models`, `model_files`, `cards`, `shortlist` and `meta` tables."""
 
-    def __init__(self, db: sqlite_utils.Database | Callable[[], sqlite_utils.Database]):
-        # A factory opens the database on first use: the TUI paints its first frame while a worker
-        # thread imports sqlite-utils and opens the file.
-        self._db = db if not callable(db) else None
-        self._factory = db if callable(db) else None
-        # One lock for the one connection: every store over this database (catalogue, traces, labels)
-        # takes it, so thread workers never interleave statements or transactions.
-        self._lock = threading.RLock()
+    def __init__(self, database: Database) -> None:
+        # The one Database (db.py): its connection opens on first use, so the TUI paints its first frame while
+        # a worker opens the file; its one lock serialises this store with every other over the connection.
+        self.database = database
         self._count: int | None = None  # cached: counting 200k rows costs more than the search
 
     @property
     def db(self) -> sqlite_utils.Database:
-        if self._db is None:
-            with self._lock:
-                if self._db is None:
-                    assert self._factory is not None
-                    self._db = self._factory()
-        return self._db
+        """The connection (opened on first use); hold `self.lock` while using it."""
+        return self.database.sqlite
 
     @property
     def lock(self) -> threading.RLock:
-        return self._lock
-
-    @property
-    def is_open(self) -> bool:
-        return self._db is not None
+        return self.database.lock
 
     # --- writing ------------------------------------------------------------------------
 
@@ -99,7 +89,7 @@ class CatalogStore:
         items = list(facts)
         if not items:
             return 0
-        with self._lock, self.db.atomic():
+        with self.database.write():
             self._count = None
             rows = [f.to_row(synced_at) for f in items]
             self.db.table("models").upsert_all(rows, pk="id", alter=False)
@@ -120,21 +110,21 @@ class CatalogStore:
         )
 
     def replace_files(self, model_id: str, files: Sequence[ModelFile]) -> None:
-        with self._lock, self.db.atomic():
+        with self.database.write():
             self._replace_files(model_id, files)
 
     def update_model(self, model_id: str, **values: Any) -> None:
-        with self._lock, self.db.atomic():
+        with self.database.write():
             self.db.table("models").update(model_id, values)
 
     def set_local(self, model_ids: Iterable[str]) -> None:
         """Mark exactly these models as present on this machine."""
         ids = list(dict.fromkeys(model_ids))
-        with self._lock:
+        with self.lock:
             current = {r[0] for r in self.db.execute("SELECT id FROM models WHERE is_local = 1").fetchall()}
             if current == set(ids):
                 return  # the usual case at start-up: nothing to write
-        with self._lock, self.db.atomic():
+        with self.database.write():
             self.db.execute("UPDATE models SET is_local = 0 WHERE is_local = 1")
             for chunk_start in range(0, len(ids), 500):
                 chunk = ids[chunk_start : chunk_start + 500]
@@ -144,7 +134,7 @@ class CatalogStore:
     # --- reading ------------------------------------------------------------------------
 
     def count(self) -> int:
-        with self._lock:
+        with self.lock:
             if self._count is None:
                 self._count = int(self.db.execute("SELECT count(*) FROM models").fetchone()[0])
             return self._count
@@ -186,7 +176,7 @@ class CatalogStore:
         if q.shortlisted_only:
             where.append("m.id IN (SELECT model_id FROM shortlist)")
         order = SORTS.get(q.sort, SORTS["downloads"])
-        with self._lock:
+        with self.lock:
             total = self.count()
             clause = f"WHERE {' AND '.join(where)}" if where else ""
             # How many documents the text matches (the FTS doclists alone: cheap). It picks the plan,
@@ -251,7 +241,7 @@ class CatalogStore:
 
     def facets(self) -> Facets:
         """The values the filters offer, with how many models have each."""
-        with self._lock:
+        with self.lock:
             def grouped(col: str, limit: int = 200) -> list[tuple[str, int]]:
                 sql = (f"SELECT {col}, count(*) c FROM models WHERE {col} != '' AND {col} IS NOT NULL "
                        f"GROUP BY {col} ORDER BY c DESC, {col} LIMIT {limit}")
@@ -266,7 +256,7 @@ class CatalogStore:
             return Facets(grouped("license"), grouped("task"), grouped("author", 500), fmt_counts)
 
     def get(self, model_id: str) -> dict[str, Any] | None:
-        with self._lock:
+        with self.lock:
             rows = list(self.db.table("models").rows_where("id = ?", [model_id]))
             if not rows:
                 return None
@@ -284,20 +274,20 @@ class CatalogStore:
             return row
 
     def exists(self, model_id: str) -> bool:
-        with self._lock:
+        with self.lock:
             return self.db.execute("SELECT 1 FROM models WHERE id = ?", [model_id]).fetchone() is not None
 
     # --- cards --------------------------------------------------------------------------
 
     def save_card(self, model_id: str, text: str, sha: str = "", source: str = "hub") -> None:
-        with self._lock, self.db.atomic():
+        with self.database.write():
             self.db.table("cards").upsert(
                 {"model_id": model_id, "text": text, "sha": sha, "fetched_at": now_iso(), "source": source},
                 pk="model_id",
             )
 
     def card(self, model_id: str) -> dict[str, Any] | None:
-        with self._lock:
+        with self.lock:
             rows = list(self.db.table("cards").rows_where("model_id = ?", [model_id]))
             return dict(rows[0]) if rows else None
 
@@ -305,7 +295,7 @@ class CatalogStore:
 
     def shortlist_add(self, model_id: str, note: str = "") -> None:
         now = now_iso()
-        with self._lock, self.db.atomic():
+        with self.database.write():
             existing = list(self.db.table("shortlist").rows_where("model_id = ?", [model_id]))
             added = existing[0]["added_at"] if existing else now
             self.db.table("shortlist").upsert(
@@ -313,11 +303,11 @@ class CatalogStore:
             )
 
     def shortlist_remove(self, model_id: str) -> None:
-        with self._lock, self.db.atomic():
+        with self.database.write():
             self.db.execute("DELETE FROM shortlist WHERE model_id = ?", [model_id])
 
     def shortlist(self) -> list[dict[str, Any]]:
-        with self._lock:
+        with self.lock:
             sql = (
                 "SELECT s.model_id, s.note, s.added_at, m.task, m.params, m.license, m.context_length, "
                 "m.gated, m.formats FROM shortlist s LEFT JOIN models m ON m.id = s.model_id "
@@ -330,7 +320,7 @@ class CatalogStore:
     # --- local files --------------------------------------------------------------------
 
     def save_local_files(self, rows: Sequence[dict[str, Any]]) -> None:
-        with self._lock, self.db.atomic():
+        with self.database.write():
             self.db.table("local_files").upsert_all(list(rows), pk="path")
 
     def local_file(self, path: str) -> dict[str, Any] | None:
@@ -340,16 +330,16 @@ class CatalogStore:
         return dict(rows[0]) if rows else None
 
     def local_files(self) -> list[dict[str, Any]]:
-        with self._lock:
+        with self.lock:
             return [dict(r) for r in self.db.table("local_files").rows_where(order_by="path")]
 
     # --- meta ---------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        with self._lock:
+        with self.lock:
             row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
             return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._lock, self.db.atomic():
+        with self.database.write():
             self.db.table("meta").upsert({"key": key, "value": value}, pk="key")

@@ -1,15 +1,17 @@
-"""What the evals stores share: the one database connection (opened lazily) and its one lock."""
+"""What the evals stores share: the one Database (db.py) and small JSON and time helpers."""
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from ..db import Database
 
 
 def now_iso() -> str:
@@ -31,19 +33,24 @@ def loads(text: str | None, default: Any = None) -> Any:
 
 
 class Store:
-    """Base of the stores over the evals tables. `db` is the database or a factory that opens it;
-    `lock` is shared with every other store over the same connection (Services passes the catalogue
-    store's), so thread workers never interleave transactions."""
+    """Base of the stores over the evals tables: they all share the one `Database` (db.py), its lock and its
+    transactions. Reads run under `self.lock` (or `self.read()`); every write runs in `self.write()`."""
 
-    def __init__(self, db: sqlite_utils.Database | Callable[[], sqlite_utils.Database],
-                 lock: threading.RLock | None = None) -> None:
-        self._db_or_factory = db
-        self.lock = lock or threading.RLock()
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self.database.lock
 
     @property
     def db(self) -> sqlite_utils.Database:
-        if callable(self._db_or_factory):
-            with self.lock:
-                if callable(self._db_or_factory):
-                    self._db_or_factory = self._db_or_factory()
-        return self._db_or_factory
+        """The connection (opened on first use); hold `self.lock` while using it."""
+        return self.database.sqlite
+
+    def read(self) -> AbstractContextManager[sqlite_utils.Database]:
+        return self.database.read()
+
+    def write(self) -> AbstractContextManager[sqlite_utils.Database]:
+        """One IMMEDIATE transaction (db.py says why), committed when the block ends."""
+        return self.database.write()

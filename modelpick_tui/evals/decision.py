@@ -269,7 +269,7 @@ def write_report(traces: TraceStore, failures: FailureModeStore, catalog: Catalo
     _write_atomic(json_path, text + "\n")
     _write_atomic(md_path, render_markdown(decision))
     store = traces
-    with store.lock, store.db.atomic():
+    with store.write():
         table = store.db.table("decisions")
         table.insert({"model": decision.model, "created_at": decision.created_at, "report_json": text,
                       "markdown_path": str(md_path), "json_path": str(json_path)})

@@ -72,7 +72,7 @@ def export(store: ReviewStore, path: str | Path, fmt: str | None = None, run_id:
 def import_file(store: ReviewStore, path: str | Path, labeler: str | None = None) -> ImportReport:
     """Load traces with their labels from JSONL or CSV, merging by trace id: a trace already here is
     not written again; a label is appended only when it differs from ours and is not older. Bad rows
-    are reported by line number and the good ones load (in one transaction)."""
+    are reported by line number and the good ones load (ReviewStore.merge_imported says how)."""
     path = Path(path).expanduser()
     rows = _read_table(path)
     report = ImportReport()

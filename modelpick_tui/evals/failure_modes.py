@@ -193,7 +193,7 @@ class FailureModeStore(Store):
         if missing:
             vectors = embed_sentences(list(missing.values()))
             fresh = dict(zip(missing, vectors, strict=True))
-            with self.lock, self.db.atomic():
+            with self.write():
                 self.db.table("note_embeddings").insert_all(
                     ({"sha": sha, "model": EMBED_MODEL, "vector": v.tobytes()} for sha, v in fresh.items()),
                     pk="sha", replace=True)
@@ -219,11 +219,11 @@ class FailureModeStore(Store):
         say("clustering", 0.6)
         labels, silhouette = cluster_vectors(x)
         say("naming and saving", 0.9)
-        with self.lock:  # an edit made while the vectors were computed must not be lost: reconcile as one
+        with self.write():  # an edit made while the vectors were computed must not be lost: reconcile as one
             n_modes = self._reconcile(traces, labels, x)
         result = Clustering(method, len(traces), n_modes, silhouette, round(time.perf_counter() - started, 3),
                             now_iso())
-        with self.lock, self.db.atomic():
+        with self.write():
             self.db.table("failure_clusterings").insert(
                 {"method": result.method, "n_traces": result.n_traces, "n_modes": result.n_modes,
                  "silhouette": result.silhouette, "seconds": result.seconds, "created_at": result.created_at})
@@ -246,7 +246,7 @@ class FailureModeStore(Store):
         terms = top_terms([[f.note or f.output[:OUTPUT_CHARS] for f in by_mode[m]] for m in mode_ids])
         now = now_iso()
         failed_ids = set(index)
-        with self.lock, self.db.atomic():
+        with self.write():
             table = self.db.table("failure_modes")
             for mid, mode_terms in zip(mode_ids, terms, strict=True):
                 if mid in active:
@@ -279,7 +279,7 @@ class FailureModeStore(Store):
         if not name:
             raise FailureModeError("a failure mode needs a name")
         self.mode(mode_id)
-        with self.lock, self.db.atomic():
+        with self.write():
             self.db.table("failure_modes").update(mode_id, {"name": name, "origin": "human",
                                                             "updated_at": now_iso()})
         return self.mode(mode_id)
@@ -293,7 +293,7 @@ class FailureModeStore(Store):
         for other in others:
             self.mode(other)
         now = now_iso()
-        with self.lock, self.db.atomic():
+        with self.write():
             for other in others:
                 self.db.execute("update trace_failure_modes set mode_id = ? where mode_id = ?", [into, other])
                 self.db.table("failure_modes").update(other, {"status": "merged", "merged_into": into,
@@ -306,7 +306,7 @@ class FailureModeStore(Store):
         if trace_id not in {t.trace_id for t in self.failed_traces()}:
             raise FailureModeError(f"trace {trace_id!r} is not a failed trace")
         self.mode(mode_id)
-        with self.lock, self.db.atomic():
+        with self.write():
             self.db.table("trace_failure_modes").insert(
                 {"trace_id": trace_id, "mode_id": mode_id, "source": "human", "created_at": now_iso()},
                 pk="trace_id", replace=True)
@@ -335,7 +335,7 @@ class FailureModeStore(Store):
         update: dict[str, Any] = {"origin": "human", "terms_json": dumps(keep_terms), "updated_at": now}
         if mode.origin != "human":
             update["name"] = name_of(keep_terms)
-        with self.lock, self.db.atomic():
+        with self.write():
             self.db.table("failure_modes").update(mode_id, update)
             self.db.table("failure_modes").insert(
                 {"id": new_id, "name": name_of(part_terms), "terms_json": dumps(part_terms), "origin": "human",

@@ -172,7 +172,7 @@ class JudgeStore(Store):
 
     def set_rubric(self, run_id: str | None, text: str) -> Rubric:
         row = {"run_id": run_id or ALL_RUNS, "text": text, "updated_at": now_iso()}
-        with self.lock, self.db.atomic():
+        with self.write():
             self.db.table("rubrics").upsert(row, pk="run_id")
         return Rubric(**row)
 
@@ -181,7 +181,7 @@ class JudgeStore(Store):
         row = {"trace_id": trace_id, "judge_endpoint": judge_endpoint, "judge_model": judge_model,
                "rubric_sha256": rubric_sha256, "verdict": verdict.verdict, "reason": verdict.reason,
                "raw": raw, "error": verdict.error, "created_at": now_iso()}
-        with self.lock, self.db.atomic():
+        with self.write():
             self.db.table("judge_verdicts").insert(row)
 
     def latest(self, *, judge_model: str | None = None, run_id: str | None = None) -> dict[str, dict[str, Any]]:

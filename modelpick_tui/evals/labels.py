@@ -16,6 +16,9 @@ from .traces import Trace, TraceStore
 VERDICTS = ("pass", "fail", "skip")
 CHOICES = ("left", "right", "tie", "both_bad")
 GOAL = 100  # labels to aim for: enough for a pass rate with a usable confidence interval
+# Traces an import writes per transaction: each commit lets other writers in (a TUI labelling meanwhile
+# waits for one batch, a fraction of a second, never for the whole file).
+IMPORT_BATCH = 500
 
 
 class ReviewError(ValueError):
@@ -92,7 +95,7 @@ class ReviewStore(Store):
 
     @property
     def traces(self) -> TraceStore:
-        return TraceStore(lambda: self.db, self.lock)
+        return TraceStore(self.database)
 
     # --- labels ------------------------------------------------------------------------------------
 
@@ -105,20 +108,18 @@ class ReviewStore(Store):
 
     def _append(self, trace_id: str, verdict: str, note: str, tags: list[str], labeler: str | None,
                 created_at: str | None, undo_of: int | None) -> Label:
-        note, labeler, created_at = note or "", labeler or default_labeler(), created_at or now_iso()
-        row = {"trace_id": trace_id, "verdict": verdict, "note": note, "tags_json": dumps(tags),
-               "labeler": labeler, "created_at": created_at, "undo_of": undo_of}
-        with self.lock, self.db.atomic():
+        row = _label_row(trace_id, verdict, note, tags, labeler, created_at, undo_of)
+        with self.write():
             table = self.db.table("labels")
             table.insert(row)
             row_id = table.last_rowid
-        return Label(id=int(row_id or 0), trace_id=trace_id, verdict=verdict, note=note, tags=tags,
-                     labeler=labeler, created_at=created_at, undo_of=undo_of)
+        return Label(id=int(row_id or 0), trace_id=trace_id, verdict=verdict, note=row["note"], tags=tags,
+                     labeler=row["labeler"], created_at=row["created_at"], undo_of=undo_of)
 
     def undo(self, trace_id: str, labeler: str | None = None) -> Label | None:
         """Take back the trace's latest label by appending the state before it ("none" before the first).
         Undo again walks further back. None when there is nothing to undo."""
-        with self.lock, self.db.atomic():
+        with self.write():
             stack: list[Label] = []
             for label in self.history(trace_id):
                 if label.undo_of is not None:
@@ -140,12 +141,13 @@ class ReviewStore(Store):
 
     def latest_many(self, trace_ids: Iterable[str] | None = None) -> dict[str, Label]:
         """The latest label of each trace (of every labelled trace when `trace_ids` is None)."""
+        sql, args = "select * from latest_labels", []
+        if trace_ids is not None:  # an import asks batch by batch: only the batch's rows become Labels
+            sql += " where trace_id in (select value from json_each(?))"
+            args.append(json.dumps(list(trace_ids)))
         with self.lock:
-            rows = [_label(r) for r in self.db.query("select * from latest_labels")]
-        if trace_ids is None:
-            return {r.trace_id: r for r in rows}
-        wanted = set(trace_ids)
-        return {r.trace_id: r for r in rows if r.trace_id in wanted}
+            rows = [_label(r) for r in self.db.query(sql, args)]
+        return {r.trace_id: r for r in rows}
 
     def history(self, trace_id: str) -> list[Label]:
         with self.lock:
@@ -219,7 +221,7 @@ class ReviewStore(Store):
             raise ReviewError(f"unknown preference {choice!r}: use left, right, tie or both_bad")
         row = {"left_trace_id": left_trace_id, "right_trace_id": right_trace_id, "choice": choice,
                "blind": int(blind), "note": note, "labeler": labeler or default_labeler(), "created_at": now_iso()}
-        with self.lock, self.db.atomic():
+        with self.write():
             table = self.db.table("preferences")
             table.insert(row)
             return int(table.last_rowid or 0)
@@ -245,23 +247,33 @@ class ReviewStore(Store):
 
     def merge_imported(self, items: Sequence[tuple[Trace, dict[str, Any] | None]], *, run_name: str,
                        labeler: str | None = None) -> tuple[int, int, int]:
-        """Store traces (with an optional label each) from another tool or another reviewer, in one
-        transaction, merging by trace id: a trace already here is not written again; a label is appended
-        only when it differs from ours and is not older. Returns (traces written, traces already here,
-        labels appended)."""
-        with self.lock, self.db.atomic():
-            ids = [t.id for t, _ in items]
+        """Store traces (with an optional label each) from another tool or another reviewer, merging by trace
+        id: a trace already here is not written again; a label is appended only when it differs from ours and
+        is not older. Returns (traces written, traces already here, labels appended).
+
+        IMPORT_BATCH traces per transaction, so that other writers (a TUI labelling, a run) get the database
+        in between; a merge cut short keeps whole batches, and merging the same items again adds the rest."""
+        counts = [0, 0, 0]
+        for start in range(0, len(items), IMPORT_BATCH):
+            for i, n in enumerate(self._merge_batch(items[start:start + IMPORT_BATCH], run_name, labeler)):
+                counts[i] += n
+        return counts[0], counts[1], counts[2]
+
+    def _merge_batch(self, batch: Sequence[tuple[Trace, dict[str, Any] | None]], run_name: str,
+                     labeler: str | None) -> tuple[int, int, int]:
+        rows = {t.id: t.to_row() for t, _ in batch}  # made before the transaction: the lock is held for SQL only
+        with self.write():
             known = {r["id"] for r in self.db.query(
-                "select id from traces where id in (select value from json_each(?))", [json.dumps(ids)])}
-            latest = self.latest_many(ids)
-            new = [t for t, _ in items if t.id not in known]
-            runs = sorted({t.run_id for t in new} - {r["id"] for r in self.db.query("select id from runs")})
+                "select id from traces where id in (select value from json_each(?))", [json.dumps(list(rows))])}
+            latest = self.latest_many(rows)
+            new = [row for tid, row in rows.items() if tid not in known]
+            runs = sorted({r["run_id"] for r in new} - {r["id"] for r in self.db.query("select id from runs")})
             for run_id in runs:
                 self.traces.create_run(kind="import", name=run_name, run_id=run_id)
             if new:
-                self.db.table("traces").insert_all([t.to_row() for t in new], pk="id")
-            appended = 0
-            for trace, label in items:
+                self.db.table("traces").insert_all(new, pk="id")
+            labels = []
+            for trace, label in batch:
                 if label is None:
                     continue
                 ours = latest.get(trace.id)
@@ -271,13 +283,20 @@ class ReviewStore(Store):
                     older = bool(label["created_at"]) and label["created_at"] <= ours.created_at
                     if same or older:
                         continue
-                self._append(trace.id, label["verdict"], label["note"], label["tags"],
-                             label["labeler"] or labeler, label["created_at"] or None, None)
-                appended += 1
-        return len(new), len(known), appended
+                labels.append(_label_row(trace.id, label["verdict"], label["note"], label["tags"],
+                                         label["labeler"] or labeler, label["created_at"] or None, None))
+            if labels:
+                self.db.table("labels").insert_all(labels)
+        return len(new), len(known), len(labels)
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def _label_row(trace_id: str, verdict: str, note: str, tags: list[str], labeler: str | None,
+               created_at: str | None, undo_of: int | None) -> dict[str, Any]:
+    return {"trace_id": trace_id, "verdict": verdict, "note": note or "", "tags_json": dumps(tags),
+            "labeler": labeler or default_labeler(), "created_at": created_at or now_iso(), "undo_of": undo_of}
 
 
 def _label(row: dict[str, Any]) -> Label:

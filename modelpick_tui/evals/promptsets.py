@@ -202,7 +202,7 @@ class PromptSetStore(Store):
         prompts = [{"set_id": set_id, "id": p.id, "prompt": p.prompt, "system": p.system,
                     "reference": p.reference, "tags_json": dumps(list(p.tags)), "line": p.line}
                    for p in prompt_set.prompts]
-        with self.lock, self.db.atomic():
+        with self.write():
             self.db.table("prompt_sets").insert(row, pk="id", replace=True)
             self.db.table("prompts").insert_all(prompts, pk=("set_id", "id"), replace=True)
         return set_id

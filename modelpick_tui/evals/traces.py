@@ -11,11 +11,10 @@ transaction by the lease holder only.
 from __future__ import annotations
 
 import builtins
-import contextlib
 import functools
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -156,24 +155,6 @@ def _run(row: Any) -> dict[str, Any]:
 class TraceStore(Store):
     """The `runs`, `traces` and `run_answers` tables."""
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[None]:
-        """One write transaction that begins as a write (IMMEDIATE): a read-then-write in WAL mode must hold the
-        write lock from its first read, or it cannot wait for another process's writer."""
-        with self.lock:
-            conn = self.db.conn
-            if conn.in_transaction:  # inside a caller's transaction: a savepoint of it
-                with self.db.atomic():
-                    yield
-                return
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.commit()
-
     def create_run(self, *, kind: str, name: str = "", prompt_set_id: str | None = None,
                    params: dict[str, Any] | None = None, endpoints: Sequence[dict[str, Any]] = (),
                    run_id: str | None = None) -> str:
@@ -186,14 +167,14 @@ class TraceStore(Store):
             "status": IMPORTED if imported else RUNNING, "created_at": now_iso(), "finished_at": None,
             **_lease(None if imported else Owner.me()),
         }
-        with self.lock, self.db.atomic():
+        with self.write():
             self.db.table("runs").insert(row, pk="id")
         return run_id
 
     def claim_run(self, run_id: str) -> dict[str, Any] | None:
         """Take the run for this process (a resume) and mark it running; None when there is no such run.
         Raises RunHeld while a live process holds it — this one included: one owner, one runner."""
-        with self._write():
+        with self.write():
             rows = list(self.db.query("select status, owner_pid, owner_started, owner_since from runs"
                                       " where id = ?", [run_id]))
             if not rows:
@@ -209,7 +190,7 @@ class TraceStore(Store):
         """End this process's hold on the run with `status` (one of RUN_STATUSES). A run another process has
         taken over since is left as it is (False)."""
         me = Owner.me()
-        with self.lock, self.db.atomic():
+        with self.write():
             cursor = self.db.execute(
                 "update runs set status = ?, finished_at = ?, owner_pid = null, owner_started = null,"
                 " owner_since = null where id = ? and (owner_pid is null or (owner_pid = ? and owner_started = ?))",
@@ -231,13 +212,13 @@ class TraceStore(Store):
 
     def add(self, trace: Trace) -> Trace:
         """Write one trace in its own transaction (committed when this returns)."""
-        with self.lock, self.db.atomic():
+        with self.write():
             self.db.table("traces").insert(trace.to_row(), pk="id", replace=True)
         return trace
 
     def add_many(self, traces: Iterable[Trace]) -> int:
         rows = [t.to_row() for t in traces]
-        with self.lock, self.db.atomic():
+        with self.write():
             self.db.table("traces").insert_all(rows, pk="id", replace=True)
         return len(rows)
 
@@ -278,7 +259,7 @@ class TraceStore(Store):
         when this returns. One IMMEDIATE transaction checks that this process still holds the run (else
         RunHeld) and that the pair has no answer without error: a failed one is replaced in place (its id, and
         so its labels, kept); an answer without error stays, and False says nothing was written."""
-        with self._write():
+        with self.write():
             rows = list(self.db.query("select status, owner_pid, owner_started, owner_since from runs"
                                       " where id = ?", [trace.run_id]))
             owner = _owner(rows[0]) if rows else None

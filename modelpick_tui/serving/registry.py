@@ -12,7 +12,6 @@ import json
 import os
 import re
 import subprocess
-import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,7 @@ from .procs import pid_matches
 from .spec import ServerSpec, ServingError
 
 if TYPE_CHECKING:
-    import sqlite_utils
+    from ..db import Database
 
 STARTING, READY, FAILED, STOPPED = "starting", "ready", "failed", "stopped"
 LIVE = (STARTING, READY)
@@ -75,10 +74,9 @@ class Server:
 class Registry:
     """Rows of the `endpoints` table (none without a database) and the key files beside it."""
 
-    def __init__(self, db: sqlite_utils.Database | None, keys_dir: Path) -> None:
-        self.db = db
+    def __init__(self, db: Database | None, keys_dir: Path) -> None:
+        self.db = db  # the one Database (db.py): its lock and transactions, shared with every store
         self.keys_dir = keys_dir
-        self._lock = threading.Lock()
 
     def save(self, server: Server) -> None:
         if self.db is None:
@@ -105,26 +103,26 @@ class Registry:
             "proc_create_time": server.proc_create_time,
             "error": server.error,
         }
-        with self._lock, self.db.conn:
-            self.db.table("endpoints").upsert(row, pk="name")
+        with self.db.write() as db:
+            db.table("endpoints").upsert(row, pk="name")
 
     def rows(self) -> list[dict[str, Any]]:
         if self.db is None:
             return []
-        with self._lock:
-            return list(self.db.table("endpoints").rows_where(order_by="name"))
+        with self.db.read() as db:
+            return list(db.table("endpoints").rows_where(order_by="name"))
 
     def mark_gone(self, name: str, why: str) -> None:
         self.drop_key(name)
         if self.db is not None:
-            with self._lock, self.db.conn:
-                self.db.table("endpoints").update(name, {"status": STOPPED, "error": why})
+            with self.db.write() as db:
+                db.table("endpoints").update(name, {"status": STOPPED, "error": why})
 
     def delete(self, name: str) -> None:
         self.drop_key(name)
         if self.db is not None:
-            with self._lock, self.db.conn:
-                self.db.execute("DELETE FROM endpoints WHERE name = ?", [name])
+            with self.db.write() as db:
+                db.execute("DELETE FROM endpoints WHERE name = ?", [name])
 
     def key_file(self, name: str) -> Path:
         return self.keys_dir / f"{check_name(name)}.key"

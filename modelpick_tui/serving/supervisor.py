@@ -12,7 +12,7 @@
   trace file can carry away. Keys of servers that die with us stay in memory only.
 
 Not thread-safe per server: call one method at a time for a given name (the TUI runs them in workers of
-one group); the registry writes are serialised with a lock.
+one group); the registry writes are transactions of the one Database (db.py).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ __all__ = ["FAILED", "LIVE", "READY", "STARTING", "STOPPED", "MemoryUse", "Serve
            "group_members", "group_memory", "group_rss", "port_is_free"]
 
 if TYPE_CHECKING:
-    import sqlite_utils
+    from ..db import Database
 
 
 def _now_iso() -> str:
@@ -77,7 +77,7 @@ def _read_tail(path: Path | None, max_bytes: int = 64 * 1024) -> str:
 class Supervisor:
     """Starts, watches and stops model servers; keeps the `endpoints` registry."""
 
-    def __init__(self, home: Path, db: sqlite_utils.Database | None = None, *, guard_grace: float = 5.0) -> None:
+    def __init__(self, home: Path, db: Database | None = None, *, guard_grace: float = 5.0) -> None:
         self.home = Path(home)
         self.logs_dir = self.home / "logs"
         self.keys_dir = self.home / "keys"

@@ -28,7 +28,6 @@ FAST = Timeouts(connect=2.0, read=0.5, deadline=10.0)
 def stores(tmp_path: Path) -> Iterator[tuple[TraceStore, ReviewStore]]:
     db = open_db(tmp_path / "compare.db")
     traces, review = TraceStore(db), ReviewStore(db)
-    review.lock = traces.lock
     yield traces, review
     db.close()
 

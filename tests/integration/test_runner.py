@@ -10,9 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
-from modelpick_tui.db import open_db
+from modelpick_tui.db import Database, open_db
 from modelpick_tui.evals.promptsets import PromptSetStore, content_id, load_prompt_set
 from modelpick_tui.evals.runner import RunError, Runner, RunParams, RunProgress, summarize
 from modelpick_tui.evals.traces import TraceStore
@@ -26,20 +25,20 @@ ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
 @pytest.fixture
-def db() -> Iterator[sqlite_utils.Database]:
+def db() -> Iterator[Database]:
     database = open_db(None)
     yield database
     database.close()
 
 
 @pytest.fixture
-def traces(db: sqlite_utils.Database) -> TraceStore:
+def traces(db: Database) -> TraceStore:
     return TraceStore(db)
 
 
 @pytest.fixture
-def sets(db: sqlite_utils.Database, traces: TraceStore) -> PromptSetStore:
-    return PromptSetStore(db, traces.lock)
+def sets(db: Database, traces: TraceStore) -> PromptSetStore:
+    return PromptSetStore(db)
 
 
 def ep(server_url: str, name: str, model: str | None = None, key: str | None = None) -> Endpoint:

@@ -18,9 +18,8 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-import sqlite_utils
 
-from modelpick_tui.db import open_db
+from modelpick_tui.db import Database, open_db
 from modelpick_tui.serving.spec import ServerSpec, ServingError
 from modelpick_tui.serving.supervisor import (
     FAILED,
@@ -39,14 +38,14 @@ STUB = Path(__file__).resolve().parents[1] / "support" / "stub_server.py"
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
+def db(tmp_path: Path) -> Iterator[Database]:
     database = open_db(tmp_path / "home" / "modelpick.db")
     yield database
     database.close()
 
 
 @pytest.fixture
-def supervisor(tmp_path: Path, db: sqlite_utils.Database) -> Iterator[Supervisor]:
+def supervisor(tmp_path: Path, db: Database) -> Iterator[Supervisor]:
     supervisor = Supervisor(tmp_path / "home", db, guard_grace=2.0)
     try:
         yield supervisor
@@ -88,7 +87,7 @@ def _assert_nothing_left(server: Server) -> None:
 
 
 @pytest.mark.llama
-def test_llama_gemma_start_chat_stop(supervisor: Supervisor, gemma_gguf: Path, db: sqlite_utils.Database) -> None:
+def test_llama_gemma_start_chat_stop(supervisor: Supervisor, gemma_gguf: Path, db: Database) -> None:
     spec = ServerSpec(name="gemma", backend="llama", model=str(gemma_gguf), ctx=2048, chat_format="gemma")
     server = supervisor.start_and_wait(spec, timeout=60)
     assert server.status == READY, server.error
@@ -109,7 +108,7 @@ def test_llama_gemma_start_chat_stop(supervisor: Supervisor, gemma_gguf: Path, d
     assert httpx.get(f"{server.base_url}/models", timeout=10).status_code == 401
     assert httpx.get(f"{server.base_url}/models", headers=auth, timeout=10).json()["data"][0]["id"] == "gemma"
 
-    row = db["endpoints"].get("gemma")
+    row = db.sqlite["endpoints"].get("gemma")
     assert row["status"] == READY and row["pid"] == server.pid and row["port"] == server.port
     assert server.api_key not in json.dumps(row)
     # Never in argv (ps shows argv to every user), never in our log.
@@ -120,7 +119,7 @@ def test_llama_gemma_start_chat_stop(supervisor: Supervisor, gemma_gguf: Path, d
     assert stopped.status == STOPPED
     assert port_is_free("127.0.0.1", server.port or 0)
     _assert_nothing_left(server)
-    assert db["endpoints"].get("gemma")["status"] == STOPPED
+    assert db.sqlite["endpoints"].get("gemma")["status"] == STOPPED
 
 
 @pytest.mark.llama
@@ -180,7 +179,7 @@ def test_server_that_never_becomes_ready(supervisor: Supervisor) -> None:
     assert not any(_alive(p) for p in members_before)
 
 
-def test_stand_in_ready_and_stopped(supervisor: Supervisor, db: sqlite_utils.Database) -> None:
+def test_stand_in_ready_and_stopped(supervisor: Supervisor, db: Database) -> None:
     server = supervisor.start_and_wait(_stub("stub"), timeout=10)
     assert server.status == READY, server.error
     assert supervisor.log_tail("stub").splitlines()[-1] == f"stub server pid {server.pid} behaving ok"
@@ -273,7 +272,7 @@ def test_detached_server_survives_and_is_reattached(tmp_path: Path, mode: str) -
         later.stop("orphan", grace=2)
         assert _gone_within(pgid, 1)
         assert not key_file.exists()
-        assert db["endpoints"].get("orphan")["status"] == STOPPED
+        assert db.sqlite["endpoints"].get("orphan")["status"] == STOPPED
         later.close()
     finally:
         driver.kill()
@@ -282,13 +281,13 @@ def test_detached_server_survives_and_is_reattached(tmp_path: Path, mode: str) -
         db.close()
 
 
-def test_reattach_cleans_stale_records(tmp_path: Path, db: sqlite_utils.Database) -> None:
+def test_reattach_cleans_stale_records(tmp_path: Path, db: Database) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     me = psutil.Process()
     base = {"kind": "llama", "base_url": "http://127.0.0.1:1/v1", "model": "m.gguf", "served_model": "m",
             "port": 1, "argv_json": "[]", "status": READY, "detached": 1}
-    db["endpoints"].insert_all([
+    db.sqlite["endpoints"].insert_all([
         {**base, "name": "dead", "pid": dead.pid, "pgid": dead.pid, "proc_create_time": 1.0},
         # our own pid stands in for a pid reused by another program: alive, but not the same process
         {**base, "name": "reused", "pid": me.pid, "pgid": os.getpgid(me.pid),
@@ -299,7 +298,7 @@ def test_reattach_cleans_stale_records(tmp_path: Path, db: sqlite_utils.Database
     keys.mkdir(parents=True)
     (keys / "dead.key").write_text("k")
     assert Supervisor(tmp_path / "home", db).reattach() == []
-    rows = {r["name"]: r for r in db["endpoints"].rows}
+    rows = {r["name"]: r for r in db.sqlite["endpoints"].rows}
     assert {r["status"] for r in rows.values()} == {STOPPED}
     assert rows["dead"]["error"] == "exited while no modelpick watched it"
     assert rows["reused"]["error"] == "pid reused by another program while no modelpick watched it"
@@ -307,7 +306,7 @@ def test_reattach_cleans_stale_records(tmp_path: Path, db: sqlite_utils.Database
     assert not (keys / "dead.key").exists()
 
 
-def test_remote_endpoint_checked_never_started(supervisor: Supervisor, db: sqlite_utils.Database,
+def test_remote_endpoint_checked_never_started(supervisor: Supervisor, db: Database,
                                                tmp_path: Path) -> None:
     other = supervisor.start_and_wait(_stub("elsewhere", model_alias="team-model"), timeout=10)
     assert other.status == READY, other.error
@@ -316,7 +315,7 @@ def test_remote_endpoint_checked_never_started(supervisor: Supervisor, db: sqlit
     assert remote.status == READY and remote.base_url == url + "/v1" and remote.pid is None
     key_file = tmp_path / "home" / "keys" / "team.key"
     assert key_file.read_text() == other.api_key and key_file.stat().st_mode & 0o777 == 0o600
-    assert other.api_key not in json.dumps(db["endpoints"].get("team"))
+    assert other.api_key not in json.dumps(db.sqlite["endpoints"].get("team"))
     wrong_key = supervisor.add_remote("team-bad-key", url, "team-model", api_key="nope")
     assert wrong_key.status == FAILED and wrong_key.error == f"{url}/v1: HTTP 401, the API key is missing or wrong"
     wrong_model = supervisor.add_remote("team-bad-model", url, "llama", api_key=other.api_key)
@@ -333,11 +332,11 @@ def test_remote_endpoint_checked_never_started(supervisor: Supervisor, db: sqlit
         supervisor.stop("team")
     supervisor.remove("team")
     assert not key_file.exists()
-    assert [r["name"] for r in db["endpoints"].rows if r["name"] == "team"] == []
+    assert [r["name"] for r in db.sqlite["endpoints"].rows if r["name"] == "team"] == []
     assert other.alive  # attaching to it, checking it, forgetting it: none of that touched the server
 
 
-def test_close_stops_what_is_not_detached(tmp_path: Path, db: sqlite_utils.Database) -> None:
+def test_close_stops_what_is_not_detached(tmp_path: Path, db: Database) -> None:
     supervisor = Supervisor(tmp_path / "home", db, guard_grace=2.0)
     pgids: list[int | None] = []
     try:
@@ -349,8 +348,8 @@ def test_close_stops_what_is_not_detached(tmp_path: Path, db: sqlite_utils.Datab
         supervisor.close()
         _assert_nothing_left(guarded)
         assert detached.alive and group_members(detached.pgid)
-        assert db["endpoints"].get("guarded")["status"] == STOPPED
-        assert db["endpoints"].get("detached")["status"] == READY
+        assert db.sqlite["endpoints"].get("guarded")["status"] == STOPPED
+        assert db.sqlite["endpoints"].get("detached")["status"] == READY
     finally:
         _kill_groups(pgids)
 

@@ -124,9 +124,9 @@ async def test_interrupted_run_shows_and_resumes_a_held_one_refuses(services: Se
     run_id = services.traces.create_run(kind="set", name="killed", prompt_set_id=set_id,
                                         endpoints=[endpoint.public()])
     # Another live process holds the run (`modelpick run` in another terminal, say).
-    services.db.execute("update runs set owner_pid = ?, owner_started = ? where id = ?",
-                        [holder.pid, create_time(holder.pid), run_id])
-    services.db.conn.commit()
+    with services.db.write() as db:
+        db.execute("update runs set owner_pid = ?, owner_started = ? where id = ?",
+                   [holder.pid, create_time(holder.pid), run_id])
 
     app = make_app(services.settings, services)
     async with app.run_test(size=SIZE) as pilot:

@@ -126,4 +126,4 @@ async def test_rubric_modal_and_judge_agreement(services: Services, judge_server
         assert "judge judge-box: 2 pass, 3 fail, 1 error" in text
         assert "agreement 60% over 5 traces, Cohen's kappa 0.17" in text
         assert "warning: the judge is not to be trusted" in text
-    assert services.db.execute("select count(*) from judge_verdicts").fetchone()[0] == 6
+    assert services.db.sqlite.execute("select count(*) from judge_verdicts").fetchone()[0] == 6

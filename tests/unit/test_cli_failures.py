@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +28,7 @@ def db(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A database with 8 failed traces (4 about JSON, 4 refusals) and one pass; trace id → note."""
     path = tmp_path / "cli" / "modelpick.db"
     conn = open_db(path)
-    lock = threading.RLock()
-    traces, review = TraceStore(conn, lock), ReviewStore(conn, lock)
+    traces, review = TraceStore(conn), ReviewStore(conn)
     run_id = traces.create_run(kind="set")
     notes = {}
     for model, note, output in FAILURES:

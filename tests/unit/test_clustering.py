@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import random
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -79,8 +78,7 @@ class World:
 
     def __init__(self) -> None:
         db = open_db(None)
-        lock = threading.RLock()
-        self.traces, self.review, self.modes = TraceStore(db, lock), ReviewStore(db, lock), FailureModeStore(db, lock)
+        self.traces, self.review, self.modes = TraceStore(db), ReviewStore(db), FailureModeStore(db)
         self.run = self.traces.create_run(kind="set", name="synthetic")
         self.truth: dict[str, str] = {}
 
@@ -98,7 +96,7 @@ class World:
 def world() -> Iterator[World]:
     w = World()
     yield w
-    w.modes.db.close()
+    w.modes.database.close()
 
 
 def test_modes_list_size_per_model_counts_and_trace_ids(world: World) -> None:

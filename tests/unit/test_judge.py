@@ -73,7 +73,7 @@ async def test_judge_grades_traces_and_stores_verdicts_apart_from_labels(service
     assert {r["judge_model"] for r in rows.values()} == {"judge"}
     assert {r["rubric_sha256"] for r in rows.values()} == {judge.rubric_sha(rubric)}
     # The human labels are untouched: still one row per trace, the human's verdict.
-    assert services.db.execute("select count(*) from labels").fetchone()[0] == 5
+    assert services.db.sqlite.execute("select count(*) from labels").fetchone()[0] == 5
     assert services.review.latest(traces[4].id).verdict == "fail"  # type: ignore[union-attr]
     # What the judge was sent: the rubric, the prompt, the reference and the output, at temperature 0.
     body = next(r.body for r in server.requests if r.method == "POST")
@@ -116,7 +116,7 @@ def test_agreement_when_the_judge_always_agrees(services: Services) -> None:
 
 
 def test_rubrics_per_run_with_a_default_for_all_runs(services: Services) -> None:
-    store = JudgeStore(services.db, services.traces.lock)
+    store = JudgeStore(services.db)
     assert store.rubric("r1") is None
     store.set_rubric(None, "for everything")
     store.set_rubric("r1", "for r1")
@@ -132,11 +132,11 @@ def test_rubric_draft_from_the_failure_modes(services: Services) -> None:
     services.review.label(traces[0].id, "fail", note="refused a harmless request")
     services.review.label(traces[1].id, "fail", note="model declined to answer")
     services.review.label(traces[2].id, "fail", note="answered in French")
-    with services.traces.lock, services.db.atomic():
-        services.db.table("failure_modes").insert_all([
+    with services.db.write() as db:
+        db.table("failure_modes").insert_all([
             {"id": "m1", "name": "refusals", "status": "active"},
             {"id": "m2", "name": "wrong language", "status": "active"}])
-        services.db.table("trace_failure_modes").insert_all([
+        db.table("trace_failure_modes").insert_all([
             {"trace_id": traces[0].id, "mode_id": "m1"}, {"trace_id": traces[1].id, "mode_id": "m1"},
             {"trace_id": traces[2].id, "mode_id": "m2"}])
     draft = services.judge.draft_rubric(run)

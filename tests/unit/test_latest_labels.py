@@ -67,8 +67,8 @@ def labelled(services: Services) -> Services:
               model=f"model-{i % 2}", output=f"answer {i}", created_at=f"2025-01-01T00:00:0{i}.000Z")
         for i in range(9))
     ids: list[int] = []
-    with services.traces.lock, services.db.atomic():
-        table = services.db.table("labels")
+    with services.db.write() as db:
+        table = db.table("labels")
         for n, (trace_id, verdict, note, undo) in enumerate(LABELS):
             table.insert({"trace_id": trace_id, "verdict": verdict, "note": note, "tags_json": "[]",
                           "labeler": "hand", "created_at": f"2025-02-{28 - n:02d}T00:00:00.000Z",
@@ -135,11 +135,11 @@ def test_failure_modes_judge_and_scoreboard_read_what_they_read_before(labelled:
 
 
 def add_modes(services: Services, modes: list[tuple[str, str, str, str | None]], placed: dict[str, str]) -> None:
-    with services.traces.lock, services.db.atomic():
-        services.db.table("failure_modes").insert_all(
+    with services.db.write() as db:
+        db.table("failure_modes").insert_all(
             {"id": mid, "name": name, "terms_json": "[]", "origin": "auto", "status": status, "merged_into": into,
              "created_at": "x", "updated_at": "x"} for mid, name, status, into in modes)
-        services.db.table("trace_failure_modes").insert_all(
+        db.table("trace_failure_modes").insert_all(
             ({"trace_id": t, "mode_id": m, "source": "auto", "created_at": "x"} for t, m in placed.items()),
             pk="trace_id", replace=True)
 
@@ -175,10 +175,10 @@ def test_merged_modes_are_followed_once_for_every_reader(labelled: Services) -> 
 def test_a_database_from_before_the_view_gets_it_when_opened(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     db = open_db(path)  # then made to look as it did before m005: no view, m005 not recorded
-    db.execute("drop view latest_labels")
-    db.execute("delete from _sqlite_migrations where name = 'm005_latest_label_view'")
-    with db.conn:
-        db.table("labels").insert_all([
+    with db.write() as conn:
+        conn.execute("drop view latest_labels")
+        conn.execute("delete from _sqlite_migrations where name = 'm005_latest_label_view'")
+        conn.table("labels").insert_all([
             {"trace_id": "t1", "verdict": "fail", "note": "", "tags_json": "[]", "labeler": "x", "created_at": "1"},
             {"trace_id": "t1", "verdict": "none", "note": "", "tags_json": "[]", "labeler": "x", "created_at": "2",
              "undo_of": 1}])

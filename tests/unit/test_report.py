@@ -18,13 +18,13 @@ from tests.support.traces import add_traces
 
 def add_mode(services: Services, mode_id: str, name: str, trace_ids: list[str], *, status: str = "active",
              merged_into: str | None = None) -> None:
-    with services.traces.lock, services.db.atomic():
-        services.db.table("failure_modes").insert({"id": mode_id, "name": name, "terms_json": "[]", "origin": "auto",
-                                                   "status": status, "merged_into": merged_into,
-                                                   "created_at": "x", "updated_at": "x"})
+    with services.db.write() as db:
+        db.table("failure_modes").insert({"id": mode_id, "name": name, "terms_json": "[]", "origin": "auto",
+                                          "status": status, "merged_into": merged_into,
+                                          "created_at": "x", "updated_at": "x"})
         for tid in trace_ids:
-            services.db.table("trace_failure_modes").insert({"trace_id": tid, "mode_id": mode_id, "source": "auto",
-                                                             "created_at": "x"}, replace=True)
+            db.table("trace_failure_modes").insert({"trace_id": tid, "mode_id": mode_id, "source": "auto",
+                                                    "created_at": "x"}, replace=True)
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ def test_report_files_name_the_chosen_model(services: Services, decision_set: st
                      "## Rejected candidates", "`Qwen/Qwen3-0.6B` (752M", "below bar 0.80",
                      "FAIL when it refuses.", "| Qwen/Qwen3-8B | 8.2B | 30 | 30 | 97% [83%, 99%]"):
         assert expected in md, expected
-    row = next(services.db.query("select * from decisions where id = ?", [out.decision_id]))
+    [row] = services.db.query("select * from decisions where id = ?", [out.decision_id])
     assert row["model"] == "Qwen/Qwen3-1.7B" and row["markdown_path"] == str(out.markdown_path)
     # A second report the same day does not overwrite the first.
     again = _write_report(services, tmp_path / "reports", run_id=decision_set)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,7 @@ from modelpick_tui.evals.traces import Trace, TraceStore
 @pytest.fixture
 def stores() -> tuple[TraceStore, ReviewStore]:
     db = open_db(None)
-    lock = threading.RLock()
-    return TraceStore(db, lock), ReviewStore(db, lock)
+    return TraceStore(db), ReviewStore(db)
 
 
 def _fill(traces: TraceStore) -> list[Trace]:
@@ -103,7 +101,7 @@ def test_export_import_round_trip(stores: tuple[TraceStore, ReviewStore], tmp_pa
     path = tmp_path / f"out.{fmt}"
     assert export(review, path, fmt) == 7
     other_db = open_db(None)
-    other = ReviewStore(other_db, threading.RLock())
+    other = ReviewStore(other_db)
     report = import_file(other, path)
     assert (report.traces, report.labels, report.errors) == (7, 2, [])
     q1 = other.traces.get("q1")

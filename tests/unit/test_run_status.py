@@ -42,9 +42,9 @@ def dead_pid() -> int:
 
 
 def set_lease(traces: TraceStore, run_id: str, owner: Owner | None, status: str = "running") -> None:
-    traces.db.execute("update runs set status = ?, owner_pid = ?, owner_started = ?, owner_since = ? where id = ?",
-                      [status, owner and owner.pid, owner and owner.started, owner and owner.since, run_id])
-    traces.db.conn.commit()
+    with traces.write() as db:
+        db.execute("update runs set status = ?, owner_pid = ?, owner_started = ?, owner_since = ? where id = ?",
+                   [status, owner and owner.pid, owner and owner.started, owner and owner.since, run_id])
 
 
 def answer(run_id: str, prompt_id: str, endpoint: str = "a", error: str | None = None) -> Trace:
