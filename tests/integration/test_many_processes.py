@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,10 @@ import pytest
 
 from modelpick_tui.db import open_db
 from modelpick_tui.evals.traces import Trace, TraceStore
-from modelpick_tui.services import Services, make_app
+from modelpick_tui.services import Services
+from modelpick_tui.ui.app import make_app
 from tests.support.batching_server import BatchingServer
+from tests.support.pilot import SIZE, settle, text_of, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -145,17 +146,8 @@ def _start_import(db_path: Path, path: Path, home: Path) -> subprocess.Popen[str
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(home), cwd=REPO)
 
 
-async def _wait_for(check: Any, what: str, within_s: float = 120.0) -> None:
-    deadline = time.monotonic() + within_s
-    while not check():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        await asyncio.sleep(0.02)
-
-
 @pytest.mark.timeout(300)
 async def test_the_tui_labels_while_an_import_of_20k_traces_runs(services: Services, tmp_path: Path) -> None:
-    from tests.ui.test_ui import SIZE, text_of
-
     rows = [Trace(run_id="mine", prompt=f"Question {i}?", endpoint="ep", model="org/mine", output=f"Answer {i}.",
                   id=f"mine{i:02d}", created_at=f"2026-01-01T00:00:{i:02d}.000Z") for i in range(len(KEYS))]
     services.traces.add_many(rows)
@@ -164,18 +156,16 @@ async def test_the_tui_labels_while_an_import_of_20k_traces_runs(services: Servi
     db_path = services.settings.db_path
     app = make_app(services.settings, services)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.app.workers.wait_for_complete()
+        await settle(pilot)
         await pilot.press("V")  # the review screen: its queue holds our traces, the import's come later
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         proc = _start_import(db_path, bulk, services.settings.home)
         try:
             def started() -> bool:
                 assert proc.poll() is None, proc.communicate()
                 return services.db.query("select count(*) n from traces")[0]["n"] > len(KEYS)
 
-            await _wait_for(started, "the import's first batch")
+            await wait_for(pilot, started, 120, "the import's first batch")
             while_importing = 0
             for keys in KEYS:
                 await pilot.press(*keys)
