@@ -37,6 +37,7 @@ from modelpick_tui.evals.promptsets import Prompt, PromptSet, PromptSetStore  # 
 from modelpick_tui.evals.runner import Runner, RunParams  # noqa: E402
 from modelpick_tui.evals.traces import TraceStore  # noqa: E402
 from modelpick_tui.serving.endpoints import Endpoint  # noqa: E402
+from modelpick_tui.serving.params import SamplingParams  # noqa: E402
 from tests.support.batching_server import BatchingServer  # noqa: E402
 
 VLLM_PY = ROOT / ".venv-vllm" / "bin" / "python"
@@ -77,7 +78,8 @@ async def through_runner(base_url: str, model: str, ps: PromptSet, concurrency: 
         traces = TraceStore(db)
         runner = Runner(traces, PromptSetStore(db), concurrency=concurrency, per_endpoint=concurrency)
         endpoint = Endpoint(name="bench", base_url=base_url, model=model)
-        result = await runner.run(ps, [endpoint], RunParams(temperature=0.0, max_tokens=tokens))
+        params = RunParams(sampling=SamplingParams(temperature=0.0, max_tokens=tokens))
+        result = await runner.run(ps, [endpoint], params)
         if result.failed:
             first = next(t.error for t in traces.list(run_id=result.run_id) if t.error)
             print(f"  runner: {result.failed} failed, e.g. {first}")

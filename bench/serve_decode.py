@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from modelpick_tui.db import open_db  # noqa: E402
 from modelpick_tui.serving.client import ChatClient, ChatRequest  # noqa: E402
 from modelpick_tui.serving.events import Done  # noqa: E402
+from modelpick_tui.serving.params import SamplingParams  # noqa: E402
 from modelpick_tui.serving.spec import ServerSpec  # noqa: E402
 from modelpick_tui.serving.supervisor import Supervisor  # noqa: E402
 
@@ -28,7 +29,8 @@ async def measure(base_url: str, key: str, runs: int, tokens: int) -> None:
     rates, ttfts = [], []
     async with ChatClient() as client:
         for i in range(runs):
-            request = ChatRequest.from_prompt("gemma", PROMPT, max_tokens=tokens, temperature=0.0)
+            request = ChatRequest.from_prompt("gemma", PROMPT,
+                                              sampling=SamplingParams(max_tokens=tokens, temperature=0.0))
             result = await client.collect(base_url, request, api_key=key)
             if not isinstance(result, Done):
                 raise SystemExit(f"run {i}: {result.error}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..clock import now_iso
 from . import local
 from .card import CardFacts, parse_card
 from .facts import ModelFacts, ModelFile, classify_license, facts_from_info
@@ -18,7 +19,7 @@ from .fit.memory import Memory, detect_memory
 from .fit.quants import QuantFit, quant_fits
 from .query import CatalogQuery, Facets, SearchResult
 from .sources.hub import HubClient, HubError, ListParams
-from .store import CatalogStore, now_iso
+from .store import CatalogStore
 
 Progress = Callable[[int, int | None], None]
 NO_CARD = "this repository has no model card (README.md)"

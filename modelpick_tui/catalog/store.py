@@ -7,9 +7,9 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..clock import now_iso
 from .facts import ModelFacts, ModelFile
 from .query import SORT_LABELS, CatalogQuery, Facets, ModelRow, SearchResult
 
@@ -43,8 +43,6 @@ if TYPE_CHECKING:
     from ..db import Database
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _TOKEN = re.compile(r"[\w]+", re.UNICODE)

@@ -72,6 +72,7 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
     from ..evals.traces import RunHeld
     from ..serving.client import Timeouts
     from ..serving.endpoints import is_url, resolve
+    from ..serving.params import SamplingParams
     from ..serving.spec import ServingError
 
     if resume_id and promptset is not None:
@@ -111,7 +112,8 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
                                api_key=api_key if is_url(text) else None) for text in endpoints]
     except ServingError as exc:
         fail(str(exc))
-    params = RunParams(system=system, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed)
+    sampling = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed)
+    params = RunParams(system, sampling)
     _execute(runner, prompt_set, targets, params, name or "", resume_id, RunError)
 
 

@@ -5,18 +5,12 @@ from __future__ import annotations
 import json
 import threading
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import sqlite_utils
 
     from ..db import Database
-
-
-def now_iso() -> str:
-    """UTC, millisecond precision: traces and labels made in one second still sort by time."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def dumps(value: Any) -> str:

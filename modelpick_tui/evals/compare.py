@@ -1,7 +1,7 @@
 """Compare: one prompt to 2-4 endpoints at once, streamed side by side, each answer stored as a trace.
 
-    session = CompareSession(services.traces, services.review, endpoints, CompareParams(max_tokens=128),
-                             blind=True, seed=7)
+    session = CompareSession(services.traces, services.review, endpoints,
+                             CompareParams(sampling=SamplingParams(max_tokens=128)), blind=True, seed=7)
     async for ev in session.send("Name three colours."):   # events of every pane, interleaved
         ...                                                # ev.pane, ev.event (Delta | Done | Failed), ev.trace
     session.prefer(0, 1, "left")                           # display positions; reveals a blind session
@@ -24,9 +24,10 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..serving.client import ChatClient, ChatRequest, Timeouts
+from ..serving.client import ChatClient, ChatRequest, StreamMeter, Timeouts
 from ..serving.endpoints import Endpoint
 from ..serving.events import Delta, Done, Failed, StreamEvent, StreamMetrics
+from ..serving.params import SamplingParams
 from .labels import CHOICES, Label, ReviewStore
 from .traces import Trace, TraceStore
 
@@ -42,21 +43,13 @@ class CompareError(ValueError):
 
 @dataclass(frozen=True)
 class CompareParams:
-    """The system prompt and sampling params sent with every prompt (None: the server's default)."""
+    """The system prompt (None: none) and sampling params sent with every prompt."""
 
     system: str | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    max_tokens: int | None = None
-    seed: int | None = None
-
-    def sampling(self) -> dict[str, Any]:
-        values = {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens,
-                  "seed": self.seed}
-        return {k: v for k, v in values.items() if v is not None}
+    sampling: SamplingParams = SamplingParams()
 
     def to_dict(self) -> dict[str, Any]:
-        return {**({"system": self.system} if self.system else {}), **self.sampling()}
+        return {**({"system": self.system} if self.system else {}), **self.sampling.to_dict()}
 
 
 def parse_params(fields: Mapping[str, str]) -> CompareParams:
@@ -77,9 +70,9 @@ def parse_params(fields: Mapping[str, str]) -> CompareParams:
         return value
 
     system = (fields.get("system") or "").strip() or None
-    return CompareParams(system=system, temperature=number("temperature", float, 0.0, 2.0),
-                         top_p=number("top_p", float, 0.0, 1.0), max_tokens=number("max_tokens", int, 1),
-                         seed=number("seed", int))
+    return CompareParams(system, SamplingParams(temperature=number("temperature", float, 0.0, 2.0),
+                                                top_p=number("top_p", float, 0.0, 1.0),
+                                                max_tokens=number("max_tokens", int, 1), seed=number("seed", int)))
 
 
 @dataclass
@@ -93,37 +86,20 @@ class Pane:
     parent_id: str | None = None  # the last successful trace: what a follow-up follows
     streaming: bool = False
     parts: list[str] = field(default_factory=list)
-    started_at: float | None = None
-    first_at: float | None = None
-    last_at: float | None = None
-    chunks: int = 0
+    meter: StreamMeter | None = None  # the stream in flight's, filled by the client
 
     @property
     def letter(self) -> str:
         return chr(ord("A") + self.position)
 
-    def _begin(self) -> None:
-        self.streaming, self.parts, self.chunks, self.last_trace = True, [], 0, None
-        self.started_at, self.first_at, self.last_at = time.perf_counter(), None, None
-
-    def _delta(self, text: str) -> None:
-        now = time.perf_counter()
-        if self.first_at is None:
-            self.first_at = now
-        self.last_at = now
-        self.chunks += 1
-        self.parts.append(text)
+    def _begin(self) -> StreamMeter:
+        self.streaming, self.parts, self.last_trace = True, [], None
+        self.meter = StreamMeter()
+        return self.meter
 
     def live(self) -> StreamMetrics:
         """Figures of the stream so far (tokens counted as chunks); the final ones come with `Done`/`Failed`."""
-        if self.started_at is None:
-            return StreamMetrics()
-        ttft = None if self.first_at is None else (self.first_at - self.started_at) * 1000
-        rate = None
-        if self.first_at is not None and self.last_at is not None and self.chunks > 1 and self.last_at > self.first_at:
-            rate = (self.chunks - 1) / (self.last_at - self.first_at)
-        return StreamMetrics(ttft_ms=ttft, latency_ms=(time.perf_counter() - self.started_at) * 1000,
-                             output_tokens=self.chunks, decode_tokens_per_s=rate)
+        return StreamMetrics() if self.meter is None else self.meter.metrics()
 
 
 @dataclass(frozen=True)
@@ -215,13 +191,13 @@ class CompareSession:
                       queue: asyncio.Queue[PaneEvent | None]) -> None:
         endpoint, params = pane.endpoint, self.params
         request = ChatRequest.from_prompt(endpoint.model, prompt, system=params.system, history=pane.history,
-                                          **params.sampling())
-        pane._begin()
+                                          sampling=params.sampling)
+        meter = pane._begin()
         final: Done | Failed | None = None
         try:
-            async for event in client.stream(endpoint.base_url, request, api_key=endpoint.api_key):
+            async for event in client.stream(endpoint.base_url, request, api_key=endpoint.api_key, meter=meter):
                 if isinstance(event, Delta):
-                    pane._delta(event.text)
+                    pane.parts.append(event.text)
                     queue.put_nowait(PaneEvent(pane.position, event))
                 else:
                     final = event

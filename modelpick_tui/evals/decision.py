@@ -10,12 +10,11 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..catalog.facts import format_params
-from .base import now_iso
+from ..clock import now_iso, today_iso
 from .provenance import Provenance, provenance
 from .scoreboard import ModelScore, scoreboard
 from .stats import Interval
@@ -52,7 +51,7 @@ class Decision:
     basis: str  # low | estimate
     run_id: str | None
     rubric: str | None
-    date: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d"))
+    date: str = field(default_factory=today_iso)
     created_at: str = field(default_factory=now_iso)
 
     @property

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .base import dumps, now_iso
+from ..clock import now_iso
+from .base import dumps
 from .labels import VERDICTS, Label, QueueFilter, ReviewError, ReviewStore
 from .records import NotRecords, Row, RowError, json_records, parse_rows, read_user_text
 from .traces import Trace

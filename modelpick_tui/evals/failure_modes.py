@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .base import Store, dumps, loads, now_iso
+from ..clock import now_iso
+from .base import Store, dumps, loads
 from .clustering import (
     EMBED_MODEL,
     OUTPUT_CHARS,

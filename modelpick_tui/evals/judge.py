@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .base import Store, now_iso
+from ..clock import now_iso
+from .base import Store
 from .failure_modes import final_modes
 from .stats import cohen_kappa
 
@@ -281,6 +282,7 @@ async def run_judge(store: JudgeStore, endpoint: Endpoint, traces: Sequence[Trac
     is committed as it arrives (a cancelled run keeps what it graded, and `resume` skips those next time)."""
     from ..serving.client import ChatClient, ChatRequest, Timeouts
     from ..serving.events import Done
+    from ..serving.params import SamplingParams
 
     sha = rubric_sha(rubric)
     summary = JudgeSummary()
@@ -293,8 +295,8 @@ async def run_judge(store: JudgeStore, endpoint: Endpoint, traces: Sequence[Trac
     chat = client or ChatClient(Timeouts(connect=5.0, read=120.0, deadline=300.0))
 
     async def one(trace: Trace) -> None:
-        request = ChatRequest(endpoint.model, tuple(judge_messages(rubric, trace)), temperature=0.0,
-                              max_tokens=max_tokens)
+        request = ChatRequest(endpoint.model, tuple(judge_messages(rubric, trace)),
+                              SamplingParams(temperature=0.0, max_tokens=max_tokens))
         async with gate:
             result = await chat.collect(endpoint.base_url, request, api_key=endpoint.api_key)
         if isinstance(result, Done):

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from .base import Store, dumps, loads, now_iso
+from ..clock import now_iso
+from .base import Store, dumps, loads
 from .traces import Trace, TraceStore
 
 VERDICTS = ("pass", "fail", "skip")

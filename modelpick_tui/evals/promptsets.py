@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .base import Store, dumps, loads, now_iso
+from ..clock import now_iso
+from .base import Store, dumps, loads
 from .records import NotRecords, Row, RowError, json_records, parse_rows, read_user_text
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv"}

@@ -2,8 +2,9 @@
 completes, cancellable and resumable.
 
     runner = Runner(services.traces, PromptSetStore(...), concurrency=8, per_endpoint=4)
-    result = await runner.run(prompt_set, [ep_a, ep_b], RunParams(temperature=0.0, max_tokens=256),
-                              name="support-v1", on_progress=lambda p: print(p.line()))
+    params = RunParams(sampling=SamplingParams(temperature=0.0, max_tokens=256))
+    result = await runner.run(prompt_set, [ep_a, ep_b], params, name="support-v1",
+                              on_progress=lambda p: print(p.line()))
     # later, or after a crash / Ctrl-C:
     result = await runner.resume(result.run_id, [ep_a, ep_b])
 
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..serving.client import ChatClient, ChatRequest, Timeouts
 from ..serving.events import Done, Failed
+from ..serving.params import SamplingParams
 from .promptsets import Prompt, PromptSet, PromptSetStore
 from .stats import percentile
 from .traces import CANCELLED, DONE, FAILED, RunHeld, Trace, TraceStore
@@ -57,22 +59,19 @@ class RunParams:
     it; None keeps the prompt set's). Unset sampling params are left to the server."""
 
     system: str | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    max_tokens: int | None = None
-    seed: int | None = None
+    sampling: SamplingParams = SamplingParams()
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        """Stored with the run, flat: {"system": …, "temperature": …} (what `from_dict` reads on resume)."""
+        return {**({} if self.system is None else {"system": self.system}), **self.sampling.to_dict()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunParams:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        return cls(data.get("system"), SamplingParams.from_dict(data))
 
     def request(self, endpoint: Endpoint, prompt: Prompt) -> ChatRequest:
         system = prompt.system if self.system is None else (self.system or None)
-        return ChatRequest.from_prompt(endpoint.model, prompt.prompt, system=system, temperature=self.temperature,
-                                       top_p=self.top_p, max_tokens=self.max_tokens, seed=self.seed)
+        return ChatRequest.from_prompt(endpoint.model, prompt.prompt, system=system, sampling=self.sampling)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..clock import now_iso
 from ..serving.procs import create_time, pid_matches
-from .base import Store, dumps, loads, now_iso
+from .base import Store, dumps, loads
 
 # --- run statuses: the one list ----------------------------------------------------------------------------
 

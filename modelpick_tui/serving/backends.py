@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
-import re
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -29,6 +28,7 @@ from typing import Literal
 import httpx
 
 from ..settings import VllmSettings
+from .endpoints import normalise_base_url
 from .spec import BACKENDS, ServerSpec, ServingError
 
 LLAMA_INSTALL = "pip install 'modelpick-tui[llama]'"
@@ -281,19 +281,14 @@ def get_backend(name: str) -> Backend:
         raise ServingError(f"unknown backend {name!r} (one of {', '.join(BACKENDS)})") from None
 
 
-def normalise_base_url(url: str) -> str:
-    """`http://host:8000`, `…/`, `…/v1/` → `http://host:8000/v1`: the OpenAI base every client uses."""
-    url = url.strip().rstrip("/")
-    if not re.match(r"^https?://", url):
-        url = "http://" + url
-    return url if url.endswith("/v1") else url + "/v1"
-
-
 def check_remote(base_url: str, model: str, api_key: str | None = None, *, timeout: float = 10.0,
                  client: httpx.Client | None = None) -> str | None:
     """Check an OpenAI-compatible endpoint with GET /v1/models: None when it answers and lists `model`,
     else one line saying what is wrong."""
-    url = normalise_base_url(base_url)
+    try:
+        url = normalise_base_url(base_url)
+    except ServingError as exc:
+        return str(exc)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     own = client is None
     http = client or httpx.Client(timeout=timeout)

@@ -1,7 +1,8 @@
 """Streaming chat client for OpenAI-compatible servers (llama.cpp, vLLM, anything speaking `/v1`).
 
     async with ChatClient() as client:
-        request = ChatRequest.from_prompt("tiny", "Name three colours.", system="Be brief.", max_tokens=64)
+        request = ChatRequest.from_prompt("tiny", "Name three colours.", system="Be brief.",
+                                          sampling=SamplingParams(max_tokens=64))
         async for event in client.stream("http://127.0.0.1:8000", request, api_key="k"):
             match event:
                 case Delta(text): pane.buffer(text)
@@ -25,15 +26,17 @@ from typing import Any
 import httpx
 from httpx_sse import EventSource, SSEError
 
+from .endpoints import api_root
 from .events import Delta, Done, Failed, StreamEvent, StreamMetrics
+from .params import SamplingParams
 
 __all__ = [
     "ChatClient",
     "ChatRequest",
     "EndpointError",
     "Message",
+    "StreamMeter",
     "Timeouts",
-    "api_root",
     "list_models",
 ]
 
@@ -70,18 +73,14 @@ class ChatRequest:
 
     model: str
     messages: tuple[Message, ...]
-    temperature: float | None = None
-    top_p: float | None = None
-    max_tokens: int | None = None
-    seed: int | None = None
+    sampling: SamplingParams = SamplingParams()
 
     @classmethod
     def from_prompt(cls, model: str, prompt: str, *, system: str | None = None, history: Iterable[Message] = (),
-                    temperature: float | None = None, top_p: float | None = None, max_tokens: int | None = None,
-                    seed: int | None = None) -> ChatRequest:
+                    sampling: SamplingParams | None = None) -> ChatRequest:
         """A request for `prompt` after `history` (earlier user/assistant turns), with an optional system prompt."""
         messages = (*history, {"role": "user", "content": prompt})
-        request = cls(model, tuple(messages), temperature, top_p, max_tokens, seed)
+        request = cls(model, tuple(messages), sampling or SamplingParams())
         return request.with_system(system) if system else request
 
     def with_system(self, system: str | None) -> ChatRequest:
@@ -92,9 +91,7 @@ class ChatRequest:
 
     def params(self) -> dict[str, Any]:
         """The sampling params that were set, as sent (for storing with a trace)."""
-        values = {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens,
-                  "seed": self.seed}
-        return {k: v for k, v in values.items() if v is not None}
+        return self.sampling.to_dict()
 
     def payload(self) -> dict[str, Any]:
         """The JSON body of `POST /v1/chat/completions`, streaming, asking for usage (vLLM sends it; llama.cpp
@@ -103,18 +100,50 @@ class ChatRequest:
                 "stream": True, "stream_options": {"include_usage": True}}
 
 
+@dataclass
+class StreamMeter:
+    """When one stream's content arrived, and the one place its TTFT, latency and decode rate are worked out:
+    the client fills it and puts `metrics()` in Done/Failed; a caller that passes its own meter to
+    `ChatClient.stream` reads the same figures live while the stream runs. Times are `time.perf_counter()`."""
+
+    start: float = field(default_factory=time.perf_counter)
+    first_at: float | None = None
+    last_at: float | None = None
+    chunks: int = 0
+    """Non-empty content chunks so far."""
+
+    def begin(self) -> None:
+        """The request is about to be sent: times count from now."""
+        self.start, self.first_at, self.last_at, self.chunks = time.perf_counter(), None, None, 0
+
+    def chunk(self) -> None:
+        """A non-empty content chunk arrived."""
+        now = time.perf_counter()
+        if self.first_at is None:
+            self.first_at = now
+        self.last_at = now
+        self.chunks += 1
+
+    def metrics(self, *, tokens: int | None = None, end: float | None = None) -> StreamMetrics:
+        """The figures so far: `tokens` (default: the chunks counted) over the time to `end` (default: now)."""
+        tokens = self.chunks if tokens is None else tokens
+        decode = None
+        if self.first_at is not None and self.last_at is not None and tokens > 1 and self.last_at > self.first_at:
+            decode = (tokens - 1) / (self.last_at - self.first_at)
+        return StreamMetrics(
+            ttft_ms=None if self.first_at is None else (self.first_at - self.start) * 1000,
+            latency_ms=((time.perf_counter() if end is None else end) - self.start) * 1000,
+            output_tokens=tokens,
+            decode_tokens_per_s=decode,
+        )
+
+
 class EndpointError(Exception):
     """An endpoint could not be queried; `str()` is one line fit to show."""
 
 
 class _StreamError(Exception):
     """Ends a stream with this message."""
-
-
-def api_root(base_url: str) -> str:
-    """`http://h:p`, `http://h:p/` and `http://h:p/v1/` all mean `http://h:p/v1`."""
-    root = base_url.strip().rstrip("/")
-    return root if root.endswith("/v1") else root + "/v1"
 
 
 def _headers(api_key: str | None) -> dict[str, str]:
@@ -178,11 +207,8 @@ def _transport_error(exc: httpx.TransportError, url: str, timeouts: Timeouts) ->
 
 @dataclass
 class _Progress:
-    start: float
+    meter: StreamMeter
     parts: list[str] = field(default_factory=list)
-    chunks: int = 0
-    first_at: float | None = None
-    last_at: float | None = None
     usage: dict[str, Any] | None = None
     finish_reason: str | None = None
     done: bool = False
@@ -221,11 +247,7 @@ class _Progress:
         content = delta.get("content") if isinstance(delta, dict) else None
         if not isinstance(content, str) or not content:
             return None
-        now = time.perf_counter()
-        if self.first_at is None:
-            self.first_at = now
-        self.last_at = now
-        self.chunks += 1
+        self.meter.chunk()
         self.parts.append(content)
         return content
 
@@ -233,25 +255,19 @@ class _Progress:
     def text(self) -> str:
         return "".join(self.parts)
 
+    @property
+    def chunks(self) -> int:
+        return self.meter.chunks
+
     def metrics(self, error: str | None = None) -> StreamMetrics:
-        end = self.done_at or time.perf_counter()
         completion = self.usage.get("completion_tokens") if self.usage else None
         prompt = self.usage.get("prompt_tokens") if self.usage else None
         from_usage = isinstance(completion, int) and error is None
         tokens = completion if from_usage and isinstance(completion, int) else self.chunks
-        decode = None
-        if self.first_at is not None and self.last_at is not None and tokens > 1 and self.last_at > self.first_at:
-            decode = (tokens - 1) / (self.last_at - self.first_at)
-        return StreamMetrics(
-            ttft_ms=None if self.first_at is None else (self.first_at - self.start) * 1000,
-            latency_ms=(end - self.start) * 1000,
-            output_tokens=tokens,
-            tokens_from="usage" if from_usage else "chunks",
-            prompt_tokens=prompt if isinstance(prompt, int) else None,
-            decode_tokens_per_s=decode,
-            finish_reason=self.finish_reason,
-            error=error,
-        )
+        return replace(self.meter.metrics(tokens=tokens, end=self.done_at),
+                       tokens_from="usage" if from_usage else "chunks",
+                       prompt_tokens=prompt if isinstance(prompt, int) else None,
+                       finish_reason=self.finish_reason, error=error)
 
 
 class ChatClient:
@@ -303,15 +319,17 @@ class ChatClient:
         raise AssertionError("a stream always ends with Done or Failed")  # pragma: no cover
 
     async def stream(self, base_url: str, request: ChatRequest, *, api_key: str | None = None,
-                     timeouts: Timeouts | None = None) -> AsyncIterator[StreamEvent]:
+                     timeouts: Timeouts | None = None, meter: StreamMeter | None = None) -> AsyncIterator[StreamEvent]:
         """Stream one chat completion: `Delta`s as content arrives (one per chunk: batch repaints on your
-        side), then exactly one `Done` or `Failed`."""
+        side), then exactly one `Done` or `Failed`. Pass a `meter` to read the figures live meanwhile."""
         limits = timeouts or self.timeouts
         loop = asyncio.get_running_loop()
         deadline = None if limits.deadline is None else loop.time() + limits.deadline
         if self._drains:
             await asyncio.wait(list(self._drains), timeout=_REUSE_WAIT_S)
-        progress = _Progress(start=time.perf_counter())
+        meter = meter or StreamMeter()
+        meter.begin()
+        progress = _Progress(meter)
         error: str | None = None
         try:
             http_request = self._http.build_request(

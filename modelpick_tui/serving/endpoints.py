@@ -3,15 +3,26 @@ OpenAI-compatible URL. The compare screen, the runner and the judge all resolve 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from .spec import ServingError
 
 if TYPE_CHECKING:
     from .registry import Server
-    from .supervisor import Supervisor
+
+
+class Servers(Protocol):
+    """What resolving a name needs of the supervisor (a protocol, so the supervisor, whose backends
+    normalise URLs here, is not imported back)."""
+
+    def servers(self) -> list[Server]: ...
+
+    def get(self, name: str) -> Server: ...
+
+    def reattach(self) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -34,28 +45,49 @@ def from_server(server: Server) -> Endpoint:
                     api_key=server.api_key, backend=server.backend, model_ref=server.model)
 
 
+# Routes a user may paste with the base (the URL of one request rather than the API's root).
+_ROUTES = ("/chat/completions", "/completions", "/models")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def normalise_base_url(url: str) -> str:
-    """`http://host:8000`, `…/v1/` and `…/v1/chat/completions` all become `http://host:8000/v1`."""
-    url = url.strip().rstrip("/")
-    for suffix in ("/chat/completions", "/completions", "/models"):
-        if url.endswith(suffix):
-            url = url[: -len(suffix)]
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ServingError(f"not an http(s) URL: {url!r}")
-    return url if url.endswith("/v1") else url + "/v1"
+    """The OpenAI base every client uses, from what a user types or pastes: `http://host:8000`, `host:8000`
+    (http assumed), `…/v1/` and `…/v1/chat/completions` all become `http://host:8000/v1`.
+
+    Raises ServingError (one line) for another scheme, a URL without a host or a bad port."""
+    text = url.strip()
+    if not _SCHEME.match(text):
+        text = "http://" + text
+    text = text.rstrip("/")
+    for route in _ROUTES:
+        text = text.removesuffix(route)
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ServingError(f"not an http(s) URL: {url.strip()!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise ServingError(f"bad port in URL: {url.strip()!r}") from None
+    return api_root(text)
+
+
+def api_root(base_url: str) -> str:
+    """`http://h:p`, `http://h:p/` and `http://h:p/v1/` all mean `http://h:p/v1`: the base as given, with the
+    OpenAI prefix (a client's join, no checks; user input goes through `normalise_base_url`)."""
+    root = base_url.strip().rstrip("/")
+    return root if root.endswith("/v1") else root + "/v1"
 
 
 def is_url(text: str) -> bool:
     return text.startswith(("http://", "https://"))
 
 
-def available(supervisor: Supervisor) -> list[Endpoint]:
+def available(supervisor: Servers) -> list[Endpoint]:
     """Every endpoint a prompt can go to now: ready servers and remote endpoints, by name."""
     return [from_server(s) for s in supervisor.servers() if s.status == "ready"]
 
 
-def resolve(supervisor: Supervisor, text: str, *, model: str | None = None, api_key: str | None = None) -> Endpoint:
+def resolve(supervisor: Servers, text: str, *, model: str | None = None, api_key: str | None = None) -> Endpoint:
     """NAME (a server or remote endpoint modelpick knows, detached ones included) or URL (with `model`).
 
     Raises ServingError with one line for the user."""

@@ -26,14 +26,15 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import psutil
 
-from .backends import check_remote, get_backend, normalise_base_url
+from ..clock import now_iso
+from .backends import check_remote, get_backend
+from .endpoints import normalise_base_url
 from .failures import last_line, recognise_failure
 from .procs import (
     MemoryUse,
@@ -55,10 +56,6 @@ __all__ = ["FAILED", "LIVE", "READY", "STARTING", "STOPPED", "MemoryUse", "Serve
 
 if TYPE_CHECKING:
     from ..db import Database
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _read_tail(path: Path | None, max_bytes: int = 64 * 1024) -> str:
@@ -147,7 +144,7 @@ class Supervisor:
         server = Server(
             name=spec.name, backend=spec.backend, model=spec.model, served_model=backend.served_model(spec),
             base_url=f"http://{spec.host}:{port}/v1", port=port, api_key=api_key, detached=detached,
-            started_at=_now_iso(), spec=spec,
+            started_at=now_iso(), spec=spec,
         )
         self._servers[spec.name] = server
         missing = backend.missing(spec)
@@ -223,7 +220,7 @@ class Supervisor:
             self._resolve_pid(server)
             if backend.is_ready(self._http, server.base_url, server.api_key or "", spec):
                 server.time_to_ready_s = round(time.monotonic() - t0, 3)
-                server.ready_at = _now_iso()
+                server.ready_at = now_iso()
                 server.status = READY
                 self._resolve_pid(server)
                 self.registry.save(server)
@@ -403,7 +400,7 @@ class Supervisor:
         url = normalise_base_url(base_url)
         spec = ServerSpec(name=name, backend="remote", model=model, base_url=url)
         server = Server(name=name, backend="remote", model=model, served_model=model, base_url=url, port=None,
-                        api_key=api_key, detached=True, started_at=_now_iso(), spec=spec)
+                        api_key=api_key, detached=True, started_at=now_iso(), spec=spec)
         error = check_remote(url, model, api_key, client=self._http)
         server.status, server.error = (FAILED, error) if error else (READY, None)
         if api_key:

@@ -30,9 +30,9 @@ from modelpick_tui.serving.client import (
     Failed,
     StreamEvent,
     Timeouts,
-    api_root,
     list_models,
 )
+from modelpick_tui.serving.params import SamplingParams
 from tests.support.oai_servers import PROMPT_TOKENS, TOKENS, VLLM_400, OAIServer
 
 KEY = "sk-test"
@@ -55,7 +55,8 @@ async def client() -> AsyncIterator[ChatClient]:
 
 
 def ask(model: str, **params: Any) -> ChatRequest:
-    return ChatRequest.from_prompt(model, "Name the colours of the rainbow.", system="Be brief.", **params)
+    return ChatRequest.from_prompt(model, "Name the colours of the rainbow.", system="Be brief.",
+                                   sampling=SamplingParams(**params))
 
 
 async def events_of(client: ChatClient, server: OAIServer, model: str, **params: Any) -> list[StreamEvent]:
@@ -72,7 +73,8 @@ def free_port() -> int:
 
 def test_request_building() -> None:
     history = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
-    req = ChatRequest.from_prompt("m", "next?", system="sys", history=history, temperature=0.0, seed=7)
+    req = ChatRequest.from_prompt("m", "next?", system="sys", history=history,
+                                   sampling=SamplingParams(temperature=0.0, seed=7))
     assert [m["role"] for m in req.messages] == ["system", "user", "assistant", "user"]
     assert req.messages[-1]["content"] == "next?"
     assert req.params() == {"temperature": 0.0, "seed": 7}
@@ -82,8 +84,6 @@ def test_request_building() -> None:
     payload = req.payload()
     assert payload["stream"] is True and payload["stream_options"] == {"include_usage": True}
     assert "top_p" not in payload and "max_tokens" not in payload
-    assert [api_root(u) for u in ("http://h:1", "http://h:1/", "http://h:1/v1", "http://h:1/v1/")] == \
-        ["http://h:1/v1"] * 4
 
 
 # -- well-behaved servers ------------------------------------------------------------------------------------
@@ -338,8 +338,8 @@ async def test_real_llama_cpp_server_streams(tmp_path: Path, gemma_gguf: Path) -
                 await asyncio.sleep(0.1)
             else:
                 pytest.fail("llama.cpp server not ready in 30 s")
-            request = ChatRequest.from_prompt("gemma", "Name three colors of the rainbow.", temperature=0.0,
-                                              max_tokens=32, seed=0)
+            request = ChatRequest.from_prompt("gemma", "Name three colors of the rainbow.",
+                                              sampling=SamplingParams(temperature=0.0, max_tokens=32, seed=0))
             deltas: list[str] = []
             final: Done | Failed | None = None
             async for event in client.stream(base, request, api_key=key):

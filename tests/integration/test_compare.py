@@ -18,6 +18,7 @@ from modelpick_tui.evals.traces import TraceStore
 from modelpick_tui.serving.client import Timeouts
 from modelpick_tui.serving.endpoints import Endpoint
 from modelpick_tui.serving.events import Delta, Done, Failed
+from modelpick_tui.serving.params import SamplingParams
 from tests.support.oai_servers import TOKENS, OAIServer
 
 ANSWER = "".join(TOKENS)
@@ -53,7 +54,8 @@ def finals(events: list[PaneEvent]) -> dict[int, PaneEvent]:
 
 async def test_fan_out_streams_every_pane_and_stores_one_trace_each(stores, server) -> None:
     traces, review = stores
-    params = CompareParams(system="Be brief.", temperature=0.0, top_p=0.9, max_tokens=32, seed=3)
+    params = CompareParams(system="Be brief.",
+                           sampling=SamplingParams(temperature=0.0, top_p=0.9, max_tokens=32, seed=3))
     session = CompareSession(traces, review, [ep(server, "a"), ep(server, "b", "vllm")], params, timeouts=FAST)
     events = await collect(session, "Name the colours of the rainbow.")
     ends = finals(events)
@@ -182,11 +184,15 @@ async def test_cancel_stores_partial_answers_as_cancelled(stores) -> None:
         endpoints = [Endpoint("e1", srv.url + "/v1", "endless"), Endpoint("e2", srv.url + "/v1", "endless")]
         session = CompareSession(traces, review, endpoints, timeouts=FAST)
         seen: dict[int, int] = {}
+        live_behind: list[int] = []  # panes whose live figures counted fewer tokens than had been shown
         flowing = asyncio.Event()
 
         async def consume() -> None:
             async for e in session.send("go on forever"):
                 seen[e.pane] = seen.get(e.pane, 0) + 1
+                live = session.panes[e.pane].live()  # what the pane's figures line shows while it streams
+                if live.output_tokens < seen[e.pane] or live.ttft_ms is None:
+                    live_behind.append(e.pane)
                 if len(seen) == 2 and min(seen.values()) >= 3:
                     flowing.set()
 
@@ -198,6 +204,9 @@ async def test_cancel_stores_partial_answers_as_cancelled(stores) -> None:
         assert not session.busy
         stored = traces.list(run_id=session.run_id)
         assert len(stored) == 2 and all(t.error == CANCELLED and t.output for t in stored)
+        assert live_behind == []
+        # A cancelled answer's figures are the live ones at the moment of cancelling.
+        assert all(t.tokens_out is not None and t.tokens_out >= 3 and t.ttft_ms is not None for t in stored)
         assert all(not p.streaming and p.history == [] for p in session.panes)
 
 
@@ -212,7 +221,7 @@ async def test_bad_input_is_one_clear_line(stores, server) -> None:
         await collect(session, "   ")
     assert session.run_id is None  # nothing stored for nothing sent
     assert parse_params({"system": " Be brief ", "temperature": "0.7", "top_p": "", "max_tokens": "64",
-                         "seed": "42"}) == CompareParams("Be brief", 0.7, None, 64, 42)
+                         "seed": "42"}) == CompareParams("Be brief", SamplingParams(0.7, None, 64, 42))
     with pytest.raises(CompareError, match="temperature: 'hot' is not a number"):
         parse_params({"temperature": "hot"})
     with pytest.raises(CompareError, match=r"top_p: 1.5 is out of range \(0 to 1\)"):
@@ -237,7 +246,8 @@ async def test_llama_interrupting_a_stream_fails_that_pane(stores, gemma_gguf: P
         assert server.status == "ready", server.error
         endpoints = [Endpoint(n, server.base_url, server.served_model or "gemma", server.api_key, "llama")
                      for n in ("first", "second")]
-        session = CompareSession(traces, review, endpoints, CompareParams(temperature=0.0, max_tokens=24),
+        params = CompareParams(sampling=SamplingParams(temperature=0.0, max_tokens=24))
+        session = CompareSession(traces, review, endpoints, params,
                                  timeouts=Timeouts(connect=5.0, read=60.0, deadline=120.0))
         ends = finals(await collect(session, "Name three colors of the rainbow."))
     outcomes = sorted(type(e.event).__name__ for e in ends.values())

@@ -17,6 +17,7 @@ from modelpick_tui.evals.runner import RunError, Runner, RunParams, RunProgress,
 from modelpick_tui.evals.traces import TraceStore
 from modelpick_tui.serving.client import Timeouts
 from modelpick_tui.serving.endpoints import Endpoint, from_server
+from modelpick_tui.serving.params import SamplingParams
 from tests.support.batching_server import BatchingServer
 from tests.support.files import write_set
 from tests.support.oai_servers import OAIServer
@@ -83,7 +84,7 @@ async def test_gemma_run_cancel_and_resume(tmp_path: Path, gemma_gguf: Path, tra
         b = Endpoint(**{**a.__dict__, "name": "gemma-b"})  # the same server under a second name
         ps = load_prompt_set(write_set(tmp_path / "colours.jsonl", 10))
         runner = Runner(traces, sets, concurrency=2, per_endpoint=1, timeouts=Timeouts(read=60, deadline=120))
-        params = RunParams(temperature=0.0, top_p=0.9, max_tokens=8, seed=1)
+        params = RunParams(sampling=SamplingParams(temperature=0.0, top_p=0.9, max_tokens=8, seed=1))
         seen: list[RunProgress] = []
 
         def progress(p: RunProgress) -> None:
@@ -146,7 +147,8 @@ async def test_only_the_misbehaving_endpoints_fail(tmp_path: Path, traces: Trace
         endpoints = [ep(server.url, m, key="k") for m in behaviours]
         runner = Runner(traces, sets, concurrency=8, per_endpoint=3,
                         timeouts=Timeouts(connect=2.0, read=0.5, deadline=20.0))
-        result = await asyncio.wait_for(runner.run(ps, endpoints, RunParams(max_tokens=14)), 30)
+        params = RunParams(sampling=SamplingParams(max_tokens=14))
+        result = await asyncio.wait_for(runner.run(ps, endpoints, params), 30)
         assert result.status == "done" and result.ok == 3 and result.failed == 12
         got = {(t.endpoint, t.prompt_id): t for t in traces.list(run_id=result.run_id)}
         assert len(got) == 15

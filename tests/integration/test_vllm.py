@@ -25,6 +25,7 @@ from modelpick_tui.serving.backends import find_vllm, get_backend
 from modelpick_tui.serving.client import ChatClient, ChatRequest
 from modelpick_tui.serving.events import Done
 from modelpick_tui.serving.failures import recognise_failure
+from modelpick_tui.serving.params import SamplingParams
 from modelpick_tui.serving.spec import ServerSpec
 from modelpick_tui.serving.supervisor import FAILED, READY, STOPPED, Server, Supervisor, group_members, port_is_free
 from modelpick_tui.settings import VllmSettings
@@ -239,7 +240,8 @@ def test_vllm_ready_lists_the_model(tiny_vllm: tuple[Supervisor, Server]) -> Non
 def test_vllm_streamed_chat_counts_tokens_from_usage(tiny_vllm: tuple[Supervisor, Server]) -> None:
     _, server = tiny_vllm
     assert server.status == READY, server.error
-    request = ChatRequest.from_prompt("tiny", "Name three colors of the rainbow.", max_tokens=24, temperature=0)
+    request = ChatRequest.from_prompt("tiny", "Name three colors of the rainbow.",
+                                      sampling=SamplingParams(max_tokens=24, temperature=0))
 
     async def twice() -> list[Done]:
         async with ChatClient() as client:

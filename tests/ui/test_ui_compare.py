@@ -260,7 +260,7 @@ async def test_choose_endpoints_add_one_by_url_and_bad_settings(services: Servic
         app.screen.query_one("#param-top_p", Input).value = "0.5"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen is screen and screen.params.top_p == 0.5
+        assert app.screen is screen and screen.params.sampling.top_p == 0.5
         await send(pilot, screen, "hello")
         assert all(p.text == ANSWER for p in screen.panes)
         assert all(t.params == {"top_p": 0.5} for t in services.traces.list(run_id=screen.session.run_id))

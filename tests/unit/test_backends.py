@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from modelpick_tui.serving import backends
-from modelpick_tui.serving.backends import check_remote, get_backend, normalise_base_url
+from modelpick_tui.serving.backends import check_remote, get_backend
 from modelpick_tui.serving.failures import last_line, recognise_failure
 from modelpick_tui.serving.spec import ServerSpec, ServingError, redact_argv
 
@@ -136,12 +136,6 @@ def test_remote_cannot_be_started() -> None:
 def test_redact_argv() -> None:
     argv = ["srv", "--api_key", "abc", "--api-key=abc", "--model", "m", "--note", "xabcx"]
     assert redact_argv(argv, ["abc"]) == ["srv", "--api_key", "***", "--api-key=***", "--model", "m", "--note", "x***x"]
-
-
-def test_normalise_base_url() -> None:
-    assert normalise_base_url("http://h:8000") == "http://h:8000/v1"
-    assert normalise_base_url("http://h:8000/v1/") == "http://h:8000/v1"
-    assert normalise_base_url("h:8000") == "http://h:8000/v1"
 
 
 # --- readiness and remote checks against a small HTTP server ---------------------------------------

@@ -360,6 +360,7 @@ class CompareScreen(Screen[None]):
         system = clean(p.system or "none").replace("\n", " ")
         if len(system) > 30:
             system = system[:29] + "…"
-        line = (f"system: {system} · temp {show(p.temperature)} · top_p {show(p.top_p)} · "
-                f"max {show(p.max_tokens)} · seed {show(p.seed)}   (s: settings)")
+        sampling = p.sampling
+        line = (f"system: {system} · temp {show(sampling.temperature)} · top_p {show(sampling.top_p)} · "
+                f"max {show(sampling.max_tokens)} · seed {show(sampling.seed)}   (s: settings)")
         self.query_one("#compare-settings", Static).update(Text(line, style="dim"))

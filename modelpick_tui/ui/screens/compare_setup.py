@@ -126,15 +126,13 @@ class CompareSettingsModal(ModalScreen[CompareParams | None]):
         self.params = params
 
     def compose(self) -> ComposeResult:
-        values = self.params
-        current = {"system": values.system or "", "temperature": values.temperature, "top_p": values.top_p,
-                   "max_tokens": values.max_tokens, "seed": values.seed}
+        current = {"system": self.params.system or "", **self.params.sampling.to_dict()}
         with Vertical(id="settings-box"):
             yield Static(Text("compare settings (apply to the next prompt)", style="bold"))
             for key, label, placeholder in PARAM_FIELDS:
                 with Horizontal(classes="start-row"):
                     yield Label(label)
-                    value = current[key]
+                    value = current.get(key)
                     yield Input(value="" if value is None else str(value), placeholder=placeholder,
                                 id=f"param-{key}")
             yield Static(id="settings-notice")

@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 from ...evals.runner import RunError, Runner, RunParams, RunProgress, RunResult, resolve_run_endpoints
 from ...evals.traces import RunHeld
 from ...serving.endpoints import Endpoint, available
+from ...serving.params import SamplingParams
 from ..actions import bindings
 from ..format import safe
 from ..tables import cursor_key
@@ -404,7 +405,7 @@ class RunsScreen(Screen[None]):
         def done(request: NewRun | None) -> None:
             if request is None:
                 return
-            params = RunParams(max_tokens=request.max_tokens)
+            params = RunParams(sampling=SamplingParams(max_tokens=request.max_tokens))
             self.control.start(request.path, request.endpoints, params, concurrency=request.concurrency,
                                per_endpoint=request.per_endpoint, name=request.name)
             self.tick()

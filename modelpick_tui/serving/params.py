@@ -1,0 +1,28 @@
+"""The sampling params a request carries: declared once, for the client's requests, compare sessions and runs.
+
+No HTTP here: the compare settings form and the run screens import it without loading the client."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """Temperature, top_p, max_tokens and seed of a chat request; None leaves one to the server's default."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    seed: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The params that are set: what goes into a request body and what is stored with a run or trace."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SamplingParams:
+        """The sampling params found in `data` (a stored run's params); other keys are ignored."""
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
