@@ -89,6 +89,13 @@ class Services:
 
         return Runner(self.traces, self.prompt_sets, **options)
 
+    def download_gguf(self, repo_id: str, filename: str, **options: Any) -> Path:
+        """Every part of a (split) GGUF of `repo_id` into the Hugging Face cache, through the catalogue's Hub
+        client: serving/resolve.download_gguf (options: total, sizes, progress, cancel, say)."""
+        from .serving.resolve import download_gguf
+
+        return download_gguf(self.catalog.hub, repo_id, filename, **options)
+
     def owned_servers(self) -> list[Any]:
         """Servers that would die with this process ([] when no server was ever asked for)."""
         return self._supervisor.owned() if self._supervisor is not None else []

@@ -13,52 +13,16 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from .card_checklist import CHECKLIST_ITEMS, checklist, read_sections
+from .card_checklist import checklist, read_sections
+from .facts import CardFacts, EvalRow
 
 # Same front-matter regex as huggingface_hub.repocard (kept in sync with the Hub server), used only when
 # ModelCard itself gives up, so the body we return is cut exactly where the Hub would cut it.
 _FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
-
-
-@dataclass
-class EvalRow:
-    """One metric from the card's model-index."""
-
-    task: str
-    dataset: str
-    metric: str
-    value: float | str
-    verified: bool | None = None
-    source: str | None = None
-
-
-@dataclass
-class CardFacts:
-    """What a model card says, plus what it is missing."""
-
-    license: str | None = None
-    license_name: str | None = None
-    base_models: list[str] = field(default_factory=list)
-    datasets: list[str] = field(default_factory=list)
-    languages: list[str] = field(default_factory=list)
-    pipeline_tag: str | None = None
-    library_name: str | None = None
-    tags: list[str] = field(default_factory=list)
-    eval_results: list[EvalRow] = field(default_factory=list)
-    checklist: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(CHECKLIST_ITEMS, False))
-    body: str = ""
-    sections: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-def card_quality(facts: CardFacts) -> tuple[int, int]:
-    """(items present, items checked) from the card's checklist."""
-    return sum(1 for v in facts.checklist.values() if v), len(facts.checklist)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -259,4 +223,4 @@ def parse_card(text: str) -> CardFacts:
     return facts
 
 
-__all__ = ["CHECKLIST_ITEMS", "CardFacts", "EvalRow", "card_quality", "parse_card"]
+__all__ = ["parse_card"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .card_checklist import CHECKLIST_ITEMS
 from .fit.weights import quant_from_filename
 
 # --- licenses ---------------------------------------------------------------------------
@@ -312,3 +313,41 @@ def facts_from_info(info: Any, config_json: dict[str, Any] | None = None, source
         files=files,
         source=source,
     )
+
+
+# --- what a model card says (card.py parses it) ---------------------------------------------------------
+
+
+@dataclass
+class EvalRow:
+    """One metric from the card's model-index."""
+
+    task: str
+    dataset: str
+    metric: str
+    value: float | str
+    verified: bool | None = None
+    source: str | None = None
+
+
+@dataclass
+class CardFacts:
+    """What a model card says, plus what it is missing."""
+
+    license: str | None = None
+    license_name: str | None = None
+    base_models: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    tags: list[str] = field(default_factory=list)
+    eval_results: list[EvalRow] = field(default_factory=list)
+    checklist: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(CHECKLIST_ITEMS, False))
+    body: str = ""
+    sections: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def quality(self) -> tuple[int, int]:
+        """(items present, items checked) from the card's checklist."""
+        return sum(1 for v in self.checklist.values() if v), len(self.checklist)

@@ -1,11 +1,16 @@
-"""What is asked of the catalogue and what comes back: plain types, no SQL. The UI builds queries and shows
-results without importing the store (or sqlite3)."""
+"""What is asked of the catalogue (and of the Hub when syncing) and what comes back: plain types, no SQL and no
+Hub library, so the UI builds queries and shows results without loading sqlite3 or huggingface_hub."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["SORT_LABELS", "CatalogQuery", "Facets", "ModelRow", "SearchResult"]
+from .facts import CardFacts, classify_license
+from .fit.memory import Memory
+from .fit.quants import QuantFit
+
+__all__ = ["SORT_LABELS", "CatalogQuery", "Facets", "ListParams", "ModelDetails", "ModelRow", "SearchResult"]
 
 # The sorts the catalogue offers (store.py holds their SQL), with the words the browse screen shows.
 SORT_LABELS = {
@@ -66,3 +71,33 @@ class Facets:
     tasks: list[tuple[str, int]] = field(default_factory=list)
     authors: list[tuple[str, int]] = field(default_factory=list)
     formats: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class ModelDetails:
+    model: dict[str, Any]
+    card_text: str | None
+    card: CardFacts | None
+    fits: list[QuantFit]
+    memory: Memory
+    notice: str = ""  # one line from the Hub (gated, not found, offline...)
+    shortlisted: bool = False
+    shortlist_note: str = ""
+
+    @property
+    def license_class(self) -> Any:
+        return classify_license(self.model.get("license"))
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """What a sync asks the Hub for (its list_models filters)."""
+
+    search: str | None = None
+    task: str | None = None
+    author: str | None = None
+    filters: tuple[str, ...] = ()
+    num_parameters: str | None = None
+    gated: bool | None = None
+    sort: str = "downloads"
+    limit: int | None = 500

@@ -12,13 +12,14 @@ from typing import Any
 
 from ..clock import now_iso
 from . import local
-from .card import CardFacts, parse_card
-from .facts import ModelFacts, ModelFile, classify_license, facts_from_info
+from .card import parse_card
+from .facts import ModelFacts, ModelFile, facts_from_info
 from .fit.arch import Arch, arch_from_config, arch_from_gguf
 from .fit.memory import Memory, detect_memory
 from .fit.quants import QuantFit, quant_fits
-from .query import CatalogQuery, Facets, SearchResult
-from .sources.hub import HubClient, HubError, ListParams
+from .query import CatalogQuery, Facets, ListParams, ModelDetails, SearchResult
+from .sources.errors import HubError
+from .sources.hub import HubClient
 from .store import CatalogStore
 
 Progress = Callable[[int, int | None], None]
@@ -48,22 +49,6 @@ class CatalogStatus:
         if self.source == "sample":
             return f"embedded sample catalogue — {self.count} models · press u to sync from the Hub"
         return ""
-
-
-@dataclass
-class ModelDetails:
-    model: dict[str, Any]
-    card_text: str | None
-    card: CardFacts | None
-    fits: list[QuantFit]
-    memory: Memory
-    notice: str = ""  # one line from the Hub (gated, not found, offline...)
-    shortlisted: bool = False
-    shortlist_note: str = ""
-
-    @property
-    def license_class(self) -> Any:
-        return classify_license(self.model.get("license"))
 
 
 @dataclass
@@ -110,6 +95,12 @@ class CatalogService:
             if self._memory is None:
                 self._memory = detect_memory()
             return self._memory
+
+    def warm_up(self) -> None:
+        """Find the memory and load the card parser now (a thread, after the first frame), so that the first
+        card opens at once."""
+        self.memory()
+        parse_card("---\nlicense: mit\n---\n# warm-up")
 
     # --- loading ------------------------------------------------------------------------
 
@@ -343,6 +334,13 @@ class CatalogService:
             self.store.save_local_files(report.rows)
         self.refresh_local()
         return report
+
+    def cached_files(self, model_id: str) -> dict[str, str]:
+        """The files of `model_id` in the Hugging Face cache (name → path), {} when it has none."""
+        for m in local.hf_cache_models(self.hf_cache_dir):
+            if m.repo_id == model_id and m.snapshot is not None:
+                return {name: str(m.snapshot / name) for name in m.files}
+        return {}
 
     def refresh_local(self) -> int:
         """Mark what is on this machine: scanned GGUF files that still exist and models with weights in

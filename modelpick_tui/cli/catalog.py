@@ -11,8 +11,8 @@ import click
 from rich.table import Table
 
 from ..catalog.facts import SIZE_CLASSES, format_params
-from ..catalog.query import SORT_LABELS, CatalogQuery
-from ..catalog.sources.hub import HubError, ListParams
+from ..catalog.query import SORT_LABELS, CatalogQuery, ListParams
+from ..catalog.sources.errors import HubError
 from ..untrusted import clean
 from .output import err_console, escape, print_table, say, services_from
 

@@ -160,7 +160,7 @@ def _resolve_repo(repo_id: str, quant: str | None, *, hub: HubClient | None, sto
                   cache_dir: Path | None, progress: Progress | None,
                   say: Callable[[str], None] | None) -> ResolvedGGUF:
     from ..catalog.local import hf_hub_cache_dir
-    from ..catalog.sources.hub import HubError
+    from ..catalog.sources.errors import HubError
 
     cache = cache_dir or (hub.cache_dir if hub is not None else hf_hub_cache_dir())
     cached = cached_repo_files(cache, repo_id)
@@ -216,7 +216,7 @@ def download_gguf(hub: HubClient, repo_id: str, filename: str, *, sizes: Mapping
     `progress(part, bytes done, part's total)`; `say` gets one line per part it downloads; setting `cancel`
     stops at once and keeps what arrived, so the next call resumes it. A failure is the Hub's `HubError`,
     with `filename` set to the part it failed on."""
-    from ..catalog.sources.hub import HubError
+    from ..catalog.sources.errors import HubError
 
     sizes = sizes or {}
     parts = split_parts(filename)

@@ -150,7 +150,6 @@ class ServerOps(App[None]):
                         exit_on_error=False)
 
     def _plan_worker(self, model_id: str) -> None:
-        from ..catalog import local
         from ..serving.plan import plan_for
 
         catalog = self.services.catalog  # type: ignore[attr-defined]
@@ -159,11 +158,7 @@ class ServerOps(App[None]):
             self.call_from_thread(self.notify, f"{model_id} is not in the catalogue", severity="error",
                                   markup=False)
             return
-        cached: dict[str, str] = {}
-        if not model_id.startswith("local/"):
-            for m in local.hf_cache_models(catalog.hf_cache_dir):
-                if m.repo_id == model_id and m.snapshot is not None:
-                    cached = {name: str(m.snapshot / name) for name in m.files}
+        cached = {} if model_id.startswith("local/") else catalog.cached_files(model_id)
         taken = {s.name for s in self.supervisor.servers()}
         base_id = details.model.get("base_model")
         base = catalog.store.get(base_id) if base_id and base_id != model_id else None

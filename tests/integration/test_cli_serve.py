@@ -409,7 +409,7 @@ def test_split_gguf_downloads_each_missing_part_once(tmp_path: Path) -> None:
     failures naming the part."""
     import threading
 
-    from modelpick_tui.catalog.sources.hub import HubError
+    from modelpick_tui.catalog.sources.errors import HubError
 
     repo = "acme/split-GGUF"
     names = [f"s-Q8_0-0000{i}-of-00003.gguf" for i in (1, 2, 3)]

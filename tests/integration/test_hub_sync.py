@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 
 from modelpick_tui.catalog.fit.memory import Memory
-from modelpick_tui.catalog.query import CatalogQuery
+from modelpick_tui.catalog.query import CatalogQuery, ListParams
 from modelpick_tui.catalog.sources import hub as hub_client
-from modelpick_tui.catalog.sources.hub import SYNC_EXPAND, HubClient, HubError, ListParams
+from modelpick_tui.catalog.sources.errors import HubError
+from modelpick_tui.catalog.sources.hub import SYNC_EXPAND, HubClient
 from modelpick_tui.services import Services, build_services
 from modelpick_tui.settings import Settings
 from tests.support.fakehub import DEFAULT_TOKEN, FakeHub

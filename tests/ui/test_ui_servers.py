@@ -502,7 +502,7 @@ def gated_hub(gemma_gguf: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 @pytest.mark.integration
 async def test_download_a_quant_from_the_form_cancel_resume_and_start(
         gated_hub: Any, tmp_path: Path, gemma_gguf: Path) -> None:
-    from modelpick_tui.catalog.sources.hub import ListParams
+    from modelpick_tui.catalog.query import ListParams
     from modelpick_tui.serving.resolve import cached_repo_files
     from modelpick_tui.ui.screens.servers import ServersScreen
     from modelpick_tui.ui.screens.start_server import StartServerModal
@@ -574,7 +574,7 @@ async def test_download_a_quant_from_the_form_cancel_resume_and_start(
 
 async def test_a_quant_larger_than_the_free_disk_is_refused_before_any_byte(
         tmp_path: Path, memory_24g: Memory) -> None:
-    from modelpick_tui.catalog.sources.hub import ListParams
+    from modelpick_tui.catalog.query import ListParams
     from modelpick_tui.ui.screens.start_server import StartServerModal
     from tests.support.fakehub import FakeHub
 

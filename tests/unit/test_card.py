@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from modelpick_tui.catalog.card import CHECKLIST_ITEMS, CardFacts, EvalRow, card_quality, parse_card
+from modelpick_tui.catalog.card import parse_card
+from modelpick_tui.catalog.card_checklist import CHECKLIST_ITEMS
+from modelpick_tui.catalog.facts import CardFacts, EvalRow
 
 FULL_CARD = """---
 license: apache-2.0
@@ -151,7 +153,7 @@ def test_full_card_checklist_is_complete() -> None:
     facts = parse_card(FULL_CARD)
     assert list(facts.checklist) == list(CHECKLIST_ITEMS)
     assert all(facts.checklist.values()), facts.checklist
-    assert card_quality(facts) == (6, 6)
+    assert facts.quality() == (6, 6)
 
 
 def test_model_index_with_two_datasets_and_several_metrics() -> None:
@@ -182,7 +184,7 @@ def test_poor_card_misses_most_items() -> None:
         "bias/safety": False,
         "date/version": False,
     }
-    assert card_quality(facts) == (0, 6)
+    assert facts.quality() == (0, 6)
 
 
 def test_invalid_yaml_front_matter_keeps_the_body() -> None:
@@ -201,7 +203,7 @@ def test_no_front_matter() -> None:
     assert facts.license is None and facts.base_models == [] and facts.eval_results == []
     assert any("no front matter" in w for w in facts.warnings)
     assert facts.checklist["intended use"] and facts.checklist["date/version"]
-    assert card_quality(facts) == (2, 6)
+    assert facts.quality() == (2, 6)
 
 
 def test_base_model_list_and_language_str() -> None:

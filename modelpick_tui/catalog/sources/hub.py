@@ -21,9 +21,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+
+from ..query import ListParams
+from .errors import HubError
 
 T = TypeVar("T")
 
@@ -32,21 +34,6 @@ SYNC_EXPAND = [
     "author", "cardData", "config", "createdAt", "downloads", "gated", "gguf", "lastModified",
     "library_name", "likes", "pipeline_tag", "safetensors", "sha", "siblings", "tags", "trendingScore",
 ]  # fmt: skip
-
-
-class HubError(Exception):
-    """A Hub failure the user can act on. `kind` lets callers choose offline fallback."""
-
-    def __init__(self, kind: str, message: str):
-        super().__init__(message)
-        # offline | unreachable | timeout | unavailable | rate_limited | gated | not_found | disk | cancelled | error
-        self.kind = kind
-        self.filename: str | None = None  # the file a download failed on, where several were asked for
-
-    @property
-    def offline_like(self) -> bool:
-        """True when the cache should take over (no network, Hub down or slow)."""
-        return self.kind in {"offline", "unreachable", "timeout", "unavailable"}
 
 
 OFFLINE_MESSAGE = "offline mode (HF_HUB_OFFLINE=1): working from the local cache"
@@ -255,18 +242,6 @@ def _existing_parent(path: Path) -> Path:
         if candidate.exists():
             return candidate
     return Path.cwd()
-
-
-@dataclass(frozen=True)
-class ListParams:
-    search: str | None = None
-    task: str | None = None
-    author: str | None = None
-    filters: tuple[str, ...] = ()
-    num_parameters: str | None = None
-    gated: bool | None = None
-    sort: str = "downloads"
-    limit: int | None = 500
 
 
 def stored_token() -> str | None:

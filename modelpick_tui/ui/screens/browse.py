@@ -14,8 +14,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
 from ...catalog.facts import format_params
-from ...catalog.query import SORT_LABELS, CatalogQuery, ModelRow, SearchResult
-from ...catalog.sources.hub import HubError, ListParams
+from ...catalog.query import SORT_LABELS, CatalogQuery, ListParams, ModelRow, SearchResult
+from ...catalog.sources.errors import HubError
 from ..actions import bindings
 from ..format import compact, safe, task_short
 from ..messages import CatalogChanged
@@ -67,11 +67,8 @@ class BrowseScreen(Screen[None]):
     def warm_up(self) -> None:
         """Find the memory and load the card parser now, so the first card opens at once; and see
         what is on this machine (the Hugging Face cache, scanned GGUF files) for the local filter."""
-        from ...catalog.card import parse_card
-
         catalog = self.app.catalog  # type: ignore[attr-defined]
-        catalog.memory()
-        parse_card("---\nlicense: mit\n---\n# warm-up")
+        catalog.warm_up()
         before = catalog.search(CatalogQuery(local_only=True, limit=1)).matching
         after = catalog.refresh_local()
         if after != before:

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, LoadingIndicator, Markdown, Static
 
-from ...catalog.service import ModelDetails
+from ...catalog.query import ModelDetails
 from ...untrusted import clean
 from ..actions import bindings
 from ..messages import CatalogChanged

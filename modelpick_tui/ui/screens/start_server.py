@@ -313,10 +313,8 @@ class StartServerModal(ModalScreen[ServerSpec | None]):
 
     @work(thread=True, exclusive=True, group="quant-download", exit_on_error=False)
     def _download(self, q: QuantChoice, cancel: threading.Event) -> None:
-        from ...catalog.sources.hub import HubError
-        from ...serving.resolve import download_gguf
-
-        hub = self.app.services.catalog.hub  # type: ignore[attr-defined]
+        from ...catalog.sources.errors import HubError
+        services = self.app.services  # type: ignore[attr-defined]
         assert q.filename is not None
         done_by_part: dict[str, int] = {}
         state: dict[str, Any] = {"part": None, "first": 0, "t0": time.monotonic()}
@@ -331,7 +329,7 @@ class StartServerModal(ModalScreen[ServerSpec | None]):
 
         try:
             # The disk check covers the whole file (all parts) before the first byte.
-            path = download_gguf(hub, self.plan.model_id, q.filename, total=q.size, progress=report, cancel=cancel)
+            path = services.download_gguf(self.plan.model_id, q.filename, total=q.size, progress=report, cancel=cancel)
         except HubError as err:
             self.app.call_from_thread(self._download_failed, err.kind, str(err))
             return

@@ -9,10 +9,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ...catalog.card import card_quality
 from ...catalog.facts import classify_license, format_params
 from ...catalog.fit.memory import format_bytes
-from ...catalog.service import ModelDetails
+from ...catalog.query import ModelDetails
 from ..format import compact, safe
 
 VERDICT_STYLE = {"fits": "green", "tight": "yellow", "does not fit": "red"}
@@ -84,7 +83,7 @@ def evals_table(d: ModelDetails) -> Table | Text:
 def checklist(d: ModelDetails) -> Text:
     if d.card is None:
         return Text("no model card available (offline and not cached, or the repo has none)", style="red")
-    present, total = card_quality(d.card)
+    present, total = d.card.quality()
     text = Text(f"card quality {present}/{total}: ", style="bold")
     for item, ok in d.card.checklist.items():
         text.append("✓ " if ok else "✗ ", style="green" if ok else "red")
