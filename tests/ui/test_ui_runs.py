@@ -146,3 +146,31 @@ async def test_interrupted_run_shows_and_resumes_a_held_one_refuses(services: Se
         await wait_for(pilot, lambda: "done: 4/4 done · 0 failed" in status(app), 30, "the resumed run")
         await wait_for(pilot, lambda: app.screen.rows[run_id]["status"] == "done", 10, "the table")
     assert len(services.traces.list(run_id=run_id)) == 4 and server.requests == 4
+
+
+async def test_imported_and_compare_runs_show_their_status_and_answers(services: Services) -> None:
+    from modelpick_tui.evals.exchange import import_file
+    from modelpick_tui.evals.traces import Trace
+    from modelpick_tui.ui.screens.runs import RunsScreen
+
+    demo = services.settings.sample_dir / "traces" / "demo.jsonl"
+    n_demo = import_file(services.review, demo).traces
+    compare = services.traces.create_run(kind="compare", name="compare session")
+    for i, error in enumerate((None, None, "cancelled by the user")):
+        services.traces.add(Trace(run_id=compare, prompt="hi", endpoint="ab"[i % 2], output="x", turn=i // 2,
+                                  error=error, source="compare"))
+    services.traces.finish_run(compare)
+
+    app = make_app(services.settings, services)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and len(app.screen.rows) == 2, 10,
+                       "the runs screen")
+        rows = {r["kind"]: r for r in app.screen.rows.values()}
+        assert rows["import"]["status"] == "imported" and rows["import"]["n_ok"] + rows["import"]["n_failed"] == n_demo
+        assert (rows["compare"]["status"], rows["compare"]["n_ok"], rows["compare"]["n_failed"]) == ("done", 2, 1)
+        text = screen_text(app)
+        assert "imported" in text and "running" not in text and f"{n_demo}" in text and "compare" in text
+        await pilot.press("r")  # the cursor is on the newest: the compare session
+        await wait_for(pilot, lambda: any("nothing to resume" in str(n.message) for n in app._notifications), 10,
+                       "the answer to r")

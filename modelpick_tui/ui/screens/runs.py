@@ -1,4 +1,5 @@
-"""Prompt-set runs: the list of runs, a new run (modal), progress with ETA and failures, cancel, resume.
+"""Runs: every run (prompt-set runs, compare sessions, imported traces) with its status; a new run (modal),
+progress with ETA and failures, cancel, resume.
 
 A run lives in an app-level thread worker (its own asyncio loop, see evals/runner.py) held by the `RunControl`
 of the app, so it goes on when this screen is closed. The screen polls that state (a few times a second) and
@@ -36,6 +37,7 @@ COLUMNS = (("name", "name", 14), ("set", "set", 10), ("endpoints", "endpoints", 
 # One style per run status (evals/traces.py RUN_STATUSES; "interrupted": its process died, r resumes it).
 STATUS_STYLE = {"running": "yellow", "done": "green", "cancelled": "dim", "failed": "red bold",
                 "interrupted": "magenta", "imported": "cyan"}
+KIND_LABEL = {"compare": "compare", "import": "import"}  # the set column of runs that have no prompt set
 
 
 # --- the runs in progress (app-level) --------------------------------------------------------------------
@@ -311,7 +313,7 @@ class RunsScreen(Screen[None]):
         table = self.query_one("#runs", DataTable)
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
-        self.query_one("#runs-title", Static).update(Text("prompt-set runs", style="bold"))
+        self.query_one("#runs-title", Static).update(Text("runs", style="bold"))
         self.load_rows()
         self.tick()
         self.set_interval(POLL_S, self.tick)
@@ -327,7 +329,7 @@ class RunsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="runs-table", exit_on_error=False)
     def load_rows(self) -> None:
         rows = self.app.services.traces.run_stats()  # type: ignore[attr-defined]
-        self.app.call_from_thread(self.show_rows, [r for r in rows if r.get("kind") == "set"])
+        self.app.call_from_thread(self.show_rows, rows)
 
     def show_rows(self, rows: list[dict[str, Any]]) -> None:
         if not self.query("#runs"):
@@ -338,17 +340,18 @@ class RunsScreen(Screen[None]):
         table.clear()
         for r in rows:
             done = r["n_ok"] + r["n_failed"]
+            # Compare sessions and imports have no prompt set: their kind instead, and the answers they hold.
+            origin = safe(r["set_name"] or "") if r["kind"] == "set" else Text(KIND_LABEL.get(r["kind"], ""), "dim")
             table.add_row(
-                safe(r["name"] or r["id"]), safe(r["set_name"] or ""),
-                safe(", ".join(str(e.get("name")) for e in r["endpoints"])),
-                Text(f"{done}/{r['total']}", justify="right"),
+                safe(r["name"] or r["id"]), origin, safe(", ".join(str(e.get("name")) for e in r["endpoints"])),
+                Text(f"{done}/{r['total']}" if r["total"] else str(done), justify="right"),
                 Text(str(r["n_failed"] or ""), justify="right", style="red" if r["n_failed"] else ""),
                 Text(r["status"] or "", style=STATUS_STYLE.get(r["status"] or "", "")),
                 key=r["id"],
             )
         if current in self.rows:
             table.move_cursor(row=table.get_row_index(current))
-        title = f"prompt-set runs: {len(rows)}" if rows else "prompt-set runs"
+        title = f"runs: {len(rows)}" if rows else "runs"
         self.query_one("#runs-title", Static).update(Text(title, style="bold"))
         if not rows and not self.control.active:
             self._status(Text("no runs yet: n starts one (a prompt set across the endpoints you pick)", style="dim"))
@@ -425,6 +428,10 @@ class RunsScreen(Screen[None]):
         row = self.rows.get(run_id or "")
         if run_id is None or row is None:
             self.notify("no run selected", severity="warning")
+            return
+        if row["kind"] != "set":
+            what = "a compare session" if row["kind"] == "compare" else "imported traces"
+            self.notify(f"nothing to resume: only prompt-set runs resume, and this is {what}", markup=False)
             return
         if self.control.running(run_id) is not None:
             self.notify("that run is in progress", severity="warning")
