@@ -68,10 +68,10 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
 
     Ctrl-C cancels; `--resume RUN_ID` finishes it later without redoing what was answered."""
     from ..evals.promptsets import PromptSetError, load_prompt_set
-    from ..evals.runner import RunError, RunParams, resolve_run_endpoints
+    from ..evals.runner import RunError, RunParams
     from ..evals.traces import RunHeld
     from ..serving.client import Timeouts
-    from ..serving.endpoints import is_url, resolve
+    from ..serving.endpoints import is_url, resolve, resolve_run_endpoints
     from ..serving.params import SamplingParams
     from ..serving.spec import ServingError
 

@@ -44,10 +44,9 @@ from .traces import CANCELLED, DONE, FAILED, RunHeld, Trace, TraceStore
 
 if TYPE_CHECKING:
     from ..serving.endpoints import Endpoint
-    from ..serving.supervisor import Supervisor
 
 __all__ = ["EndpointSummary", "RunError", "RunParams", "RunProgress", "RunResult", "Runner",
-           "resolve_run_endpoints", "summarize", "trace_for"]
+           "summarize", "trace_for"]
 
 class RunError(Exception):
     """A run cannot start or resume; the message is one line for the user."""
@@ -334,29 +333,6 @@ def _check_endpoints(endpoints: Sequence[Endpoint]) -> None:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise RunError(f"endpoint named twice: {', '.join(dupes)}")
-
-
-def resolve_run_endpoints(supervisor: Supervisor, run: dict[str, Any],
-                          keys: dict[str, str] | None = None) -> list[Endpoint]:
-    """A stored run's endpoints, usable again: each by its name through the supervisor (servers and remote
-    endpoints modelpick knows, with their keys), else — a bare URL — from the stored URL and model, with the
-    key from `keys` (by name). Raises ServingError (one line) for one that is gone or not ready."""
-    from ..serving.endpoints import Endpoint, resolve
-    from ..serving.spec import ServingError
-
-    out: list[Endpoint] = []
-    for stored in run.get("endpoints", []):
-        name = stored["name"]
-        key = (keys or {}).get(name)
-        try:
-            endpoint = resolve(supervisor, name, model=stored.get("model"), api_key=key)
-        except ServingError:
-            if not stored.get("base_url"):
-                raise
-            endpoint = Endpoint(name=name, base_url=stored["base_url"], model=stored["model"], api_key=key,
-                                backend=stored.get("backend") or "remote", model_ref=stored.get("model_ref"))
-        out.append(endpoint)
-    return out
 
 
 @dataclass(frozen=True)

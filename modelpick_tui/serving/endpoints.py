@@ -4,21 +4,34 @@ OpenAI-compatible URL. The compare screen, the runner and the judge all resolve 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .spec import ServingError
 
-if TYPE_CHECKING:
-    from .registry import Server
+
+class Server(Protocol):
+    """What an endpoint is made of: the fields of a server's record (registry.Server). Protocols, this and the
+    next, keep this module free of the supervisor and the registry (processes, SQL), so the screens can name an
+    Endpoint without loading them."""
+
+    name: str
+    backend: str
+    model: str
+    served_model: str
+    base_url: str
+    api_key: str | None
+    status: str
+    error: str | None
 
 
 class Servers(Protocol):
     """What resolving a name needs of the supervisor (a protocol, so the supervisor, whose backends
     normalise URLs here, is not imported back)."""
 
-    def servers(self) -> list[Server]: ...
+    def servers(self) -> Sequence[Server]: ...
 
     def get(self, name: str) -> Server: ...
 
@@ -111,3 +124,23 @@ def resolve(supervisor: Servers, text: str, *, model: str | None = None, api_key
     if api_key:
         endpoint = Endpoint(**{**endpoint.__dict__, "api_key": api_key})
     return endpoint
+
+
+def resolve_run_endpoints(supervisor: Servers, run: Mapping[str, Any],
+                          keys: dict[str, str] | None = None) -> list[Endpoint]:
+    """A stored run's endpoints, usable again: each by its name through the supervisor (servers and remote
+    endpoints modelpick knows, with their keys), else — a bare URL — from the stored URL and model, with the
+    key from `keys` (by name). Raises ServingError (one line) for one that is gone or not ready."""
+    out: list[Endpoint] = []
+    for stored in run.get("endpoints", []):
+        name = stored["name"]
+        key = (keys or {}).get(name)
+        try:
+            endpoint = resolve(supervisor, name, model=stored.get("model"), api_key=key)
+        except ServingError:
+            if not stored.get("base_url"):
+                raise
+            endpoint = Endpoint(name=name, base_url=stored["base_url"], model=stored["model"], api_key=key,
+                                backend=stored.get("backend") or "remote", model_ref=stored.get("model_ref"))
+        out.append(endpoint)
+    return out

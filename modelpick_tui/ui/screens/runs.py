@@ -22,9 +22,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, SelectionList, Static
 from textual.worker import get_current_worker
 
-from ...evals.runner import RunError, Runner, RunParams, RunProgress, RunResult, resolve_run_endpoints
+from ...evals.runner import RunError, Runner, RunParams, RunProgress, RunResult
 from ...evals.traces import RunHeld
-from ...serving.endpoints import Endpoint, available
+from ...serving.endpoints import Endpoint, available, resolve_run_endpoints
 from ...serving.params import SamplingParams
 from ..actions import bindings
 from ..format import safe
