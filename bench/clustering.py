@@ -39,8 +39,9 @@ def dataset(n: int) -> list[tuple[str, str, str, str]]:
 
 def seed_db(n: int, path: Path) -> tuple[object, dict[str, str]]:
     from modelpick_tui.db import open_db
-    from modelpick_tui.evals.failure_modes import FailureModeStore
-    from modelpick_tui.evals.traces import Trace, TraceStore
+    from modelpick_tui.evals.stores.failure_modes import FailureModeStore
+    from modelpick_tui.evals.stores.traces import TraceStore
+    from modelpick_tui.evals.traces import Trace
 
     db = open_db(path)
     traces = TraceStore(db)

@@ -148,7 +148,7 @@ async def review(n: int, home: Path) -> tuple[list[float], int]:
 
 def bare(n: int, home: Path) -> list[float]:
     from modelpick_tui.db import open_db
-    from modelpick_tui.evals.labels import ReviewStore
+    from modelpick_tui.evals.stores.labels import ReviewStore
 
     store = ReviewStore(open_db(home / "bare.db"))
     out = []

@@ -15,12 +15,12 @@ from .db import Database
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from .evals.failure_modes import FailureModeStore
-    from .evals.judge import JudgeStore
-    from .evals.labels import ReviewStore
-    from .evals.promptsets import PromptSetStore
     from .evals.runner import Runner
-    from .evals.traces import TraceStore
+    from .evals.stores.failure_modes import FailureModeStore
+    from .evals.stores.judge import JudgeStore
+    from .evals.stores.labels import ReviewStore
+    from .evals.stores.prompt_sets import PromptSetStore
+    from .evals.stores.traces import TraceStore
     from .serving.supervisor import Supervisor
 
 
@@ -51,35 +51,35 @@ class Services:
     @property
     def traces(self) -> TraceStore:
         """Runs and traces (evals/traces.py)."""
-        from .evals.traces import TraceStore
+        from .evals.stores.traces import TraceStore
 
         return self._store("traces", TraceStore)  # type: ignore[no-any-return]
 
     @property
     def review(self) -> ReviewStore:
         """Labels and preferences (evals/labels.py)."""
-        from .evals.labels import ReviewStore
+        from .evals.stores.labels import ReviewStore
 
         return self._store("review", ReviewStore)  # type: ignore[no-any-return]
 
     @property
     def prompt_sets(self) -> PromptSetStore:
         """Prompt sets stored with their runs, so a run resumes without its file (evals/promptsets.py)."""
-        from .evals.promptsets import PromptSetStore
+        from .evals.stores.prompt_sets import PromptSetStore
 
         return self._store("prompt_sets", PromptSetStore)  # type: ignore[no-any-return]
 
     @property
     def failures(self) -> FailureModeStore:
         """Failure modes of the failed traces and the human's edits to them (evals/failure_modes.py)."""
-        from .evals.failure_modes import FailureModeStore
+        from .evals.stores.failure_modes import FailureModeStore
 
         return self._store("failures", FailureModeStore)  # type: ignore[no-any-return]
 
     @property
     def judge(self) -> JudgeStore:
         """Rubrics and LLM-judge verdicts, kept apart from human labels (evals/judge.py)."""
-        from .evals.judge import JudgeStore
+        from .evals.stores.judge import JudgeStore
 
         return self._store("judge", JudgeStore)  # type: ignore[no-any-return]
 

@@ -83,12 +83,11 @@ def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, as_json: b
 def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, out_dir: Path | None,
                as_json: bool) -> None:
     """Write the decision report (Markdown + JSON): the chosen model, pinned, and why the others were not."""
-    from ..evals.decision import write_report
-    from ..evals.scoreboard import scoreboard
+    from ..evals.decision import scores, write_report
 
     services = services_from(ctx)
     _check_run(services, run_id)
-    if not scoreboard(services.traces, services.failures, run_id):
+    if not scores(services.traces, services.failures, run_id):
         raise click.ClickException("no traces to decide on" + (f" in run {run_id}" if run_id else "") +
                                    ": run a prompt set and label its traces first")
     try:

@@ -28,8 +28,10 @@ from ..serving.client import ChatClient, ChatRequest, StreamMeter, Timeouts
 from ..serving.endpoints import Endpoint
 from ..serving.events import Delta, Done, Failed, StreamEvent, StreamMetrics
 from ..serving.params import SamplingParams
-from .labels import CHOICES, Label, ReviewStore
-from .traces import Trace, TraceStore
+from .labels import CHOICES, Label
+from .stores.labels import ReviewStore
+from .stores.traces import TraceStore
+from .traces import Trace
 
 __all__ = ["CompareError", "CompareParams", "CompareSession", "Pane", "PaneEvent", "parse_params"]
 

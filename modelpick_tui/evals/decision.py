@@ -21,9 +21,9 @@ from .stats import Interval
 
 if TYPE_CHECKING:
     from ..catalog.store import CatalogStore
-    from .failure_modes import FailureModeStore
-    from .judge import JudgeStore
-    from .traces import TraceStore
+    from .stores.failure_modes import FailureModeStore
+    from .stores.judge import JudgeStore
+    from .stores.traces import TraceStore
 
 BASES = ("low", "estimate")  # the bar applies to the interval's lower bound (default) or the point estimate
 
@@ -130,11 +130,20 @@ def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f} ms"
 
 
+def scores(traces: TraceStore, failures: FailureModeStore, run_id: str | None = None) -> list[ModelScore]:
+    """The scoreboard of `run_id` (all traces when None), from one read of the traces, their modes and the
+    preferences."""
+    with traces.lock:  # the database's one lock: the modes and the rows are read as one state
+        rows, prefs = traces.scoreboard_rows(run_id)
+        names = {mode_id: str(mode["name"] or mode["id"]) for mode_id, mode in failures.final_modes().items()}
+    return scoreboard(rows, prefs, names)
+
+
 def candidates(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore, run_id: str | None = None,
                *, pin: bool = True) -> list[Candidate]:
     """The scoreboard with each model's provenance (parameters, licence, pin)."""
     out = []
-    for score in scoreboard(traces, failures, run_id):
+    for score in scores(traces, failures, run_id):
         prov = provenance(catalog, score.model, score.model_ref, pin=pin)
         score.params = prov.params
         out.append(Candidate(score, prov))
@@ -267,12 +276,7 @@ def write_report(traces: TraceStore, failures: FailureModeStore, catalog: Catalo
     text = json.dumps(payload, indent=2, ensure_ascii=False)
     _write_atomic(json_path, text + "\n")
     _write_atomic(md_path, render_markdown(decision))
-    store = traces
-    with store.write():
-        table = store.db.table("decisions")
-        table.insert({"model": decision.model, "created_at": decision.created_at, "report_json": text,
-                      "markdown_path": str(md_path), "json_path": str(json_path)})
-        row_id = int(table.last_rowid or 0)
+    row_id = traces.add_decision(decision.model, decision.created_at, text, str(md_path), str(json_path))
     return ReportFiles(decision, md_path, json_path, row_id)
 
 

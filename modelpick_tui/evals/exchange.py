@@ -14,8 +14,9 @@ from typing import Any
 
 from ..clock import now_iso
 from .base import dumps
-from .labels import VERDICTS, Label, QueueFilter, ReviewError, ReviewStore
+from .labels import VERDICTS, Label, QueueFilter, ReviewError
 from .records import NotRecords, Row, RowError, json_records, parse_rows, read_user_text
+from .stores.labels import ReviewStore
 from .traces import Trace
 
 EXPORT_FORMATS = ("jsonl", "csv")

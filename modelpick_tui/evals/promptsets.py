@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..clock import now_iso
-from .base import Store, dumps, loads
 from .records import NotRecords, Row, RowError, json_records, parse_rows, read_user_text
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv"}
@@ -178,7 +176,7 @@ def load_prompt_set(path: str | Path, name: str | None = None) -> PromptSet:
     return result
 
 
-# --- the database side: a prompt set is stored so that a run can be resumed without its file -------------
+# --- a prompt set's id in the database (stores/prompt_sets.py keeps it, so a run resumes without its file) -
 
 
 def content_id(prompt_set: PromptSet) -> str:
@@ -190,42 +188,3 @@ def content_id(prompt_set: PromptSet) -> str:
         digest.update(json.dumps(record, ensure_ascii=False, sort_keys=True).encode())
         digest.update(b"\n")
     return "ps-" + digest.hexdigest()[:16]
-
-
-class PromptSetStore(Store):
-    """The `prompt_sets` and `prompts` tables."""
-
-    def save(self, prompt_set: PromptSet) -> str:
-        """Store the set (once: the same content keeps its id and rows) and return its id."""
-        set_id = content_id(prompt_set)
-        row = {"id": set_id, "name": prompt_set.name, "path": str(prompt_set.path), "sha256": prompt_set.sha256,
-               "n_prompts": len(prompt_set.prompts), "loaded_at": now_iso()}
-        prompts = [{"set_id": set_id, "id": p.id, "prompt": p.prompt, "system": p.system,
-                    "reference": p.reference, "tags_json": dumps(list(p.tags)), "line": p.line}
-                   for p in prompt_set.prompts]
-        with self.write():
-            self.db.table("prompt_sets").insert(row, pk="id", replace=True)
-            self.db.table("prompts").insert_all(prompts, pk=("set_id", "id"), replace=True)
-        return set_id
-
-    def get(self, set_id: str) -> PromptSet | None:
-        """The stored set, prompts in file order; None if unknown."""
-        with self.lock:
-            rows = list(self.db.query("select * from prompt_sets where id = ?", [set_id]))
-            if not rows:
-                return None
-            prompts = list(self.db.query("select * from prompts where set_id = ? order by line, rowid", [set_id]))
-        head = rows[0]
-        path = Path(head["path"] or head["name"] or set_id)
-        result = PromptSet(name=head["name"] or set_id, path=path, format=FORMATS.get(path.suffix.lower(), "jsonl"),
-                           sha256=head["sha256"] or "")
-        for r in prompts:
-            result.prompts.append(Prompt(id=r["id"], prompt=r["prompt"], system=r["system"],
-                                         reference=r["reference"], tags=tuple(loads(r["tags_json"], [])),
-                                         line=r["line"] or 0))
-        return result
-
-    def list(self) -> list[dict[str, Any]]:
-        """Every stored set: id, name, path, sha256, n_prompts, loaded_at (newest first)."""
-        with self.lock:
-            return [dict(r) for r in self.db.query("select * from prompt_sets order by loaded_at desc")]

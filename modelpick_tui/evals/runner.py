@@ -38,9 +38,11 @@ from typing import TYPE_CHECKING, Any
 from ..serving.client import ChatClient, ChatRequest, Timeouts
 from ..serving.events import Done, Failed
 from ..serving.params import SamplingParams
-from .promptsets import Prompt, PromptSet, PromptSetStore
+from .promptsets import Prompt, PromptSet
 from .stats import percentile
-from .traces import CANCELLED, DONE, FAILED, RunHeld, Trace, TraceStore
+from .stores.prompt_sets import PromptSetStore
+from .stores.traces import TraceStore
+from .traces import CANCELLED, DONE, FAILED, RunHeld, Trace
 
 if TYPE_CHECKING:
     from ..serving.endpoints import Endpoint

@@ -1,19 +1,18 @@
 """The scoreboard: per model, over a run's traces (or all), the pass rate with its Wilson interval from the
-latest human labels, failure modes, latency and TTFT percentiles, tokens/s and the pairwise win rate."""
+latest human labels, failure modes, latency and TTFT percentiles, tokens/s and the pairwise win rate.
+
+Maths only: the rows come from the stores (TraceStore.scoreboard_rows, the failure modes' names), so the
+scoreboard screen sorts and shows scores without loading SQLite."""
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .stats import Interval, WinRate, percentile, wilson, win_rates
-
-if TYPE_CHECKING:
-    from .failure_modes import FailureModeStore
-    from .traces import TraceStore
 
 # The columns the scoreboard sorts by, in the order a key cycles through them.
 SORT_KEYS = ("pass", "low", "labelled", "traces", "params", "latency", "ttft", "tps", "win", "model")
@@ -73,21 +72,11 @@ def _r(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def scoreboard(traces: TraceStore, failures: FailureModeStore, run_id: str | None = None) -> list[ModelScore]:
-    """Per model, over the traces of `run_id` (all traces when None), sorted by model name."""
-    store = traces
-    with store.lock:
-        db = store.db
-        rows = [dict(r) for r in db.query(
-            "select t.id, t.model, t.endpoint, t.model_ref, t.error, t.ttft_ms, t.latency_ms, t.tokens_per_s,"
-            " l.verdict, (select m.mode_id from trace_failure_modes m where m.trace_id = t.id) as mode_id"
-            " from traces t left join latest_labels l on l.trace_id = t.id"
-            " where (? is null or t.run_id = ?) order by t.created_at, t.id", [run_id, run_id])]
-        # Merged modes count under the mode they went into; deleted ones count nowhere.
-        mode_names = {mode_id: str(mode["name"] or mode["id"])
-                      for mode_id, mode in failures.final_modes().items()}
-        prefs = [dict(r) for r in db.query("select left_trace_id, right_trace_id, choice from preferences"
-                                           " order by id")]
+def scoreboard(rows: Sequence[Mapping[str, Any]], prefs: Sequence[Mapping[str, Any]],
+               mode_names: Mapping[str, str]) -> list[ModelScore]:
+    """Per model, sorted by model name: `rows` are traces with their latest verdict and failure mode
+    (TraceStore.scoreboard_rows), `prefs` the pairwise preferences, `mode_names` the name each failure mode
+    counts under (a merged mode under the one it went into; a deleted one is absent)."""
     scores: dict[str, ModelScore] = {}
     samples: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     refs: dict[str, Counter[str]] = defaultdict(Counter)

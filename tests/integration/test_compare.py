@@ -13,8 +13,8 @@ import pytest
 
 from modelpick_tui.db import open_db
 from modelpick_tui.evals.compare import CANCELLED, CompareError, CompareParams, CompareSession, PaneEvent, parse_params
-from modelpick_tui.evals.labels import ReviewStore
-from modelpick_tui.evals.traces import TraceStore
+from modelpick_tui.evals.stores.labels import ReviewStore
+from modelpick_tui.evals.stores.traces import TraceStore
 from modelpick_tui.serving.client import Timeouts
 from modelpick_tui.serving.endpoints import Endpoint
 from modelpick_tui.serving.events import Delta, Done, Failed

@@ -18,7 +18,7 @@ import pytest
 CHILD = r"""
 import os, sys
 from modelpick_tui.db import open_db
-from modelpick_tui.evals.labels import ReviewStore
+from modelpick_tui.evals.stores.labels import ReviewStore
 
 store = ReviewStore(open_db(sys.argv[1]))
 i = int(sys.argv[2])

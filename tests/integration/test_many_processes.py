@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from modelpick_tui.db import open_db
-from modelpick_tui.evals.traces import Trace, TraceStore
+from modelpick_tui.evals.stores.traces import TraceStore
+from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services
 from modelpick_tui.ui.app import make_app
 from tests.support.batching_server import BatchingServer

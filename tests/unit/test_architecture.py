@@ -40,18 +40,17 @@ SERVICES = f"{TOP}.services"
 # The entry point is the one module outside ui/ that imports the UI: `modelpick` with no subcommand opens it.
 ENTRY_IMPORTS_OF_UI = {(f"{TOP}.cli", f"{TOP}.ui.app")}
 IO_LIBRARIES = {"httpx", "httpx_sse", "sqlite3", "sqlite_utils", "subprocess", "huggingface_hub", "requests"}
-# The modules that own tables and run SQL on them, each over db.py's Database. Anything else asks a store.
+# The modules that own tables and run SQL on them, each over db.py's one Database; anything else asks a store.
+# evals/ keeps all of its stores in evals/stores/ (what their rows are lives beside them, in plain modules).
 STORES = {
     f"{TOP}.db": "the connection, its lock, transactions, migrations, shared views",
     f"{TOP}.catalog.store": "models (+ FTS), model_files, cards, shortlist, local_files, meta",
     f"{TOP}.serving.registry": "endpoints (the servers' records)",
-    f"{TOP}.evals.traces": "runs, traces, run_answers",
-    f"{TOP}.evals.promptsets": "prompt_sets, prompts",
-    f"{TOP}.evals.labels": "labels, preferences",
-    f"{TOP}.evals.failure_modes": "failure_modes, trace_failure_modes, failure_clusterings, note_embeddings",
-    f"{TOP}.evals.judge": "rubrics, judge_verdicts",
-    f"{TOP}.evals.scoreboard": "reads traces, latest_labels, trace_failure_modes and preferences for the scoreboard",
-    f"{TOP}.evals.decision": "decisions",
+    f"{TOP}.evals.stores.traces": "runs, traces, run_answers, decisions; the scoreboard's read",
+    f"{TOP}.evals.stores.prompt_sets": "prompt_sets, prompts",
+    f"{TOP}.evals.stores.labels": "labels, preferences",
+    f"{TOP}.evals.stores.failure_modes": "failure_modes, trace_failure_modes, failure_clusterings, note_embeddings",
+    f"{TOP}.evals.stores.judge": "rubrics, judge_verdicts",
     f"{TOP}.services": "preflight_db: opens the file with sqlite3 before sqlite-utils is paid for",
 }
 _SQL = re.compile(

@@ -11,8 +11,9 @@ from click.testing import CliRunner, Result
 
 from modelpick_tui.cli import main
 from modelpick_tui.db import open_db
-from modelpick_tui.evals.labels import ReviewStore
-from modelpick_tui.evals.traces import Trace, TraceStore
+from modelpick_tui.evals.stores.labels import ReviewStore
+from modelpick_tui.evals.stores.traces import TraceStore
+from modelpick_tui.evals.traces import Trace
 
 FAILURES = [
     ("qwen", "not valid json", '{"a": 1,'), ("llama", "invalid json object", "{'a': 1}"),

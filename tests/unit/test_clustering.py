@@ -11,9 +11,11 @@ from sklearn.metrics import adjusted_rand_score, homogeneity_score
 
 from modelpick_tui.db import open_db
 from modelpick_tui.evals import clustering, failure_modes
-from modelpick_tui.evals.failure_modes import FailedTrace, FailureModeError, FailureModeStore
-from modelpick_tui.evals.labels import ReviewStore
-from modelpick_tui.evals.traces import Trace, TraceStore
+from modelpick_tui.evals.failure_modes import FailedTrace, FailureModeError
+from modelpick_tui.evals.stores.failure_modes import FailureModeStore
+from modelpick_tui.evals.stores.labels import ReviewStore
+from modelpick_tui.evals.stores.traces import TraceStore
+from modelpick_tui.evals.traces import Trace
 from tests.support.failure_notes import MODELS, MODES
 
 needs_embeddings = pytest.mark.skipif(not clustering.embeddings_available(),

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from modelpick_tui.evals import judge
-from modelpick_tui.evals.judge import JudgeStore, parse_verdict, run_judge
+from modelpick_tui.evals.judge import run_judge
+from modelpick_tui.evals.rubric import Verdict, parse_verdict, rubric_sha
+from modelpick_tui.evals.stores.judge import JudgeStore
 from modelpick_tui.services import Services
 from modelpick_tui.serving.endpoints import Endpoint
 from tests.support.judge_server import ANSWERS, JudgeServer
@@ -71,7 +72,7 @@ async def test_judge_grades_traces_and_stores_verdicts_apart_from_labels(service
     assert rows[traces[3].id]["raw"] == ANSWERS["PROSE"]  # the raw text is kept for an error
     assert rows[traces[2].id]["error"] == "verdict must be pass or fail, got 'maybe'"
     assert {r["judge_model"] for r in rows.values()} == {"judge"}
-    assert {r["rubric_sha256"] for r in rows.values()} == {judge.rubric_sha(rubric)}
+    assert {r["rubric_sha256"] for r in rows.values()} == {rubric_sha(rubric)}
     # The human labels are untouched: still one row per trace, the human's verdict.
     assert services.db.sqlite.execute("select count(*) from labels").fetchone()[0] == 5
     assert services.review.latest(traces[4].id).verdict == "fail"  # type: ignore[union-attr]
@@ -107,7 +108,7 @@ def test_agreement_when_the_judge_always_agrees(services: Services) -> None:
     run, traces = make_traces(services, ["x"] * 4, ["pass", "fail", "pass", "fail"])
     store = services.judge
     for t, v in zip(traces, ["pass", "fail", "pass", "fail"], strict=True):
-        store.add_verdict(t.id, judge.Verdict(v, "r"), judge_endpoint="j", judge_model="j", rubric_sha256="s",
+        store.add_verdict(t.id, Verdict(v, "r"), judge_endpoint="j", judge_model="j", rubric_sha256="s",
                           raw="{}")
     agreement = store.agreement(run_id=run)
     assert (agreement.n, agreement.percent, agreement.kappa) == (4, 1.0, 1.0)

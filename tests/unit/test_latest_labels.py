@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from modelpick_tui.db import open_db
-from modelpick_tui.evals import scoreboard
+from modelpick_tui.evals import decision
 from modelpick_tui.evals.failure_modes import final_modes
 from modelpick_tui.evals.labels import QueueFilter
 from modelpick_tui.evals.traces import Trace
@@ -120,7 +120,7 @@ def test_failure_modes_judge_and_scoreboard_read_what_they_read_before(labelled:
         counts: dict[str, Counter[str]] = {}
         for r in former:
             counts.setdefault(r["model"], Counter())[r["verdict"]] += 1
-        scores = scoreboard.scoreboard(labelled.traces, labelled.failures, run)
+        scores = decision.scores(labelled.traces, labelled.failures, run)
         assert {s.model: (s.traces, s.passed, s.failed, s.skipped) for s in scores} == {
             m: (sum(c.values()), c["pass"], c["fail"], c["skip"]) for m, c in counts.items()}
 
@@ -164,7 +164,7 @@ def test_merged_modes_are_followed_once_for_every_reader(labelled: Services) -> 
     # t5 sits in a mode merged twice over, t7 in one merged into a deleted mode, t8 in a merge loop.
     add_modes(labelled, MODES, {"t5": "m2", "t7": "m5", "t8": "m6"})
     assert {m.id: m.trace_ids for m in labelled.failures.modes()} == {"m1": ["t5"]}
-    scores = {s.model: s for s in scoreboard.scoreboard(labelled.traces, labelled.failures)}
+    scores = {s.model: s for s in decision.scores(labelled.traces, labelled.failures)}
     assert scores["model-1"].failure_modes == {"refusals": 1}  # t5 (model-1); t7 counts nowhere
     assert scores["model-0"].failure_modes == {}  # t8 is in a loop of merges
     draft = labelled.judge.draft_rubric()

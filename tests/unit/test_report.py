@@ -65,7 +65,7 @@ def test_scoreboard_figures_on_a_hand_built_set(services: Services) -> None:
     services.review.prefer(b[1].id, a[1].id, "right")
     services.review.prefer(a[2].id, b[2].id, "tie")
 
-    scores = {s.model: s for s in scoreboard.scoreboard(services.traces, services.failures, run)}
+    scores = {s.model: s for s in decision.scores(services.traces, services.failures, run)}
     sa, sb = scores["a"], scores["b"]
     assert (sa.traces, sa.errors, sa.labelled, sa.passed) == (5, 1, 4, 3)
     assert sa.pass_rate == wilson(3, 4)
@@ -80,7 +80,7 @@ def test_scoreboard_figures_on_a_hand_built_set(services: Services) -> None:
     assert sb.endpoints == ["ep-b"]
     assert [s.model for s in scoreboard.sort_scores(list(scores.values()), "latency")] == ["b", "a"]
     assert [s.model for s in scoreboard.sort_scores(list(scores.values()), "pass")] == ["a", "b"]
-    assert scoreboard.scoreboard(services.traces, services.failures, "no-such-run") == []
+    assert decision.scores(services.traces, services.failures, "no-such-run") == []
 
 
 def test_choose_picks_the_smallest_model_meeting_the_bar(services: Services, decision_set: str) -> None:

@@ -10,8 +10,10 @@ import pytest
 
 from modelpick_tui.db import open_db
 from modelpick_tui.evals.exchange import export, import_file
-from modelpick_tui.evals.labels import Progress, QueueFilter, ReviewError, ReviewStore
-from modelpick_tui.evals.traces import Trace, TraceStore
+from modelpick_tui.evals.labels import Progress, QueueFilter, ReviewError
+from modelpick_tui.evals.stores.labels import ReviewStore
+from modelpick_tui.evals.stores.traces import TraceStore
+from modelpick_tui.evals.traces import Trace
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from click.testing import CliRunner
 
 from modelpick_tui.cli import main
 from modelpick_tui.db import migrations, open_db
-from modelpick_tui.evals.traces import RUN_STATUSES, Owner, RunHeld, Trace, TraceStore
+from modelpick_tui.evals.stores.traces import TraceStore
+from modelpick_tui.evals.traces import RUN_STATUSES, Owner, RunHeld, Trace
 from modelpick_tui.serving.procs import create_time
 
 REPO = Path(__file__).resolve().parents[2]
