@@ -25,6 +25,25 @@ CSV_COLUMNS = ("id", "run", "prompt_id", "prompt", "system", "reference", "model
                "output", "verdict", "note", "tags", "labeler", "labelled_at", "prompt_tags", "finish_reason",
                "error", *METRICS, "created_at")
 _TAG_SPLIT = re.compile(r"[;,|]")
+# A spreadsheet reads a cell that begins with one of these as a formula (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_QUOTED = re.compile(r"^'+")
+
+
+def csv_cell(text: str) -> str:
+    """A text field made safe to open in a spreadsheet: one leading apostrophe when, past the apostrophes it
+    already begins with, it starts like a formula (`=`, `+`, `-`, `@`, tab, carriage return).
+
+    Escaping apostrophe-led fields too makes this a bijection: `csv_field` takes it back exactly, so a
+    modelpick export imports unchanged, and `'=x` exported is `''=x`, not confused with `=x`."""
+    rest = text.lstrip("'")
+    return "'" + text if rest.startswith(_FORMULA_START) else text
+
+
+def csv_field(cell: str) -> str:
+    """The inverse of `csv_cell`: one leading apostrophe off a field that `csv_cell` escaped."""
+    rest = cell.lstrip("'")
+    return cell[1:] if rest != cell and rest.startswith(_FORMULA_START) else cell
 
 
 @dataclass
@@ -109,7 +128,7 @@ def _flat(rec: dict[str, Any]) -> dict[str, Any]:
     out.update(rec["metrics"])
     out["tags"] = "; ".join(rec["tags"])
     out["prompt_tags"] = "; ".join(rec["prompt_tags"])
-    return {k: "" if v is None else v for k, v in out.items()}
+    return {k: "" if v is None else csv_cell(v) if isinstance(v, str) else v for k, v in out.items()}
 
 
 def _read_table(path: Path) -> list[Row]:
@@ -148,7 +167,8 @@ def _csv_rows(path: Path, text: str, delimiter: str) -> list[tuple[int, dict[str
                 continue
             if not any((v or "").strip() for v in record.values()):
                 continue
-            out.append((line, {str(k).strip().lower(): v for k, v in record.items()}, ""))
+            out.append((line, {str(k).strip().lower(): csv_field(v) if isinstance(v, str) else v
+                               for k, v in record.items()}, ""))
     except csv.Error as exc:
         out.append((reader.line_num, None, f"unreadable CSV ({exc})"))
     return out
