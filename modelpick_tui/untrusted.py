@@ -28,3 +28,9 @@ def clean(text: str | None) -> str:
         return ""
     text = _CONTROL.sub(_visible, text.replace("\r\n", "\n"))
     return _BIDI.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """Whitespace (newlines included) collapsed to single spaces, cut to `limit` characters with an ellipsis."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

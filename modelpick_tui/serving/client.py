@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 from httpx_sse import EventSource, SSEError
 
+from ..untrusted import one_line as _one_line
 from .endpoints import api_root
 from .events import Delta, Done, Failed, StreamEvent, StreamMetrics
 from .params import SamplingParams
@@ -148,11 +149,6 @@ class _StreamError(Exception):
 
 def _headers(api_key: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"} if api_key else {}
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _server_message(body: Any) -> str | None:

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
+from textual.message import Message
 from textual.screen import Screen
 
 from .actions import bindings
 from .commands import ActionsProvider, ModelsProvider
+from .messages import Notice, WorkFailed
 from .server_ops import ServerOps
 
 if TYPE_CHECKING:
     from ..services import Services
     from ..settings import Settings
+
+FAILURE_NOTICE_S = 10.0  # how long a worker's error stays up (and how long the same error is not repeated)
 
 
 class ModelpickApp(ServerOps):
@@ -30,6 +36,7 @@ class ModelpickApp(ServerOps):
         self.settings = settings
         self.services = services
         self.servers_busy: set[str] = set()
+        self._last_failure, self._failure_shown_at = "", 0.0  # the last worker error shown, and when
 
     @property
     def catalog(self):  # type: ignore[no-untyped-def]
@@ -44,14 +51,36 @@ class ModelpickApp(ServerOps):
         # After the first frame: detached servers of an earlier modelpick show up on the servers screen.
         self.set_timer(1.0, self.reattach_servers)
 
-    @work(thread=True, group="reattach", exit_on_error=False)
+    @dataclass
+    class Reattached(Message):
+        names: list[str]  # the detached servers of an earlier modelpick, adopted
+
+    @work(thread=True, group="reattach", exit_on_error=False, description="re-attach detached servers")
     def reattach_servers(self) -> None:
         adopted = self.services.supervisor.reattach()
         if adopted:
-            names = ", ".join(s.name for s in adopted)
-            self.call_from_thread(self.notify, f"re-attached detached servers: {names} (S to see them)",
-                                  markup=False)
-            self.call_from_thread(self._servers_changed)
+            self.post_message(self.Reattached([s.name for s in adopted]))
+
+    def on_modelpick_app_reattached(self, message: Reattached) -> None:
+        self.notify(f"re-attached detached servers: {', '.join(message.names)} (S to see them)", markup=False)
+        self._servers_changed()
+
+    def on_notice(self, notice: Notice) -> None:
+        self.notify(notice.line, severity=notice.severity, markup=False)  # type: ignore[arg-type]
+
+    # --- worker errors: the one handler -------------------------------------------------------
+
+    def on_work_failed(self, failure: WorkFailed) -> None:
+        """Every worker's error ends here (see ui/workers.py): a one-line notice, and the screen that started
+        the work says what failed instead of what it was waiting for."""
+        now = time.monotonic()
+        if self._last_failure != failure.line or now - self._failure_shown_at > FAILURE_NOTICE_S:
+            # A poll that fails every 2 s says so once per notice, not in a growing stack of them.
+            self.notify(failure.line, severity="error", markup=False, timeout=FAILURE_NOTICE_S)
+            self._last_failure, self._failure_shown_at = failure.line, now
+        node = failure.node
+        if node is self or (node.is_attached and node.is_running):  # a screen closed meanwhile: nothing to update
+            node.show_failure(failure)  # type: ignore[attr-defined]
 
     # --- exit: servers this app started (not detached) die with it ------------------------------
 
@@ -64,7 +93,8 @@ class ModelpickApp(ServerOps):
         live = self.services.owned_servers()
         if live:
             self.notify(f"stopping {len(live)} server(s)…", markup=False)
-            worker = self.run_worker(self._stop_servers, thread=True, group="quit", exit_on_error=False)
+            worker = self.run_worker(self._stop_servers, thread=True, group="quit", exit_on_error=False,
+                                     description="stop the servers")
             await worker.wait()
         self.exit()
 

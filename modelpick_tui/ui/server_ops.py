@@ -6,9 +6,14 @@ screen's poll leaves it alone."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
+from textual.message import Message
+
+from .messages import WorkFailed
+from .workers import WorkerErrors
 
 if TYPE_CHECKING:
     from ..serving.spec import ServerSpec
@@ -17,8 +22,16 @@ if TYPE_CHECKING:
 READY_TIMEOUT = {"llama": 120.0, "vllm": 600.0}
 
 
-class ServerOps(App[None]):
+class ServerOps(WorkerErrors, App[None]):
     servers_busy: set[str]
+
+    class ServersChanged(Message):
+        """A server's state changed under a worker (it is starting): the servers screen polls now."""
+
+    @dataclass
+    class PlanReady(Message):
+        model_id: str | None  # None: the blank form of the servers screen's n
+        plan: Any  # serving.plan.StartPlan; None when the model is not in the catalogue
 
     @property
     def supervisor(self) -> Any:
@@ -37,37 +50,39 @@ class ServerOps(App[None]):
             if isinstance(screen, ServersScreen):
                 screen.poll()
 
-    def _run_op(self, name: str, op: Callable[[], str | None], what: str) -> None:
-        """Run `op` for server `name` in a thread worker; its return (or error) is the one line shown."""
-        from ..serving.spec import ServingError
+    @dataclass
+    class OpDone(Message):
+        line: str | None  # what the action says it did ("qwen ready in 3.1 s at …", "failed: qwen: …")
 
+    def _run_op(self, name: str, op: Callable[[], str | None], what: str) -> None:
+        """Run `op` for server `name` in a thread worker; its return is the one line shown. An error is shown by
+        the app's worker-error handler ("could not start qwen: …"), which then refreshes the servers screen."""
         if name in self.servers_busy:
             self.notify(f"{name}: an action is already under way", severity="warning", markup=False)
             return
         self.servers_busy.add(name)
 
         def work() -> None:
-            severity = "information"
             try:
-                message = op()
-                if message and message.startswith("failed"):
-                    severity = "error"
-            except (ServingError, OSError) as exc:
-                message, severity = f"{what} {name}: {exc}", "error"
-            except Exception as exc:  # anything else: still one line on screen, never a silent worker death
-                message, severity = f"{what} {name}: {type(exc).__name__}: {exc}", "error"
+                line = op()
             finally:
                 self.servers_busy.discard(name)
-            self.call_from_thread(self._op_done, message, severity)
+            self.post_message(self.OpDone(line))
 
-        self.run_worker(work, thread=True, group="server-ops", exit_on_error=False, name=f"{what} {name}")
+        self.run_worker(work, thread=True, group="server-ops", exit_on_error=False, name=f"{what} {name}",
+                        description=f"{what} {name}")
         self._servers_changed()
 
-    def _op_done(self, message: str | None, severity: str) -> None:
-        if message:
-            self.notify(message, severity=severity, markup=False,  # type: ignore[arg-type]
-                        timeout=10 if severity == "error" else 5)
+    def on_server_ops_op_done(self, message: OpDone) -> None:
+        if message.line:
+            failed = message.line.startswith("failed")
+            self.notify(message.line, severity="error" if failed else "information", markup=False,
+                        timeout=10 if failed else 5)
         self._servers_changed()
+
+    def show_failure(self, failure: WorkFailed) -> None:
+        if failure.group == "server-ops":
+            self._servers_changed()  # the server's row says what state the failed action left it in
 
     def _outcome(self, server: Any) -> str:
         if server.status == "ready":
@@ -83,7 +98,7 @@ class ServerOps(App[None]):
 
         def op() -> str:
             server = supervisor.start(spec, detached=detached)
-            self.call_from_thread(self._servers_changed)  # "starting" shows at once
+            self.post_message(self.ServersChanged())  # "starting" shows at once
             if server.status == "starting":
                 server = supervisor.wait_ready(server.name, READY_TIMEOUT.get(spec.backend, 120.0))
             return self._outcome(server)
@@ -118,7 +133,7 @@ class ServerOps(App[None]):
             if server.status in ("starting", "ready"):
                 supervisor.stop(name)
             server = supervisor.start(spec, detached=detached)
-            self.call_from_thread(self._servers_changed)
+            self.post_message(self.ServersChanged())
             if server.status == "starting":
                 server = supervisor.wait_ready(name, READY_TIMEOUT.get(spec.backend, 120.0))
             return self._outcome(server)
@@ -147,7 +162,7 @@ class ServerOps(App[None]):
     def serve_model(self, model_id: str) -> None:
         """Work out the start modal's defaults for `model_id` (card, fit, files on this machine), then open it."""
         self.run_worker(lambda: self._plan_worker(model_id), thread=True, group="serve-plan", exclusive=True,
-                        exit_on_error=False)
+                        exit_on_error=False, description=f"plan a server for {model_id}")
 
     def _plan_worker(self, model_id: str) -> None:
         from ..serving.plan import plan_for
@@ -155,16 +170,24 @@ class ServerOps(App[None]):
         catalog = self.services.catalog  # type: ignore[attr-defined]
         details = catalog.details(model_id)
         if details is None:
-            self.call_from_thread(self.notify, f"{model_id} is not in the catalogue", severity="error",
-                                  markup=False)
+            self.post_message(self.PlanReady(model_id, None))
             return
         cached = {} if model_id.startswith("local/") else catalog.cached_files(model_id)
         taken = {s.name for s in self.supervisor.servers()}
         base_id = details.model.get("base_model")
         base = catalog.store.get(base_id) if base_id and base_id != model_id else None
         peers, devices = self._gpu_peers()
-        plan = plan_for(details, cached, taken, base, peers=peers, device_count=devices)
-        self.call_from_thread(self.open_start_modal, plan)
+        self.post_message(self.PlanReady(model_id, plan_for(details, cached, taken, base, peers=peers,
+                                                            device_count=devices)))
+
+    def on_server_ops_plan_ready(self, message: PlanReady) -> None:
+        if message.plan is None:
+            self.notify(f"{message.model_id} is not in the catalogue", severity="error", markup=False)
+        else:
+            self.open_start_modal(message.plan)
+
+    def on_server_ops_servers_changed(self, _: ServersChanged) -> None:
+        self._servers_changed()
 
     def _gpu_peers(self) -> tuple[list[Any], int]:
         """The vLLM servers running or being started (this modelpick's, detached ones, other modelpicks'),
@@ -203,7 +226,7 @@ class ServerOps(App[None]):
 
         if plan is None:
             self.run_worker(self._blank_plan_worker, thread=True, group="serve-plan", exclusive=True,
-                            exit_on_error=False)
+                            exit_on_error=False, description="find the GPUs and the vLLM servers on them")
             return
 
         def done(spec: ServerSpec | None) -> None:
@@ -219,7 +242,7 @@ class ServerOps(App[None]):
             peers, devices = self._gpu_peers()
         except Exception:  # the form must open anyway: without what it could not find out
             peers, devices = [], 0
-        self.call_from_thread(self.open_start_modal, StartPlan(peers=peers, device_count=devices))
+        self.post_message(self.PlanReady(None, StartPlan(peers=peers, device_count=devices)))
 
     def open_remote_modal(self) -> None:
         from .screens.add_remote import AddRemoteModal

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
 from ...catalog.facts import format_params
 from ...catalog.query import SORT_LABELS, CatalogQuery, ListParams, ModelRow, SearchResult
-from ...catalog.sources.errors import HubError
 from ..actions import bindings
 from ..format import compact, safe, task_short
-from ..messages import CatalogChanged
+from ..messages import CatalogChanged, WorkFailed
 from ..tables import cursor_key
+from ..workers import WorkerErrors
 
 if TYPE_CHECKING:
     from ..widgets.filters import FilterPanel
@@ -33,7 +34,7 @@ COLUMNS = (("id", "model", ID_WIDTH), ("task", "task", 10), ("params", "params",
            ("downloads", "dl", 6), ("likes", "likes", 6), ("updated", "updated", 10), ("gated", "gated", 5))
 
 
-class BrowseScreen(Screen[None]):
+class BrowseScreen(WorkerErrors, Screen[None]):
     SCREEN_NAME = "browse"
     BINDINGS = bindings("browse")
     AUTO_FOCUS = "#results"
@@ -59,11 +60,51 @@ class BrowseScreen(Screen[None]):
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         self.query_one("#banner").display = False
-        self.run_search()
+        self.open_catalog()
         # After the first frame, not before: a cold start should show the table first.
         self.set_timer(1.0, self.warm_up)
 
-    @work(thread=True, group="warm-up", exit_on_error=False)
+    @dataclass
+    class Opened(Message):
+        banner: str  # "offline — cached 231 models from …", or "" when there is nothing to warn about
+
+    @dataclass
+    class Searched(Message):
+        query: CatalogQuery
+        result: SearchResult
+
+    @dataclass
+    class SyncProgress(Message):
+        done: int
+        total: int | None
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, BrowseScreen.SyncProgress)  # only the latest figure is worth painting
+
+    @dataclass
+    class Synced(Message):
+        fetched: int
+
+    @work(thread=True, group="catalog-open", exit_on_error=False, description="open the catalogue")
+    def open_catalog(self) -> None:
+        """Open the database (and load the sample on a first launch); the first search follows."""
+        catalog = self.app.catalog  # type: ignore[attr-defined]
+        catalog.ensure_loaded()
+        self.post_message(self.Opened(catalog.status().banner))
+
+    def on_browse_screen_opened(self, message: Opened) -> None:
+        self._ready = True
+        self._show_banner(message.banner)
+        self.run_search()
+
+    def show_failure(self, failure: WorkFailed) -> None:
+        if failure.group in ("catalog-open", "search"):
+            self.query_one("#summary", Static).update(safe(failure.line, "red"))
+        elif failure.group == "sync":
+            self.query("#sync-progress").remove()
+            self.post_message(CatalogChanged())  # the banner says the Hub is out of reach; the cache still answers
+
+    @work(thread=True, group="warm-up", exit_on_error=False, description="look for the models on this machine")
     def warm_up(self) -> None:
         """Find the memory and load the card parser now, so the first card opens at once; and see
         what is on this machine (the Hugging Face cache, scanned GGUF files) for the local filter."""
@@ -72,7 +113,7 @@ class BrowseScreen(Screen[None]):
         before = catalog.search(CatalogQuery(local_only=True, limit=1)).matching
         after = catalog.refresh_local()
         if after != before:
-            self.app.call_from_thread(self.post_message, CatalogChanged())
+            self.post_message(CatalogChanged())
 
     # --- searching ----------------------------------------------------------------------
 
@@ -94,25 +135,16 @@ class BrowseScreen(Screen[None]):
             panels.first().show(self.query_state)
         self.run_search()
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def run_search(self) -> None:
-        catalog = self.app.catalog  # type: ignore[attr-defined]
-        if not self._ready:
-            # The first search opens the database (and loads the sample on a first launch).
-            try:
-                catalog.ensure_loaded()
-                banner = catalog.status().banner
-            except Exception as exc:  # a broken database: say so on screen, keep the app usable
-                self.app.call_from_thread(self.notify, f"cannot open the catalogue: {exc}", severity="error",
-                                          markup=False, timeout=30)
-                return
-            self._ready = True
-            self.app.call_from_thread(self._show_banner, banner)
-        query = self.query_state
-        result = catalog.search(query)
-        self.app.call_from_thread(self.show_results, query, result)
+        if self._ready:  # else the catalogue is being opened, and its first search follows
+            self._search(self.query_state)
 
-    def show_results(self, query: CatalogQuery, result: SearchResult) -> None:
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="search the catalogue")
+    def _search(self, query: CatalogQuery) -> None:
+        self.post_message(self.Searched(query, self.app.catalog.search(query)))  # type: ignore[attr-defined]
+
+    def on_browse_screen_searched(self, message: Searched) -> None:
+        query, result = message.query, message.result
         if query != self.query_state:
             return  # a newer query is on its way
         self.last_result = result
@@ -270,21 +302,19 @@ class BrowseScreen(Screen[None]):
         self.sync_worker(ListParams(search=self.query_state.text or None, task=self.query_state.task,
                                     author=self.query_state.author, limit=500))
 
-    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False, description="sync from the Hub")
     def sync_worker(self, params: ListParams) -> None:
-        bar = self.query_one("#sync-progress", ProgressBar)
-
         def progress(done: int, total: int | None) -> None:
-            self.app.call_from_thread(bar.update, total=total, progress=done)
+            self.post_message(self.SyncProgress(done, total))
 
-        try:
-            report = self.app.catalog.sync(params, progress)  # type: ignore[attr-defined]
-            message, severity = f"synced {report.fetched} models from the Hub", "information"
-        except HubError as err:
-            message, severity = str(err), "error"
-        self.app.call_from_thread(self._sync_done, message, severity)
+        report = self.app.catalog.sync(params, progress)  # type: ignore[attr-defined]
+        self.post_message(self.Synced(report.fetched))
 
-    def _sync_done(self, message: str, severity: str) -> None:
+    def on_browse_screen_sync_progress(self, message: SyncProgress) -> None:
+        for bar in self.query("#sync-progress").results(ProgressBar):
+            bar.update(total=message.total, progress=message.done)
+
+    def on_browse_screen_synced(self, message: Synced) -> None:
         self.query("#sync-progress").remove()
-        self.notify(message, severity=severity, markup=False)  # type: ignore[arg-type]
+        self.notify(f"synced {message.fetched} models from the Hub", markup=False)
         self.post_message(CatalogChanged())

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, LoadingIndicator, Markdown, Static
 
 from ...catalog.query import ModelDetails
 from ...untrusted import clean
 from ..actions import bindings
-from ..messages import CatalogChanged
+from ..format import safe
+from ..messages import CatalogChanged, WorkFailed
 from ..widgets import card_view
+from ..workers import WorkerErrors
 
 
-class CardScreen(Screen[None]):
+class CardScreen(WorkerErrors, Screen[None]):
     SCREEN_NAME = "card"
     BINDINGS = bindings("card")
 
@@ -43,12 +48,22 @@ class CardScreen(Screen[None]):
         self.query_one("#card-notice").display = False
         self.load(refresh=False)
 
-    @work(thread=True, exclusive=True, group="card", exit_on_error=False)
-    def load(self, refresh: bool) -> None:
-        details = self.app.catalog.details(self.model_id, refresh=refresh)  # type: ignore[attr-defined]
-        self.app.call_from_thread(self.show, details)
+    @dataclass
+    class Loaded(Message):
+        details: ModelDetails | None  # None: the model is not in the catalogue
 
-    def show(self, d: ModelDetails | None) -> None:
+    @work(thread=True, exclusive=True, group="card", exit_on_error=False, description="load the card")
+    def load(self, refresh: bool) -> None:
+        self.post_message(self.Loaded(self.app.catalog.details(self.model_id, refresh=refresh)))  # type: ignore[attr-defined]
+
+    def show_failure(self, failure: WorkFailed) -> None:
+        self.query_one("#card-loading").display = False
+        notice = self.query_one("#card-notice", Static)
+        notice.update(safe(f"{failure.line} (r: try again)", "red"))
+        notice.display = True
+
+    def on_card_screen_loaded(self, message: Loaded) -> None:
+        d = message.details
         self.query_one("#card-loading").display = False
         notice = self.query_one("#card-notice", Static)
         if d is None:

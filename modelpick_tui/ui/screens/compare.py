@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -17,6 +19,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Container
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker
@@ -24,17 +27,20 @@ from textual.worker import Worker
 from ...evals.compare import CompareError, CompareParams, CompareSession
 from ...serving import endpoints as endpoints_mod
 from ...serving.endpoints import Endpoint
-from ...serving.events import Delta, Failed, StreamMetrics
+from ...serving.events import Delta, Failed, StreamEvent, StreamMetrics
 from ...untrusted import clean
 from ..actions import bindings
+from ..format import safe
+from ..messages import WorkFailed
 from ..widgets.stream_pane import FPS, StreamPane
+from ..workers import WorkerErrors
 
 NARROW = 100  # columns: below this the panes stack
 SWITCH_S = 0.0005
 CHOICE_TEXT = {"left": "left better", "right": "right better", "tie": "tie", "both_bad": "both bad"}
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(WorkerErrors, Screen[None]):
     SCREEN_NAME = "compare"
     BINDINGS = bindings("compare")
     AUTO_FOCUS = "#compare-prompt"
@@ -78,10 +84,47 @@ class CompareScreen(Screen[None]):
 
     # --- endpoints and the session ---------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="compare-endpoints", exit_on_error=False)
+    @dataclass
+    class Found(Message):
+        endpoints: list[Endpoint]  # the ready ones, at most four
+
+    @dataclass
+    class StreamsStarted(Message):
+        """The streams of a prompt are under way: the panes repaint on the screen's tick until they end."""
+
+    @dataclass
+    class PaneEnded(Message):
+        pane: StreamPane
+        event: StreamEvent  # Done or Failed (deltas never travel as messages: the pane buffers them)
+
+    @dataclass
+    class Sent(Message):
+        session: CompareSession  # every stream of its last prompt has ended (or was cancelled)
+
+    @dataclass
+    class Stored(Message):
+        what: str  # "A vs B: left better", "pass for qwen"
+        after: Callable[[], None] | None
+
+    @dataclass
+    class Refused(Message):
+        line: str  # a CompareError: what the user asked for cannot be done now, and why
+
+    @work(thread=True, exclusive=True, group="compare-endpoints", exit_on_error=False,
+          description="look for endpoints")
     def load_endpoints(self) -> None:
-        found = endpoints_mod.available(self.app.services.supervisor)  # type: ignore[attr-defined]
-        self.app.call_from_thread(self._use, found[:4])
+        self.post_message(self.Found(endpoints_mod.available(self.app.services.supervisor)[:4]))  # type: ignore[attr-defined]
+
+    def on_compare_screen_found(self, message: Found) -> None:
+        self._use(message.endpoints)
+
+    def show_failure(self, failure: WorkFailed) -> None:
+        if failure.group == "compare-endpoints":
+            for empty in self.query(".compare-empty").results(Static):
+                empty.update(safe(f"{failure.line}\npress e to choose endpoints", "red"))
+
+    def on_compare_screen_refused(self, message: Refused) -> None:
+        self.notify(message.line, severity="warning", markup=False)
 
     def _use(self, endpoints: list[Endpoint]) -> None:
         self.endpoints = endpoints
@@ -121,7 +164,8 @@ class CompareScreen(Screen[None]):
     def _close_session(self) -> None:
         self._cancel_streams()
         if self.session is not None and self.session.run_id is not None:
-            self.app.run_worker(self.session.close, thread=True, group="compare-close", exit_on_error=False)
+            self.app.run_worker(self.session.close, thread=True, group="compare-close", exit_on_error=False,
+                                description="close the compare run")
         self.session = None
 
     def on_unmount(self) -> None:
@@ -148,9 +192,9 @@ class CompareScreen(Screen[None]):
         self._sending = self._send(self.session, prompt)
         self._show_title()
 
-    @work(thread=True, exclusive=True, group="compare-send", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="compare-send", exit_on_error=False, description="send the prompt")
     def _send(self, session: CompareSession, prompt: str) -> None:
-        self.app.call_from_thread(self._tick.resume)
+        self.post_message(self.StreamsStarted())
         # While streams run, hand the GIL over sooner (default 5 ms): a thread woken by a socket otherwise waits
         # out the painting thread's whole slice at each step, which showed as +30-40 ms of TTFT.
         switch = sys.getswitchinterval()
@@ -160,7 +204,7 @@ class CompareScreen(Screen[None]):
         finally:
             sys.setswitchinterval(switch)
             self._stream_loop = self._stream_task = None
-            self.app.call_from_thread(self._sent, session)
+            self.post_message(self.Sent(session))
 
     async def _stream(self, session: CompareSession, prompt: str) -> None:
         """On the worker's own loop: route each event to its pane (deltas are only buffered there)."""
@@ -171,13 +215,20 @@ class CompareScreen(Screen[None]):
                 if isinstance(item.event, Delta):
                     panes[item.pane].feed(item.event.text)
                 else:
-                    self.app.call_from_thread(panes[item.pane].finish, item.event)
+                    self.post_message(self.PaneEnded(panes[item.pane], item.event))
         except CompareError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+            self.post_message(self.Refused(str(exc)))
         except asyncio.CancelledError:
-            pass  # escape: the session stored the partial answers; `_sent` shows them
+            pass  # escape: the session stored the partial answers; `Sent` shows them
 
-    def _sent(self, session: CompareSession) -> None:
+    def on_compare_screen_streams_started(self, _: StreamsStarted) -> None:
+        self._tick.resume()
+
+    def on_compare_screen_pane_ended(self, message: PaneEnded) -> None:
+        message.pane.finish(message.event)
+
+    def on_compare_screen_sent(self, message: Sent) -> None:
+        session = message.session
         self._tick.pause()
         if session is not self.session:
             return
@@ -192,20 +243,20 @@ class CompareScreen(Screen[None]):
 
     # --- votes and verdicts --------------------------------------------------------------------------
 
-    @work(thread=True, group="compare-judge", exit_on_error=False)
-    def _store(self, what: str, call: Any, after: Any = None) -> None:
+    @work(thread=True, group="compare-judge", exit_on_error=False, description="store the vote or the verdict")
+    def _store(self, what: str, call: Any, after: Callable[[], None] | None = None) -> None:
         """Write a vote or a verdict (SQLite: off the event loop), then say so."""
         try:
             call()
         except (CompareError, ValueError) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+            self.post_message(self.Refused(str(exc)))
             return
-        self.app.call_from_thread(self._stored, what, after)
+        self.post_message(self.Stored(what, after))
 
-    def _stored(self, what: str, after: Any) -> None:
-        if after is not None:
-            after()
-        self.notify(f"stored: {what}", markup=False)
+    def on_compare_screen_stored(self, message: Stored) -> None:
+        if message.after is not None:
+            message.after()
+        self.notify(f"stored: {message.what}", markup=False)
         self._show_title()
 
     def _vote(self, choice: str) -> None:

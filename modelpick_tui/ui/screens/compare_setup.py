@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -9,6 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
@@ -17,6 +19,8 @@ from ...evals.compare import MAX_PANES, MIN_PANES, CompareError, CompareParams, 
 from ...serving import endpoints as endpoints_mod
 from ...serving.endpoints import Endpoint
 from ...untrusted import clean
+from ..messages import WorkFailed
+from ..workers import WorkerErrors
 
 
 def _notice(modal: ModalScreen[Any], wid: str, text: str) -> None:
@@ -25,7 +29,7 @@ def _notice(modal: ModalScreen[Any], wid: str, text: str) -> None:
     notice.display = bool(text)
 
 
-class EndpointPickerModal(ModalScreen[list[Endpoint] | None]):
+class EndpointPickerModal(WorkerErrors, ModalScreen[list[Endpoint] | None]):
     """Space toggles an endpoint, `a` adds one by URL, enter confirms 2-4, escape cancels."""
 
     BINDINGS = [
@@ -50,12 +54,21 @@ class EndpointPickerModal(ModalScreen[list[Endpoint] | None]):
         self.query_one("#picker-notice").display = False
         self.load()
 
-    @work(thread=True, exclusive=True, group="picker-load", exit_on_error=False)
-    def load(self, select: str | None = None) -> None:
-        found = endpoints_mod.available(self.app.services.supervisor)  # type: ignore[attr-defined]
-        self.app.call_from_thread(self.show, found, select)
+    @dataclass
+    class Found(Message):
+        endpoints: list[Endpoint]  # the ready ones
+        select: str | None  # one to tick as well: the endpoint just added
 
-    def show(self, found: list[Endpoint], select: str | None) -> None:
+    @work(thread=True, exclusive=True, group="picker-load", exit_on_error=False,
+          description="look for endpoints")
+    def load(self, select: str | None = None) -> None:
+        self.post_message(self.Found(endpoints_mod.available(self.app.services.supervisor), select))  # type: ignore[attr-defined]
+
+    def show_failure(self, failure: WorkFailed) -> None:
+        _notice(self, "#picker-notice", failure.line)
+
+    def on_endpoint_picker_modal_found(self, message: Found) -> None:
+        found, select = message.endpoints, message.select
         self.endpoints = {e.name: e for e in found}
         keep = [n for n in self.selected() or self.chosen if n in self.endpoints]
         if select and select not in keep:
@@ -93,18 +106,20 @@ class EndpointPickerModal(ModalScreen[list[Endpoint] | None]):
 
         self.app.push_screen(AddRemoteModal(), done)
 
-    @work(thread=True, group="picker-add", exit_on_error=False)
+    @dataclass
+    class Added(Message):
+        problem: str  # why the endpoint added is not ready ("" when it is)
+
+    @work(thread=True, group="picker-add", exit_on_error=False, description="add the endpoint")
     def _add(self, req: Any) -> None:
-        try:
-            server = self.app.services.supervisor.add_remote(  # type: ignore[attr-defined]
-                req.name, req.base_url, req.model, req.api_key)
-        except Exception as exc:  # ServingError and bad names: one line
-            self.app.call_from_thread(_notice, self, "#picker-notice", clean(str(exc)))
-            return
-        message = f"{server.name}: {server.error}" if server.error else ""
-        self.app.call_from_thread(_notice, self, "#picker-notice", clean(message))
+        # A refused one (ServingError, a bad name) is the worker's error: the notice line says why.
+        server = self.app.services.supervisor.add_remote(req.name, req.base_url, req.model, req.api_key)  # type: ignore[attr-defined]
+        self.post_message(self.Added(f"{server.name}: {server.error}" if server.error else ""))
         found = endpoints_mod.available(self.app.services.supervisor)  # type: ignore[attr-defined]
-        self.app.call_from_thread(self.show, found, None if server.error else server.name)
+        self.post_message(self.Found(found, None if server.error else server.name))
+
+    def on_endpoint_picker_modal_added(self, message: Added) -> None:
+        _notice(self, "#picker-notice", clean(message.problem))
 
 
 PARAM_FIELDS = (

@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -19,6 +20,8 @@ from ...evals.failure_modes import Clustering, FailedTrace, FailureModeError, Mo
 from ...untrusted import clean
 from ..actions import bindings
 from ..format import safe
+from ..messages import WorkFailed
+from ..workers import WorkerErrors
 
 METHOD_WORDS = {"embeddings": "sentence embeddings", "tfidf": "TF-IDF"}
 MODEL_COLUMNS = 4  # models shown as columns at 80 columns; the rest are summed in "other"
@@ -76,7 +79,7 @@ class PickModeModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class FailuresScreen(Screen[None]):
+class FailuresScreen(WorkerErrors, Screen[None]):
     SCREEN_NAME = "failures"
     BINDINGS = bindings("failures")
     AUTO_FOCUS = "#modes"
@@ -116,11 +119,44 @@ class FailuresScreen(Screen[None]):
 
     # --- loading ---------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="failures-load", exit_on_error=False)
+    @dataclass
+    class Loaded(Message):
+        snapshot: Snapshot
+
+    @dataclass
+    class TracesLoaded(Message):
+        traces: list[FailedTrace]
+
+    @dataclass
+    class Edited(Message):
+        line: str  # what the edit or the clustering did, or why it was refused
+        severity: str = "information"
+
+    @dataclass
+    class Progress(Message):
+        line: str  # "embedding… 40%"
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, FailuresScreen.Progress)  # only the latest figure is worth painting
+
+    @work(thread=True, exclusive=True, group="failures-load", exit_on_error=False,
+          description="load the failure modes")
     def reload(self) -> None:
         store = self.store
-        snapshot = Snapshot(store.modes(), len(store.unassigned()), store.last_clustering())
-        self.app.call_from_thread(self.show, snapshot)
+        self.post_message(self.Loaded(Snapshot(store.modes(), len(store.unassigned()), store.last_clustering())))
+
+    def on_failures_screen_loaded(self, message: Loaded) -> None:
+        self.show(message.snapshot)
+
+    def show_failure(self, failure: WorkFailed) -> None:
+        if failure.group == "failures-load":
+            self.query_one("#failures-title", Static).update(safe(failure.line, "red"))
+        elif failure.group in ("failures-cluster", "failures-edit"):
+            self.busy = ""
+            self.status(failure.line)
+            self.reload()  # what the store holds now, whatever the edit left
+        else:
+            self.status(failure.line)
 
     def show(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
@@ -186,16 +222,17 @@ class FailuresScreen(Screen[None]):
     def load_traces(self) -> None:
         self._load_traces(self.selected_mode())
 
-    @work(thread=True, exclusive=True, group="failures-traces", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="failures-traces", exit_on_error=False,
+          description="load the traces of the failure mode")
     def _load_traces(self, mode_id: str | None) -> None:
         try:
             traces = self.store.traces_of(mode_id) if mode_id else []
         except FailureModeError:
             traces = []
-        self.app.call_from_thread(self._show_traces, traces)
+        self.post_message(self.TracesLoaded(traces))
 
-    def _show_traces(self, traces: list[FailedTrace]) -> None:
-        self.traces = traces
+    def on_failures_screen_traces_loaded(self, message: TracesLoaded) -> None:
+        traces = self.traces = message.traces
         table = self.query_one("#mode-traces", DataTable)
         table.clear()
         for t in traces[:MAX_TRACE_ROWS]:
@@ -244,35 +281,37 @@ class FailuresScreen(Screen[None]):
         self.status("clustering…")
         self._recluster()
 
-    @work(thread=True, exclusive=True, group="failures-cluster", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="failures-cluster", exit_on_error=False,
+          description="cluster the failed traces")
     def _recluster(self) -> None:
         def progress(stage: str, fraction: float) -> None:
-            self.app.call_from_thread(self.status, f"{stage}… {fraction:.0%}")
+            self.post_message(self.Progress(f"{stage}… {fraction:.0%}"))
 
-        try:
-            result = self.store.recluster("auto", progress)
-            line = (f"clustered {result.n_traces} failed traces into {result.n_modes} modes with "
-                    f"{METHOD_WORDS.get(result.method, result.method)} in {result.seconds:.1f} s")
-        except Exception as exc:  # one line, never a traceback
-            line = f"clustering failed: {exc}"
-        self.app.call_from_thread(self._edited, line)
+        result = self.store.recluster("auto", progress)
+        self.post_message(self.Edited(f"clustered {result.n_traces} failed traces into {result.n_modes} modes "
+                                      f"with {METHOD_WORDS.get(result.method, result.method)} in "
+                                      f"{result.seconds:.1f} s"))
 
-    def _edited(self, line: str, severity: str = "information") -> None:
+    def on_failures_screen_progress(self, message: Progress) -> None:
+        if self.busy:  # a late figure must not overwrite the result
+            self.status(message.line)
+
+    def on_failures_screen_edited(self, message: Edited) -> None:
         self.busy = ""
-        self.notify(line, markup=False, severity=severity)  # type: ignore[arg-type]
+        self.notify(message.line, markup=False, severity=message.severity)  # type: ignore[arg-type]
         self.reload()
 
     def _edit(self, describe: str, fn, *args) -> None:  # type: ignore[no-untyped-def]
         self._run_edit(describe, fn, *args)
 
-    @work(thread=True, group="failures-edit", exit_on_error=False)
+    @work(thread=True, group="failures-edit", exit_on_error=False, description="edit the failure modes")
     def _run_edit(self, describe: str, fn, *args) -> None:  # type: ignore[no-untyped-def]
         try:
             fn(*args)
-        except FailureModeError as exc:
-            self.app.call_from_thread(self._edited, str(exc), "warning")
+        except FailureModeError as exc:  # refused (an unknown mode, a split of one trace): the store says why
+            self.post_message(self.Edited(str(exc), "warning"))
             return
-        self.app.call_from_thread(self._edited, describe)
+        self.post_message(self.Edited(describe))
 
     def action_rename(self) -> None:
         mode_id = self.selected_mode()

@@ -3,22 +3,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..actions import bindings
 from ..format import metrics_line, safe, section
+from ..messages import WorkFailed
+from ..workers import WorkerErrors
 
 CHOICE_TEXT = {"left": "left is better", "right": "right is better", "tie": "tie", "both_bad": "both bad"}
 
 
-class PairwiseScreen(Screen[None]):
+class PairwiseScreen(WorkerErrors, Screen[None]):
     SCREEN_NAME = "pairwise"
     BINDINGS = bindings("pairwise")
 
@@ -47,7 +51,12 @@ class PairwiseScreen(Screen[None]):
         self.query_one("#pair-title", Static).update(Text("finding pairs…", style="dim"))
         self.load()
 
-    @work(thread=True, exclusive=True, group="pairwise-load", exit_on_error=False)
+    @dataclass
+    class Loaded(Message):
+        pairs: list[tuple[Any, Any]]  # two traces answering the same prompt
+        votes: dict[tuple[str, str], str]  # (left id, right id) → the preference already stored
+
+    @work(thread=True, exclusive=True, group="pairwise-load", exit_on_error=False, description="find the pairs")
     def load(self) -> None:
         pairs = self.review.pairs(run_id=self.run_id)
         votes = {}
@@ -55,10 +64,13 @@ class PairwiseScreen(Screen[None]):
             choice = self.review.preference_for(a.id, b.id)
             if choice:
                 votes[(a.id, b.id)] = choice
-        self.app.call_from_thread(self._loaded, pairs, votes)
+        self.post_message(self.Loaded(pairs, votes))
 
-    def _loaded(self, pairs: list[tuple[Any, Any]], votes: dict[tuple[str, str], str]) -> None:
-        self.pairs, self.votes = pairs, votes
+    def show_failure(self, failure: WorkFailed) -> None:
+        self.query_one("#pair-title", Static).update(safe(failure.line, "red"))
+
+    def on_pairwise_screen_loaded(self, message: Loaded) -> None:
+        pairs, votes = self.pairs, self.votes = message.pairs, message.votes
         starts = [i for i, (a, b) in enumerate(pairs) if self.start in (a.id, b.id)]
         unvoted = [i for i in starts if (pairs[i][0].id, pairs[i][1].id) not in votes]
         self.index = (unvoted or starts or [0])[0]

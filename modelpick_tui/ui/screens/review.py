@@ -15,12 +15,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 
 from ...evals.labels import Progress, QueueFilter
 from ..actions import bindings
 from ..format import metrics_line, safe, section
+from ..messages import WorkFailed
+from ..workers import WorkerErrors
 
 VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "skip": "bold yellow", "none": "dim"}
 EMPTY = "no traces to review here: run a prompt set (P), compare endpoints (C), or `modelpick import FILE`"
@@ -113,7 +116,7 @@ class TraceBody(Static):
         self._paint()
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(WorkerErrors, Screen[None]):
     SCREEN_NAME = "review"
     BINDINGS = bindings("review")
 
@@ -146,24 +149,35 @@ class ReviewScreen(Screen[None]):
 
     # --- loading (a thread worker: the queue may hold thousands of traces) ----------------------
 
-    @work(thread=True, exclusive=True, group="review-load", exit_on_error=False)
+    @dataclass
+    class Loaded(Message):
+        items: list[Any]  # Trace objects, in queue order
+        verdicts: dict[str, Any]  # trace id → latest Label
+        progress: Progress
+        choices: dict[str, list[str]]  # what the filter offers: runs, models, tags
+        keep: str | None  # the trace to show first, if it is still in the queue
+
+    @work(thread=True, exclusive=True, group="review-load", exit_on_error=False,
+          description="load the review queue")
     def load(self, keep: str | None = None) -> None:
         review = self.review
         items = review.queue(self.flt)
         verdicts = review.latest_many(t.id for t in items)
-        progress = review.progress(self.flt)
-        choices = review.choices()
-        self.app.call_from_thread(self._loaded, items, verdicts, progress, choices, keep)
+        self.post_message(self.Loaded(items, verdicts, review.progress(self.flt), review.choices(), keep))
 
-    def _loaded(self, items: list[Any], verdicts: dict[str, Any], progress: Progress,
-                choices: dict[str, list[str]], keep: str | None) -> None:
-        self.items, self.verdicts, self.choices = items, verdicts, choices
+    def on_review_screen_loaded(self, message: Loaded) -> None:
+        self.items, self.verdicts, self.choices = message.items, message.verdicts, message.choices
+        progress = message.progress
         self.total = progress.total
         self.counts = {"pass": progress.passed, "fail": progress.failed, "skip": progress.skipped}
-        ids = [t.id for t in items]
-        self.index = ids.index(keep) if keep in ids else 0
+        ids = [t.id for t in self.items]
+        self.index = ids.index(message.keep) if message.keep in ids else 0
         self.loaded = True
         self.show()
+
+    def show_failure(self, failure: WorkFailed) -> None:
+        # The "loading…" line says what failed; applying a filter (t) loads the queue again.
+        self.query_one("#review-progress", Static).update(safe(failure.line, "red"))
 
     # --- display -------------------------------------------------------------------------------
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
@@ -14,6 +17,9 @@ from textual.widgets.option_list import Option
 from ...serving import endpoints as endpoints_mod
 from ...serving.endpoints import Endpoint
 from ...untrusted import clean
+from ..format import safe
+from ..messages import WorkFailed
+from ..workers import WorkerErrors
 
 
 class RubricModal(ModalScreen[str | None]):
@@ -56,7 +62,7 @@ class RubricModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class JudgeEndpointModal(ModalScreen[Endpoint | None]):
+class JudgeEndpointModal(WorkerErrors, ModalScreen[Endpoint | None]):
     """The ready servers and remote endpoints; enter picks the judge, escape cancels."""
 
     DEFAULT_CSS = """
@@ -80,12 +86,20 @@ class JudgeEndpointModal(ModalScreen[Endpoint | None]):
     def on_mount(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="judge-endpoints", exit_on_error=False)
-    def load(self) -> None:
-        found = endpoints_mod.available(self.app.services.supervisor)  # type: ignore[attr-defined]
-        self.app.call_from_thread(self.show, found)
+    @dataclass
+    class Found(Message):
+        endpoints: list[Endpoint]  # the ready servers and remote endpoints
 
-    def show(self, found: list[Endpoint]) -> None:
+    @work(thread=True, exclusive=True, group="judge-endpoints", exit_on_error=False,
+          description="look for endpoints")
+    def load(self) -> None:
+        self.post_message(self.Found(endpoints_mod.available(self.app.services.supervisor)))  # type: ignore[attr-defined]
+
+    def show_failure(self, failure: WorkFailed) -> None:
+        self.query_one("#judge-hint", Static).update(safe(f"{failure.line} · esc: cancel", "red"))
+
+    def on_judge_endpoint_modal_found(self, message: Found) -> None:
+        found = message.endpoints
         self.endpoints = found
         options = self.query_one(OptionList)
         options.clear_options()

@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, SelectionList, Static
 from textual.worker import get_current_worker
@@ -28,7 +29,9 @@ from ...serving.endpoints import Endpoint, available, resolve_run_endpoints
 from ...serving.params import SamplingParams
 from ..actions import bindings
 from ..format import safe
+from ..messages import Notice, WorkFailed
 from ..tables import cursor_key
+from ..workers import WorkerErrors
 
 POLL_S = 0.25
 TABLE_POLL_S = 2.0
@@ -76,8 +79,7 @@ class RunControl:
             except PromptSetError as exc:
                 raise RunError(str(exc)) from None
             if prompt_set.errors:
-                self.app.call_from_thread(self.app.notify, prompt_set.summary() + ": bad rows skipped",
-                                          severity="warning", markup=False)
+                self.app.post_message(Notice(prompt_set.summary() + ": bad rows skipped", "warning"))
             return _run_until_cancelled(worker, runner, runner.run(prompt_set, endpoints, params, name=name,
                                                                    on_progress=self._progress(job)))
 
@@ -139,19 +141,24 @@ class RunControl:
             finally:
                 job.finished = True
                 self.changed += 1
+                notice = _announcement(job)
                 with contextlib.suppress(Exception):  # the app may be gone (quit during a run)
-                    self.app.call_from_thread(self._announce, job)
+                    if notice is not None:
+                        self.app.post_message(notice)
 
+        # The run's own errors are its status (job.error, shown by the runs screen), not a worker error.
         self.app.run_worker(work, thread=True, group="prompt-runs", exit_on_error=False,
-                            name=f"run {job.label}")
+                            name=f"run {job.label}", description=f"run {job.label}")
 
-    def _announce(self, job: ActiveRun) -> None:
-        if job.error:
-            self.app.notify(f"run {job.label}: {job.error}", severity="error", markup=False)
-        elif job.result is not None:
-            r = job.result
-            self.app.notify(f"run {job.label} {r.status}: {r.ok + r.failed}/{r.total} answered, {r.failed} failed",
-                            severity="warning" if r.failed or r.status != "done" else "information", markup=False)
+
+def _announcement(job: ActiveRun) -> Notice | None:
+    if job.error:
+        return Notice(f"run {job.label}: {job.error}", "error")
+    r = job.result
+    if r is None:
+        return None
+    return Notice(f"run {job.label} {r.status}: {r.ok + r.failed}/{r.total} answered, {r.failed} failed",
+                  "warning" if r.failed or r.status != "done" else "information")
 
 
 def _run_until_cancelled(worker: Any, runner: Runner, run: Any) -> RunResult:
@@ -282,7 +289,7 @@ class NewRunModal(ModalScreen[NewRun | None]):
 # --- the screen --------------------------------------------------------------------------------------------
 
 
-class RunsScreen(Screen[None]):
+class RunsScreen(WorkerErrors, Screen[None]):
     SCREEN_NAME = "runs"
     BINDINGS = bindings("runs")
     AUTO_FOCUS = "#runs"
@@ -326,12 +333,20 @@ class RunsScreen(Screen[None]):
         if self.control.running() is not None or any(r["status"] == "running" for r in self.rows.values()):
             self.load_rows()
 
-    @work(thread=True, exclusive=True, group="runs-table", exit_on_error=False)
+    @dataclass
+    class Rows(Message):
+        rows: list[dict[str, Any]]  # every run with its counts (TraceStore.run_stats)
+
+    @work(thread=True, exclusive=True, group="runs-table", exit_on_error=False, description="load the runs")
     def load_rows(self) -> None:
         rows = self.app.services.traces.run_stats()  # type: ignore[attr-defined]
-        self.app.call_from_thread(self.show_rows, rows)
+        self.post_message(self.Rows(rows))
 
-    def show_rows(self, rows: list[dict[str, Any]]) -> None:
+    def show_failure(self, failure: WorkFailed) -> None:
+        self.query_one("#runs-title", Static).update(safe(failure.line, "red"))
+
+    def on_runs_screen_rows(self, message: Rows) -> None:
+        rows = message.rows
         if not self.query("#runs"):
             return
         table = self.query_one("#runs", DataTable)

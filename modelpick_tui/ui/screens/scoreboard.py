@@ -8,11 +8,13 @@ worker (its HTTP is async and its database writes go to a thread), so the screen
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
@@ -22,6 +24,8 @@ from ...evals import decision, scoreboard
 from ...evals.judge import run_judge, traces_to_judge
 from ..actions import bindings
 from ..format import safe
+from ..messages import WorkFailed
+from ..workers import WorkerErrors
 
 # At 80 columns every column stays in view (each cell has one column of padding either side).
 COLUMNS = (("model", "model", 17), ("params", "params", 6), ("labelled", "lab", 4), ("pass", "pass  95% CI", 12),
@@ -41,7 +45,7 @@ def _short(name: str, width: int = 14) -> str:
     return tail if len(tail) <= width else tail[: width - 1] + "…"
 
 
-class ScoreboardScreen(Screen[None]):
+class ScoreboardScreen(WorkerErrors, Screen[None]):
     SCREEN_NAME = "scoreboard"
     BINDINGS = bindings("scoreboard")
     AUTO_FOCUS = "#scoreboard"
@@ -85,18 +89,31 @@ class ScoreboardScreen(Screen[None]):
     def services(self) -> Any:
         return self.app.services  # type: ignore[attr-defined]
 
-    @work(thread=True, exclusive=True, group="scoreboard-load", exit_on_error=False)
+    @dataclass
+    class Loaded(Message):
+        candidates: list[Any]  # evals.decision.Candidate
+        runs: list[str]  # the runs with traces, for `r` to cycle through
+
+    @work(thread=True, exclusive=True, group="scoreboard-load", exit_on_error=False,
+          description="load the scoreboard")
     def load(self) -> None:
         # pin=False: hashing a multi-GB GGUF waits for the report; parameters and licence come now.
         services = self.services
         cands = decision.candidates(services.traces, services.failures, services.catalog.store, self.run_id,
                                     pin=False)
         runs = [r["id"] for r in services.traces.runs() if r.get("n_traces")]
-        self.app.call_from_thread(self._loaded, cands, runs)
+        self.post_message(self.Loaded(cands, runs))
 
-    def _loaded(self, cands: list[Any], runs: list[str]) -> None:
-        self.candidates, self.runs, self.loaded = cands, runs, True
+    def on_scoreboard_screen_loaded(self, message: Loaded) -> None:
+        self.candidates, self.runs, self.loaded = message.candidates, message.runs, True
         self.show()
+
+    def show_failure(self, failure: WorkFailed) -> None:
+        if failure.group == "scoreboard-load" and not self.loaded:
+            # The "loading…" title says what failed instead; r tries again.
+            self.query_one("#scoreboard-title", Static).update(safe(f"{failure.line} (r: try again)", "red"))
+        else:
+            self.set_status(failure.line, "error")
 
     # --- display ---------------------------------------------------------------------------------
 
@@ -216,19 +233,20 @@ class ScoreboardScreen(Screen[None]):
         self.set_status("writing the decision report…")
         self.write_report()
 
-    @work(thread=True, exclusive=True, group="scoreboard-report", exit_on_error=False)
-    def write_report(self) -> None:
-        try:
-            services = self.services
-            files = decision.write_report(services.traces, services.failures, services.catalog.store,
-                                          services.judge, services.settings.reports_dir, run_id=self.run_id,
-                                          bar=self.bar)
-        except OSError as exc:
-            self.app.call_from_thread(self.set_status, f"cannot write the report: {exc}", "error")
-            return
-        self.app.call_from_thread(self._report_written, files)
+    @dataclass
+    class ReportWritten(Message):
+        files: Any  # evals.decision.ReportFiles
 
-    def _report_written(self, files: Any) -> None:
+    @work(thread=True, exclusive=True, group="scoreboard-report", exit_on_error=False,
+          description="write the decision report")
+    def write_report(self) -> None:
+        services = self.services
+        self.post_message(self.ReportWritten(decision.write_report(
+            services.traces, services.failures, services.catalog.store, services.judge,
+            services.settings.reports_dir, run_id=self.run_id, bar=self.bar)))
+
+    def on_scoreboard_screen_report_written(self, message: ReportWritten) -> None:
+        files = message.files
         self.report_paths = (str(files.markdown_path), str(files.json_path))
         d = files.decision
         head = f"chosen {d.model}" if d.model else f"no model meets the bar {self.bar:.2f}"
@@ -241,42 +259,61 @@ class ScoreboardScreen(Screen[None]):
     def action_edit_rubric(self) -> None:
         self.load_rubric()
 
-    @work(thread=True, exclusive=True, group="scoreboard-rubric", exit_on_error=False)
+    @dataclass
+    class RubricLoaded(Message):
+        text: str
+        drafted: bool  # no rubric yet: `text` is a draft from the failure modes
+
+    @work(thread=True, exclusive=True, group="scoreboard-rubric", exit_on_error=False,
+          description="load the rubric")
     def load_rubric(self) -> None:
         store = self.services.judge
         found = store.rubric(self.run_id)
         text, drafted = (found.text, False) if found else (store.draft_rubric(self.run_id), True)
-        self.app.call_from_thread(self._edit_rubric, text, drafted)
+        self.post_message(self.RubricLoaded(text, drafted))
 
-    def _edit_rubric(self, text: str, drafted: bool) -> None:
+    def on_scoreboard_screen_rubric_loaded(self, message: RubricLoaded) -> None:
         from .rubric import RubricModal
 
         scope = f"run {self.run_id}" if self.run_id else "all runs"
-        self.app.push_screen(RubricModal(text, scope, drafted), self._rubric_done)
+        self.app.push_screen(RubricModal(message.text, scope, message.drafted), self._rubric_done)
 
     def _rubric_done(self, text: str | None) -> None:
         if text is not None:
             self.save_rubric(text)
 
-    @work(thread=True, exclusive=True, group="scoreboard-rubric", exit_on_error=False)
+    @dataclass
+    class RubricSaved(Message):
+        lines: int
+        sha256: str
+
+    @work(thread=True, exclusive=True, group="scoreboard-rubric", exit_on_error=False,
+          description="save the rubric")
     def save_rubric(self, text: str) -> None:
         rubric = self.services.judge.set_rubric(self.run_id, text)
-        self.app.call_from_thread(self.set_status, f"rubric saved ({len(text.splitlines())} lines, "
-                                                   f"sha256 {rubric.sha256[:12]})")
+        self.post_message(self.RubricSaved(len(text.splitlines()), rubric.sha256))
+
+    def on_scoreboard_screen_rubric_saved(self, message: RubricSaved) -> None:
+        self.set_status(f"rubric saved ({message.lines} lines, sha256 {message.sha256[:12]})")
 
     # the judge
 
     def action_run_judge(self) -> None:
         self.check_rubric()
 
-    @work(thread=True, exclusive=True, group="scoreboard-rubric", exit_on_error=False)
-    def check_rubric(self) -> None:
-        rubric = self.services.judge.rubric(self.run_id)
-        self.app.call_from_thread(self._pick_judge, rubric)
+    @dataclass
+    class JudgeRubric(Message):
+        rubric: Any  # evals.judge.Rubric, or None when there is none to judge by
 
-    def _pick_judge(self, rubric: Any) -> None:
+    @work(thread=True, exclusive=True, group="scoreboard-rubric", exit_on_error=False,
+          description="load the rubric")
+    def check_rubric(self) -> None:
+        self.post_message(self.JudgeRubric(self.services.judge.rubric(self.run_id)))
+
+    def on_scoreboard_screen_judge_rubric(self, message: JudgeRubric) -> None:
         from .rubric import JudgeEndpointModal
 
+        rubric = message.rubric
         if rubric is None:
             self.set_status("no rubric to judge by: write one first (e)", "warning")
             return
@@ -286,7 +323,7 @@ class ScoreboardScreen(Screen[None]):
         if endpoint is not None:
             self.judge(endpoint, rubric)
 
-    @work(exclusive=True, group="scoreboard-judge", exit_on_error=False)
+    @work(exclusive=True, group="scoreboard-judge", exit_on_error=False, description="run the judge")
     async def judge(self, endpoint: Any, rubric: Any) -> None:
         store = self.services.judge
         traces = await asyncio.to_thread(traces_to_judge, self.services.traces, store, self.run_id)

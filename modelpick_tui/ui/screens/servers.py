@@ -12,12 +12,15 @@ from datetime import UTC, datetime
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, RichLog, Static
 
 from ..actions import bindings
 from ..format import safe
+from ..messages import WorkFailed
 from ..tables import cursor_key
+from ..workers import WorkerErrors
 
 POLL_S = 2.0
 LOG_LINES = 200
@@ -58,7 +61,7 @@ def uptime(started_at: str | None, now: datetime | None = None) -> str:
     return f"{secs // 3600}h{secs % 3600 // 60:02d}m"
 
 
-class ServersScreen(Screen[None]):
+class ServersScreen(WorkerErrors, Screen[None]):
     SCREEN_NAME = "servers"
     BINDINGS = bindings("servers")
     AUTO_FOCUS = "#servers"
@@ -89,7 +92,14 @@ class ServersScreen(Screen[None]):
     def poll(self) -> None:
         self._poll(self.selected())
 
-    @work(thread=True, exclusive=True, group="servers-poll", exit_on_error=False)
+    @dataclass
+    class Polled(Message):
+        rows: list[ServerRow]
+        selected: str | None  # the server whose log tail `log` is
+        log: str
+
+    @work(thread=True, exclusive=True, group="servers-poll", exit_on_error=False,
+          description="read the servers' state")
     def _poll(self, selected: str | None) -> None:
         supervisor = self.app.supervisor  # type: ignore[attr-defined]
         busy = self.app.servers_busy  # type: ignore[attr-defined]  # live: an action may start meanwhile
@@ -106,9 +116,14 @@ class ServersScreen(Screen[None]):
         log = ""
         if selected is not None and any(r.name == selected for r in rows):
             log = supervisor.log_tail(selected, LOG_LINES)
-        self.app.call_from_thread(self.show, rows, selected, log)
+        self.post_message(self.Polled(rows, selected, log))
 
-    def show(self, rows: list[ServerRow], selected: str | None, log: str) -> None:
+    def show_failure(self, failure: WorkFailed) -> None:
+        # The poll runs every 2 s: the detail line keeps the failure in view, the next good poll replaces it.
+        self.query_one("#server-detail", Static).update(safe(failure.line, "red"))
+
+    def on_servers_screen_polled(self, message: Polled) -> None:
+        rows, selected, log = message.rows, message.selected, message.log
         if not self.query("#servers"):
             return  # not composed yet: the timer's next poll shows it
         table = self.query_one("#servers", DataTable)

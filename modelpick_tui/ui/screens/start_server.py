@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -20,6 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Select, Static, Switch
 
@@ -37,6 +39,8 @@ from ...serving.plan import (
 )
 from ...serving.spec import ServerSpec
 from ..format import safe
+from ..messages import WorkFailed
+from ..workers import WorkerErrors
 
 __all__ = ["GpuPeer", "QuantChoice", "StartPlan", "StartServerModal", "plan_for", "server_name"]
 
@@ -47,7 +51,7 @@ _DEVICES = re.compile(r"^\s*[\w-]+\s*(,\s*[\w-]+\s*)*$")
 PROGRESS_EVERY_S = 0.1
 
 
-class StartServerModal(ModalScreen[ServerSpec | None]):
+class StartServerModal(WorkerErrors, ModalScreen[ServerSpec | None]):
     """Enter (in any field) starts, downloading the quant first when it is not here; escape cancels a
     download, else the modal."""
 
@@ -311,7 +315,18 @@ class StartServerModal(ModalScreen[ServerSpec | None]):
         line.update(safe(text))
         line.display = bool(text)
 
-    @work(thread=True, exclusive=True, group="quant-download", exit_on_error=False)
+    @dataclass
+    class DownloadFailed(Message):
+        kind: str  # HubError.kind: "cancelled" (escape), "disk", "network", …
+        line: str
+
+    @dataclass
+    class Downloaded(Message):
+        quant: QuantChoice
+        path: str  # the file on disk (a split GGUF's first part)
+
+    @work(thread=True, exclusive=True, group="quant-download", exit_on_error=False,
+          description="download the quant")
     def _download(self, q: QuantChoice, cancel: threading.Event) -> None:
         from ...catalog.sources.errors import HubError
         services = self.app.services  # type: ignore[attr-defined]
@@ -330,13 +345,13 @@ class StartServerModal(ModalScreen[ServerSpec | None]):
         try:
             # The disk check covers the whole file (all parts) before the first byte.
             path = services.download_gguf(self.plan.model_id, q.filename, total=q.size, progress=report, cancel=cancel)
-        except HubError as err:
-            self.app.call_from_thread(self._download_failed, err.kind, str(err))
+        except HubError as err:  # the Hub's own line (and a cancel is not an error)
+            self.post_message(self.DownloadFailed(err.kind, str(err)))
             return
-        except Exception as exc:  # still one line, never a silent worker death
-            self.app.call_from_thread(self._download_failed, "error", f"{type(exc).__name__}: {exc}")
-            return
-        self.app.call_from_thread(self._downloaded, q, str(path))
+        self.post_message(self.Downloaded(q, str(path)))
+
+    def show_failure(self, failure: WorkFailed) -> None:
+        self._download_stopped("error", failure.line)
 
     def _show_progress(self, part: str, done: int, total: int | None, speed: float) -> None:
         bar = self.query_one("#start-download", ProgressBar)
@@ -344,13 +359,17 @@ class StartServerModal(ModalScreen[ServerSpec | None]):
         of = f" / {format_bytes(total)}" if total else ""
         self._progress_line(f"{part.rsplit('/', 1)[-1]}  {format_bytes(done)}{of}  ·  {format_bytes(speed)}/s")
 
-    def _download_failed(self, kind: str, message: str) -> None:
+    def on_start_server_modal_download_failed(self, message: DownloadFailed) -> None:
+        self._download_stopped(message.kind, message.line)
+
+    def _download_stopped(self, kind: str, line: str) -> None:
         self._download_ended()
         self.query_one("#start-download", ProgressBar).display = False
         self._progress_line("")
-        self._notice(message, "yellow" if kind == "cancelled" else "red")
+        self._notice(line, "yellow" if kind == "cancelled" else "red")
 
-    def _downloaded(self, q: QuantChoice, path: str) -> None:
+    def on_start_server_modal_downloaded(self, message: Downloaded) -> None:
+        q, path = message.quant, message.path
         self._download_ended()
         q.local_path = path
         self.query_one("#start-model", Input).value = path
