@@ -29,8 +29,12 @@ class WorkerErrors:
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if event.state is WorkerState.ERROR and worker.error is not None:
-            what = worker.description or worker.name or worker.group
-            self.app.post_message(WorkFailed(self, worker.group, failure_line(what, worker.error)))  # type: ignore[attr-defined]
+            self.report_failure(worker.group, worker.description or worker.name or worker.group, worker.error)
+
+    def report_failure(self, group: str, what: str, error: BaseException) -> None:
+        """Report an error to the app's one handler. Workers' errors come here by themselves; work done in place
+        calls it too (a label is written before the next trace shows, by design, so not in a worker)."""
+        self.app.post_message(WorkFailed(self, group, failure_line(what, error)))  # type: ignore[attr-defined]
 
     def show_failure(self, failure: WorkFailed) -> None:
         """Say where the work would have shown what failed (the notice is already up). The default says nothing

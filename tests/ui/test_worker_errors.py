@@ -16,9 +16,8 @@ from textual.widgets import Static
 from modelpick_tui.services import Services
 from modelpick_tui.ui.app import make_app
 from modelpick_tui.ui.workers import WorkerErrors, failure_line
-
-from .test_ui import SIZE, screen_text, settle, table_ids, text_of
-from .test_ui_compare import wait_for
+from tests.support.pilot import SIZE, screen_text, settle, table_ids, text_of, wait_for
+from tests.support.traces import add_traces
 
 UI = Path(__file__).resolve().parents[2] / "modelpick_tui" / "ui"
 LOCKED = "database is locked"
@@ -150,7 +149,7 @@ async def test_a_card_that_cannot_load_says_so(services: Services, monkeypatch: 
     ("M", "failures", "modes", "#failures-title", "load the failure modes"),
     ("V", "review", "queue", "#review-progress", "load the review queue"),
     ("P", "traces", "run_stats", "#runs-title", "load the runs"),
-    ("S", "servers", "servers", "#server-detail", "read the servers' state"),
+    ("S", "supervisor", "servers", "#server-detail", "read the servers' state"),
 ])
 async def test_a_screen_whose_store_fails_says_what_failed(services: Services, monkeypatch: pytest.MonkeyPatch,
                                                            key: str, store: str, method: str, widget: str,
@@ -182,7 +181,7 @@ async def test_pairs_that_cannot_load_say_so(services: Services, monkeypatch: py
 
 async def test_compare_without_endpoints_to_look_at_says_so(services: Services,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services.servers, "servers", locked)
+    monkeypatch.setattr(services.supervisor, "servers", locked)
     app = make_app(services.settings, services)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
@@ -201,3 +200,28 @@ async def test_an_error_is_shown_as_text_never_as_markup(services: Services, mon
         await pilot.press("V")
         line = "could not load the review queue: OperationalError: [bold red]disk I/O error[/] at page 3␛[2J"
         await sees_failure(pilot, "#review-progress", line)
+
+
+async def test_a_label_that_cannot_be_saved_says_so_and_the_reviewer_stays(services: Services,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Labels are written in place (committed before the next trace shows), not in a worker: their errors go
+    the same way."""
+    from modelpick_tui.ui.screens.review import ReviewScreen
+
+    first = add_traces(services, services.traces.create_run(kind="set"), "org/model", ["-", "-"])[0].id
+    app = make_app(services.settings, services)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("V")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.loaded, 10, "the queue")
+        screen = app.screen
+        assert screen.current.id == first
+        monkeypatch.setattr(services.review, "label", locked)
+        await pilot.press("p")
+        await sees_failure(pilot, "#review-progress", f"could not save the label: OperationalError: {LOCKED}")
+        assert screen.current.id == first  # not stored, so not moved on
+        assert services.review.latest_many([first]).get(first) is None
+        monkeypatch.undo()
+        await pilot.press("p")  # pressed again, once the database answers: stored
+        await wait_for(pilot, lambda: services.review.latest_many([first]).get(first) is not None, 10, "the label")
+        assert services.review.latest_many([first])[first].verdict == "pass"

@@ -108,7 +108,11 @@ class PairwiseScreen(WorkerErrors, Screen[None]):
         if pair is None:
             return
         left, right = pair
-        self.review.prefer(left.id, right.id, choice)  # committed when this returns
+        try:
+            self.review.prefer(left.id, right.id, choice)  # committed when this returns
+        except Exception as exc:  # not stored: the pair stays on screen, the title says why
+            self.report_failure("pairwise-vote", "save the preference", exc)
+            return
         self.votes[(left.id, right.id)] = choice
         if self.index < len(self.pairs) - 1:
             self.index += 1

@@ -226,7 +226,11 @@ class ReviewScreen(WorkerErrors, Screen[None]):
         if trace is None:
             self.notify("nothing to label here", severity="warning", markup=False)
             return
-        label = self.review.label(trace.id, verdict, note, tags or [])
+        try:
+            label = self.review.label(trace.id, verdict, note, tags or [])
+        except Exception as exc:  # not stored: the reviewer stays on this trace, is told why, and can press again
+            self.report_failure("review-label", "save the label", exc)
+            return
         self._set(trace.id, label)
         self.undo_stack.append(trace.id)
         if self.index < len(self.items) - 1:
@@ -264,10 +268,17 @@ class ReviewScreen(WorkerErrors, Screen[None]):
         self.app.push_screen(FailModal(note, tags), done)
 
     def action_undo(self) -> None:
-        trace_id = self.undo_stack.pop() if self.undo_stack else (self.current.id if self.current else None)
+        popped = bool(self.undo_stack)
+        trace_id = self.undo_stack.pop() if popped else (self.current.id if self.current else None)
         if trace_id is None:
             return
-        label = self.review.undo(trace_id)
+        try:
+            label = self.review.undo(trace_id)
+        except Exception as exc:  # nothing undone: the label stays the latest, and stays undoable
+            if popped:
+                self.undo_stack.append(trace_id)
+            self.report_failure("review-label", "undo the label", exc)
+            return
         if label is None:
             self.notify("nothing to undo for this trace", markup=False)
             return
