@@ -4,25 +4,37 @@ that fit, and the services of the running command."""
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
 from rich.markup import escape as _escape_markup
 from rich.table import Table
 
+from ..serving.endpoints import redact_url
 from ..untrusted import clean
 
 if TYPE_CHECKING:
     from ..services import Services
+
+API_KEY_ENV = "MODELPICK_API_KEY"  # the one variable every key option reads
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
 def escape(text: str) -> str:
-    """Untrusted text for Rich output: markup escaped and terminal control sequences made visible."""
-    return _escape_markup(clean(text))
+    """Untrusted text for Rich output: markup escaped, terminal control sequences made visible and a URL's
+    password hidden."""
+    return _escape_markup(clean(redact_url(text)))
+
+
+def api_key_option(*names: str, what: str) -> Callable[[Any], Any]:
+    """A key option that also reads MODELPICK_API_KEY; its help says to prefer the variable, since every
+    local user can read a command line (`ps`)."""
+    return click.option(*names, envvar=API_KEY_ENV, show_envvar=False,
+                        help=f"{what} Prefer setting {API_KEY_ENV}: a key on the command line is visible in `ps`.")
 
 
 def say(text: str, *, err: bool = False) -> None:

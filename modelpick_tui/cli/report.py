@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .output import escape, fail, print_table, say, services_from
+from .output import api_key_option, escape, fail, print_table, say, services_from
 
 
 def _check_run(services: Any, run_id: str | None) -> None:
@@ -153,7 +153,7 @@ def rubric_cmd(ctx: click.Context, run_id: str | None, edit_file: Path | None, s
 @click.command("judge")
 @click.option("--endpoint", "target", required=True, help="A server name, or an OpenAI-compatible URL.")
 @click.option("--model", help="The model name to ask for (needed with a URL).")
-@click.option("--api-key", envvar="MODELPICK_JUDGE_API_KEY", help="Key for a URL endpoint.")
+@api_key_option("--api-key", what="Key for a URL endpoint.")
 @click.option("--run", "run_id", help="Judge this run's traces (default: all traces).")
 @click.option("--all", "all_traces", is_flag=True,
               help="Judge every trace, not only those a human labelled pass/fail.")

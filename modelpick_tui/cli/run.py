@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from .output import err_console, escape, fail, print_table, say, services_from
+from .output import api_key_option, err_console, escape, fail, print_table, say, services_from
 
 PLAIN_EVERY_S = 5.0  # without a terminal: a progress line at most this often (and at every tenth)
 
@@ -43,7 +43,7 @@ def _plain_progress(emit: Any) -> Any:
 @click.option("--endpoint", "-e", "endpoints", multiple=True, metavar="NAME_OR_URL",
               help="A server or remote endpoint by name, or an OpenAI-compatible URL (repeatable).")
 @click.option("--model", help="The model name, for URL endpoints.")
-@click.option("--api-key", help="API key, for URL endpoints (never stored).")
+@api_key_option("--api-key", what="API key, for URL endpoints (never stored).")
 @click.option("--concurrency", "-c", type=click.IntRange(1, 512), default=8, show_default=True,
               help="Requests in flight in all.")
 @click.option("--per-endpoint", type=click.IntRange(1, 512), default=4, show_default=True,

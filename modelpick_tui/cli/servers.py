@@ -10,7 +10,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from .output import escape, fail, print_table, say, services_from
+from .output import api_key_option, escape, fail, print_table, say, services_from
 
 
 def _duration(seconds: float | None) -> str:
@@ -145,7 +145,7 @@ def endpoint() -> None:
 @click.argument("name")
 @click.argument("base_url")
 @click.argument("model")
-@click.option("--key", envvar="MODELPICK_ENDPOINT_KEY", help="API key (or MODELPICK_ENDPOINT_KEY).")
+@api_key_option("--key", what="API key (kept in the 0600 key file, never in the database).")
 @click.pass_context
 def endpoint_add(ctx: click.Context, name: str, base_url: str, model: str, key: str | None) -> None:
     """Attach to an endpoint: BASE_URL (e.g. http://gpu-host:8000) must list MODEL at /v1/models."""

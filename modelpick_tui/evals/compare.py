@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..serving.client import ChatClient, ChatRequest, StreamMeter, Timeouts
-from ..serving.endpoints import Endpoint
+from ..serving.endpoints import Endpoint, redact_url
 from ..serving.events import Delta, Done, Failed, StreamEvent, StreamMetrics
 from ..serving.params import SamplingParams
 from .labels import CHOICES, Label
@@ -222,9 +222,10 @@ class CompareSession:
         return Trace(
             run_id=run_id, prompt=prompt, endpoint=endpoint.name, model=endpoint.model, output=final.text,
             turn=self.turn, parent_id=pane.parent_id, system=self.params.system,
-            messages=[dict(msg) for msg in request.messages], base_url=endpoint.base_url,
+            messages=[dict(msg) for msg in request.messages], base_url=endpoint.public_url,
             model_ref=endpoint.model_ref, params=request.params(), finish_reason=m.finish_reason,
-            error=final.error if isinstance(final, Failed) else None, ttft_ms=m.ttft_ms, latency_ms=m.latency_ms,
+            error=redact_url(final.error) if isinstance(final, Failed) else None,
+            ttft_ms=m.ttft_ms, latency_ms=m.latency_ms,
             tokens_in=m.prompt_tokens, tokens_out=m.output_tokens, tokens_per_s=m.decode_tokens_per_s,
             source="compare")
 

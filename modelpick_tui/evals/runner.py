@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..serving.client import ChatClient, ChatRequest, Timeouts
+from ..serving.endpoints import redact_url
 from ..serving.events import Done, Failed
 from ..serving.params import SamplingParams
 from .promptsets import Prompt, PromptSet
@@ -132,9 +133,10 @@ def trace_for(run_id: str, prompt_set_id: str | None, prompt: Prompt, endpoint: 
     trace = Trace(
         run_id=run_id, prompt=prompt.prompt, endpoint=endpoint.name, model=endpoint.model, output=result.text,
         prompt_set_id=prompt_set_id, prompt_id=prompt.id, system=system, reference=prompt.reference,
-        tags=list(prompt.tags), messages=[dict(msg) for msg in request.messages], base_url=endpoint.base_url,
+        tags=list(prompt.tags), messages=[dict(msg) for msg in request.messages], base_url=endpoint.public_url,
         model_ref=endpoint.model_ref, params=request.params(), finish_reason=m.finish_reason,
-        error=result.error if isinstance(result, Failed) else None, ttft_ms=m.ttft_ms, latency_ms=m.latency_ms,
+        error=redact_url(result.error) if isinstance(result, Failed) else None,
+        ttft_ms=m.ttft_ms, latency_ms=m.latency_ms,
         tokens_in=m.prompt_tokens, tokens_out=m.output_tokens, tokens_per_s=m.decode_tokens_per_s, source=source,
     )
     if trace_id:

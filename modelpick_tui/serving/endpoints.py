@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from .spec import ServingError
 
@@ -47,9 +47,14 @@ class Endpoint:
     backend: str = "remote"  # llama | vllm | remote
     model_ref: str | None = None  # what pins the model: a GGUF path, a repo id or dir, a remote's name
 
+    @property
+    def public_url(self) -> str:
+        """The base URL fit to store or show: any credentials in it replaced by ***."""
+        return redact_url(self.base_url)
+
     def public(self) -> dict[str, str | None]:
-        """What may be stored with a run: everything but the key."""
-        return {"name": self.name, "base_url": self.base_url, "model": self.model, "backend": self.backend,
+        """What may be stored with a run: everything but the key (and a URL's password)."""
+        return {"name": self.name, "base_url": self.public_url, "model": self.model, "backend": self.backend,
                 "model_ref": self.model_ref}
 
 
@@ -61,6 +66,32 @@ def from_server(server: Server) -> Endpoint:
 # Routes a user may paste with the base (the URL of one request rather than the API's root).
 _ROUTES = ("/chat/completions", "/completions", "/models")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# `scheme://user:password@`, anywhere in a text (an error line quotes the URL it failed on).
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#]*@")
+
+
+def redact_url(text: str) -> str:
+    """Every URL's credentials in `text` replaced by ***: `http://alice:S3cret@h/v1` → `http://***@h/v1`.
+    The one redaction of URLs for whatever is printed, stored or exported."""
+    return _USERINFO.sub(r"\1***@", text) if "@" in text else text
+
+
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """(`url` without its `user:password@`, that `user:password` or None): the credentials go to a key
+    file or stay in memory, the rest may be stored."""
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url, None
+    return urlunsplit(parts._replace(netloc=host)), userinfo or None
+
+
+def with_credentials(url: str, userinfo: str | None) -> str:
+    """`url` with `user:password@` put back (in memory only: httpx sends it as Basic auth)."""
+    if not userinfo:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{parts.netloc.rpartition('@')[2]}"))
 
 
 def normalise_base_url(url: str) -> str:
@@ -76,11 +107,11 @@ def normalise_base_url(url: str) -> str:
         text = text.removesuffix(route)
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ServingError(f"not an http(s) URL: {url.strip()!r}")
+        raise ServingError(f"not an http(s) URL: {redact_url(url.strip())!r}")
     try:
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
     except ValueError:
-        raise ServingError(f"bad port in URL: {url.strip()!r}") from None
+        raise ServingError(f"bad port in URL: {redact_url(url.strip())!r}") from None
     return api_root(text)
 
 
@@ -107,8 +138,10 @@ def resolve(supervisor: Servers, text: str, *, model: str | None = None, api_key
     if is_url(text):
         base_url = normalise_base_url(text)
         if not model:
-            raise ServingError(f"{text}: give the model name too (--model NAME)")
-        netloc = urlsplit(base_url).netloc
+            raise ServingError(f"{redact_url(text)}: give the model name too (--model NAME)")
+        # The name is stored with every trace: the host and port, never the URL's credentials (which stay
+        # in the in-memory base URL only).
+        netloc = urlsplit(split_credentials(base_url)[0]).netloc
         return Endpoint(name=netloc, base_url=base_url, model=model, api_key=api_key, model_ref=model)
     try:
         server = supervisor.get(text)
@@ -140,7 +173,9 @@ def resolve_run_endpoints(supervisor: Servers, run: Mapping[str, Any],
         except ServingError:
             if not stored.get("base_url"):
                 raise
-            endpoint = Endpoint(name=name, base_url=stored["base_url"], model=stored["model"], api_key=key,
+            # Stored redacted: a URL's credentials lived in the first run's memory only.
+            endpoint = Endpoint(name=name, base_url=split_credentials(stored["base_url"])[0],
+                                model=stored["model"], api_key=key,
                                 backend=stored.get("backend") or "remote", model_ref=stored.get("model_ref"))
         out.append(endpoint)
     return out

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .endpoints import redact_url, split_credentials, with_credentials
 from .procs import pid_matches
 from .spec import ServerSpec, ServingError
 
@@ -86,7 +87,7 @@ class Registry:
         row: dict[str, Any] = {
             "name": server.name,
             "kind": server.backend,
-            "base_url": server.base_url,
+            "base_url": split_credentials(server.base_url)[0],  # the credentials live in the .auth file
             "model": server.model,
             "served_model": server.served_model,
             "pid": server.pid,
@@ -101,7 +102,7 @@ class Registry:
             "ready_at": server.ready_at,
             "time_to_ready_s": server.time_to_ready_s,
             "proc_create_time": server.proc_create_time,
-            "error": server.error,
+            "error": redact_url(server.error) if server.error else None,
         }
         with self.db.write() as db:
             db.table("endpoints").upsert(row, pk="name")
@@ -124,27 +125,29 @@ class Registry:
             with self.db.write() as db:
                 db.execute("DELETE FROM endpoints WHERE name = ?", [name])
 
-    def key_file(self, name: str) -> Path:
-        return self.keys_dir / f"{check_name(name)}.key"
+    def key_file(self, name: str, kind: str = "key") -> Path:
+        """`NAME.key` holds the API key, `NAME.auth` the `user:password` of its URL."""
+        return self.keys_dir / f"{check_name(name)}.{kind}"
 
-    def write_key(self, name: str, key: str) -> None:
+    def write_key(self, name: str, key: str, kind: str = "key") -> None:
         self.keys_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.keys_dir, 0o700)
-        path = self.key_file(name)
+        path = self.key_file(name, kind)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(key)
         os.chmod(path, 0o600)
 
-    def read_key(self, name: str) -> str | None:
+    def read_key(self, name: str, kind: str = "key") -> str | None:
         try:
-            return self.key_file(name).read_text().strip() or None
+            return self.key_file(name, kind).read_text().strip() or None
         except OSError:
             return None
 
     def drop_key(self, name: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.key_file(name).unlink()
+        for kind in ("key", "auth"):
+            with contextlib.suppress(FileNotFoundError):
+                self.key_file(name, kind).unlink()
 
     def server_from_row(self, row: dict[str, Any]) -> Server:
         spec_data = json.loads(row["spec_json"]) if row.get("spec_json") else None
@@ -156,7 +159,8 @@ class Registry:
             spec = ServerSpec(**spec_data)
         return Server(
             name=row["name"], backend=row["kind"], model=row["model"], served_model=row["served_model"],
-            base_url=row["base_url"], port=row["port"], api_key=self.read_key(row["name"]), status=row["status"],
+            base_url=with_credentials(row["base_url"], self.read_key(row["name"], "auth")), port=row["port"],
+            api_key=self.read_key(row["name"]), status=row["status"],
             pid=row["pid"], pgid=row["pgid"], log_path=Path(row["log_path"]) if row.get("log_path") else None,
             detached=bool(row["detached"]), argv=json.loads(row["argv_json"] or "[]"),
             started_at=row["started_at"], ready_at=row["ready_at"], time_to_ready_s=row["time_to_ready_s"],

@@ -34,7 +34,7 @@ import psutil
 
 from ..clock import now_iso
 from .backends import check_remote, get_backend
-from .endpoints import normalise_base_url
+from .endpoints import normalise_base_url, redact_url, split_credentials
 from .failures import last_line, recognise_failure
 from .procs import (
     MemoryUse,
@@ -90,7 +90,7 @@ class Supervisor:
         """Every row of the registry, servers of other modelpick processes included (no keys)."""
         if self.db is None:
             return [{k: v for k, v in asdict(s).items() if not k.startswith("_") and k not in ("api_key", "spec")}
-                    | {"kind": s.backend} for s in self._servers.values()]
+                    | {"kind": s.backend, "base_url": split_credentials(s.base_url)[0]} for s in self._servers.values()]
         return self.registry.rows()
 
     def memory(self, name: str) -> int:
@@ -398,13 +398,19 @@ class Supervisor:
         started or stopped. Its key (if any) is kept like a detached server's, in a 0600 file."""
         check_name(name)
         url = normalise_base_url(base_url)
-        spec = ServerSpec(name=name, backend="remote", model=model, base_url=url)
+        # `user:password@` in the URL is a secret like the key: it goes to the 0600 key folder, and the
+        # spec, the database and every listing get the URL without it (the Server keeps it in memory).
+        public_url, userinfo = split_credentials(url)
+        spec = ServerSpec(name=name, backend="remote", model=model, base_url=public_url)
         server = Server(name=name, backend="remote", model=model, served_model=model, base_url=url, port=None,
                         api_key=api_key, detached=True, started_at=now_iso(), spec=spec)
         error = check_remote(url, model, api_key, client=self._http)
+        error = redact_url(error) if error else None  # it quotes the URL
         server.status, server.error = (FAILED, error) if error else (READY, None)
         if api_key:
             self.registry.write_key(name, api_key)
+        if userinfo:
+            self.registry.write_key(name, userinfo, "auth")
         self._servers[name] = server
         self.registry.save(server)
         return server
