@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import sqlite_utils
 
-# How long a writer waits for another process's transaction before giving up. Transactions here are short
-# (an import commits every IMPORT_BATCH rows), so a wait this long means something holds the lock for good.
+# How long a writer waits for another process's transaction before giving up (MODELPICK_DB_BUSY_TIMEOUT sets
+# it). Transactions here are short (an import commits every IMPORT_BATCH traces), so a wait this long means
+# something holds the lock for good.
 BUSY_TIMEOUT_S = 30.0
 
 

@@ -132,7 +132,8 @@ def build_services(settings: Settings, memory: Memory | None = None, *, open_db_
 
     The database is opened now (so a bad path fails here, with one message), or with
     `open_db_now=False` on first use — the TUI's first frame does not wait for it."""
-    db = Database(settings.db_path)  # cheap: sqlite-utils is imported when the file is opened
+    # Cheap: sqlite-utils is imported when the file is opened.
+    db = Database(settings.db_path, busy_timeout_s=settings.db_busy_timeout)
     if open_db_now:
         db.open()
     hub = HubClient(

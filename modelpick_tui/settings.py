@@ -65,6 +65,8 @@ class Settings:
     hub_deadline: float = 30.0
     memory_spec: str | None = None  # e.g. "24GB": fit against this instead of the memory found
     vllm: VllmSettings = field(default_factory=VllmSettings)
+    # How long a write waits for another modelpick's transaction before saying the database is busy (db.py).
+    db_busy_timeout: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, db: str | Path | None = None) -> Settings:
@@ -89,6 +91,7 @@ class Settings:
             hub_deadline=float(env.get("MODELPICK_HUB_DEADLINE") or 30.0),
             memory_spec=env.get("MODELPICK_MEMORY") or None,
             vllm=VllmSettings.from_env(env),
+            db_busy_timeout=float(env.get("MODELPICK_DB_BUSY_TIMEOUT") or 30.0),
         )
 
     @property

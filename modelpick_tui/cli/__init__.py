@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import click
 
+from ..db import DatabaseBusyError
 from . import catalog, failures, promptset, report, review, run, serve, servers, shortlist
 
 
-@click.group(invoke_without_command=True)
+class _Main(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except DatabaseBusyError as exc:  # another modelpick held the database too long: one line
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Main, invoke_without_command=True)
 @click.option("--db", type=click.Path(dir_okay=False),
               help="Database file (default: MODELPICK_DB or the user data dir).")
 @click.version_option(package_name="modelpick-tui", prog_name="modelpick")

@@ -120,3 +120,25 @@ def test_only_db_py_begins_or_commits_transactions() -> None:
         for n, line in enumerate(p.read_text().splitlines(), 1) if _OWN_TRANSACTIONS.search(line)
     }
     assert offenders == {}
+
+
+def test_the_cli_says_the_database_is_busy_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from modelpick_tui.cli import main
+
+    path = tmp_path / "m.db"
+    open_db(path).close()
+    traces = tmp_path / "t.jsonl"
+    traces.write_text('{"id": "t1", "prompt": "p", "model": "m", "output": "o", "verdict": "pass"}\n')
+    monkeypatch.setenv("MODELPICK_DB_BUSY_TIMEOUT", "0.2")
+    other = sqlite3.connect(str(path))
+    other.execute("BEGIN IMMEDIATE")  # another modelpick in the middle of a write that does not end
+    try:
+        result = CliRunner().invoke(main, ["--db", str(path), "import", str(traces)])
+    finally:
+        other.rollback()
+        other.close()
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        "Error: the database is busy: another modelpick held it for over 0.2 s (database is locked)"]
