@@ -9,8 +9,9 @@ from pathlib import Path
 
 from modelpick_tui.db import open_db
 from modelpick_tui.evals.exchange import csv_cell, csv_field, export, import_file
-from modelpick_tui.evals.labels import ReviewStore
-from modelpick_tui.evals.traces import Trace, TraceStore
+from modelpick_tui.evals.stores.labels import ReviewStore
+from modelpick_tui.evals.stores.traces import TraceStore
+from modelpick_tui.evals.traces import Trace
 
 TRIGGERS = "=+-@\t\r"
 ALPHABET = ["'", *TRIGGERS, "a", " ", "\n"]
