@@ -14,7 +14,7 @@ from textual.screen import Screen
 
 from .actions import bindings
 from .commands import ActionsProvider, ModelsProvider
-from .messages import Notice, WorkFailed
+from .messages import CatalogChanged, Notice, WorkFailed
 from .server_ops import ServerOps
 
 if TYPE_CHECKING:
@@ -143,19 +143,37 @@ class ModelpickApp(ServerOps):
 
         self._show(ScoreboardScreen)
 
-    def shortlist_with_note(self, model_id: str, note: str = "") -> None:
-        """Ask for a note, then add (or update) the model on the shortlist."""
-        from .messages import CatalogChanged
+    def shortlist_with_note(self, model_id: str, note: str | None = None) -> None:
+        """Ask for a note (by default the one the model has on the shortlist), then add (or update) the model on
+        the shortlist in a worker."""
         from .screens.note import NoteModal
 
-        def done(value: str | None) -> None:
-            if value is None:
+        if note is None:
+            # Read here, not in a worker: the modal must be up for the very next key the user types.
+            try:
+                note = next((s["note"] or "" for s in self.catalog.shortlist() if s["model_id"] == model_id), "")
+            except Exception as exc:  # the app's one handler says so; no modal
+                self.report_failure("shortlist-edit", f"read the shortlist note of {model_id}", exc)
                 return
-            self.catalog.shortlist_add(model_id, value)
-            self.notify(f"shortlisted {model_id}", markup=False)
-            self.screen.post_message(CatalogChanged())
+
+        def done(value: str | None) -> None:
+            if value is not None:
+                self.run_worker(lambda: self._shortlist(model_id, value), thread=True, group="shortlist-edit",
+                                exit_on_error=False, description=f"shortlist {model_id}")
 
         self.push_screen(NoteModal(model_id, note), done)
+
+    @dataclass
+    class Shortlisted(Message):
+        model_id: str
+
+    def _shortlist(self, model_id: str, note: str) -> None:
+        self.catalog.shortlist_add(model_id, note)
+        self.post_message(self.Shortlisted(model_id))
+
+    def on_modelpick_app_shortlisted(self, message: Shortlisted) -> None:
+        self.notify(f"shortlisted {message.model_id}", markup=False)
+        self.screen.post_message(CatalogChanged())
 
 
 def make_app(settings: Settings, services: Services) -> ModelpickApp:

@@ -117,17 +117,18 @@ async def test_shortlist_with_note_is_stored_and_listed(services: Services) -> N
         await pilot.press("s")
         await pilot.pause()
         await pilot.press(*"small and fast", "enter")
-        await pilot.pause()
+        await settle(pilot)  # stored by a worker
         assert [(s["model_id"], s["note"]) for s in services.catalog.shortlist()] == [(first, "small and fast")]
         await pilot.press("L")
-        await pilot.pause()
+        await settle(pilot)  # loaded by a worker
         assert app.screen.SCREEN_NAME == "shortlist"
         table = app.screen.query_one("#shortlist", DataTable)
         assert table.row_count == 1
         assert "small and fast" in str(table.get_row_at(0)[-1])
         await pilot.press("d")
-        await pilot.pause()
+        await settle(pilot)
         assert services.catalog.shortlist() == []
+        assert table.row_count == 0
 
 
 async def test_escape_cancels_the_note_and_stores_nothing(services: Services) -> None:

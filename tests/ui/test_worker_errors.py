@@ -225,3 +225,18 @@ async def test_a_label_that_cannot_be_saved_says_so_and_the_reviewer_stays(servi
         await pilot.press("p")  # pressed again, once the database answers: stored
         await wait_for(pilot, lambda: services.review.latest_many([first]).get(first) is not None, 10, "the label")
         assert services.review.latest_many([first])[first].verdict == "pass"
+
+
+async def test_a_shortlist_that_cannot_load_or_be_written_says_so(services: Services,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(services.settings, services)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(services.catalog.store, "shortlist_add", locked)
+        await pilot.press("s", *"small", "enter")  # shortlist the selected model, with a note
+        await wait_for(pilot, lambda: any("could not shortlist" in n and LOCKED in n for n in notices(app)), 10,
+                       "the notice")
+        assert services.catalog.shortlist() == []
+        monkeypatch.setattr(services.catalog.store, "shortlist", locked)
+        await pilot.press("L")
+        await sees_failure(pilot, "#shortlist-title", f"could not load the shortlist: OperationalError: {LOCKED}")

@@ -287,8 +287,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         if model_id is None:
             self.notify("no model selected", severity="warning")
             return
-        note = next((s["note"] for s in self.app.catalog.shortlist() if s["model_id"] == model_id), "")  # type: ignore[attr-defined]
-        self.app.shortlist_with_note(model_id, note or "")  # type: ignore[attr-defined]
+        self.app.shortlist_with_note(model_id)  # type: ignore[attr-defined]
 
     # --- sync from the Hub --------------------------------------------------------------
 

@@ -92,7 +92,7 @@ class CardScreen(WorkerErrors, Screen[None]):
         self.load(refresh=True)
 
     def action_shortlist_add(self) -> None:
-        note = self.details.shortlist_note if self.details else ""
+        note = self.details.shortlist_note if self.details else None  # None: the app looks it up
         self.app.shortlist_with_note(self.model_id, note)  # type: ignore[attr-defined]
 
     def action_serve(self) -> None:

@@ -1,21 +1,39 @@
-"""The shortlist: the 3-5 candidates with the notes that put them there."""
+"""The shortlist: the 3-5 candidates with the notes that put them there. Read and edited in thread workers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...catalog.facts import format_params
 from ..actions import bindings
 from ..format import safe
-from ..messages import CatalogChanged
+from ..messages import CatalogChanged, WorkFailed
+from ..workers import WorkerErrors
 
 
-class ShortlistScreen(Screen[None]):
+class ShortlistScreen(WorkerErrors, Screen[None]):
     SCREEN_NAME = "shortlist"
     BINDINGS = bindings("shortlist")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notes: dict[str, str] = {}  # model id → its note, as last loaded
+
+    @dataclass
+    class Loaded(Message):
+        rows: list[dict[str, Any]]  # the shortlist with each model's facts (CatalogService.shortlist)
+
+    @dataclass
+    class Removed(Message):
+        model_id: str
 
     def compose(self) -> ComposeResult:
         yield Static(id="shortlist-title")
@@ -29,8 +47,17 @@ class ShortlistScreen(Screen[None]):
             table.add_column(label, key=key)
         self.reload()
 
+    @work(thread=True, exclusive=True, group="shortlist-load", exit_on_error=False,
+          description="load the shortlist")
     def reload(self) -> None:
-        rows = self.app.catalog.shortlist()  # type: ignore[attr-defined]
+        self.post_message(self.Loaded(self.app.catalog.shortlist()))  # type: ignore[attr-defined]
+
+    def show_failure(self, failure: WorkFailed) -> None:
+        self.query_one("#shortlist-title", Static).update(safe(failure.line, "red"))
+
+    def on_shortlist_screen_loaded(self, message: Loaded) -> None:
+        rows = message.rows
+        self.notes = {r["model_id"]: r["note"] or "" for r in rows}
         table = self.query_one(DataTable)
         table.clear()
         for r in rows:
@@ -58,15 +85,21 @@ class ShortlistScreen(Screen[None]):
     def action_edit_note(self) -> None:
         model_id = self.selected()
         if model_id:
-            note = next((r["note"] for r in self.app.catalog.shortlist() if r["model_id"] == model_id), "")  # type: ignore[attr-defined]
-            self.app.shortlist_with_note(model_id, note or "")  # type: ignore[attr-defined]
+            self.app.shortlist_with_note(model_id, self.notes.get(model_id, ""))  # type: ignore[attr-defined]
 
     def action_remove(self) -> None:
         model_id = self.selected()
         if model_id:
-            self.app.catalog.shortlist_remove(model_id)  # type: ignore[attr-defined]
-            self.notify(f"removed {model_id} from the shortlist", markup=False)
-            self.reload()
+            self.remove(model_id)
+
+    @work(thread=True, group="shortlist-edit", exit_on_error=False, description="remove the model from the shortlist")
+    def remove(self, model_id: str) -> None:
+        self.app.catalog.shortlist_remove(model_id)  # type: ignore[attr-defined]
+        self.post_message(self.Removed(model_id))
+
+    def on_shortlist_screen_removed(self, message: Removed) -> None:
+        self.notify(f"removed {message.model_id} from the shortlist", markup=False)
+        self.reload()
 
     def action_serve(self) -> None:
         model_id = self.selected()
