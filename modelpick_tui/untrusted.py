@@ -34,3 +34,14 @@ def one_line(text: str, limit: int = 300) -> str:
     """Whitespace (newlines included) collapsed to single spaces, cut to `limit` characters with an ellipsis."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+# What JSON may carry raw (json.dumps escapes only U+0000-U+001F) but a terminal could act on: DEL, the C1
+# controls (U+009B is a one-character CSI) and the bidi overrides.
+_JSON_RAW = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def json_text(text: str) -> str:
+    """JSON text (json.dumps output, ensure_ascii=False) safe to print: the characters above as \\uXXXX
+    escapes, which only occur inside its strings, so the JSON decodes to the same values."""
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from ..catalog.facts import SIZE_CLASSES, format_params
 from ..catalog.query import SORT_LABELS, CatalogQuery, ListParams
 from ..catalog.sources.errors import HubError
 from ..untrusted import clean
-from .output import err_console, escape, print_table, say, services_from
+from .output import echo_json, err_console, escape, print_table, say, services_from
 
 
 @click.group()
@@ -93,7 +92,7 @@ def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[st
     result = services.catalog.search(query)
     if as_json:
         for row in result.rows:
-            click.echo(json.dumps(_row_json(row)))
+            echo_json(_row_json(row))
         return
     table = Table(title=f"{result.matching} of {result.total} models", title_justify="left")
     for col, justify in (("id", "left"), ("task", "left"), ("params", "right"), ("license", "left"),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from .output import escape, fail, print_table, say, services_from
+from .output import echo_json, escape, fail, print_table, say, services_from
 
 METHOD_WORDS = {"embeddings": "sentence embeddings (all-MiniLM-L6-v2)", "tfidf": "TF-IDF + LSA"}
 
@@ -50,12 +49,12 @@ def failures(ctx: click.Context, as_json: bool, recluster: bool, method: str) ->
     unassigned = store.unassigned()
     last = store.last_clustering()
     if as_json:
-        click.echo(json.dumps({
+        echo_json({
             "clustering": None if last is None else {
                 "method": last.method, "n_traces": last.n_traces, "n_modes": last.n_modes,
                 "silhouette": last.silhouette, "seconds": last.seconds, "created_at": last.created_at},
             "unassigned": unassigned,
-            "modes": [m.to_json() for m in modes]}, indent=2, ensure_ascii=False))
+            "modes": [m.to_json() for m in modes]}, indent=2)
         return
     if not modes:
         hint = "modelpick failures --recluster" if unassigned else "label some traces 'fail' first"

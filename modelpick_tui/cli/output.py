@@ -3,6 +3,7 @@ that fit, and the services of the running command."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -13,7 +14,7 @@ from rich.markup import escape as _escape_markup
 from rich.table import Table
 
 from ..serving.endpoints import redact_url
-from ..untrusted import clean
+from ..untrusted import clean, json_text
 
 if TYPE_CHECKING:
     from ..services import Services
@@ -35,6 +36,17 @@ def api_key_option(*names: str, what: str) -> Callable[[Any], Any]:
     local user can read a command line (`ps`)."""
     return click.option(*names, envvar=API_KEY_ENV, show_envvar=False,
                         help=f"{what} Prefer setting {API_KEY_ENV}: a key on the command line is visible in `ps`.")
+
+
+def echo_json(value: Any, **dumps: Any) -> None:
+    """A JSON value for scripts (json.dumps with `dumps`): readable text, not \\u escapes, but no control
+    character a terminal would act on, whatever the untrusted strings inside hold."""
+    click.echo(json_text(redact_url(json.dumps(value, **{"ensure_ascii": False, **dumps}))))
+
+
+def echo_text(text: str, *, nl: bool = True) -> None:
+    """Untrusted plain text (a rubric, a report) as it is, control sequences made visible."""
+    click.echo(clean(text), nl=nl)
 
 
 def say(text: str, *, err: bool = False) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from ..untrusted import clean
-from .output import escape, say
+from .output import echo_json, escape, say
 
 
 @click.command("promptset")
@@ -24,8 +23,8 @@ def promptset(path: Path, as_json: bool) -> None:
         raise click.ClickException(clean(str(exc))) from None
     if as_json:
         for p in ps.prompts:
-            click.echo(json.dumps({"id": p.id, "prompt": p.prompt, "system": p.system, "reference": p.reference,
-                                   "tags": list(p.tags), "line": p.line}, ensure_ascii=False))
+            echo_json({"id": p.id, "prompt": p.prompt, "system": p.system, "reference": p.reference,
+                                   "tags": list(p.tags), "line": p.line})
     else:
         say(escape(ps.summary()))
     for error in ps.errors:

@@ -4,14 +4,14 @@ judge.py)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .output import api_key_option, escape, fail, print_table, say, services_from
+from ..untrusted import json_text
+from .output import api_key_option, echo_json, echo_text, escape, fail, print_table, say, services_from
 
 
 def _check_run(services: Any, run_id: str | None) -> None:
@@ -44,8 +44,8 @@ def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, as_json: b
     scores = sort_scores([c.score for c in cands.values()], sort)
     if as_json:
         for s in scores:
-            click.echo(json.dumps({**s.to_json(), "license": cands[s.model].provenance.license},
-                                  ensure_ascii=False))
+            echo_json({**s.to_json(), "license": cands[s.model].provenance.license},
+                                  ensure_ascii=False)
         return
     if not scores:
         say("no traces yet" + (f" in run {escape(run_id)}" if run_id else "") +
@@ -97,7 +97,7 @@ def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, o
         raise click.ClickException(f"cannot write the report: {exc}") from None
     d = files.decision
     if as_json:
-        click.echo(files.json_path.read_text(encoding="utf-8"), nl=False)
+        click.echo(json_text(files.json_path.read_text(encoding="utf-8")), nl=False)
     elif d.chosen is not None:
         p = d.chosen.provenance
         say(f"[green]chosen[/] {escape(d.chosen.score.model)}: {escape(d.chosen.reason)}")
@@ -130,7 +130,7 @@ def rubric_cmd(ctx: click.Context, run_id: str | None, edit_file: Path | None, s
     if sum(bool(x) for x in (edit_file, show, draft)) > 1:
         raise click.UsageError("use one of --edit, --show, --draft")
     if draft:
-        click.echo(store.draft_rubric(run_id), nl=False)
+        echo_text(store.draft_rubric(run_id), nl=False)
         return
     if edit_file is not None:
         try:
@@ -147,7 +147,7 @@ def rubric_cmd(ctx: click.Context, run_id: str | None, edit_file: Path | None, s
     if found is None:
         say("no rubric yet: write one with `modelpick rubric --edit FILE` (start from `--draft`)", err=True)
         sys.exit(1)
-    click.echo(found.text, nl=not found.text.endswith("\n"))
+    echo_text(found.text, nl=not found.text.endswith("\n"))
 
 
 @click.command("judge")
@@ -204,9 +204,9 @@ def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str |
         click.echo("", err=True)
     agreement = store.agreement(run_id=run_id, judge_model=endpoint.model)
     if as_json:
-        click.echo(json.dumps({"judge": endpoint.public(), "judged": summary.judged, "pass": summary.passed,
+        echo_json({"judge": endpoint.public(), "judged": summary.judged, "pass": summary.passed,
                                "fail": summary.failed, "error": summary.errors, "skipped": summary.skipped,
-                               "errors": summary.error_lines, "agreement": agreement.to_json()}))
+                               "errors": summary.error_lines, "agreement": agreement.to_json()})
         return
     say(f"judged {summary.judged}: {summary.passed} pass, {summary.failed} fail, {summary.errors} error"
          + (f" ({summary.skipped} already judged under this rubric)" if summary.skipped else ""))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from .output import escape, fail, print_table, say, services_from
+from .output import echo_json, escape, fail, print_table, say, services_from
 
 
 @click.command("export")
@@ -65,7 +64,7 @@ def labels_cmd(ctx: click.Context, as_json: bool) -> None:
     rows = review.summary()
     if as_json:
         for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            echo_json(row)
         return
     if not rows:
         say("no traces yet: run a prompt set, compare endpoints, or modelpick import FILE")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
 from collections import Counter
@@ -12,7 +11,7 @@ from typing import Any
 
 import click
 
-from .output import api_key_option, err_console, escape, fail, print_table, say, services_from
+from .output import api_key_option, echo_json, err_console, escape, fail, print_table, say, services_from
 
 PLAIN_EVERY_S = 5.0  # without a terminal: a progress line at most this often (and at every tenth)
 
@@ -131,13 +130,13 @@ def runs(ctx: click.Context, as_json: bool) -> None:
     rows = services_from(ctx).traces.run_stats()
     if as_json:
         for r in rows:
-            click.echo(json.dumps({
+            echo_json({
                 "id": r["id"], "name": r["name"], "kind": r["kind"], "prompt_set_id": r["prompt_set_id"],
                 "set": r["set_name"], "endpoints": [e.get("name") for e in r["endpoints"]],
                 "total": r["total"], "ok": r["n_ok"], "failed": r["n_failed"], "status": r["status"],
                 "params": r["params"], "created_at": r["created_at"], "finished_at": r["finished_at"],
                 "owner": None if r["owner"] is None else {"pid": r["owner"].pid, "since": r["owner"].since},
-            }, ensure_ascii=False))
+            })
         return
     table = Table(title=f"runs ({len(rows)})", title_justify="left")
     for col, justify in (("id", "left"), ("name", "left"), ("set", "left"), ("endpoints", "left"),
@@ -145,10 +144,10 @@ def runs(ctx: click.Context, as_json: bool) -> None:
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in rows:
         done = r["n_ok"] + r["n_failed"]
-        table.add_row(r["id"], escape(r["name"] or ""), escape(r["set_name"] or ""),
+        table.add_row(escape(r["id"]), escape(r["name"] or ""), escape(r["set_name"] or ""),
                       escape(", ".join(str(e.get("name")) for e in r["endpoints"])),
                       f"{done}/{r['total']}" if r["total"] else str(done), str(r["n_failed"] or ""),
-                      r["status"] or "", (r["created_at"] or "")[:16].replace("T", " "))
+                      r["status"] or "", escape((r["created_at"] or "")[:16].replace("T", " ")))
     print_table(table)
 
 
@@ -185,7 +184,7 @@ def _execute(runner: Any, prompt_set: Any, targets: list[Any], params: Any, name
         run_id = seen.get("run_id")
         last = seen.get("last")
         done = f" after {last.done}/{last.total} ({last.failed} failed)" if last else ""
-        say(f"cancelled run {run_id}{done}; resume it with: modelpick run --resume {run_id}", err=True)
+        say(escape(f"cancelled run {run_id}{done}; resume it with: modelpick run --resume {run_id}"), err=True)
         sys.exit(130)
     except run_error as exc:
         fail(str(exc))
@@ -204,7 +203,7 @@ def _summary(runner: Any, result: Any) -> None:
     from ..evals.runner import summarize
 
     traces = runner.traces.list(run_id=result.run_id)
-    table = Table(title=f"run {result.run_id}: {result.status}", title_justify="left")
+    table = Table(title=escape(f"run {result.run_id}: {result.status}"), title_justify="left")
     for col in ("endpoint", "model", "ok", "failed", "TTFT p50", "TTFT p95", "latency p50", "tok/s"):
         # Names fold rather than end in "…": two endpoints on one host differ only at the end.
         table.add_column(col, justify="left" if col in ("endpoint", "model") else "right",
@@ -219,6 +218,6 @@ def _summary(runner: Any, result: Any) -> None:
         say(f"[yellow]{count} failed:[/] {escape(error or '')}", err=True)
     extra = f" ({result.skipped} answered before)" if result.skipped else ""
     say(f"{result.ok + result.failed}/{result.total} answered{extra}, {result.failed} failed, "
-         f"in {result.elapsed_s:.1f} s · run {result.run_id}")
+         f"in {result.elapsed_s:.1f} s · run {escape(result.run_id)}")
     if result.failed:
-        say(f"retry the failed ones with: modelpick run --resume {result.run_id}", err=True)
+        say(f"retry the failed ones with: modelpick run --resume {escape(result.run_id)}", err=True)

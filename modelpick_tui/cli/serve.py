@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -12,7 +11,7 @@ from typing import Any
 
 import click
 
-from .output import err_console, escape, fail, say, services_from
+from .output import echo_json, err_console, escape, fail, say, services_from
 
 
 def server_name(text: str) -> str:
@@ -69,11 +68,11 @@ def _start_detached(ctx: click.Context, spec: Any, timeout: float, as_json: bool
             supervisor.remove(server.name)  # the cause is shown now; the record would only be clutter
         fail(cause)
     if as_json:
-        click.echo(json.dumps({"name": server.name, "backend": server.backend, "model": server.model,
+        echo_json({"name": server.name, "backend": server.backend, "model": server.model,
                                "served_model": server.served_model, "url": server.base_url,
                                "port": server.port, "api_key": server.api_key, "pid": server.pid,
                                "time_to_ready_s": server.time_to_ready_s,
-                               "log": str(server.log_path) if server.log_path else None}))
+                               "log": str(server.log_path) if server.log_path else None})
         return
     say(f"[green]ready[/] {escape(server.name)} in {server.time_to_ready_s:.2f} s "
          f"(detached, pid {server.pid}; stop it with: modelpick stop {escape(server.name)})")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 from rich.table import Table
 
-from .output import api_key_option, escape, fail, print_table, say, services_from
+from .output import api_key_option, echo_json, escape, fail, print_table, say, services_from
 
 
 def _duration(seconds: float | None) -> str:
@@ -61,7 +60,7 @@ def servers_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     rows = [r for r in _server_rows(supervisor) if show_all or r["status"] != "stopped"]
     if as_json:
         for r in rows:
-            click.echo(json.dumps(r))
+            echo_json(r)
         return
     if not rows:
         say("no servers (start one with: modelpick serve llama MODEL.gguf)")

@@ -161,12 +161,28 @@ def decide(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore
 # --- the report -----------------------------------------------------------------------------------------
 
 
+# Markdown's punctuation that could make a link, an image (a viewer fetches it), a code span, emphasis,
+# a heading, a table cell or HTML out of a model name or a note: each is backslash-escaped (CommonMark).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()!<>|#~{}&])")
+
+
 def _md_cell(text: object) -> str:
-    """Model names and notes are untrusted: one line, pipes escaped, no HTML."""
+    """Untrusted text (model names, notes, reasons) as Markdown that shows exactly that text: one line,
+    every Markdown and HTML character escaped, so no link, image or code span can come from it."""
     from ..untrusted import clean
 
-    value = clean(str(text)).replace("\n", " ").replace("|", "\\|")
-    return value.replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(clean(str(text)).splitlines()))
+
+
+def _md_code(text: object) -> str:
+    """Untrusted text as a code span (where Markdown is not interpreted): its fence is one backtick longer
+    than the longest run of backticks in it, so a backtick cannot end it early."""
+    from ..untrusted import clean
+
+    value = " ".join(clean(str(text)).splitlines())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", value)), default=0) + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") or len(fence) > 1 else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
 
 
 def _pct(rate: Interval | None) -> str:
@@ -201,10 +217,10 @@ def render_markdown(decision: Decision) -> str:
         p = c.provenance
         s = c.score
         out += ["## Chosen model", "",
-                f"- Model: `{_md_cell(s.model)}`" + (f" (catalogue: `{_md_cell(p.catalog_id)}`)" if p.catalog_id
+                f"- Model: {_md_code(s.model)}" + (f" (catalogue: {_md_code(p.catalog_id)})" if p.catalog_id
                                                      else ""),
-                f"- Model reference: `{_md_cell(s.model_ref or s.model)}`",
-                f"- Pinned revision: `{_md_cell(p.pin)}`",
+                f"- Model reference: {_md_code(s.model_ref or s.model)}",
+                f"- Pinned revision: {_md_code(p.pin)}",
                 f"- Licence: {_md_cell(p.license or 'unknown')}",
                 f"- Parameters: {format_params(p.params)} (from {p.params_source})",
                 f"- Endpoints: {', '.join(_md_cell(e) for e in s.endpoints) or 'n/a'}",
@@ -227,8 +243,8 @@ def render_markdown(decision: Decision) -> str:
     if decision.rejected:
         for cand in decision.rejected:
             p = cand.provenance
-            out.append(f"- `{_md_cell(cand.score.model)}` ({format_params(p.params)}, licence "
-                       f"{_md_cell(p.license or 'unknown')}, pin `{_md_cell(p.pin)}`): {_md_cell(cand.reason)}")
+            out.append(f"- {_md_code(cand.score.model)} ({format_params(p.params)}, licence "
+                       f"{_md_cell(p.license or 'unknown')}, pin {_md_code(p.pin)}): {_md_cell(cand.reason)}")
     else:
         out.append("None.")
     out += ["", "## Rubric", ""]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import now_iso
+from ..serving.endpoints import redact_url
 from .base import dumps
 from .labels import VERDICTS, Label, QueueFilter, ReviewError
 from .records import NotRecords, Row, RowError, json_records, parse_rows, read_user_text
@@ -228,7 +229,7 @@ def _from_record(record: dict[str, Any], default_run: str) -> tuple[Trace, dict[
         raise ValueError("no prompt (expected a non-empty 'prompt' field)")
     output = _text(record, "output", "response", "completion") or ""
     model = _text(record, "model") or ""
-    endpoint = _text(record, "endpoint") or ""
+    endpoint = redact_url(_text(record, "endpoint") or "")  # another tool's trace may name a URL with a password
     if not model and not endpoint:
         raise ValueError("no model (expected a 'model' or 'endpoint' field)")
     raw_id = _text(record, "id", "trace_id")
@@ -250,7 +251,7 @@ def _from_record(record: dict[str, Any], default_run: str) -> tuple[Trace, dict[
         prompt_id=_text(record, "prompt_id"), system=_text(record, "system"),
         reference=_text(record, "reference"), model_ref=_text(record, "model_ref"),
         tags=_tags(record.get("prompt_tags"), "prompt_tags"), params=params if isinstance(params, dict) else {},
-        finish_reason=_text(record, "finish_reason"), error=_text(record, "error"),
+        finish_reason=_text(record, "finish_reason"), error=redact_url(_text(record, "error") or "") or None,
         created_at=_text(record, "created_at") or now_iso(), source="import", **values,  # type: ignore[arg-type]
     )
     verdict = (_text(record, "verdict", "label") or "").strip().lower()
