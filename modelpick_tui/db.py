@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .home import create_private
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -167,7 +169,7 @@ def _connect(path: Path | None, busy_timeout_s: float) -> sqlite_utils.Database:
     if path is None:
         db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)  # 0600 (its WAL and SHM follow), in 0700 folders: home.py
         db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False, timeout=busy_timeout_s))
         db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")

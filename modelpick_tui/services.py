@@ -12,6 +12,7 @@ from .catalog.service import CatalogService
 from .catalog.sources.hub import HubClient, stored_token
 from .catalog.store import CatalogStore
 from .db import Database
+from .home import create_private
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def preflight_db(path: Path) -> None:
     unwritable place, a file that is not SQLite) — without paying for sqlite-utils yet."""
     import sqlite3
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private(path)  # 0600 in 0700 folders, whatever the umask (home.py)
     conn = sqlite3.connect(str(path))
     try:
         conn.execute("PRAGMA schema_version").fetchone()

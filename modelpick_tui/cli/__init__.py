@@ -10,6 +10,7 @@ import click
 
 from ..db import DatabaseBusyError
 from . import catalog, failures, promptset, report, review, run, serve, servers, shortlist
+from .output import warn_loose_home
 
 
 class _Main(click.Group):
@@ -47,6 +48,7 @@ def _run_tui(db: str | None) -> None:
     # The TUI opens the database (and loads the sample on a first launch) in a worker, after its
     # first frame is on screen.
     services = build_services(settings, open_db_now=False)
+    warn_loose_home(settings)  # stays on the terminal's main screen, seen again when the TUI exits
     try:
         make_app(settings, services).run()
     finally:

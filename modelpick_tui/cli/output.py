@@ -18,6 +18,7 @@ from ..untrusted import clean, json_text
 
 if TYPE_CHECKING:
     from ..services import Services
+    from ..settings import Settings
 
 API_KEY_ENV = "MODELPICK_API_KEY"  # the one variable every key option reads
 
@@ -71,6 +72,16 @@ def print_table(table: Table) -> None:
     Console(highlight=False, width=max(console.width, needed)).print(table)
 
 
+def warn_loose_home(settings: Settings) -> None:
+    """The one line, on stderr, when other users can read the home (once: a command builds its services
+    once, the TUI warns before it starts)."""
+    from ..home import loose_home_warning
+
+    line = loose_home_warning(settings.home, settings.db_path)
+    if line:
+        say(f"[yellow]{escape(line)}[/]", err=True)
+
+
 def services_from(ctx: click.Context) -> Services:
     """The services of this command, built on first use from `--db` and the environment, closed with it."""
     from ..services import build_services
@@ -84,4 +95,5 @@ def services_from(ctx: click.Context) -> Services:
         except Exception as exc:  # a locked, unreadable or corrupt file: one line, no traceback
             raise click.ClickException(f"cannot open the database {settings.db_path}: {exc}") from exc
         ctx.call_on_close(obj["services"].close)
+        warn_loose_home(settings)
     return obj["services"]  # type: ignore[no-any-return]

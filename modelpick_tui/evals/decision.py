@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..catalog.facts import format_params
 from ..clock import now_iso, today_iso
+from ..home import make_private_dir, write_private
 from .provenance import Provenance, provenance
 from .scoreboard import ModelScore, scoreboard
 from .stats import Interval
@@ -279,7 +279,7 @@ def write_report(traces: TraceStore, failures: FailureModeStore, catalog: Catalo
     decisions row."""
     decision = decide(traces, failures, catalog, judge, run_id, bar, basis)
     folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_private_dir(folder)
     stem = f"{decision.date}-{_slug(decision.model) if decision.model else 'no-decision'}"
     n = 1
     while True:
@@ -290,13 +290,7 @@ def write_report(traces: TraceStore, failures: FailureModeStore, catalog: Catalo
         n += 1
     payload = decision.to_json()
     text = json.dumps(payload, indent=2, ensure_ascii=False)
-    _write_atomic(json_path, text + "\n")
-    _write_atomic(md_path, render_markdown(decision))
+    write_private(json_path, text + "\n")
+    write_private(md_path, render_markdown(decision))
     row_id = traces.add_decision(decision.model, decision.created_at, text, str(md_path), str(json_path))
     return ReportFiles(decision, md_path, json_path, row_id)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import now_iso
+from ..home import open_private
 from ..serving.endpoints import redact_url
 from .base import dumps
 from .labels import VERDICTS, Label, QueueFilter, ReviewError
@@ -77,7 +78,7 @@ def export(store: ReviewStore, path: str | Path, fmt: str | None = None, run_id:
     labels = store.latest_many()
     records = [_record(t, labels.get(t.id)) for t in traces]
     try:
-        with path.open("w", encoding="utf-8", newline="") as fh:
+        with open_private(path, "w", encoding="utf-8", newline="") as fh:  # 0600: prompts and answers
             if fmt == "jsonl":
                 for rec in records:
                     fh.write(json.dumps(rec, ensure_ascii=False) + "\n")

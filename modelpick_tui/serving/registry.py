@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..home import DIR_MODE, make_private_dir, open_private
 from .endpoints import redact_url, split_credentials, with_credentials
 from .procs import pid_matches
 from .spec import ServerSpec, ServingError
@@ -130,13 +131,10 @@ class Registry:
         return self.keys_dir / f"{check_name(name)}.{kind}"
 
     def write_key(self, name: str, key: str, kind: str = "key") -> None:
-        self.keys_dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.keys_dir, 0o700)
-        path = self.key_file(name, kind)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
+        make_private_dir(self.keys_dir)
+        os.chmod(self.keys_dir, DIR_MODE)  # an older modelpick's folder too
+        with open_private(self.key_file(name, kind)) as f:
             f.write(key)
-        os.chmod(path, 0o600)
 
     def read_key(self, name: str, kind: str = "key") -> str | None:
         try:

@@ -33,6 +33,7 @@ import httpx
 import psutil
 
 from ..clock import now_iso
+from ..home import make_private_dir, open_private
 from .backends import check_remote, get_backend
 from .endpoints import normalise_base_url, redact_url, split_credentials
 from .failures import last_line, recognise_failure
@@ -157,9 +158,9 @@ class Supervisor:
         env = {**os.environ, **backend.env(spec, port, api_key)}
         for var in backend.env_unset(spec):
             env.pop(var, None)
-        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.logs_dir)
         server.log_path = self.logs_dir / f"{spec.name}.log"
-        log = open(server.log_path, "wb")  # noqa: SIM115 - handed to the child, closed below
+        log = open_private(server.log_path, "wb")  # handed to the child, closed below; 0600: it may quote prompts
         try:
             log.write(f"# modelpick: {' '.join(server.argv)}\n".encode())
             log.flush()
