@@ -34,9 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 from modelpick_tui.db import open_db  # noqa: E402
 from modelpick_tui.evals.promptsets import Prompt, PromptSet  # noqa: E402
-from modelpick_tui.evals.runner import Runner, RunParams  # noqa: E402
+from modelpick_tui.evals.runner import Runner  # noqa: E402
 from modelpick_tui.evals.stores.prompt_sets import PromptSetStore  # noqa: E402
 from modelpick_tui.evals.stores.traces import TraceStore  # noqa: E402
+from modelpick_tui.evals.traces import RunParams  # noqa: E402
 from modelpick_tui.serving.endpoints import Endpoint  # noqa: E402
 from modelpick_tui.serving.params import SamplingParams  # noqa: E402
 from tests.support.batching_server import BatchingServer  # noqa: E402

@@ -1,8 +1,13 @@
 """The composition root: builds the stores and clients from settings. It imports nothing of the UI:
-`ui.app.make_app(settings, services)` is the seam the CLI and the tests use to get a TUI over them."""
+`ui.app.make_app(settings, services)` is the seam the CLI and the tests use to get a TUI over them.
+
+`Services` is also the UI's one door to IO: the screens import only plain modules of the core (types, pure
+functions) and reach the stores, the clients and the work that spans them (a run, a compare session, the
+decision, the judge) through the object they are handed (tests/unit/test_architecture.py holds them to it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,12 +21,18 @@ from .home import create_private
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .evals.compare import CompareSession
+    from .evals.compare_params import CompareParams
+    from .evals.decision import Candidate, ReportFiles
+    from .evals.judge import JudgeSummary
     from .evals.runner import Runner
     from .evals.stores.failure_modes import FailureModeStore
     from .evals.stores.judge import JudgeStore
     from .evals.stores.labels import ReviewStore
     from .evals.stores.prompt_sets import PromptSetStore
     from .evals.stores.traces import TraceStore
+    from .evals.traces import Trace
+    from .serving.endpoints import Endpoint
     from .serving.supervisor import Supervisor
 
 
@@ -89,6 +100,43 @@ class Services:
         from .evals.runner import Runner
 
         return Runner(self.traces, self.prompt_sets, **options)
+
+    def compare_session(self, endpoints: Sequence[Endpoint], params: CompareParams | None = None,
+                        **options: Any) -> CompareSession:
+        """A compare session over these stores (options: blind, seed, timeouts); CompareError for a bad choice."""
+        from .evals.compare import CompareSession
+
+        return CompareSession(self.traces, self.review, endpoints, params, **options)
+
+    def candidates(self, run_id: str | None = None, *, pin: bool = True) -> list[Candidate]:
+        """The scoreboard of `run_id` (all traces when None) with each model's provenance (evals/decision.py)."""
+        from .evals.decision import candidates
+
+        return candidates(self.traces, self.failures, self.catalog.store, run_id, pin=pin)
+
+    def write_report(self, run_id: str | None = None, *, bar: float = 0.8, basis: str = "low",
+                     out_dir: Path | None = None) -> ReportFiles:
+        """Decide and write the report (Markdown + JSON) into `out_dir`, else settings.reports_dir."""
+        from .evals.decision import write_report
+
+        return write_report(self.traces, self.failures, self.catalog.store, self.judge,
+                            out_dir or self.settings.reports_dir, run_id=run_id, bar=bar, basis=basis)
+
+    def traces_to_judge(self, run_id: str | None, *, labelled_only: bool = True,
+                        limit: int | None = None) -> list[Trace]:
+        """The traces a judge run grades (evals/judge.py)."""
+        from .evals.judge import traces_to_judge
+
+        return traces_to_judge(self.traces, self.judge, run_id, labelled_only=labelled_only, limit=limit)
+
+    async def run_judge(self, endpoint: Endpoint, traces: Sequence[Trace], rubric: str, *,
+                        on_progress: Callable[[int, int, JudgeSummary], None] | None = None,
+                        **options: Any) -> JudgeSummary:
+        """Grade `traces` with `endpoint` under `rubric`, each verdict stored as it comes (options: concurrency,
+        max_tokens, resume)."""
+        from .evals.judge import run_judge
+
+        return await run_judge(self.judge, endpoint, traces, rubric, on_progress=on_progress, **options)
 
     def download_gguf(self, repo_id: str, filename: str, **options: Any) -> Path:
         """Every part of a (split) GGUF of `repo_id` into the Hugging Face cache, through the catalogue's Hub

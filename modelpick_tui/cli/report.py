@@ -165,7 +165,6 @@ def rubric_cmd(ctx: click.Context, run_id: str | None, edit_file: Path | None, s
 def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str | None, run_id: str | None,
               all_traces: bool, limit: int | None, concurrency: int, max_tokens: int, as_json: bool) -> None:
     """Grade traces with an LLM judge under the rubric; print its agreement with the human labels."""
-    from ..evals.judge import run_judge, traces_to_judge
     from ..serving.endpoints import resolve
     from ..serving.spec import ServingError
 
@@ -182,7 +181,7 @@ def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str |
     except ServingError as exc:
         fail(str(exc))
         return
-    traces = traces_to_judge(services.traces, services.judge, run_id, labelled_only=not all_traces, limit=limit)
+    traces = services.traces_to_judge(run_id, labelled_only=not all_traces, limit=limit)
     if not traces:
         say("nothing to judge: " + ("no traces with an output" if all_traces else
                                      "no trace has a human pass/fail label yet (or use --all)"), err=True)
@@ -195,8 +194,8 @@ def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str |
 
     err_tty = sys.stderr.isatty()
     try:
-        summary = asyncio.run(run_judge(store, endpoint, traces, rubric.text, concurrency=concurrency,
-                                        max_tokens=max_tokens, on_progress=progress))
+        summary = asyncio.run(services.run_judge(endpoint, traces, rubric.text, concurrency=concurrency,
+                                                 max_tokens=max_tokens, on_progress=progress))
     except KeyboardInterrupt:
         say("cancelled: the verdicts so far are kept; run again to go on", err=True)
         sys.exit(130)

@@ -67,8 +67,7 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
 
     Ctrl-C cancels; `--resume RUN_ID` finishes it later without redoing what was answered."""
     from ..evals.promptsets import PromptSetError, load_prompt_set
-    from ..evals.runner import RunError, RunParams
-    from ..evals.traces import RunHeld
+    from ..evals.traces import RunError, RunHeld, RunParams
     from ..serving.client import Timeouts
     from ..serving.endpoints import is_url, resolve, resolve_run_endpoints
     from ..serving.params import SamplingParams
@@ -192,7 +191,7 @@ def _execute(runner: Any, prompt_set: Any, targets: list[Any], params: Any, name
 
 
 def _eta(seconds: float) -> str:
-    from ..evals.runner import format_eta
+    from ..evals.traces import format_eta
 
     return format_eta(seconds)
 

@@ -20,61 +20,21 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from ..serving.client import ChatClient, ChatRequest, StreamMeter, Timeouts
 from ..serving.endpoints import Endpoint, redact_url
 from ..serving.events import Delta, Done, Failed, StreamEvent, StreamMetrics
-from ..serving.params import SamplingParams
+from .compare_params import MAX_PANES, MIN_PANES, CompareError, CompareParams
 from .labels import CHOICES, Label
 from .stores.labels import ReviewStore
 from .stores.traces import TraceStore
 from .traces import Trace
 
-__all__ = ["CompareError", "CompareParams", "CompareSession", "Pane", "PaneEvent", "parse_params"]
+__all__ = ["CompareSession", "Pane", "PaneEvent"]
 
-MIN_PANES, MAX_PANES = 2, 4
 CANCELLED = "cancelled by the user"
-
-
-class CompareError(ValueError):
-    """A compare action that cannot be done; the message is one line for the user."""
-
-
-@dataclass(frozen=True)
-class CompareParams:
-    """The system prompt (None: none) and sampling params sent with every prompt."""
-
-    system: str | None = None
-    sampling: SamplingParams = SamplingParams()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**({"system": self.system} if self.system else {}), **self.sampling.to_dict()}
-
-
-def parse_params(fields: Mapping[str, str]) -> CompareParams:
-    """Params from text fields (system, temperature, top_p, max_tokens, seed; "" = unset); CompareError
-    names the first bad field."""
-
-    def number(key: str, kind: type, low: float | None = None, high: float | None = None) -> Any:
-        text = (fields.get(key) or "").strip()
-        if not text:
-            return None
-        try:
-            value = kind(text)
-        except ValueError:
-            raise CompareError(f"{key}: {text!r} is not {'an integer' if kind is int else 'a number'}") from None
-        if (low is not None and value < low) or (high is not None and value > high):
-            bounds = f"{low:g} to {high:g}" if high is not None else f"at least {low:g}"
-            raise CompareError(f"{key}: {text} is out of range ({bounds})")
-        return value
-
-    system = (fields.get("system") or "").strip() or None
-    return CompareParams(system, SamplingParams(temperature=number("temperature", float, 0.0, 2.0),
-                                                top_p=number("top_p", float, 0.0, 1.0),
-                                                max_tokens=number("max_tokens", int, 1), seed=number("seed", int)))
 
 
 @dataclass

@@ -33,96 +33,28 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..serving.client import ChatClient, ChatRequest, Timeouts
 from ..serving.endpoints import redact_url
 from ..serving.events import Done, Failed
-from ..serving.params import SamplingParams
 from .promptsets import Prompt, PromptSet
 from .stats import percentile
 from .stores.prompt_sets import PromptSetStore
 from .stores.traces import TraceStore
-from .traces import CANCELLED, DONE, FAILED, RunHeld, Trace
+from .traces import CANCELLED, DONE, FAILED, RunError, RunHeld, RunParams, RunProgress, RunResult, Trace
 
 if TYPE_CHECKING:
     from ..serving.endpoints import Endpoint
 
-__all__ = ["EndpointSummary", "RunError", "RunParams", "RunProgress", "RunResult", "Runner",
-           "summarize", "trace_for"]
-
-class RunError(Exception):
-    """A run cannot start or resume; the message is one line for the user."""
+__all__ = ["EndpointSummary", "Runner", "request_for", "summarize", "trace_for"]
 
 
-@dataclass(frozen=True)
-class RunParams:
-    """What a run sends with every prompt. `system` overrides each prompt's own system prompt ("" removes
-    it; None keeps the prompt set's). Unset sampling params are left to the server."""
-
-    system: str | None = None
-    sampling: SamplingParams = SamplingParams()
-
-    def to_dict(self) -> dict[str, Any]:
-        """Stored with the run, flat: {"system": …, "temperature": …} (what `from_dict` reads on resume)."""
-        return {**({} if self.system is None else {"system": self.system}), **self.sampling.to_dict()}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunParams:
-        return cls(data.get("system"), SamplingParams.from_dict(data))
-
-    def request(self, endpoint: Endpoint, prompt: Prompt) -> ChatRequest:
-        system = prompt.system if self.system is None else (self.system or None)
-        return ChatRequest.from_prompt(endpoint.model, prompt.prompt, system=system, sampling=self.sampling)
-
-
-@dataclass(frozen=True)
-class RunProgress:
-    """A snapshot when a request starts, after each trace, and at the start and end. `done` counts every pair
-    finished, ok or failed, including those a resume skipped; `eta_s` comes from the rate seen in this session."""
-
-    run_id: str
-    total: int
-    done: int
-    failed: int
-    skipped: int
-    in_flight: int
-    elapsed_s: float
-    eta_s: float | None
-    last: Trace | None = None
-
-    @property
-    def ok(self) -> int:
-        return self.done - self.failed
-
-    def line(self) -> str:
-        """'12/20 done · 2 failed · 3 running · ETA 14 s'."""
-        text = f"{self.done}/{self.total} done · {self.failed} failed"
-        if self.in_flight:
-            text += f" · {self.in_flight} running"
-        if self.eta_s is not None and self.done < self.total:
-            text += f" · ETA {format_eta(self.eta_s)}"
-        return text
-
-
-@dataclass(frozen=True)
-class RunResult:
-    run_id: str
-    status: str  # done | cancelled | failed
-    total: int
-    ok: int
-    failed: int
-    skipped: int  # finished before this session (resume)
-    elapsed_s: float
-
-
-def format_eta(seconds: float) -> str:
-    s = int(round(seconds))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+def request_for(params: RunParams, endpoint: Endpoint, prompt: Prompt) -> ChatRequest:
+    """The chat request for `prompt` at `endpoint`: the run's system prompt overrides the prompt's own ("" removes
+    it; None keeps the set's), with the run's sampling params."""
+    system = prompt.system if params.system is None else (params.system or None)
+    return ChatRequest.from_prompt(endpoint.model, prompt.prompt, system=system, sampling=params.sampling)
 
 
 def trace_for(run_id: str, prompt_set_id: str | None, prompt: Prompt, endpoint: Endpoint, request: ChatRequest,
@@ -280,7 +212,7 @@ class Runner:
         async def one(job: _Job) -> None:
             server = per_server.get(job.endpoint.base_url) if job.endpoint.backend == "llama" else None
             async with per_endpoint[job.endpoint.name], server or contextlib.nullcontext(), overall:
-                request = params.request(job.endpoint, job.prompt)
+                request = request_for(params, job.endpoint, job.prompt)
                 state.in_flight += 1
                 report()  # "N running" shows before the first answer comes back
                 try:

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..clock import now_iso
+from ..serving.params import SamplingParams
 from ..serving.procs import create_time, pid_matches
 from .base import dumps, loads
 
@@ -123,3 +124,76 @@ class RunHeld(Exception):
             text = f"run {run_id} is held by {who}: wait for it to end, or stop that process and resume"
         super().__init__(text)
         self.run_id, self.owner = run_id, owner
+
+
+# --- a prompt-set run: what it sends, how far it is, how it ended (evals/runner.py runs it) ----------------
+
+
+class RunError(Exception):
+    """A run cannot start or resume; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """What a run sends with every prompt. `system` overrides each prompt's own system prompt ("" removes
+    it; None keeps the prompt set's). Unset sampling params are left to the server."""
+
+    system: str | None = None
+    sampling: SamplingParams = SamplingParams()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Stored with the run, flat: {"system": …, "temperature": …} (what `from_dict` reads on resume)."""
+        return {**({} if self.system is None else {"system": self.system}), **self.sampling.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunParams:
+        return cls(data.get("system"), SamplingParams.from_dict(data))
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """A snapshot when a request starts, after each trace, and at the start and end. `done` counts every pair
+    finished, ok or failed, including those a resume skipped; `eta_s` comes from the rate seen in this session."""
+
+    run_id: str
+    total: int
+    done: int
+    failed: int
+    skipped: int
+    in_flight: int
+    elapsed_s: float
+    eta_s: float | None
+    last: Trace | None = None
+
+    @property
+    def ok(self) -> int:
+        return self.done - self.failed
+
+    def line(self) -> str:
+        """'12/20 done · 2 failed · 3 running · ETA 14 s'."""
+        text = f"{self.done}/{self.total} done · {self.failed} failed"
+        if self.in_flight:
+            text += f" · {self.in_flight} running"
+        if self.eta_s is not None and self.done < self.total:
+            text += f" · ETA {format_eta(self.eta_s)}"
+        return text
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    status: str  # done | cancelled | failed
+    total: int
+    ok: int
+    failed: int
+    skipped: int  # finished before this session (resume)
+    elapsed_s: float
+
+
+def format_eta(seconds: float) -> str:
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"

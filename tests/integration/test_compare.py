@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from modelpick_tui.db import open_db
-from modelpick_tui.evals.compare import CANCELLED, CompareError, CompareParams, CompareSession, PaneEvent, parse_params
+from modelpick_tui.evals.compare import CANCELLED, CompareSession, PaneEvent
+from modelpick_tui.evals.compare_params import CompareError, CompareParams, parse_params
 from modelpick_tui.evals.stores.labels import ReviewStore
 from modelpick_tui.evals.stores.traces import TraceStore
 from modelpick_tui.serving.client import Timeouts

@@ -13,9 +13,10 @@ import pytest
 
 from modelpick_tui.db import Database, open_db
 from modelpick_tui.evals.promptsets import content_id, load_prompt_set
-from modelpick_tui.evals.runner import RunError, Runner, RunParams, RunProgress, summarize
+from modelpick_tui.evals.runner import Runner, summarize
 from modelpick_tui.evals.stores.prompt_sets import PromptSetStore
 from modelpick_tui.evals.stores.traces import TraceStore
+from modelpick_tui.evals.traces import RunError, RunParams, RunProgress
 from modelpick_tui.serving.client import Timeouts
 from modelpick_tui.serving.endpoints import Endpoint, from_server
 from modelpick_tui.serving.params import SamplingParams

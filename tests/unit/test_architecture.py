@@ -301,6 +301,8 @@ def test_the_graph_sees_every_kind_of_import() -> None:
     assert (f"{TOP}.cli.output", "module") in {(e.target, e.kind) for e in graph()[f"{TOP}.cli.run"].edges}
     assert (SERVICES, "type") in {(e.target, e.kind) for e in graph()[f"{TOP}.ui.app"].edges}
     assert "textual" in reach(f"{TOP}.ui.app")
+    # What the UI contract stops at: through the services the UI would reach the database library.
+    assert "sqlite_utils" in reach(f"{TOP}.ui.app") and "sqlite_utils" not in reach(f"{TOP}.ui.app", stop={SERVICES})
 
 
 # --- contracts ---------------------------------------------------------------------------------------------
@@ -323,6 +325,22 @@ def test_the_core_never_reaches_textual() -> None:
             offenders[_short(m)] = _path_text(paths["textual"])
     print(f"\ncore: {len(core)} modules, none reaches textual" if not offenders else "")
     assert offenders == {}, "\n".join(f"{m}: {p}" for m, p in offenders.items())
+
+
+def test_ui_reaches_io_only_through_the_services_it_is_handed() -> None:
+    mods = graph()
+    ui = [m for m in mods if _is_ui(m)]
+    assert len(ui) > 10
+    doors = [(m, e) for m in ui for e in mods[m].edges if e.target == SERVICES]
+    assert doors and all(e.kind == "type" for _, e in doors), [(m, e) for m, e in doors if e.kind != "type"]
+    offenders = {}
+    for m in ui:
+        paths = reach(m, stop={SERVICES})
+        bad = sorted(IO_LIBRARIES & set(paths))
+        if bad:
+            offenders[_short(m)] = [_path_text(paths[lib]) for lib in bad]
+    print(f"\nui: {len(ui)} modules, none reaches {', '.join(sorted(IO_LIBRARIES))}" if not offenders else "")
+    assert offenders == {}, "\n".join(f"{m}: {p}" for m, paths in offenders.items() for p in paths)
 
 
 def test_only_serving_starts_processes() -> None:

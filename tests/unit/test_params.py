@@ -3,8 +3,8 @@ reads back."""
 
 from __future__ import annotations
 
-from modelpick_tui.evals.compare import CompareParams
-from modelpick_tui.evals.runner import RunParams
+from modelpick_tui.evals.compare_params import CompareParams
+from modelpick_tui.evals.traces import RunParams
 from modelpick_tui.serving.client import ChatRequest
 from modelpick_tui.serving.params import SamplingParams
 

@@ -1,8 +1,9 @@
 """Compare: one prompt to 2-4 endpoints at once, the answers streamed into side-by-side panes (stacked when the
 terminal is narrower than 100 columns), then a vote and a pass/fail per pane, stored at once.
 
-The streams run in a thread worker with an event loop of its own (`evals.compare.CompareSession.send`), so
-painting the screen never delays reading a stream: the client's TTFT and tokens/s stay what the server gave.
+The streams run in a thread worker with an event loop of its own (`evals.compare.CompareSession.send`; the session
+comes from `services.compare_session`), so painting the screen never delays reading a stream: the client's TTFT
+and tokens/s stay what the server gave.
 Panes only buffer deltas; one screen tick repaints them all at most FPS times a second (widgets/stream_pane.py).
 Votes and labels are written in thread workers."""
 
@@ -24,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker
 
-from ...evals.compare import CompareError, CompareParams, CompareSession
+from ...evals.compare_params import CompareError, CompareParams
 from ...serving import endpoints as endpoints_mod
 from ...serving.endpoints import Endpoint
 from ...serving.events import Delta, Failed, StreamEvent, StreamMetrics
@@ -50,7 +51,7 @@ class CompareScreen(WorkerErrors, Screen[None]):
         self.params = CompareParams()
         self.blind = False
         self.endpoints: list[Endpoint] = []
-        self.session: CompareSession | None = None
+        self.session: Any = None  # evals.compare.CompareSession, from services.compare_session()
         self.panes: list[StreamPane] = []
         self.pair = (0, 1)
         self._sending: Worker[None] | None = None
@@ -99,7 +100,7 @@ class CompareScreen(WorkerErrors, Screen[None]):
 
     @dataclass
     class Sent(Message):
-        session: CompareSession  # every stream of its last prompt has ended (or was cancelled)
+        session: Any  # evals.compare.CompareSession: every stream of its last prompt has ended (or was cancelled)
 
     @dataclass
     class Stored(Message):
@@ -138,8 +139,8 @@ class CompareScreen(WorkerErrors, Screen[None]):
         panes.remove_children()
         self.panes = []
         try:
-            self.session = CompareSession(self.app.services.traces, self.app.services.review,  # type: ignore[attr-defined]
-                                          self.endpoints, self.params, blind=self.blind)
+            self.session = self.app.services.compare_session(  # type: ignore[attr-defined]
+                self.endpoints, self.params, blind=self.blind)
         except CompareError as exc:
             self.session = None
             hint = "press e to choose endpoints (start servers with S, or add one by URL in the chooser)"
@@ -193,7 +194,7 @@ class CompareScreen(WorkerErrors, Screen[None]):
         self._show_title()
 
     @work(thread=True, exclusive=True, group="compare-send", exit_on_error=False, description="send the prompt")
-    def _send(self, session: CompareSession, prompt: str) -> None:
+    def _send(self, session: Any, prompt: str) -> None:
         self.post_message(self.StreamsStarted())
         # While streams run, hand the GIL over sooner (default 5 ms): a thread woken by a socket otherwise waits
         # out the painting thread's whole slice at each step, which showed as +30-40 ms of TTFT.
@@ -206,7 +207,7 @@ class CompareScreen(WorkerErrors, Screen[None]):
             self._stream_loop = self._stream_task = None
             self.post_message(self.Sent(session))
 
-    async def _stream(self, session: CompareSession, prompt: str) -> None:
+    async def _stream(self, session: Any, prompt: str) -> None:
         """On the worker's own loop: route each event to its pane (deltas are only buffered there)."""
         self._stream_loop, self._stream_task = asyncio.get_running_loop(), asyncio.current_task()
         panes = list(self.panes)

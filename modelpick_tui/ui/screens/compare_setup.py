@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from ...evals.compare import MAX_PANES, MIN_PANES, CompareError, CompareParams, parse_params
+from ...evals.compare_params import MAX_PANES, MIN_PANES, CompareError, CompareParams, parse_params
 from ...serving import endpoints as endpoints_mod
 from ...serving.endpoints import Endpoint
 from ...untrusted import clean

@@ -23,8 +23,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, SelectionList, Static
 from textual.worker import get_current_worker
 
-from ...evals.runner import RunError, Runner, RunParams, RunProgress, RunResult
-from ...evals.traces import RunHeld
+from ...evals.traces import RunError, RunHeld, RunParams, RunProgress, RunResult
 from ...serving.endpoints import Endpoint, available, resolve_run_endpoints
 from ...serving.params import SamplingParams
 from ..actions import bindings
@@ -48,7 +47,7 @@ KIND_LABEL = {"compare": "compare", "import": "import"}  # the set column of run
 
 @dataclass
 class ActiveRun:
-    runner: Runner
+    runner: Any  # evals.runner.Runner, from services.runner()
     label: str
     run_id: str | None = None
     progress: RunProgress | None = None
@@ -161,7 +160,7 @@ def _announcement(job: ActiveRun) -> Notice | None:
                   "warning" if r.failed or r.status != "done" else "information")
 
 
-def _run_until_cancelled(worker: Any, runner: Runner, run: Any) -> RunResult:
+def _run_until_cancelled(worker: Any, runner: Any, run: Any) -> RunResult:
     """Run `run` on a new event loop in this thread; the worker's cancellation (the app quitting) cancels the
     run, so no stream outlives the app."""
 

@@ -20,8 +20,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
 from ...catalog.facts import format_params
-from ...evals import decision, scoreboard
-from ...evals.judge import run_judge, traces_to_judge
+from ...evals import scoreboard
 from ..actions import bindings
 from ..format import safe
 from ..messages import WorkFailed
@@ -98,10 +97,8 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
           description="load the scoreboard")
     def load(self) -> None:
         # pin=False: hashing a multi-GB GGUF waits for the report; parameters and licence come now.
-        services = self.services
-        cands = decision.candidates(services.traces, services.failures, services.catalog.store, self.run_id,
-                                    pin=False)
-        runs = [r["id"] for r in services.traces.runs() if r.get("n_traces")]
+        cands = self.services.candidates(self.run_id, pin=False)
+        runs = [r["id"] for r in self.services.traces.runs() if r.get("n_traces")]
         self.post_message(self.Loaded(cands, runs))
 
     def on_scoreboard_screen_loaded(self, message: Loaded) -> None:
@@ -240,10 +237,7 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, group="scoreboard-report", exit_on_error=False,
           description="write the decision report")
     def write_report(self) -> None:
-        services = self.services
-        self.post_message(self.ReportWritten(decision.write_report(
-            services.traces, services.failures, services.catalog.store, services.judge,
-            services.settings.reports_dir, run_id=self.run_id, bar=self.bar)))
+        self.post_message(self.ReportWritten(self.services.write_report(self.run_id, bar=self.bar)))
 
     def on_scoreboard_screen_report_written(self, message: ReportWritten) -> None:
         files = message.files
@@ -326,7 +320,7 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
     @work(exclusive=True, group="scoreboard-judge", exit_on_error=False, description="run the judge")
     async def judge(self, endpoint: Any, rubric: Any) -> None:
         store = self.services.judge
-        traces = await asyncio.to_thread(traces_to_judge, self.services.traces, store, self.run_id)
+        traces = await asyncio.to_thread(self.services.traces_to_judge, self.run_id)
         if not traces:
             self.set_status("nothing to judge: no trace has a human pass/fail label yet (review them: V)",
                             "warning")
@@ -337,7 +331,7 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
             self.set_status(f"judging with {endpoint.name}: {done}/{total} · {summary.passed} pass, "
                             f"{summary.failed} fail, {summary.errors} error")
 
-        summary = await run_judge(store, endpoint, traces, rubric.text, on_progress=progress)
+        summary = await self.services.run_judge(endpoint, traces, rubric.text, on_progress=progress)
         agreement = await asyncio.to_thread(store.agreement, run_id=self.run_id, judge_model=endpoint.model)
         self.agreement = agreement
         line = (f"judge {endpoint.name}: {summary.passed} pass, {summary.failed} fail, {summary.errors} error"
