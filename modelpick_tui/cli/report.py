@@ -133,8 +133,12 @@ def rubric_cmd(ctx: click.Context, run_id: str | None, edit_file: Path | None, s
         echo_text(store.draft_rubric(run_id), nl=False)
         return
     if edit_file is not None:
+        from ..evals.records import NotRecords, read_user_text
         try:
-            text = sys.stdin.read() if str(edit_file) == "-" else edit_file.read_text(encoding="utf-8")
+            # A file goes through the one reader of user files: a regular file only, its size capped.
+            text = sys.stdin.read() if str(edit_file) == "-" else read_user_text(edit_file, "a rubric")[0]
+        except NotRecords as exc:
+            raise click.ClickException(str(exc)) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise click.ClickException(f"cannot read {edit_file}: {exc}") from None
         if not text.strip():

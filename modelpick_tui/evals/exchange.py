@@ -17,7 +17,7 @@ from ..home import open_private
 from ..serving.endpoints import redact_url
 from .base import dumps
 from .labels import VERDICTS, Label, QueueFilter, ReviewError
-from .records import NotRecords, Row, RowError, json_records, parse_rows, read_user_text
+from .records import NotRecords, Row, RowError, check_prompt, json_records, parse_rows, read_user_text
 from .stores.labels import ReviewStore
 from .traces import Trace
 
@@ -228,6 +228,7 @@ def _from_record(record: dict[str, Any], default_run: str) -> tuple[Trace, dict[
     prompt = _text(record, "prompt", "input", required=True)
     if prompt is None or not prompt.strip():
         raise ValueError("no prompt (expected a non-empty 'prompt' field)")
+    check_prompt(prompt)  # the limit prompt sets have: a 50 MB prompt would stall every screen showing it
     output = _text(record, "output", "response", "completion") or ""
     model = _text(record, "model") or ""
     endpoint = redact_url(_text(record, "endpoint") or "")  # another tool's trace may name a URL with a password

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .records import NotRecords, Row, RowError, json_records, parse_rows, read_user_text
+from .records import NotRecords, Row, RowError, check_prompt, json_records, parse_rows, read_user_text
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 # Column / key names people use for the same thing, first wins.
@@ -28,7 +28,6 @@ ALIASES = {
     "id": ("id", "prompt_id", "key"),
 }
 _TAG_SPLIT = re.compile(r"[;,|]")
-MAX_PROMPT_CHARS = 200_000
 
 
 class PromptSetError(Exception):
@@ -99,8 +98,7 @@ def _prompt_from(record: dict[str, Any], line: int, default_id: str) -> Prompt:
     prompt = _text(_pick(record, "prompt"), "prompt")
     if prompt is None or not prompt.strip():
         raise ValueError("no prompt (expected a non-empty 'prompt' field)")
-    if len(prompt) > MAX_PROMPT_CHARS:
-        raise ValueError(f"prompt is {len(prompt):,} characters (more than {MAX_PROMPT_CHARS:,})")
+    check_prompt(prompt)
     raw_id = _pick(record, "id")
     return Prompt(
         id=str(raw_id).strip() if raw_id is not None else default_id,
