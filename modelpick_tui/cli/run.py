@@ -14,6 +14,9 @@ import click
 from .output import api_key_option, echo_json, err_console, escape, fail, print_table, say, services_from
 
 PLAIN_EVERY_S = 5.0  # without a terminal: a progress line at most this often (and at every tenth)
+# Exit statuses of `modelpick run`, so a script can tell a partial run from a total failure (a run in which
+# every request failed used to exit 0). Ctrl-C is 130, as for any command a shell interrupts.
+EXIT_ALL_ANSWERED, EXIT_ALL_FAILED, EXIT_SOME_FAILED, EXIT_CANCELLED = 0, 1, 3, 130
 
 
 def _fmt_ms(value: float | None) -> str:
@@ -65,7 +68,14 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
         resume_id: str | None, skip_bad_rows: bool) -> None:
     """Send every prompt of PROMPTSET (JSONL or CSV) to every endpoint; each answer is stored as a trace.
 
-    Ctrl-C cancels; `--resume RUN_ID` finishes it later without redoing what was answered."""
+    Ctrl-C cancels; `--resume RUN_ID` finishes it later without redoing what was answered.
+
+    \b
+    Exit status:
+      0    every request was answered
+      3    some requests failed (the others were answered; --resume retries the failed ones)
+      1    every request failed, or the run could not start
+      130  cancelled by Ctrl-C"""
     from ..evals.promptsets import PromptSetError, load_prompt_set
     from ..evals.traces import RunError, RunHeld, RunParams
     from ..serving.client import Timeouts
@@ -184,10 +194,19 @@ def _execute(runner: Any, prompt_set: Any, targets: list[Any], params: Any, name
         last = seen.get("last")
         done = f" after {last.done}/{last.total} ({last.failed} failed)" if last else ""
         say(escape(f"cancelled run {run_id}{done}; resume it with: modelpick run --resume {run_id}"), err=True)
-        sys.exit(130)
+        sys.exit(EXIT_CANCELLED)
     except run_error as exc:
         fail(str(exc))
     _summary(runner, result)
+    sys.exit(exit_status(result))
+
+
+def exit_status(result: Any) -> int:
+    """The run's exit status (see `run --help`), over the whole run (`ok` counts what a resumed run answered
+    before)."""
+    if result.status == "failed" or result.ok == 0:
+        return EXIT_ALL_FAILED
+    return EXIT_SOME_FAILED if result.failed else EXIT_ALL_ANSWERED
 
 
 def _eta(seconds: float) -> str:

@@ -94,11 +94,31 @@ def test_failures_are_counted_and_resume_is_offered(tmp_path: Path, db: Path) ->
     prompts = write_set(tmp_path / "colours.jsonl", 2)
     url = f"http://127.0.0.1:{free_port()}"
     result = run(db, "run", str(prompts), "-e", url, "--model", "m")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # every request failed (it exited 0 before)
     assert "0/2 answered" not in result.stdout and "2/2 answered, 2 failed" in result.stdout
     assert "2 failed: cannot connect to" in result.stderr
     run_id = runs_json(db)[0]["id"]
     assert f"modelpick run --resume {run_id}" in result.stderr
+    still = run(db, "run", "--resume", run_id)
+    assert still.exit_code == 1 and "2/2 answered, 2 failed" in still.stdout
+
+
+def test_exit_status_says_whether_all_some_or_none_were_answered(tmp_path: Path, db: Path,
+                                                                 server: BatchingServer) -> None:
+    from modelpick_tui.serving.procs import free_port
+
+    prompts = write_set(tmp_path / "colours.jsonl", 3)
+    dead = f"http://127.0.0.1:{free_port()}"
+    some = run(db, "run", str(prompts), "-e", server.url, "-e", dead, "--model", "m")
+    assert some.exit_code == 3, some.output
+    assert "6/6 answered, 3 failed" in some.stdout and "3 failed: cannot connect to" in some.stderr
+    none = run(db, "run", str(prompts), "-e", dead, "--model", "m")
+    assert none.exit_code == 1 and "3/3 answered, 3 failed" in none.stdout
+    every = run(db, "run", str(prompts), "-e", server.url, "--model", "m")
+    assert every.exit_code == 0 and "3/3 answered, 0 failed" in every.stdout
+    assert sorted(r["failed"] for r in runs_json(db)) == [0, 3, 3]  # every run and its failures stored
+    helped = run(db, "run", "--help")
+    assert "Exit status:" in helped.stdout and "3    some requests failed" in helped.stdout
 
 
 @pytest.mark.parametrize(("args", "message"), [
