@@ -12,26 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from modelpick_tui.cli import main
-
-# Clear screen, clipboard write (OSC 52), a hyperlink (OSC 8), a one-byte CSI (C1), a bell.
-CONTROLS = ("\x1b[2J\x1b]52;c;SGVsbG8=\x07\x1b]8;;http://evil.example\x1b\\HOSTILE-L\x1b]8;;\x1b\\"
-            "\x9b31m\x85\x07")
-MARKUP = "[bold red]HOSTILE-A[/bold red][link=http://evil.example]HOSTILE-B[/link]"
-MARKDOWN = "![x](http://evil.example/p.png)[click](http://evil.example)`tick``"
-HOSTILE = CONTROLS + MARKUP + MARKDOWN
-PASSWORD_URL = "http://alice:S3cret@evil.example/v1"
-_BAD = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _records() -> list[dict[str, object]]:
-    base = {"prompt": "p " + HOSTILE, "output": "o " + HOSTILE, "model": "m " + HOSTILE,
-            "endpoint": "e " + HOSTILE + " " + PASSWORD_URL, "run": "r-" + HOSTILE,
-            "error": "cannot connect to " + PASSWORD_URL + " " + HOSTILE}
-    notes = ["refused the json " + HOSTILE, "refused json again " + HOSTILE, "broken json " + HOSTILE]
-    rows: list[dict[str, object]] = [{**base, "id": f"i{n}-" + CONTROLS + MARKUP, "verdict": "fail", "note": note,
-                                      "tags": ["t-" + HOSTILE]} for n, note in enumerate(notes)]
-    rows.append({**base, "id": "ok-" + CONTROLS + MARKUP, "verdict": "pass", "output": "fine"})
-    return rows
+from tests.support.hostile import BAD, HOSTILE, records
 
 
 def _cli(home: Path, *args: str) -> Result:
@@ -42,7 +23,7 @@ def _cli(home: Path, *args: str) -> Result:
 
 
 def _assert_safe(what: str, text: str) -> None:
-    bad = sorted({f"U+{ord(c):04X}" for c in _BAD.findall(text.replace("\n", "").replace("\t", ""))})
+    bad = sorted({f"U+{ord(c):04X}" for c in BAD.findall(text.replace("\n", "").replace("\t", ""))})
     assert not bad, f"{what}: control characters {bad} in the output"
     assert "S3cret" not in text, f"{what}: the password is shown"
     for marker, tag in (("HOSTILE-A", "[bold red]"), ("HOSTILE-B", "[link=http://evil.example]")):
@@ -54,7 +35,7 @@ def _assert_safe(what: str, text: str) -> None:
 def test_every_command_prints_the_hostile_record_inert(tmp_path: Path) -> None:
     home = tmp_path / "home"
     source = tmp_path / "hostile.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in _records()), encoding="utf-8")
+    source.write_text("".join(json.dumps(r) + "\n" for r in records()), encoding="utf-8")
     imported = _cli(home, "import", str(source))
     assert imported.exit_code == 0 and "imported 4 traces, 4 labels" in imported.output, imported.output
     reports = tmp_path / "reports"

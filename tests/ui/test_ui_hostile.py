@@ -1,0 +1,47 @@
+"""The hostile record (tests/support/hostile.py) on every screen that shows traces: no control character in the
+text of the rendered segments, no link style that came from the record, and its markup shown as text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from modelpick_tui.evals.exchange import import_file
+from modelpick_tui.services import Services
+from modelpick_tui.ui.app import make_app
+from tests.support.hostile import BAD, records
+from tests.support.pilot import wait_for
+
+
+def _segments(app: Any) -> list[Any]:
+    update = app.screen._compositor.render_full_update()
+    return [segment for line in update.strips for strip in line for segment in strip if not segment.control]
+
+
+def _check(app: Any, where: str) -> str:
+    segments = _segments(app)
+    text = "".join(segment.text for segment in segments)
+    bad = sorted({f"U+{ord(c):04X}" for c in BAD.findall(text)})
+    assert not bad, f"{where}: control characters {bad} on screen"
+    links = {segment.style.link for segment in segments if segment.style and segment.style.link}
+    assert not any("evil.example" in link for link in links), f"{where}: a link from the record: {links}"
+    assert "S3cret" not in text, f"{where}: the password is shown"
+    return text
+
+
+async def test_screens_show_the_hostile_record_inert(services: Services, tmp_path: Path) -> None:
+    # The run's name comes from the file's name: hostile too.
+    source = tmp_path / "\x1b[2J\x9b[bold red]HOSTILE-A.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records()), encoding="utf-8")
+    assert import_file(services.review, source).traces == 4
+    app = make_app(services.settings, services)
+    async with app.run_test(size=(160, 40)) as pilot:  # wider than SIZE: the columns reach the record
+        for key, marker in (("P", "imported ␛[2J"), ("V", "HOSTILE"), ("B", "m ␛[2J␛]52"), ("M", "")):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: not [w for w in app.workers if not w.is_finished], 20, f"screen {key}")
+            await pilot.pause()
+            text = _check(app, f"screen {key} ({type(app.screen).__name__})")
+            assert marker in text, f"screen {key} does not show the record: {' '.join(text.split())[:2000]!r}"
+            if key == "V":  # elsewhere the name columns are too narrow to reach the markup
+                assert "[bold" in text, f"screen {key}: markup interpreted: {' '.join(text.split())[:1500]!r}"
