@@ -17,9 +17,11 @@ arguments at start, which would put a `--api-key` in the log.
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import os
 import sys
+import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -281,10 +283,16 @@ def get_backend(name: str) -> Backend:
         raise ServingError(f"unknown backend {name!r} (one of {', '.join(BACKENDS)})") from None
 
 
+# The model list `endpoint add` reads: a real one is a few kB (a router with hundreds of models, ~100 kB), so a
+# body over this is not one; with `timeout` as the deadline of the whole answer, an endless or dripping list
+# stops (issue 11: an endless list ran past 60 s, memory growing).
+MODEL_LIST_MAX_BYTES = 4_000_000
+
+
 def check_remote(base_url: str, model: str, api_key: str | None = None, *, timeout: float = 10.0,
                  client: httpx.Client | None = None) -> str | None:
     """Check an OpenAI-compatible endpoint with GET /v1/models: None when it answers and lists `model`,
-    else one line saying what is wrong."""
+    else one line saying what is wrong. The list is read with a size cap and `timeout` as a deadline."""
     try:
         url = normalise_base_url(base_url)
     except ServingError as exc:
@@ -293,11 +301,13 @@ def check_remote(base_url: str, model: str, api_key: str | None = None, *, timeo
     own = client is None
     http = client or httpx.Client(timeout=timeout)
     try:
-        resp = http.get(f"{url}/models", headers=headers)
+        resp, body = _get_capped(http, f"{url}/models", headers, timeout)
     except httpx.TimeoutException:
         return f"{url}: no answer within {timeout:g} s"
     except httpx.HTTPError as exc:
         return f"{url}: cannot connect ({type(exc).__name__}: {exc})"
+    except _TooMuch as exc:
+        return f"{url}/models: {exc}; is this an OpenAI-compatible endpoint?"
     finally:
         if own:
             http.close()
@@ -306,10 +316,30 @@ def check_remote(base_url: str, model: str, api_key: str | None = None, *, timeo
     if resp.status_code != 200:
         return f"{url}/models: HTTP {resp.status_code}; is this an OpenAI-compatible endpoint?"
     try:
-        listed = [str(m.get("id")) for m in resp.json().get("data", []) if isinstance(m, dict)]
-    except (ValueError, AttributeError):
+        listed = [str(m.get("id")) for m in json.loads(body).get("data", []) if isinstance(m, dict)]
+    except (ValueError, AttributeError, RecursionError):
         return f"{url}/models did not answer with an OpenAI model list"
     if model and model not in listed:
         return f"{url} does not serve {model!r} (it lists: {', '.join(listed[:5]) or 'nothing'})"
     return None
 
+
+
+class _TooMuch(Exception):
+    """A model list over its size cap or past its deadline; the message says which."""
+
+
+def _get_capped(http: httpx.Client, url: str, headers: dict[str, str], deadline_s: float,
+                ) -> tuple[httpx.Response, bytes]:
+    """GET `url`; the response and at most MODEL_LIST_MAX_BYTES of its body, all within `deadline_s` (one
+    read may overrun it by its own timeout). Raises _TooMuch past either cap, httpx errors as they come."""
+    deadline = time.monotonic() + deadline_s
+    body = bytearray()
+    with http.stream("GET", url, headers=headers, timeout=deadline_s) as resp:
+        for chunk in resp.iter_bytes():
+            body += chunk
+            if len(body) > MODEL_LIST_MAX_BYTES:
+                raise _TooMuch(f"the model list is over {MODEL_LIST_MAX_BYTES // 1_000_000} MB (a fixed limit)")
+            if time.monotonic() > deadline:
+                raise _TooMuch(f"the model list did not end within {deadline_s:g} s")
+    return resp, bytes(body)

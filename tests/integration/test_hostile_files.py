@@ -10,25 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from modelpick_tui.cli import main
+from tests.support.processes import modelpick_measured
 
-# Runs the CLI and, on its way out, writes the process's peak RSS (KiB on Linux) to the file named in argv[1].
-PEAK_RSS = """
-import atexit, resource, sys
-rss_file = sys.argv.pop(1)
-atexit.register(lambda: open(rss_file, "w").write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
-from modelpick_tui.cli import main
-sys.argv[0] = "modelpick"
-main()
-"""
 # Before these caps, /dev/zero took 3-6 GB in 20 s and a FIFO hung forever; the CLI itself needs ~100 MB.
 RSS_LIMIT_MB = 400
 TIME_LIMIT_S = 30
@@ -59,14 +48,8 @@ def error_lines(text: str) -> list[str]:
 def modelpick(tmp_path: Path, db: Path, *args: str, env: dict[str, str] | None = None,
               ) -> tuple[int, str, str, float, float]:
     """(exit code, stdout, stderr, seconds, peak RSS in MB) of `modelpick --db DB ARGS` in its own process."""
-    rss_file = tmp_path / "rss.txt"
-    rss_file.unlink(missing_ok=True)
-    start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", PEAK_RSS, str(rss_file), "--db", str(db), *args],
-                          capture_output=True, text=True, timeout=TIME_LIMIT_S, stdin=subprocess.DEVNULL,
-                          env={**os.environ, **(env or {})})
-    seconds = time.monotonic() - start
-    return proc.returncode, proc.stdout, proc.stderr, seconds, int(rss_file.read_text()) / 1024
+    done = modelpick_measured(tmp_path, db, *args, timeout=TIME_LIMIT_S, env=env)
+    return done.code, done.stdout, done.stderr, done.seconds, done.peak_rss_mb
 
 
 @pytest.fixture

@@ -1,0 +1,42 @@
+"""`modelpick` in a process of its own, timed, with that process's peak memory (for tests of bounds)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# Runs the CLI and, on its way out, writes the process's peak RSS (KiB on Linux) to the file named in argv[1].
+_PEAK_RSS = """
+import atexit, resource, sys
+rss_file = sys.argv.pop(1)
+atexit.register(lambda: open(rss_file, "w").write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
+from modelpick_tui.cli import main
+sys.argv[0] = "modelpick"
+main()
+"""
+
+
+@dataclass(frozen=True)
+class Finished:
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_rss_mb: float
+
+
+def modelpick_measured(workdir: Path, db: Path, *args: str, timeout: float, env: dict[str, str] | None = None,
+                       ) -> Finished:
+    """`modelpick --db DB ARGS`, killed past `timeout` (subprocess.TimeoutExpired then fails the test)."""
+    rss_file = workdir / "peak-rss.txt"
+    rss_file.unlink(missing_ok=True)
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", _PEAK_RSS, str(rss_file), "--db", str(db), *args],
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                          env={**os.environ, **(env or {})})
+    seconds = time.monotonic() - start
+    return Finished(proc.returncode, proc.stdout, proc.stderr, seconds, int(rss_file.read_text()) / 1024)
