@@ -8,6 +8,8 @@ begins as a write (`BEGIN IMMEDIATE`): it waits for the lock (busy_timeout) and 
 
 sqlite-utils (~0.15 s to import) is imported when the database is first opened, not with this module: the
 TUI paints its first frame while a worker opens the file.
+
+Longer than ~400 lines on purpose: the schema is its migrations, and they must live in one place, in order.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@
 A stream never raises for a server's misbehaviour: it ends with exactly one `Done` or `Failed`, and `Failed`
 carries one clear line plus whatever text arrived first. Only cancellation propagates (cancel the task that
 iterates, or `aclose()` the iterator: the HTTP connection is closed at once, so the server stops generating).
+
+Longer than ~400 lines on purpose: it is the one HTTP client to models (DESIGN: only this module streams), and
+its SSE parsing, stream metrics and error lines must agree with each other.
 """
 
 from __future__ import annotations

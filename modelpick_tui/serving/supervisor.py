@@ -13,6 +13,9 @@
 
 Not thread-safe per server: call one method at a time for a given name (the TUI runs them in workers of
 one group); the registry writes are transactions of the one Database (db.py).
+
+Longer than ~400 lines on purpose: start, readiness, stop, detach and re-attach share the process-group and
+registry rules that leave no orphan; process helpers are already apart (procs.py, guard.py).
 """
 
 from __future__ import annotations

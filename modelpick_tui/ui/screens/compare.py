@@ -5,7 +5,10 @@ The streams run in a thread worker with an event loop of its own (`evals.compare
 comes from `services.compare_session`), so painting the screen never delays reading a stream: the client's TTFT
 and tokens/s stay what the server gave.
 Panes only buffer deltas; one screen tick repaints them all at most FPS times a second (widgets/stream_pane.py).
-Votes and labels are written in thread workers."""
+Votes and labels are written in thread workers.
+
+Longer than ~400 lines on purpose: one screen with one job (send, stream, vote, label); its parts share the
+pane state and the blind-mode shuffle, and the pure parts already live in evals/compare.py."""
 
 from __future__ import annotations
 

@@ -3,7 +3,10 @@ progress with ETA and failures, cancel, resume.
 
 A run lives in an app-level thread worker (its own asyncio loop, see evals/runner.py) held by the `RunControl`
 of the app, so it goes on when this screen is closed. The screen polls that state (a few times a second) and
-the database (in a thread worker) instead of receiving one message per trace."""
+the database (in a thread worker) instead of receiving one message per trace.
+
+Longer than ~400 lines on purpose: the table, the new-run modal's wiring, progress, cancel and resume all read
+the one `RunControl`; the run itself (evals/runner.py) and its statuses (evals/traces.py) live in the core."""
 
 from __future__ import annotations
 
