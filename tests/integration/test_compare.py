@@ -19,7 +19,7 @@ from modelpick_tui.evals.stores.traces import TraceStore
 from modelpick_tui.serving.client import Timeouts
 from modelpick_tui.serving.endpoints import Endpoint
 from modelpick_tui.serving.events import Delta, Done, Failed
-from modelpick_tui.serving.params import SamplingParams
+from modelpick_tui.serving.params import DEFAULT_MAX_TOKENS, SamplingParams
 from tests.support.oai_servers import TOKENS, OAIServer
 
 ANSWER = "".join(TOKENS)
@@ -223,6 +223,9 @@ async def test_bad_input_is_one_clear_line(stores, server) -> None:
     assert session.run_id is None  # nothing stored for nothing sent
     assert parse_params({"system": " Be brief ", "temperature": "0.7", "top_p": "", "max_tokens": "64",
                          "seed": "42"}) == CompareParams("Be brief", SamplingParams(0.7, None, 64, 42))
+    # An empty max_tokens is the shared default, never the server's (unbounded on llama.cpp).
+    assert parse_params({"max_tokens": " "}).sampling.max_tokens == DEFAULT_MAX_TOKENS
+    assert CompareParams().sampling.max_tokens == DEFAULT_MAX_TOKENS
     with pytest.raises(CompareError, match="temperature: 'hot' is not a number"):
         parse_params({"temperature": "hot"})
     with pytest.raises(CompareError, match=r"top_p: 1.5 is out of range \(0 to 1\)"):

@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from click.testing import CliRunner, Result
 
 from modelpick_tui.cli import main
 from modelpick_tui.serving.supervisor import group_members, port_is_free
+from tests.support.cleanup import kill_recorded_servers
 
 pytestmark = [pytest.mark.llama, pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -33,13 +31,7 @@ def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     try:
         yield path
     finally:  # whatever happened above, no server outlives the test
-        if path.exists():
-            db = sqlite_utils.Database(path)
-            pgids = [r["pgid"] for r in db["endpoints"].rows] if db["endpoints"].exists() else []
-            db.close()
-            for pgid in pgids:
-                if pgid and group_members(pgid):
-                    os.killpg(pgid, signal.SIGKILL)
+        kill_recorded_servers(path)
 
 
 def cli(db: Path, *args: str, code: int = 0) -> Result:

@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import Input
 
 from modelpick_tui.services import Services
+from modelpick_tui.serving.params import DEFAULT_MAX_TOKENS
 from modelpick_tui.serving.registry import Server
 from modelpick_tui.serving.spec import ServerSpec
 from modelpick_tui.serving.supervisor import Supervisor
@@ -165,6 +166,8 @@ async def test_blind_mode_hides_names_until_the_vote_then_reveals(services: Serv
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_compare(pilot, 2)
         assert "alpha-endpoint" in screen_text(app)
+        # The one default answer length of compare and runs, shown and sent (llama.cpp's own is unbounded).
+        assert f"max {DEFAULT_MAX_TOKENS} ·" in screen_text(app)
         await pilot.press("escape", "b")  # out of the prompt box, then blind
         await wait_for(pilot, lambda: screen.session.blind and len(screen.panes) == 2, 5, "a blind session")
         await pilot.pause()
@@ -174,6 +177,8 @@ async def test_blind_mode_hides_names_until_the_vote_then_reveals(services: Serv
         assert "model A" in shown and "model B" in shown
         assert "alpha-endpoint" not in shown and "beta-endpoint" not in shown
         assert all(p.text == ANSWER for p in screen.panes)
+        chats = [r.body for r in oai.requests if r.path.endswith("/chat/completions")]
+        assert len(chats) == 2 and all(body["max_tokens"] == DEFAULT_MAX_TOKENS for body in chats)
         order = [p.endpoint.name for p in screen.session.panes]
         await pilot.press("2")  # right better
         await app.workers.wait_for_complete()
@@ -263,7 +268,8 @@ async def test_choose_endpoints_add_one_by_url_and_bad_settings(services: Servic
         assert app.screen is screen and screen.params.sampling.top_p == 0.5
         await send(pilot, screen, "hello")
         assert all(p.text == ANSWER for p in screen.panes)
-        assert all(t.params == {"top_p": 0.5} for t in services.traces.list(run_id=screen.session.run_id))
+        assert all(t.params == {"top_p": 0.5, "max_tokens": DEFAULT_MAX_TOKENS}
+                   for t in services.traces.list(run_id=screen.session.run_id))
 
 
 async def test_model_output_is_never_markup_or_terminal_control() -> None:

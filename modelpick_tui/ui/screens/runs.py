@@ -28,7 +28,7 @@ from textual.worker import get_current_worker
 
 from ...evals.traces import RunError, RunHeld, RunParams, RunProgress, RunResult
 from ...serving.endpoints import Endpoint, available, resolve_run_endpoints
-from ...serving.params import SamplingParams
+from ...serving.params import DEFAULT_MAX_TOKENS, SamplingParams
 from ..actions import bindings
 from ..format import safe
 from ..messages import Notice, WorkFailed
@@ -241,7 +241,8 @@ class NewRunModal(ModalScreen[NewRun | None]):
                 yield Label("per endpoint")
                 yield Input("2", id="newrun-per-endpoint", type="integer")
                 yield Label("max tokens")
-                yield Input("256", id="newrun-max-tokens", type="integer")
+                yield Input(str(DEFAULT_MAX_TOKENS), placeholder=f"empty: {DEFAULT_MAX_TOKENS}",
+                            id="newrun-max-tokens", type="integer")
             with Horizontal(classes="newrun-row"):
                 yield Label("name")
                 yield Input(placeholder="optional", id="newrun-name")
@@ -425,7 +426,7 @@ class RunsScreen(WorkerErrors, Screen[None]):
         def done(request: NewRun | None) -> None:
             if request is None:
                 return
-            params = RunParams(sampling=SamplingParams(max_tokens=request.max_tokens))
+            params = RunParams(sampling=SamplingParams(max_tokens=request.max_tokens or DEFAULT_MAX_TOKENS))
             self.control.start(request.path, request.endpoints, params, concurrency=request.concurrency,
                                per_endpoint=request.per_endpoint, name=request.name)
             self.tick()
