@@ -9,6 +9,12 @@ begins as a write (`BEGIN IMMEDIATE`): it waits for the lock (busy_timeout) and 
 sqlite-utils (~0.15 s to import) is imported when the database is first opened, not with this module: the
 TUI paints its first frame while a worker opens the file.
 
+A database modelpick cannot use as it is (damaged, read-only, full, from a newer modelpick, a column renamed
+outside it) is a `DatabaseError` whose text is the one line to show; `explain()` turns sqlite3's own errors into
+one, for the CLI's and the TUI's one error handler. Opening checks the schema (the applied migrations and, from
+one `pragma_table_info` query, the columns modelpick uses: ~1 ms); the first write of a process checks the file
+(`PRAGMA quick_check`), so a command that writes stops before writing into a damaged file.
+
 Longer than ~400 lines on purpose: the schema is its migrations, and they must live in one place, in order.
 """
 
@@ -31,8 +37,75 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_S = 30.0
 
 
-class DatabaseBusyError(RuntimeError):
+class DatabaseError(RuntimeError):
+    """A database modelpick cannot use as it is; its text is the one line to show (CLI and TUI)."""
+
+    advice = ""  # what to do, for a caller that says what failed in its own words (explain() sets it)
+
+
+class DatabaseBusyError(DatabaseError):
     """Another process held the database's write lock for longer than BUSY_TIMEOUT_S."""
+
+
+class DatabaseDamagedError(DatabaseError):
+    """The file is not SQLite, or SQLite found damaged pages in it."""
+
+
+class DatabaseReadOnlyError(DatabaseError):
+    """A write to a database opened read-only or on a read-only file."""
+
+
+class DatabaseFullError(DatabaseError):
+    """A write that found the disk (or the database's page limit) full, or a disk I/O error."""
+
+
+class DatabaseTooNewError(DatabaseError):
+    """The database has migrations this modelpick does not know: a newer modelpick wrote it."""
+
+
+class DatabaseSchemaError(DatabaseError):
+    """A table modelpick uses lacks a column (renamed or dropped outside modelpick)."""
+
+
+def explain(exc: BaseException, path: str | Path | None = None) -> DatabaseError | None:
+    """`exc` as the one-line DatabaseError it stands for, or None when it is not one (a bug, a constraint).
+    sqlite3's errors are matched by their text: its error codes are not exposed on every Python we support."""
+    if isinstance(exc, DatabaseError):
+        return exc
+    if type(exc).__module__ != "sqlite3":
+        return None
+    where = f"the database {path}" if path is not None else "the database"
+    shown = str(path) if path is not None else "modelpick.db"
+    why = str(exc).lower()
+    error: DatabaseError
+    if "malformed" in why or "not a database" in why:
+        advice = (f"nothing more is written to it: restore a backup, or check it with `sqlite3 {shown} 'PRAGMA "
+                  f"integrity_check'` and save what is left with `sqlite3 {shown} .recover | sqlite3 recovered.db`")
+        error = DatabaseDamagedError(f"{where} is damaged ({exc}); {advice}")
+    elif "readonly" in why or "read-only" in why:
+        advice = ("this change was not saved, what was saved before is kept: make the file writable, or give "
+                  "--db / MODELPICK_DB a writable copy")
+        error = DatabaseReadOnlyError(f"{where} is read-only ({exc}); {advice}")
+    elif "disk is full" in why or "disk i/o error" in why:  # a full disk can show as either
+        advice = ("is the disk full, or failing? The change in progress was rolled back, what was saved before is "
+                  "kept: free some space and run it again")
+        error = DatabaseFullError(f"{where} could not be read or written ({exc}): {advice}")
+    else:
+        return None
+    error.advice = advice
+    return error
+
+
+@contextlib.contextmanager
+def _explained(path: Path | None) -> Iterator[None]:
+    """sqlite3's errors that stand for a database modelpick cannot use, raised as the DatabaseError they are."""
+    try:
+        yield
+    except Exception as exc:
+        error = explain(exc, path)
+        if error is None or error is exc:
+            raise
+        raise error from exc
 
 
 class Database:
@@ -48,6 +121,7 @@ class Database:
         self.lock = threading.RLock()
         self._db: sqlite_utils.Database | None = None
         self._closed = False
+        self._checked = False  # quick_check passed (once, before this process's first write)
 
     def __repr__(self) -> str:
         return f"Database({str(self.path) if self.path else ':memory:'!r}, open={self.is_open})"
@@ -71,27 +145,43 @@ class Database:
                         import sqlite3
 
                         raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
-                    self._db = _connect(self.path, self.busy_timeout_s)
+                    with _explained(self.path):
+                        self._db = _connect(self.path, self.busy_timeout_s)
         return self._db
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite_utils.Database]:
         """The connection under the lock, for reads (WAL: readers never wait for writers)."""
-        with self.lock:
+        with self.lock, _explained(self.path):
             yield self.sqlite
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
         """One transaction that begins as a write (`BEGIN IMMEDIATE`), under the lock: committed when the block
         ends, rolled back when it raises. Nested, it is a savepoint of the outer transaction."""
-        with self.lock:
+        with self.lock, _explained(self.path):
             db = self.sqlite
             if db.conn.in_transaction:
                 with db.atomic():
                     yield db
                 return
+            self._check_before_writing(db)
             with _immediate(db, self.busy_timeout_s):
                 yield db
+
+    def _check_before_writing(self, db: sqlite_utils.Database) -> None:
+        """Refuse to write into a damaged file. SQLite reports damage only on the pages a statement touches, so an
+        import appends to a file whose other pages are garbage and exits 0; `PRAGMA quick_check` reads every page
+        (~70 ms for 20k traces, 5.6 MB; linear in the file's size), so it runs once per process, before its first
+        write, and reads never pay it (a read that meets damage says so through explain())."""
+        if self._checked or self.path is None:
+            return
+        first = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if first != "ok":
+            import sqlite3
+
+            raise sqlite3.DatabaseError(f"database disk image is malformed: {' '.join(first.split())}")
+        self._checked = True
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         """Rows of a read, as dicts, fetched under the lock."""
@@ -144,13 +234,21 @@ class _Migrations:
         return inner
 
     def apply(self, db: sqlite_utils.Database, **options: Any) -> None:
-        """Apply what is pending (`options` go to sqlite-utils' Migrations.apply, e.g. stop_before)."""
+        """Apply what is pending (`options` go to sqlite-utils' Migrations.apply, e.g. stop_before). A database
+        with migrations this modelpick does not know is refused (DatabaseTooNewError): a newer one wrote it."""
         from sqlite_utils.migrations import Migrations
 
         real = Migrations(self.name)
         for fn, registered in self._fns:
             real(**registered)(fn)
-        if not real.pending(db):
+        known = [fn.__name__ for fn, _ in self._fns]
+        applied = [m.name for m in real.applied(db)]
+        unknown = [name for name in applied if name not in known]
+        if unknown:
+            raise DatabaseTooNewError(
+                f"a newer modelpick wrote this database (it has migration {', '.join(unknown)}; this modelpick "
+                f"knows up to {known[-1]}): upgrade modelpick, or give --db another database")
+        if set(known) <= set(applied):
             return  # the usual case: one read, no write lock
         # Processes starting together on a new home would each create the tables: one migrates, under the
         # write lock; the others wait, then find nothing pending.
@@ -171,14 +269,42 @@ def _connect(path: Path | None, busy_timeout_s: float) -> sqlite_utils.Database:
     if path is None:
         db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
     else:
-        create_private(path)  # 0600 (its WAL and SHM follow), in 0700 folders: home.py
-        db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False, timeout=busy_timeout_s))
+        uri = is_uri(path)  # "file:…?mode=ro": a read-only database (tests run as root, so chmod cannot)
+        if not uri:
+            create_private(path)  # 0600 (its WAL and SHM follow), in 0700 folders: home.py
+        db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False, timeout=busy_timeout_s,
+                                                   uri=uri))
         db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
     migrations.apply(db)
+    _check_columns(db, path)
     return db
+
+
+def is_uri(path: str | Path) -> bool:
+    """A `file:` URI (MODELPICK_DB=file:/x/modelpick.db?mode=ro) rather than a path."""
+    return str(path).startswith("file:")
+
+
+def _check_columns(db: sqlite_utils.Database, path: Path | None) -> None:
+    """Every column modelpick uses is there (one query, ~1 ms): a column renamed outside modelpick would
+    otherwise read as empty, and `export` would write empty traces and exit 0."""
+    from .db_columns import COLUMNS
+
+    found: dict[str, set[str]] = {}
+    for table, column in db.execute(
+            "select m.name, p.name from sqlite_master m join pragma_table_info(m.name) p"
+            " where m.type = 'table'").fetchall():
+        found.setdefault(table, set()).add(column)
+    missing = [f"{table}.{column}" for table, columns in COLUMNS.items() for column in columns
+               if column not in found.get(table, ())]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise DatabaseSchemaError(
+            f"the database {path} lacks columns modelpick uses ({shown}): it was changed outside modelpick; "
+            "restore a backup, or rename them back")
 
 
 def open_db(path: str | Path | None) -> Database:

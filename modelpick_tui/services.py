@@ -16,7 +16,7 @@ from .catalog.fit.memory import Memory, memory_from_spec
 from .catalog.service import CatalogService
 from .catalog.sources.hub import HubClient, stored_token
 from .catalog.store import CatalogStore
-from .db import Database
+from .db import Database, is_uri
 from .home import create_private
 from .settings import Settings
 
@@ -168,8 +168,10 @@ def preflight_db(path: Path) -> None:
     unwritable place, a file that is not SQLite) — without paying for sqlite-utils yet."""
     import sqlite3
 
-    create_private(path)  # 0600 in 0700 folders, whatever the umask (home.py)
-    conn = sqlite3.connect(str(path))
+    uri = is_uri(path)  # a file: URI names no file to create
+    if not uri:
+        create_private(path)  # 0600 in 0700 folders, whatever the umask (home.py)
+    conn = sqlite3.connect(str(path), uri=uri)
     try:
         conn.execute("PRAGMA schema_version").fetchone()
     finally:

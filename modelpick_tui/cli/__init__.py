@@ -8,20 +8,11 @@ from __future__ import annotations
 
 import click
 
-from ..db import DatabaseBusyError
 from . import catalog, failures, promptset, report, review, run, serve, servers, shortlist
-from .output import warn_loose_home
+from .output import Main, cannot_open, warn_loose_home
 
 
-class _Main(click.Group):
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except DatabaseBusyError as exc:  # another modelpick held the database too long: one line
-            raise click.ClickException(str(exc)) from None
-
-
-@click.group(cls=_Main, invoke_without_command=True)
+@click.group(cls=Main, invoke_without_command=True)
 @click.option("--db", type=click.Path(dir_okay=False),
               help="Database file (default: MODELPICK_DB or the user data dir).")
 @click.version_option(package_name="modelpick-tui", prog_name="modelpick")
@@ -44,7 +35,7 @@ def _run_tui(db: str | None) -> None:
     try:
         preflight_db(settings.db_path)
     except Exception as exc:  # one line, no traceback
-        raise click.ClickException(f"cannot open the database {settings.db_path}: {exc}") from exc
+        raise click.ClickException(cannot_open(settings.db_path, exc)) from exc
     # The TUI opens the database (and loads the sample on a first launch) in a worker, after its
     # first frame is on screen.
     services = build_services(settings, open_db_now=False)

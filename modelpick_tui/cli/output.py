@@ -93,7 +93,37 @@ def services_from(ctx: click.Context) -> Services:
         try:
             obj["services"] = build_services(settings)
         except Exception as exc:  # a locked, unreadable or corrupt file: one line, no traceback
-            raise click.ClickException(f"cannot open the database {settings.db_path}: {exc}") from exc
+            raise click.ClickException(cannot_open(settings.db_path, exc)) from exc
         ctx.call_on_close(obj["services"].close)
         warn_loose_home(settings)
     return obj["services"]  # type: ignore[no-any-return]
+
+
+def cannot_open(path: object, exc: BaseException) -> str:
+    """The one line for a database that could not be opened: db.py's own words when it has them."""
+    from ..db import explain
+
+    known = explain(exc, str(path))
+    if known is None:
+        return f"cannot open the database {path}: {exc}"
+    if not known.advice:  # db.py's own refusal (a newer modelpick's database, a renamed column): it says it all
+        return str(known)
+    # sqlite3's error, translated: what failed in sqlite3's words, then what to do
+    return f"cannot open the database {path}: {known.__cause__ or exc}; {known.advice}"
+
+
+class Main(click.Group):
+    """The `modelpick` group: a database modelpick cannot use (damaged, read-only, full, …), met by any command
+    anywhere, is one line on stderr and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from ..db import explain
+
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            services = (ctx.obj or {}).get("services")
+            known = explain(exc, services.db.path if services is not None else None)
+            if known is None:
+                raise
+            raise click.ClickException(clean(str(known))) from exc

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from textual.worker import Worker, WorkerState
 
+from ..db import explain
 from ..untrusted import clean, one_line
 from .messages import WorkFailed
 
@@ -17,6 +18,7 @@ from .messages import WorkFailed
 def failure_line(what: str, error: BaseException) -> str:
     """'could not <what>: <why>' on one line. Our own errors are written for the user; anything else (a
     database or OS error, a bug) is named by its type, so "KeyError: 'x'" does not read as just "'x'"."""
+    error = explain(error) or error  # a damaged, read-only or full database: db.py's one line
     reason = str(error).strip()
     if not type(error).__module__.startswith("modelpick_tui") or not reason:
         reason = f"{type(error).__name__}: {reason}" if reason else type(error).__name__

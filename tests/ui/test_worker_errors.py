@@ -191,15 +191,30 @@ async def test_compare_without_endpoints_to_look_at_says_so(services: Services,
 
 async def test_an_error_is_shown_as_text_never_as_markup(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     def hostile(*_: Any, **__: Any) -> Any:
-        raise sqlite3.OperationalError("[bold red]disk I/O error[/]\n  at page 3\x1b[2J")
+        raise sqlite3.OperationalError("[bold red]unable to open database file[/]\n  at page 3\x1b[2J")
 
     monkeypatch.setattr(services.review, "queue", hostile)
     app = make_app(services.settings, services)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("V")
-        line = "could not load the review queue: OperationalError: [bold red]disk I/O error[/] at page 3␛[2J"
+        line = ("could not load the review queue: OperationalError: [bold red]unable to open database file[/] at page "
+                "3␛[2J")
         await sees_failure(pilot, "#review-progress", line)
+
+
+async def test_a_damaged_database_is_one_notice_saying_what_to_do(services: Services,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def damaged(*_: Any, **__: Any) -> Any:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(services.review, "queue", damaged)
+    app = make_app(services.settings, services)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("V")
+        await sees_failure(pilot, "#review-progress", "could not load the review queue: the database is damaged "
+                                                      "(database disk image is malformed); nothing more is written")
 
 
 async def test_a_label_that_cannot_be_saved_says_so_and_the_reviewer_stays(services: Services,

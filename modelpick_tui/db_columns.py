@@ -1,0 +1,37 @@
+"""The columns modelpick reads and writes, per table: what db.py checks a database has when it opens (a column
+renamed or dropped outside modelpick is one clear line, not an empty export). tests/unit/test_db_safety.py holds it
+equal to the schema the migrations build: a migration that adds a column adds it here."""
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "models": ("id", "author", "task", "library", "tags", "license", "permissive", "gated", "downloads", "likes",
+        "trending", "created_at", "last_modified", "sha", "params", "size_class", "context_length", "architecture",
+        "formats", "languages", "base_model", "config_json", "is_local", "source", "synced_at"),
+    "model_files": ("model_id", "filename", "size", "quant", "format", "sha256",),
+    "cards": ("model_id", "text", "sha", "fetched_at", "source",),
+    "shortlist": ("model_id", "note", "added_at", "updated_at",),
+    "local_files": ("path", "model_id", "size", "quant", "architecture", "params", "context_length", "metadata_json",
+        "scanned_at", "error"),
+    "meta": ("key", "value",),
+    "endpoints": ("name", "kind", "base_url", "model", "served_model", "pid", "pgid", "port", "argv_json",
+        "spec_json", "status", "log_path", "detached", "started_at", "ready_at", "time_to_ready_s",
+        "proc_create_time", "error"),
+    "prompt_sets": ("id", "name", "path", "sha256", "n_prompts", "loaded_at",),
+    "prompts": ("set_id", "id", "prompt", "system", "reference", "tags_json", "line",),
+    "runs": ("id", "name", "kind", "prompt_set_id", "params_json", "endpoints_json", "status", "created_at",
+        "finished_at", "owner_pid", "owner_started", "owner_since"),
+    "traces": ("id", "run_id", "prompt_set_id", "prompt_id", "turn", "parent_id", "prompt", "system", "reference",
+        "tags_json", "messages_json", "endpoint", "base_url", "model", "model_ref", "params_json", "output",
+        "finish_reason", "error", "ttft_ms", "latency_ms", "tokens_in", "tokens_out", "tokens_per_s", "source",
+        "created_at"),
+    "labels": ("id", "trace_id", "verdict", "note", "tags_json", "labeler", "created_at", "undo_of",),
+    "preferences": ("id", "left_trace_id", "right_trace_id", "choice", "blind", "note", "labeler", "created_at",),
+    "failure_modes": ("id", "name", "terms_json", "origin", "status", "merged_into", "created_at", "updated_at",),
+    "trace_failure_modes": ("trace_id", "mode_id", "source", "created_at",),
+    "rubrics": ("run_id", "text", "updated_at",),
+    "judge_verdicts": ("id", "trace_id", "judge_endpoint", "judge_model", "rubric_sha256", "verdict", "reason",
+        "raw", "error", "created_at"),
+    "decisions": ("id", "model", "created_at", "report_json", "markdown_path", "json_path",),
+    "failure_clusterings": ("id", "method", "n_traces", "n_modes", "silhouette", "seconds", "created_at",),
+    "note_embeddings": ("sha", "model", "vector",),
+    "run_answers": ("run_id", "prompt_id", "endpoint", "trace_id",),
+}
