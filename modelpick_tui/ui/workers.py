@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from textual.worker import Worker, WorkerState
 
-from ..db import explain
 from ..untrusted import clean, one_line
 from .messages import WorkFailed
 
@@ -18,7 +17,6 @@ from .messages import WorkFailed
 def failure_line(what: str, error: BaseException) -> str:
     """'could not <what>: <why>' on one line. Our own errors are written for the user; anything else (a
     database or OS error, a bug) is named by its type, so "KeyError: 'x'" does not read as just "'x'"."""
-    error = explain(error) or error  # a damaged, read-only or full database: db.py's one line
     reason = str(error).strip()
     if not type(error).__module__.startswith("modelpick_tui") or not reason:
         reason = f"{type(error).__name__}: {reason}" if reason else type(error).__name__
@@ -36,6 +34,9 @@ class WorkerErrors:
     def report_failure(self, group: str, what: str, error: BaseException) -> None:
         """Report an error to the app's one handler. Workers' errors come here by themselves; work done in place
         calls it too (a label is written before the next trace shows, by design, so not in a worker)."""
+        services = getattr(self.app, "services", None)  # type: ignore[attr-defined]
+        if services is not None:  # a damaged, read-only or full database: the line that says what to do
+            error = services.explain(error)
         self.app.post_message(WorkFailed(self, group, failure_line(what, error)))  # type: ignore[attr-defined]
 
     def show_failure(self, failure: WorkFailed) -> None:

@@ -18,7 +18,6 @@ from click.testing import CliRunner, Result
 from modelpick_tui import db as dbmod
 from modelpick_tui.cli import main
 from modelpick_tui.db_columns import COLUMNS
-from modelpick_tui.ui.workers import failure_line
 
 N_TRACES = 300
 
@@ -153,9 +152,3 @@ def test_the_column_list_is_the_schema_the_migrations_build() -> None:
     for table, column in rows:
         built.setdefault(table, set()).add(column)
     assert {t: set(c) for t, c in COLUMNS.items()} == built
-
-
-def test_the_tui_shows_a_damaged_database_as_its_one_line() -> None:
-    line = failure_line("load the runs", sqlite3.DatabaseError("database disk image is malformed"))
-    assert line.startswith("could not load the runs: the database is damaged")
-    assert "PRAGMA integrity_check" in line and ".recover" in line and "\n" not in line
