@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 from textual.message import Message
 
+from ..serving.endpoints import redact_url
 from .messages import WorkFailed
 from .workers import WorkerErrors
 
@@ -87,7 +88,7 @@ class ServerOps(WorkerErrors, App[None]):
     def _outcome(self, server: Any) -> str:
         if server.status == "ready":
             ttr = f" in {server.time_to_ready_s:.1f} s" if server.time_to_ready_s is not None else ""
-            return f"{server.name} ready{ttr} at {server.base_url}"
+            return f"{server.name} ready{ttr} at {redact_url(server.base_url)}"
         if server.status == "failed":
             return f"failed: {server.name}: {server.error}"
         return f"{server.name} {server.status}"

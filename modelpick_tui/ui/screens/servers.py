@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, RichLog, Static
 
+from ...serving.endpoints import redact_url
 from ..actions import bindings
 from ..format import safe
 from ..messages import WorkFailed
@@ -110,7 +111,7 @@ class ServersScreen(WorkerErrors, Screen[None]):
         for s in servers:
             memory = str(memory_uses[s.name]) if s.backend != "remote" else ""
             rows.append(ServerRow(s.name, s.backend, s.served_model or s.model, s.port, s.status, s.started_at,
-                                  s.time_to_ready_s, memory, s.detached, s.base_url, s.error))
+                                  s.time_to_ready_s, memory, s.detached, redact_url(s.base_url), s.error))
         if selected is None and rows:
             selected = rows[0].name
         log = ""
