@@ -142,6 +142,9 @@ def status_of(app: Any, name: str) -> str | None:
 
     screen = app.screen
     # The table, not the screen's records: a record is known a moment before its row is drawn.
-    if not isinstance(screen, ServersScreen) or name not in screen.query_one("#servers", DataTable).rows:
+    if not isinstance(screen, ServersScreen):
+        return None
+    tables = screen.query("#servers")  # none yet while the screen is pushed but not composed
+    if not tables or name not in tables.first(DataTable).rows:
         return None
     return cell(app, name, "status")
