@@ -165,7 +165,8 @@ async def test_blind_mode_hides_names_until_the_vote_then_reveals(services: Serv
     app = make_app(services.settings, services)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_compare(pilot, 2)
-        assert "alpha-endpoint" in screen_text(app)
+        # Under load the panes' titles are painted a frame after the screen opens: wait for them, not for time.
+        await wait_for(pilot, lambda: "alpha-endpoint" in screen_text(app), 5, "the endpoint names")
         # The one default answer length of compare and runs, shown and sent (llama.cpp's own is unbounded).
         assert f"max {DEFAULT_MAX_TOKENS} ·" in screen_text(app)
         await pilot.press("escape", "b")  # out of the prompt box, then blind
