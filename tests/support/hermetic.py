@@ -11,8 +11,10 @@ few huggingface_hub modules that copied one with `from .constants import NAME`.
 
 from __future__ import annotations
 
-import importlib.util
+import functools
 import sys
+from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import pytest
@@ -43,13 +45,18 @@ def clear_environment(monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]) 
 _ABSENT = object()
 
 
+@functools.cache
+def _constants_code() -> CodeType:
+    path = Path(str(hf_constants.__file__))
+    return compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
 def _constants_now() -> dict[str, Any]:
-    """huggingface_hub's constants as its constants.py computes them from the environment as it is now."""
-    spec = importlib.util.spec_from_file_location("_hf_constants_now", hf_constants.__file__)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # not registered in sys.modules: the real module stays the one in use
-    return {name: value for name, value in vars(module).items() if name.isupper()}
+    """huggingface_hub's constants as its constants.py computes them from the environment as it is now (run in a
+    namespace of its own: the real module stays the one in use)."""
+    namespace: dict[str, Any] = {"__name__": "_hf_constants_now", "__file__": hf_constants.__file__}
+    exec(_constants_code(), namespace)
+    return {name: value for name, value in namespace.items() if name.isupper()}
 
 
 def reset_hub_constants(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:

@@ -53,11 +53,14 @@ def screen_lines(app: Any) -> str:
 
 
 def busy(app: Any) -> list[str]:
-    """What the app is still doing: workers that have not finished, and on the browse screen a search box whose
-    text has not been searched yet (its debounce) or a table still short of the result's rows (the rows after the
-    first screenful arrive after a paint)."""
-    doing = [f"worker {w.name!r} ({w.state.name})" for w in app.workers if not w.is_finished]
+    """What the app is still doing: messages waiting in the app's or the screen's widgets' queues (a key the
+    pilot pressed may still be on its way to the binding that acts on it), workers that have not finished, and on
+    the browse screen a search box whose text has not been searched yet (its debounce) or a table still short of
+    the result's rows (the rows after the first screenful arrive after a paint)."""
     screen = app.screen
+    waiting = sum(pump.message_queue_size for pump in (app, *screen.walk_children(with_self=True)))
+    doing = [f"{waiting} message(s) waiting"] if waiting else []
+    doing += [f"worker {w.name!r} ({w.state.name})" for w in app.workers if not w.is_finished]
     if getattr(screen, "SCREEN_NAME", None) == "browse":
         typed = screen.query_one("#search", Input).value
         if typed != screen.query_state.text:

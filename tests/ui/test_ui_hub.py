@@ -34,8 +34,8 @@ def online(hub: FakeHub, tmp_path: Path, memory_24g: Memory) -> Iterator[Service
 
 
 async def wait_for_sync(pilot: Any) -> None:
+    await settle(pilot)  # the key reached its binding, the sync's worker ran and said how it went
     await wait_for(pilot, lambda: not pilot.app.screen.query("#sync-progress"), 10, "the sync's progress bar to go")
-    await settle(pilot)
 
 
 async def test_sync_by_key_fetches_from_the_hub_and_clears_the_sample_banner(online: Services, hub: FakeHub) -> None:

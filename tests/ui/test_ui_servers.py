@@ -37,6 +37,7 @@ def ram_services(settings: Settings) -> Services:
     svc.close()
 
 
+@pytest.mark.llama
 @pytest.mark.integration
 async def test_start_llama_server_from_card_by_keys(ram_services: Services, gemma_gguf: Path) -> None:
     from modelpick_tui.ui.screens.servers import ServersScreen
@@ -559,6 +560,7 @@ async def test_download_a_quant_from_the_form_cancel_resume_and_start(
             assert ranges and ranges[-1] == f"bytes={kept}-"  # resumed where it stopped
             path = hub.cached_file(repo, name)
             assert path is not None and file_size(path) == gated_hub.size
+            await wait_for(pilot, lambda: supervisor.servers(), 30, "the server's record")  # the start is a worker's
             server_name = next(iter(s.name for s in supervisor.servers()))
             assert supervisor.get(server_name).spec.model == str(path)
             await wait_for(pilot, lambda: status_of(app, server_name) in ("ready", "failed"), 60, "ready")
