@@ -133,10 +133,12 @@ def rubric_cmd(ctx: click.Context, run_id: str | None, edit_file: Path | None, s
         echo_text(store.draft_rubric(run_id), nl=False)
         return
     if edit_file is not None:
-        from ..evals.records import NotRecords, read_user_text
+        from ..evals.records import NotRecords, read_stream_text, read_user_text
         try:
-            # A file goes through the one reader of user files: a regular file only, its size capped.
-            text = sys.stdin.read() if str(edit_file) == "-" else read_user_text(edit_file, "a rubric")[0]
+            # A file goes through the one reader of user files: a regular file only, its size capped; stdin is
+            # capped alike (`yes | modelpick rubric --edit -` must end with one line, not fill memory).
+            text = (read_stream_text(sys.stdin.buffer, "stdin", "a rubric")[0] if str(edit_file) == "-"
+                    else read_user_text(edit_file, "a rubric")[0])
         except NotRecords as exc:
             raise click.ClickException(str(exc)) from None
         except (OSError, UnicodeDecodeError) as exc:

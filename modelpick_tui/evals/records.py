@@ -11,7 +11,7 @@ import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 T = TypeVar("T")
 
@@ -79,21 +79,31 @@ def read_user_text(path: Path, what: str) -> tuple[str, bytes]:
             info = os.fstat(fd)
             _check_kind(path, info.st_mode, what)
             _check_size(path, info.st_size, cap_mb, what)
-            # Read no more than the cap even if the file grows while it is read.
-            chunks, size = [], 0
-            while chunk := fh.read(min(_CHUNK, cap_mb * 1_000_000 + 1 - size)):
-                chunks.append(chunk)
-                size += len(chunk)
-                _check_size(path, size, cap_mb, what, exact=False)
         except OSError as exc:
             raise NotRecords(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        text, data = read_stream_text(fh, str(path), what)
+    if not text.strip():
+        raise NotRecords(f"{path}: the file is empty")
+    return text, data
+
+
+def read_stream_text(fh: BinaryIO, name: str, what: str) -> tuple[str, bytes]:
+    """The text of an open stream (a file, or stdin for `-`: a pipe has no size to check first) and its bytes,
+    read no further than MODELPICK_MAX_FILE_MB (even if it grows while it is read, or never ends)."""
+    cap_mb = env_limit(MAX_FILE_MB_ENV, MAX_FILE_MB)
+    chunks, size = [], 0
+    try:
+        while chunk := fh.read(min(_CHUNK, cap_mb * 1_000_000 + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            _check_size(Path(name), size, cap_mb, what, exact=False)
+    except OSError as exc:
+        raise NotRecords(f"{name}: cannot be read ({exc.strerror or exc})") from None
     data = b"".join(chunks)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise NotRecords(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
-    if not text.strip():
-        raise NotRecords(f"{path}: the file is empty")
+        raise NotRecords(f"{name}: not UTF-8 text (bad byte at offset {exc.start})") from None
     return text, data
 
 

@@ -92,6 +92,15 @@ def test_rubric_draft_edit_show(services: Services, decision_run: str, tmp_path:
     assert empty.exit_code == 1 and "the rubric is empty" in empty.output
 
 
+def test_rubric_from_stdin_is_capped(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `yes | modelpick rubric --edit -` must end with one line, not read until memory runs out.
+    monkeypatch.setenv("MODELPICK_MAX_FILE_MB", "1")
+    flood = run(services, "rubric", "--edit", "-", input="y\n" * 600_000)
+    assert flood.exit_code == 1 and "stdin: over the 1 MB limit for a rubric" in flood.output
+    assert "Traceback" not in flood.output
+    assert run(services, "rubric").exit_code == 1  # nothing saved
+
+
 @pytest.fixture
 def judge_server() -> Iterator[JudgeServer]:
     with JudgeServer(api_key="sk-judge") as srv:
