@@ -23,7 +23,7 @@ def _anchors(page: Path) -> set[str]:
 
 def test_the_readme_fits_one_terminal() -> None:
     lines = (REPO / "README.md").read_text().splitlines()
-    assert len(lines) <= 24, len(lines)
+    assert len(lines) <= 24, f"{len(lines)} lines: the README is a quick start; the rest goes in a docs/ page"
     assert [n for n, line in enumerate(lines, 1) if len(line) > 80] == []
     text = "\n".join(lines)
     for command in ("make run", "make test", "make demo"):
@@ -35,7 +35,7 @@ def test_every_docs_page_is_linked_from_the_readme_or_the_loop_page() -> None:
         f"docs/{target}" for target in LINK.findall((REPO / "docs" / "index.md").read_text())
     }
     pages = {f"docs/{p.name}" for p in (REPO / "docs").glob("*.md")}
-    assert pages - linked == set()
+    assert pages - linked == set(), "link each docs/ page from docs/index.md (or the README)"
 
 
 def test_every_relative_link_resolves() -> None:
