@@ -614,3 +614,16 @@ def m006_run_lease(db: sqlite_utils.Database) -> None:
         " order by t.error is not null, t.created_at, t.rowid"
     )
     db.execute("update runs set status = 'imported' where kind = 'import'")
+
+
+@migrations()
+def m007_checks(db: sqlite_utils.Database) -> None:
+    # Checks (evals/checks.py): a prompt's deterministic graders, stored with it so that a run's traces are
+    # graded again without the file; and their results, one row per trace × check, apart from the human labels
+    # and the judge's verdicts. A re-grade replaces a trace's rows (its checks may have changed in number).
+    db.table("prompts").add_column("checks_json", str)
+    db.table("check_results").create(
+        {"trace_id": str, "idx": int, "type": str, "check_json": str, "passed": int, "reason": str,
+         "checked_at": str},
+        pk=("trace_id", "idx"),
+    )

@@ -16,7 +16,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "spec_json", "status", "log_path", "detached", "started_at", "ready_at", "time_to_ready_s",
         "proc_create_time", "error"),
     "prompt_sets": ("id", "name", "path", "sha256", "n_prompts", "loaded_at",),
-    "prompts": ("set_id", "id", "prompt", "system", "reference", "tags_json", "line",),
+    "prompts": ("set_id", "id", "prompt", "system", "reference", "tags_json", "line", "checks_json"),
     "runs": ("id", "name", "kind", "prompt_set_id", "params_json", "endpoints_json", "status", "created_at",
         "finished_at", "owner_pid", "owner_started", "owner_since"),
     "traces": ("id", "run_id", "prompt_set_id", "prompt_id", "turn", "parent_id", "prompt", "system", "reference",
@@ -34,4 +34,5 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "failure_clusterings": ("id", "method", "n_traces", "n_modes", "silhouette", "seconds", "created_at",),
     "note_embeddings": ("sha", "model", "vector",),
     "run_answers": ("run_id", "prompt_id", "endpoint", "trace_id",),
+    "check_results": ("trace_id", "idx", "type", "check_json", "passed", "reason", "checked_at"),
 }

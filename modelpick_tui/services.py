@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .evals.decision import Candidate, ReportFiles
     from .evals.judge import JudgeSummary
     from .evals.runner import Runner
+    from .evals.stores.checks import CheckStore
     from .evals.stores.failure_modes import FailureModeStore
     from .evals.stores.judge import JudgeStore
     from .evals.stores.labels import ReviewStore
@@ -95,11 +96,19 @@ class Services:
 
         return self._store("judge", JudgeStore)  # type: ignore[no-any-return]
 
+    @property
+    def checks(self) -> CheckStore:
+        """Check results, one per trace × check, apart from labels and verdicts (evals/checks.py)."""
+        from .evals.stores.checks import CheckStore
+
+        return self._store("checks", CheckStore)  # type: ignore[no-any-return]
+
     def runner(self, **options: Any) -> Runner:
-        """A prompt-set runner over these stores (options: concurrency, per_endpoint, timeouts)."""
+        """A prompt-set runner over these stores (options: concurrency, per_endpoint, timeouts); every answer is
+        graded by its prompt's checks as it is stored."""
         from .evals.runner import Runner
 
-        return Runner(self.traces, self.prompt_sets, **options)
+        return Runner(self.traces, self.prompt_sets, checks=self.checks, **options)
 
     def compare_session(self, endpoints: Sequence[Endpoint], params: CompareParams | None = None,
                         **options: Any) -> CompareSession:

@@ -55,6 +55,7 @@ def _prompts() -> list[dict[str, object]]:
     prompts: list[dict[str, object]] = []
     for name in ("support.jsonl", "extraction.jsonl"):
         rows = [json.loads(line) for line in (HERE / "prompts" / name).read_text().splitlines() if line.strip()]
+        rows = [r for r in rows if "prompt" in r]  # not the set's default_checks record
         prompts += rows[:20]
     with (HERE / "prompts" / "code.csv").open(newline="") as fh:
         for row in list(csv.DictReader(fh))[:10]:

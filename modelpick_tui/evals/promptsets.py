@@ -1,4 +1,8 @@
-"""Prompt sets: JSONL or CSV files of prompts (with optional system prompt, reference answer, tags, id).
+"""Prompt sets: JSONL or CSV files of prompts (with optional system prompt, reference answer, tags, id, checks).
+
+Checks (evals/checks.py) come from a prompt's `checks` field (CSV: a JSON column) after the set's default
+checks: a JSONL record holding only `default_checks`, or a file beside the set named `<set stem>.checks.json`
+holding the list (any format). docs/checks.md says how.
 
 Loading never stops at a bad row: every bad row is reported with its line number and the good rows
 load. A file that cannot be used at all (missing, unreadable, empty, not text, no `prompt` column)
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .checks import Check, CheckError, hold_to_reference, parse_checks
 from .records import NotRecords, Row, RowError, check_prompt, json_records, parse_rows, read_user_text
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv"}
@@ -26,7 +31,10 @@ ALIASES = {
     "reference": ("reference", "reference_answer", "expected", "answer", "ideal"),
     "tags": ("tags", "tag", "labels", "category"),
     "id": ("id", "prompt_id", "key"),
+    "checks": ("checks",),
 }
+DEFAULT_CHECKS = "default_checks"  # a JSONL record with only this key: checks for every prompt of the set
+CHECKS_FILE_SUFFIX = ".checks.json"  # beside a set (any format): its default checks
 _TAG_SPLIT = re.compile(r"[;,|]")
 
 
@@ -42,6 +50,7 @@ class Prompt:
     reference: str | None = None
     tags: tuple[str, ...] = ()
     line: int = 0  # where it is in the file, for messages
+    checks: tuple[Check, ...] = ()  # the set's default checks, then the prompt's own
 
 
 @dataclass
@@ -94,20 +103,55 @@ def _tags(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(t).strip().lower() for t in items if str(t).strip()))
 
 
-def _prompt_from(record: dict[str, Any], line: int, default_id: str) -> Prompt:
+def _prompt_from(record: dict[str, Any], line: int, default_id: str, defaults: tuple[Check, ...] = ()) -> Prompt:
     prompt = _text(_pick(record, "prompt"), "prompt")
     if prompt is None or not prompt.strip():
         raise ValueError("no prompt (expected a non-empty 'prompt' field)")
     check_prompt(prompt)
     raw_id = _pick(record, "id")
+    reference = _text(_pick(record, "reference"), "reference")
+    checks = defaults + parse_checks(_pick(record, "checks"))
+    hold_to_reference(checks, reference)  # a CheckError is a ValueError: this row's error
     return Prompt(
         id=str(raw_id).strip() if raw_id is not None else default_id,
         prompt=prompt,
         system=_text(_pick(record, "system"), "system"),
-        reference=_text(_pick(record, "reference"), "reference"),
+        reference=reference,
         tags=_tags(_pick(record, "tags")),
         line=line,
+        checks=checks,
     )
+
+
+def _default_checks(rows: list[Row], path: Path) -> tuple[list[Row], tuple[Check, ...], list[RowError]]:
+    """The set's default checks: the records holding only `default_checks` (taken out of the rows), then the
+    `<stem>.checks.json` file beside the set. A bad default is a bad row at its line; a bad file, one line."""
+    kept: list[Row] = []
+    defaults: list[Check] = []
+    errors: list[RowError] = []
+    for line, record, error in rows:
+        if record is not None and DEFAULT_CHECKS in record and _pick(record, "prompt") is None:
+            try:
+                if set(record) != {DEFAULT_CHECKS}:
+                    raise CheckError(f"a {DEFAULT_CHECKS} record holds nothing else (found "
+                                     f"{', '.join(sorted(set(record) - {DEFAULT_CHECKS}))})")
+                defaults.extend(parse_checks(record[DEFAULT_CHECKS], what=DEFAULT_CHECKS))
+            except CheckError as exc:
+                errors.append(RowError(line, str(exc)))
+            continue
+        kept.append((line, record, error))
+    beside = path.with_name(path.stem + CHECKS_FILE_SUFFIX)
+    if beside.exists():
+        try:
+            raw = json.loads(read_user_text(beside, "a checks file")[0])
+            if isinstance(raw, dict) and set(raw) == {DEFAULT_CHECKS}:
+                raw = raw[DEFAULT_CHECKS]
+            defaults.extend(parse_checks(raw, what=beside.name))
+        except (NotRecords, CheckError) as exc:
+            raise PromptSetError(str(exc)) from None
+        except ValueError as exc:
+            raise PromptSetError(f"{beside}: not valid JSON ({exc})") from None
+    return kept, tuple(defaults), errors
 
 
 def _read_text(path: Path) -> tuple[str, str]:
@@ -165,8 +209,11 @@ def load_prompt_set(path: str | Path, name: str | None = None) -> PromptSet:
     except PromptSetError as exc:
         raise PromptSetError(f"{path}: {exc}") from None
     result = PromptSet(name=name or stem, path=path, format=fmt, sha256=digest)
-    good, result.errors = parse_rows(rows, lambda record, line: _prompt_from(record, line, f"{stem}-{line}"),
-                                     key=lambda prompt: prompt.id)
+    rows, defaults, default_errors = _default_checks(rows, path)
+    good, result.errors = parse_rows(
+        rows, lambda record, line: _prompt_from(record, line, f"{stem}-{line}", defaults),
+        key=lambda prompt: prompt.id)
+    result.errors = sorted(default_errors + result.errors, key=lambda e: e.line)
     result.prompts.extend(prompt for _, prompt in good)
     if not result.prompts:
         first = f"; {result.errors[0]}" if result.errors else ""
@@ -179,7 +226,9 @@ def load_prompt_set(path: str | Path, name: str | None = None) -> PromptSet:
 
 def content_id(prompt_set: PromptSet) -> str:
     """The id of a prompt set in the database: a hash of its prompts (ids, text, system, reference, tags),
-    so the same prompts get the same id whatever the file's name, format or formatting."""
+    so the same prompts get the same id whatever the file's name, format or formatting. Checks are left out:
+    a set whose checks changed is the same test cases graded anew (`modelpick checks --set FILE`), and its runs
+    stay its runs."""
     digest = hashlib.sha256()
     for p in prompt_set.prompts:
         record = [p.id, p.prompt, p.system, p.reference, list(p.tags)]

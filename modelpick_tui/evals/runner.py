@@ -38,8 +38,10 @@ from typing import TYPE_CHECKING
 from ..serving.client import ChatClient, ChatRequest, Timeouts
 from ..serving.endpoints import redact_url
 from ..serving.events import Done, Failed
+from .checks import Answer, grade
 from .promptsets import Prompt, PromptSet
 from .stats import percentile
+from .stores.checks import CheckStore
 from .stores.prompt_sets import PromptSetStore
 from .stores.traces import TraceStore
 from .traces import CANCELLED, DONE, FAILED, RunError, RunHeld, RunParams, RunProgress, RunResult, Trace
@@ -99,7 +101,8 @@ class Runner:
     """Runs prompt sets across endpoints (see the module docstring). One run at a time per Runner."""
 
     def __init__(self, traces: TraceStore, prompt_sets: PromptSetStore, *, concurrency: int = 8,
-                 per_endpoint: int = 4, timeouts: Timeouts | None = None, client: ChatClient | None = None) -> None:
+                 per_endpoint: int = 4, timeouts: Timeouts | None = None, client: ChatClient | None = None,
+                 checks: CheckStore | None = None) -> None:
         if concurrency < 1 or per_endpoint < 1:
             raise RunError("concurrency and per-endpoint concurrency must be at least 1")
         self.traces = traces
@@ -107,6 +110,7 @@ class Runner:
         self.concurrency = concurrency
         self.per_endpoint = per_endpoint
         self.timeouts = timeouts or Timeouts()
+        self.checks = checks  # each answer is graded by its prompt's checks as it is stored
         self._client = client
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -222,7 +226,9 @@ class Runner:
             trace = trace_for(run_id, set_id, job.prompt, job.endpoint, request, result, trace_id=job.retry_of)
             # Committed before it is counted: a crash loses only in-flight answers. False (the pair had an
             # answer already) cannot happen while the lease holds; the answer there is kept either way.
-            self.traces.add_answer(trace)
+            if self.traces.add_answer(trace) and self.checks is not None and job.prompt.checks:
+                answer = Answer(trace.output, trace.reference, trace.latency_ms, trace.error)
+                self.checks.save({trace.id: grade(job.prompt.checks, answer)})
             state.done += 1
             state.failed += 0 if trace.ok else 1
             report(trace)

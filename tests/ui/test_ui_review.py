@@ -8,7 +8,7 @@ from modelpick_tui.evals.labels import QueueFilter
 from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services, build_services
 from modelpick_tui.ui.app import make_app
-from tests.support.pilot import SIZE, screen_text, text_of
+from tests.support.pilot import SIZE, screen_lines, screen_text, text_of
 
 
 def _traces(services: Services, n_prompts: int = 6) -> list[Trace]:
@@ -159,3 +159,40 @@ async def test_long_output_pages_with_space(services: Services) -> None:
         await pilot.press("space")
         screen = screen_text(app)
         assert "line 00 of the answer" not in screen and "line 20 of the answer" in screen
+
+
+async def test_review_shows_each_check_and_orders_what_the_machines_cannot_settle_first(services: Services) -> None:
+    from modelpick_tui.evals.checks import Answer, grade, parse_checks
+    from modelpick_tui.evals.rubric import Verdict
+    from tests.support.pilot import settle
+
+    rows = _traces(services, n_prompts=3)  # tr00small, tr00big, tr01small, tr01big, tr02small, tr02big
+    checks = parse_checks([{"type": "number_close", "value": 0}, {"type": "max_chars", "value": 100}])
+    services.checks.save({t.id: grade(checks, Answer(t.output, t.reference, t.latency_ms)) for t in rows[:4]})
+    # checks: tr00small pass, tr00big fail, tr01small pass, tr01big fail; tr02* have no checks
+    for trace_id, verdict in (("tr00small", "pass"), ("tr00big", "pass"), ("tr01small", "pass"),
+                              ("tr02small", "error")):
+        services.judge.add_verdict(trace_id, Verdict(verdict, "looks right" if verdict != "error" else "",
+                                                     "the answer is not the JSON object asked for"
+                                                     if verdict == "error" else None),
+                                   judge_endpoint="j", judge_model="j", rubric_sha256="r", raw="")
+    app = make_app(services.settings, services)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_review(pilot)
+        await pilot.press("n")  # tr00big: its number is off by one
+        screen = screen_lines(app)
+        assert "checks 1/2 pass" in screen
+        assert "✗ number_close 0: final number 1, expected 0 ± 0" in screen
+        assert "✓ max_chars 100: 25 characters ≤ 100" in screen
+        assert "judge pass: looks right" in screen
+        await pilot.press("o")
+        await settle(pilot)
+        assert "[unsettled first]" in progress_text(app)
+        order = [t.id for t in app.screen.items]
+        # checks and judge disagree, then nothing settled (no grader, or the judge erred), then one grader,
+        # then both agree
+        assert order == ["tr00big", "tr02small", "tr02big", "tr01big", "tr00small", "tr01small"]
+        assert meta_text(app).startswith("1/6 · big (org/big-model)")
+        await pilot.press("o")
+        await settle(pilot)
+        assert [t.id for t in app.screen.items] == [t.id for t in rows]

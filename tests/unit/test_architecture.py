@@ -51,6 +51,7 @@ STORES = {
     f"{TOP}.evals.stores.labels": "labels, preferences",
     f"{TOP}.evals.stores.failure_modes": "failure_modes, trace_failure_modes, failure_clusterings, note_embeddings",
     f"{TOP}.evals.stores.judge": "rubrics, judge_verdicts",
+    f"{TOP}.evals.stores.checks": "check_results",
     f"{TOP}.services": "preflight_db: opens the file with sqlite3 before sqlite-utils is paid for",
 }
 _SQL = re.compile(

@@ -13,11 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from modelpick_tui.cli import main
 from modelpick_tui.db import open_db
 from tests.support.batching_server import BatchingServer
+from tests.support.cli import run
 from tests.support.files import write_set
 from tests.support.waits import wait_until
 
@@ -33,13 +32,6 @@ def db(tmp_path: Path) -> Path:
 def server() -> Iterator[BatchingServer]:
     with BatchingServer(step_s=0.005, tokens=5, models=("m",)) as srv:
         yield srv
-
-
-def run(db: Path, *args: str) -> Result:
-    result = CliRunner().invoke(main, ["--db", str(db), *args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
-    assert "Traceback" not in result.output
-    return result
 
 
 def stored_traces(db: Path) -> int:

@@ -5,7 +5,6 @@ the screen showed as saved survives the app being killed. Loading the queue runs
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,15 +13,17 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 
+from ...evals.checks import unsettled_first, verdict_of
 from ...evals.labels import Progress, QueueFilter
 from ..actions import bindings
 from ..format import metrics_line, safe, section
 from ..messages import WorkFailed
+from ..widgets.check_lines import graders_text
+from ..widgets.trace_body import TraceBody
 from ..workers import WorkerErrors
 
 VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "skip": "bold yellow", "none": "dim"}
@@ -35,8 +36,9 @@ class FailNote:
     tags: list[str]
 
 
-def trace_text(trace: Any) -> Text:
-    """Prompt (with its system prompt), reference, output (and error), metrics: untrusted text kept as text."""
+def trace_text(trace: Any, results: Any = (), judge: dict[str, Any] | None = None) -> Text:
+    """Prompt (with its system prompt), reference, output (and error), its checks and judge verdict, metrics:
+    untrusted text kept as text."""
     prompt = (f"[system] {trace.system}\n\n" if trace.system else "") + trace.prompt
     text = section("prompt", prompt)
     if trace.reference:
@@ -46,74 +48,12 @@ def trace_text(trace: Any) -> Text:
     text.append_text(section("output", trace.output or ""))
     if trace.error:
         text.append_text(safe(f"\nerror: {trace.error}", "red"))
+    graders = graders_text(results, judge)
+    if graders:
+        text.append("\n\n")
+        text.append_text(graders)
     text.append("\n\n" + metrics_line(trace), style="dim")
     return text
-
-
-class TraceBody(Static):
-    """The trace, wrapped to the widget's width, one window of lines at a time (up/down, space/pgdn, pgup).
-
-    Its size never depends on its text, so a new trace repaints this widget alone: no layout pass over the
-    screen, which is most of the label-to-next-item time (see bench/label_latency.py)."""
-
-    can_focus = True
-    BINDINGS = [Binding("down,j", "lines(1)", "Down", show=False, id="review-body.down"),
-                Binding("up,k", "lines(-1)", "Up", show=False, id="review-body.up"),
-                Binding("pagedown,space", "page(1)", "Page down", show=False, id="review-body.pagedown"),
-                Binding("pageup", "page(-1)", "Page up", show=False, id="review-body.pageup"),
-                Binding("home", "lines(-1000000)", "Top", show=False, id="review-body.home")]
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.text = Content("")
-        self.lines: list[Content] = []
-        self.top = 0
-        self._width = 0
-        self._ready: dict[str, tuple[int, Content, list[Content]]] = {}  # key → (width, text, wrapped lines)
-
-    def prepare(self, key: str, make: Callable[[], Text]) -> None:
-        """Wrap a text ahead of time (the next trace, while the reviewer reads this one)."""
-        width = self.content_size.width
-        if width > 0 and self._ready.get(key, (0,))[0] != width:
-            if len(self._ready) > 16:
-                self._ready.clear()
-            content = Content.from_rich_text(make())
-            self._ready[key] = (width, content, content.wrap(width))
-
-    def show(self, key: str, make: Callable[[], Text]) -> None:
-        self.prepare(key, make)
-        self.top = 0
-        if key in self._ready:
-            self._width, self.text, self.lines = self._ready[key]
-            self._paint()
-        else:  # not laid out yet: wrapped on the first resize
-            self.text = Content.from_rich_text(make())
-
-    def _wrap(self) -> None:
-        self._width = self.content_size.width
-        self.lines = self.text.wrap(self._width) if self._width > 0 else []
-        self._paint()
-
-    def _paint(self) -> None:
-        height = self.content_size.height
-        self.top = max(0, min(self.top, len(self.lines) - height))
-        window = self.lines[self.top:self.top + height]
-        below = len(self.lines) - (self.top + height)
-        if below > 0 and window:
-            window[-1] = Content.styled(f"↓ {below + 1} more lines (space / pgdn)", "dim italic")
-        self.update(Content("\n").join(window), layout=False)
-
-    def on_resize(self) -> None:
-        if self.content_size.width != self._width or self.lines:
-            self._wrap()
-
-    def action_lines(self, n: int) -> None:
-        self.top += n
-        self._paint()
-
-    def action_page(self, n: int) -> None:
-        self.top += n * max(1, self.content_size.height - 2)
-        self._paint()
 
 
 class ReviewScreen(WorkerErrors, Screen[None]):
@@ -132,6 +72,9 @@ class ReviewScreen(WorkerErrors, Screen[None]):
         self.choices: dict[str, list[str]] = {}
         self.loaded = False
         self.reload_on_resume = False
+        self.unsettled = False  # o: what the machines cannot settle first (evals/checks.unsettled_rank)
+        self.graded: dict[str, Any] = {}  # trace id → its check results
+        self.judged: dict[str, Any] = {}  # trace id → its latest judge verdict row
 
     @property
     def review(self) -> Any:
@@ -156,17 +99,28 @@ class ReviewScreen(WorkerErrors, Screen[None]):
         progress: Progress
         choices: dict[str, list[str]]  # what the filter offers: runs, models, tags
         keep: str | None  # the trace to show first, if it is still in the queue
+        graded: dict[str, Any]  # trace id → its check results
+        judged: dict[str, Any]  # trace id → its latest judge verdict row
 
     @work(thread=True, exclusive=True, group="review-load", exit_on_error=False,
           description="load the review queue")
     def load(self, keep: str | None = None) -> None:
-        review = self.review
+        review, services = self.review, self.app.services  # type: ignore[attr-defined]
         items = review.queue(self.flt)
         verdicts = review.latest_many(t.id for t in items)
-        self.post_message(self.Loaded(items, verdicts, review.progress(self.flt), review.choices(), keep))
+        graded = services.checks.results(t.id for t in items)
+        judged = services.judge.latest(run_id=self.flt.run_id)
+        if self.unsettled:
+            by_id = {t.id: t for t in items}
+            checks = {t: v for t, rs in graded.items() if (v := verdict_of(rs)) is not None}
+            judge = {t: str(row["verdict"]) for t, row in judged.items()}
+            items = [by_id[t] for t in unsettled_first(list(by_id), checks, judge)]
+        self.post_message(self.Loaded(items, verdicts, review.progress(self.flt), review.choices(), keep, graded,
+                                      judged))
 
     def on_review_screen_loaded(self, message: Loaded) -> None:
         self.items, self.verdicts, self.choices = message.items, message.verdicts, message.choices
+        self.graded, self.judged = message.graded, message.judged
         progress = message.progress
         self.total = progress.total
         self.counts = {"pass": progress.passed, "fail": progress.failed, "skip": progress.skipped}
@@ -193,6 +147,8 @@ class ReviewScreen(WorkerErrors, Screen[None]):
         line = Text(self.progress().line(), style="bold")
         if self.flt != QueueFilter():
             line.append(f"  [{self.flt.describe()}]", style="dim")
+        if self.unsettled:
+            line.append("  [unsettled first]", style="dim")
         # The one-line bars keep their size: no layout pass for them.
         self.query_one("#review-progress", Static).update(line, layout=False)
         trace = self.current
@@ -213,10 +169,13 @@ class ReviewScreen(WorkerErrors, Screen[None]):
         if label and label.note:
             head.append_text(safe(f": {label.note}", "italic"))
         meta.update(head, layout=False)
-        body.show(trace.id, lambda: trace_text(trace))
+        body.show(trace.id, lambda: self._text(trace))
         if self.index + 1 < len(self.items):
             after = self.items[self.index + 1]
-            self.call_after_refresh(body.prepare, after.id, lambda: trace_text(after))
+            self.call_after_refresh(body.prepare, after.id, lambda: self._text(after))
+
+    def _text(self, trace: Any) -> Text:
+        return trace_text(trace, self.graded.get(trace.id, ()), self.judged.get(trace.id))
 
     # --- labelling -----------------------------------------------------------------------------
 
@@ -308,6 +267,14 @@ class ReviewScreen(WorkerErrors, Screen[None]):
                 self.load(self.current.id if self.current else None)
 
         self.app.push_screen(FilterModal(self.flt, self.choices), done)
+
+    def action_order(self) -> None:
+        """As made, or what the machines cannot settle first: checks and judge disagree, then nothing graded."""
+        self.unsettled = not self.unsettled
+        self.loaded = False
+        self.load(None)  # from the top: the first traces are what to look at now
+        self.notify("order: " + ("what the machines cannot settle first" if self.unsettled else "as made"),
+                    markup=False)
 
     def action_pairwise(self) -> None:
         from .pairwise import PairwiseScreen
