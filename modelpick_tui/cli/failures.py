@@ -31,12 +31,17 @@ def _per_model(counts: dict[str, int]) -> str:
 
 @click.group("failures", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (modes with names, sizes, models, traces).")
-@click.option("--recluster", is_flag=True, help="Cluster the failed traces again first (edits are kept).")
+@click.option("--recluster", is_flag=True,
+              help="Cluster all the failed traces again first (edits are kept). Without it, failed traces labelled "
+                   "since are placed into the existing modes.")
 @click.option("--method", type=click.Choice(["auto", "embeddings", "tfidf"]), default="auto", show_default=True,
               help="auto: sentence embeddings when installed, else TF-IDF.")
 @click.pass_context
 def failures(ctx: click.Context, as_json: bool, recluster: bool, method: str) -> None:
-    """Failure modes: the failed traces clustered, with their size, models and trace ids."""
+    """Failure modes: the failed traces clustered, with their size, models and trace ids.
+
+    Failed traces not in a mode yet are placed first, into the modes as they are (the first time: the first
+    clustering); --recluster clusters them all again."""
     if ctx.invoked_subcommand is not None:
         return
 
@@ -45,6 +50,10 @@ def failures(ctx: click.Context, as_json: bool, recluster: bool, method: str) ->
         result = _guard(store.recluster, method)
         say(f"clustered {result.n_traces} failed traces into {result.n_modes} modes with "
              f"{METHOD_WORDS[result.method]} in {result.seconds:.1f} s", err=as_json)
+    else:
+        placed = _guard(store.place_unassigned, method)
+        if placed is not None:
+            say(f"{placed.line()} with {METHOD_WORDS[placed.method]} in {placed.seconds:.1f} s", err=as_json)
     modes = store.modes()
     unassigned = store.unassigned()
     last = store.last_clustering()
@@ -57,8 +66,7 @@ def failures(ctx: click.Context, as_json: bool, recluster: bool, method: str) ->
             "modes": [m.to_json() for m in modes]}, indent=2)
         return
     if not modes:
-        hint = "modelpick failures --recluster" if unassigned else "label some traces 'fail' first"
-        say(f"no failure modes yet ({len(unassigned)} failed traces not clustered): {hint}")
+        say("no failure modes yet: label some traces 'fail' first (review: V in the TUI)")
         return
     from rich.table import Table
 
@@ -73,8 +81,8 @@ def failures(ctx: click.Context, as_json: bool, recluster: bool, method: str) ->
     if last is not None:
         when = last.created_at[:16].replace("T", " ")
         say(f"[dim]clustered {when} UTC with {METHOD_WORDS.get(last.method, last.method)}[/]")
-    if unassigned:
-        say(f"{len(unassigned)} failed traces labelled since: modelpick failures --recluster")
+    if unassigned:  # labelled while this command ran
+        say(f"{len(unassigned)} failed traces labelled meanwhile: run modelpick failures again")
 
 
 @failures.command("rename")

@@ -256,6 +256,42 @@ def place(trace_ids: Sequence[str], labels: np.ndarray, x: np.ndarray, prev: Map
     return final
 
 
+def place_new(trace_ids: Sequence[str], labels: np.ndarray, x: np.ndarray, prev: Mapping[str, tuple[str, str]],
+              next_id: int) -> dict[str, tuple[str, str]]:
+    """Where each failed trace goes when only the new ones move: trace id -> (mode id, source).
+
+    Every trace in `prev` stays where it is (whoever put it there), so a person's renames, merges, splits and
+    moves all hold and no automatic mode changes under the reader; a trace not in `prev` joins the nearest (by
+    centroid) of the modes its fresh cluster already holds, and a cluster of new traces only becomes a new
+    mode m`next_id` (then the next number). `labels` and `x` are the fresh clusters and vectors of `trace_ids`."""
+    import numpy as np
+
+    index = {t: i for i, t in enumerate(trace_ids)}
+    final = {t: prev[t] for t in trace_ids if t in prev}
+    members: dict[str, list[int]] = defaultdict(list)
+    for tid, (mid, _) in final.items():
+        members[mid].append(index[tid])
+    centroids = {mid: x[rows].mean(axis=0) for mid, rows in members.items()}
+    centroids = {mid: c / (np.linalg.norm(c) + 1e-12) for mid, c in centroids.items()}
+    clusters: dict[int, list[str]] = defaultdict(list)
+    for tid, label in zip(trace_ids, labels.tolist(), strict=True):
+        clusters[int(label)].append(tid)
+    for c in sorted(clusters):
+        held = sorted({final[t][0] for t in clusters[c] if t in prev})
+        new = [t for t in clusters[c] if t not in prev]
+        if not new:
+            continue
+        if not held:
+            target = f"m{next_id}"
+            next_id += 1
+            final.update((t, (target, "auto")) for t in new)
+            continue
+        for tid in new:
+            sims = [float(x[index[tid]] @ centroids[m]) for m in held]
+            final[tid] = (held[int(np.argmax(sims))], "auto")
+    return final
+
+
 def top_terms(groups: Sequence[Sequence[str]], n_terms: int = 3) -> list[list[str]]:
     """Class-based TF-IDF: each group's texts as one document; a term scores by its frequency in the group
     times log(1 + average words per group / its frequency over all groups)."""

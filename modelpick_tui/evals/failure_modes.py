@@ -68,6 +68,27 @@ class Clustering:
     created_at: str = ""
 
 
+@dataclass(frozen=True)
+class Placement:
+    """What placing the failed traces labelled since the last clustering did."""
+
+    placed: int  # traces placed
+    joined: int  # of them, those that joined a mode that was there before
+    new_modes: int  # modes made for traces like none before
+    method: str  # embeddings | tfidf
+    seconds: float
+    first: bool = False  # no mode existed: this was the first clustering
+
+    def line(self) -> str:
+        """What happened, for the status line and the CLI."""
+        if self.first:
+            return f"clustered {self.placed} failed traces into {self.new_modes} modes"
+        line = f"placed {self.placed} new failed traces: {self.joined} into existing modes"
+        if self.new_modes:
+            line += f", {self.placed - self.joined} in {self.new_modes} new mode{'s' if self.new_modes > 1 else ''}"
+        return line
+
+
 def resolve_method(method: str) -> str:
     if method not in METHODS:
         raise FailureModeError(f"unknown method {method!r}: use auto, embeddings or tfidf")

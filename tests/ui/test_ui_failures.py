@@ -42,23 +42,27 @@ def modes_table(app: Any) -> DataTable:
 async def open_clustered(pilot: Any) -> None:
     await pilot.press("M")
     await settle(pilot)
-    await pilot.press("r")
-    await settle(pilot)
 
 
-async def test_the_screen_shows_the_clusters_per_model(seeded: Services) -> None:
+async def test_the_screen_clusters_on_open_and_shows_the_clusters_per_model(seeded: Services) -> None:
     from modelpick_tui.ui.screens.failures import FailuresScreen
 
+    progress: list[str] = []
+
+    def hook(message: Any) -> None:
+        if isinstance(message, FailuresScreen.Progress):
+            progress.append(message.line)
+
     app = make_app(seeded.settings, seeded)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await pilot.press("M")
         await settle(pilot)
         assert isinstance(app.screen, FailuresScreen)
-        assert "no failure modes yet: press r to cluster them" in screen_text(app)
-        assert "8 not clustered (r)" in screen_text(app)
-
-        await pilot.press("r")
-        await settle(pilot)
+        # No r needed: the 8 failures were clustered in a worker as the screen opened, its stages on the way.
+        assert progress[0] == "embedding 8 failed traces (tfidf)… 10%" and progress[-1] == "done… 100%"
+        assert any("clustered 8 failed traces into 2 modes with TF-IDF" in str(n.message)
+                   for n in app._notifications)
+        assert seeded.failures.unassigned() == []
         text = screen_text(app)
         assert "failure modes: 2 · 8 failed traces · TF-IDF" in text
         table = modes_table(app)
@@ -130,3 +134,42 @@ async def test_rename_merge_split_and_move_by_keys(seeded: Services) -> None:
         [only] = store.modes()
         assert only.id == first and only.size == 8 and table.row_count == 1
         assert "failure modes: 1 · 8 failed traces" in screen_text(app)
+
+
+async def test_failures_labelled_later_are_placed_on_open_keeping_the_edits(seeded: Services) -> None:
+    store = seeded.failures
+    app = make_app(seeded.settings, seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_clustered(pilot)
+        table = modes_table(app)
+        json_id = next(str(k.value) for k in table.rows if "json" in store.mode(str(k.value)).name)
+        refused_id = next(str(k.value) for k in table.rows if str(k.value) != json_id)
+        table.move_cursor(row=table.get_row_index(json_id))
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#mode-name").value = ""
+        await pilot.press(*"Format errors", "enter")
+        await settle(pilot)
+        moved = store.mode(refused_id).trace_ids[0]
+        store.move(moved, json_id)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # Two failures reviewed meanwhile: opening the screen again places them, nothing else moves.
+        run_id = seeded.traces.create_run(kind="set")
+        new = {}
+        for model, note, output in [("qwen", "json not valid at all", "{'x'"), ("gemma", "refused once more", "No.")]:
+            trace = seeded.traces.add(Trace(run_id=run_id, prompt="p", endpoint=model, model=model, output=output))
+            seeded.review.label(trace.id, "fail", note)
+            new[note] = trace.id
+        before = {m.id: set(m.trace_ids) for m in store.modes()}
+        await pilot.press("M")
+        await settle(pilot)
+        assert any("placed 2 new failed traces: 2 into existing modes" in str(n.message)
+                   for n in app._notifications)
+        after = {m.id: set(m.trace_ids) for m in store.modes()}
+        assert after == {json_id: before[json_id] | {new["json not valid at all"]},
+                         refused_id: before[refused_id] | {new["refused once more"]}}
+        assert moved in after[json_id] and store.mode(json_id).name == "Format errors"
+        text = screen_text(app)
+        assert "failure modes: 2 · 10 failed traces" in text and "Format errors" in text

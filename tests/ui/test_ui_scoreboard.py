@@ -36,6 +36,19 @@ def decided(services: Services) -> Services:
     return services
 
 
+def interval_drawn(text: str, model: str) -> tuple[float, float, float]:
+    """Where the chart draws a model's interval: its low end, estimate and high end, in % of the x axis (read
+    off the screen: the axis runs from the y-axis tick '┤' to the frame's right edge). Nothing else is drawn
+    left of the interval on that row but the red line of the bar, so a bar from 0 fails."""
+    [line] = [row for row in text.splitlines() if row.strip().startswith(model + "┤")]
+    plot = line.split("┤", 1)[1].rstrip()[:-1]  # between the axis and the right edge of the frame
+    low, high = plot.index("["), plot.index("]")
+    assert plot[:low].replace("│", "").strip() == "", f"something left of the interval: {plot!r}"
+    assert set(plot[low + 1:high]) <= {"─", "┃", "│"}, plot  # one unbroken range (the red bar may cross it)
+    scale = 100 / (len(plot) - 1)
+    return low * scale, plot.index("┃") * scale, high * scale
+
+
 def row_keys(app: Any) -> list[str]:
     return [str(k.value) for k in app.screen.query_one("#scoreboard", DataTable).rows]
 
@@ -50,9 +63,11 @@ async def test_table_and_chart_show_and_sort(decided: Services) -> None:
                                                                           "60% 42–75"]
         text = screen_text(app)
         assert "scoreboard: all runs · 4 models · sorted by pass rate · bar 0.80" in text
-        assert "pass rate %: 95% low | estimate | 95% high (bar 80%)" in text  # the chart's title
+        assert "pass rate %: [95% interval ┃ estimate] (bar 80%)" in text  # the chart's title
         chart_labels = [line.split("┤")[0].strip() for line in text.splitlines() if "┤" in line]
         assert chart_labels == ["Qwen3-1.7B", "Qwen3-8B", "Qwen3-0.6B"]  # the table's order, top down
+        assert interval_drawn(text, "Qwen3-0.6B") == pytest.approx((42, 60, 75), abs=3)  # its range, not a bar
+        assert interval_drawn(text, "Qwen3-8B") == pytest.approx((83, 97, 99), abs=3)
         assert "failure modes: none" in text  # the selected row's detail
         await pilot.press("o", "o", "o", "o", "o")  # pass → low → labelled → traces → params → latency
         await pilot.pause()

@@ -55,12 +55,44 @@ def listing(path: Path) -> dict[str, Any]:
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
-def test_before_clustering_it_says_what_to_do(db: tuple[Path, dict[str, str]]) -> None:
+def test_the_first_listing_clusters_and_later_failures_are_placed_keeping_the_edits(
+        db: tuple[Path, dict[str, str]]) -> None:
     path, notes = db
+    data = listing(path)  # --json alone: the first clustering, no --recluster needed
+    assert data["unassigned"] == [] and len(data["modes"]) == 2
+    assert sorted(t for m in data["modes"] for t in m["trace_ids"]) == sorted(notes)
+    json_id = next(m["id"] for m in data["modes"] if "json" in m["name"])
+    refused_id = next(m["id"] for m in data["modes"] if m["id"] != json_id)
+    run(path, "rename", json_id, "Broken", "JSON")
+    moved = next(m for m in data["modes"] if m["id"] == refused_id)["trace_ids"][0]
+    run(path, "move", moved, json_id)
+
+    # Failures labelled later: placed by the next listing into the modes as the human left them.
+    conn = open_db(path)
+    traces, review = TraceStore(conn), ReviewStore(conn)
+    run_id = traces.create_run(kind="set")
+    later = {}
+    for model, note, output in [("qwen", "json is not valid again", "{'b'"), ("llama", "refused again", "No.")]:
+        trace = traces.add(Trace(run_id=run_id, prompt="p", endpoint=model, model=model, output=output))
+        review.label(trace.id, "fail", note)
+        later[trace.id] = note
+    conn.close()
+    result = run(path, "--json")
+    assert "placed 2 new failed traces: 2 into existing modes" in result.stderr
+    after = {m["id"]: m for m in json.loads(result.stdout)["modes"]}
+    assert set(after) == {json_id, refused_id} and after[json_id]["name"] == "Broken JSON"
+    assert moved in after[json_id]["trace_ids"]  # the person's move holds
+    assert {later[t] for t in after[json_id]["trace_ids"] if t in later} == {"json is not valid again"}
+    assert {later[t] for t in after[refused_id]["trace_ids"] if t in later} == {"refused again"}
+    assert "placed" not in run(path).output  # nothing left to place
+
+
+def test_without_failures_it_says_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    open_db(path).close()
     result = run(path)
     assert result.exit_code == 0
-    assert "no failure modes yet (8 failed traces not clustered): modelpick failures --recluster" in result.output
-    assert sorted(listing(path)["unassigned"]) == sorted(notes)
+    assert "no failure modes yet: label some traces 'fail' first" in result.output
 
 
 def test_recluster_lists_modes_with_size_models_and_trace_ids(db: tuple[Path, dict[str, str]]) -> None:

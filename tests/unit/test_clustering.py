@@ -195,3 +195,62 @@ def test_renames_merges_splits_and_moves_survive_reclustering_after_new_labels(w
         expected = {"refusal": {refusal}, "format": {fmt}, "verbosity": {fmt},
                     "hallucination": {h.id for h in halves}}[true_mode]
         assert got in expected, (true_mode, by_id[got].name, [(m.name, m.size) for m in by_id.values()])
+
+
+@needs_embeddings
+def test_new_failures_are_placed_into_the_modes_as_the_human_left_them(world: World) -> None:
+    data = labelled_set()
+    later = [(mode, model, f"again: {note}", output) for mode, model, note, output in labelled_set(seed=1)][::2]
+    for mode, model, note, output in data:
+        world.fail(mode, model, note, output)
+    first = world.modes.place_unassigned("embeddings")  # no mode yet: the first clustering
+    assert first is not None and first.first and (first.placed, first.new_modes) == (60, 5)
+
+    def mode_holding(true_mode: str) -> str:
+        [only] = {world.mode_of(t) for t, m in world.truth.items() if m == true_mode}
+        return only
+
+    refusal, math, fmt, halluc, verbose = (mode_holding(m) for m in
+                                           ("refusal", "math", "format", "hallucination", "verbosity"))
+    world.modes.rename(refusal, "Over-refusal")
+    world.modes.merge(fmt, [verbose])
+    halves = world.modes.split(halluc)
+    moved = world.modes.mode(math).trace_ids[0]
+    world.modes.move(moved, refusal)
+    before = {t: world.mode_of(t) for t in world.truth}
+    names = {m.id: m.name for m in world.modes.modes()}
+
+    for mode, model, note, output in later:
+        world.fail(mode, model, note, output)
+    placed = world.modes.place_unassigned("embeddings")
+    assert placed is not None and not placed.first
+    assert (placed.placed, placed.joined, placed.new_modes) == (30, 30, 0)
+    assert placed.line() == "placed 30 new failed traces: 30 into existing modes"
+    assert world.modes.unassigned() == [] and world.modes.place_unassigned("embeddings") is None
+
+    # Nothing placed before moved (automatic placements included), and every name the human gave holds.
+    assert {t: world.mode_of(t) for t in before} == before
+    by_id = {m.id: m for m in world.modes.modes()}
+    assert verbose not in by_id and by_id[refusal].name == "Over-refusal"
+    assert all(by_id[mid].name == name for mid, name in names.items() if by_id[mid].origin == "human")
+    expected = {"refusal": {refusal}, "format": {fmt}, "verbosity": {fmt}, "math": {math},
+                "hallucination": {h.id for h in halves}}
+    for trace_id in set(world.truth) - set(before):
+        true_mode = world.truth[trace_id]
+        assert world.mode_of(trace_id) in expected[true_mode], (true_mode, by_id[world.mode_of(trace_id)].name)
+
+
+def test_failures_unlike_any_mode_make_a_new_one(world: World) -> None:
+    for note, output in [("not valid json", "{"), ("invalid json object", "{'a'")]:
+        world.fail("format", "qwen", note, output)
+    world.modes.place_unassigned("tfidf")
+    [fmt] = world.modes.modes()
+    world.modes.rename(fmt.id, "Broken JSON")
+    math = [world.fail("math", "llama", note, output) for note, output in
+            [("wrong sum of the numbers", "41"), ("the sum of the numbers is wrong", "40")]]
+    placed = world.modes.place_unassigned("tfidf")
+    assert placed is not None and (placed.placed, placed.joined, placed.new_modes) == (2, 0, 1)
+    by_name = {m.name: m for m in world.modes.modes()}
+    assert set(by_name["Broken JSON"].trace_ids) == {t for t, m in world.truth.items() if m == "format"}
+    [new] = [m for m in by_name.values() if m.id != fmt.id]
+    assert set(new.trace_ids) == set(math) and new.origin == "auto" and "sum" in new.terms

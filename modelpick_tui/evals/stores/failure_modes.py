@@ -18,6 +18,7 @@ from ..clustering import (
     name_of,
     note_sha,
     place,
+    place_new,
     top_terms,
 )
 from ..failure_modes import (
@@ -25,6 +26,7 @@ from ..failure_modes import (
     FailedTrace,
     FailureModeError,
     Mode,
+    Placement,
     Progress,
     features,
     final_modes,
@@ -147,6 +149,22 @@ class FailureModeStore(Store):
 
     def recluster(self, method: str = "auto", progress: Progress | None = None) -> Clustering:
         """Cluster every failed trace again and reconcile with the human's edits; one transaction writes it."""
+        return self._cluster(method, progress, new_only=False)[0]
+
+    def place_unassigned(self, method: str = "auto", progress: Progress | None = None) -> Placement | None:
+        """Put the failed traces no clustering has placed yet into the existing modes (a cluster of new traces
+        only becomes a new mode), leaving every earlier placement, and so every rename, merge, split and move,
+        as it is; with no mode yet, the first clustering. None when there is nothing to place."""
+        if not self.unassigned():
+            return None
+        if not self.modes():
+            result = self._cluster(method, progress, new_only=False)[0]
+            return Placement(result.n_traces, 0, result.n_modes, result.method, result.seconds, first=True)
+        result, (new_modes, joined, placed) = self._cluster(method, progress, new_only=True)
+        return Placement(placed, joined, new_modes, result.method, result.seconds)
+
+    def _cluster(self, method: str, progress: Progress | None, *,
+                 new_only: bool) -> tuple[Clustering, tuple[int, int, int]]:
         import numpy as np
 
         say = progress or (lambda stage, fraction: None)
@@ -159,22 +177,28 @@ class FailureModeStore(Store):
         labels, silhouette = cluster_vectors(x)
         say("naming and saving", 0.9)
         with self.write():  # an edit made while the vectors were computed must not be lost: reconcile as one
-            n_modes = self._reconcile(traces, labels, x)
+            n_modes, made = self._reconcile(traces, labels, x, new_only=new_only)
         result = Clustering(method, len(traces), n_modes, silhouette, round(time.perf_counter() - started, 3),
                             now_iso())
-        with self.write():
-            self.db.table("failure_clusterings").insert(
-                {"method": result.method, "n_traces": result.n_traces, "n_modes": result.n_modes,
-                 "silhouette": result.silhouette, "seconds": result.seconds, "created_at": result.created_at})
+        if not new_only:  # the record of (re-)clusterings: which method ran over all the failures, and when
+            with self.write():
+                self.db.table("failure_clusterings").insert(
+                    {"method": result.method, "n_traces": result.n_traces, "n_modes": result.n_modes,
+                     "silhouette": result.silhouette, "seconds": result.seconds, "created_at": result.created_at})
         say("done", 1.0)
-        return result
+        return result, made
 
-    def _reconcile(self, traces: Sequence[FailedTrace], labels: np.ndarray, x: np.ndarray) -> int:
+    def _reconcile(self, traces: Sequence[FailedTrace], labels: np.ndarray, x: np.ndarray, *,
+                   new_only: bool = False) -> tuple[int, tuple[int, int, int]]:
+        """Write where every failed trace goes; the number of modes holding traces, and (modes made now, traces
+        newly placed into modes that were there before, traces newly placed)."""
         active = self._active_modes()
         human = {mid for mid, row in active.items() if row["origin"] == "human"}
         prev = self._assignments()
         index = {t.trace_id: i for i, t in enumerate(traces)}
-        final = place([t.trace_id for t in traces], labels, x, prev, human, _next_mode_number(self._all_mode_ids()))
+        ids, next_id = [t.trace_id for t in traces], _next_mode_number(self._all_mode_ids())
+        final = (place_new(ids, labels, x, prev, next_id) if new_only
+                 else place(ids, labels, x, prev, human, next_id))
 
         # Names: c-TF-IDF over the notes (outputs when a mode has no notes) of the final modes.
         by_mode: dict[str, list[FailedTrace]] = defaultdict(list)
@@ -205,7 +229,9 @@ class FailureModeStore(Store):
             self.db.table("trace_failure_modes").insert_all(
                 ({"trace_id": t, "mode_id": m, "source": src,
                   "created_at": now} for t, (m, src) in final.items()), pk="trace_id", replace=True)
-        return len(mode_ids)
+        made = set(mode_ids) - set(active)
+        placed = [m for t, (m, _) in final.items() if t not in prev]
+        return len(mode_ids), (len(made), sum(1 for m in placed if m not in made), len(placed))
 
     def _all_mode_ids(self) -> list[str]:
         with self.lock:

@@ -1,6 +1,8 @@
 """Failure modes: the failed traces clustered, as a modes × models table, with a drill-down into the traces
-of a mode (note and output). Re-cluster, rename, merge, split and move — all in thread workers, since the
-clustering and every store call are IO or heavy maths."""
+of a mode (note and output). Opening the screen (or coming back to it) places the failed traces labelled since
+into the modes as the human left them — the first time, the first clustering — with its progress on the status
+line; r re-clusters them all. Rename, merge, split and move too — all in thread workers, since the clustering
+and every store call are IO or heavy maths."""
 
 from __future__ import annotations
 
@@ -115,7 +117,11 @@ class FailuresScreen(WorkerErrors, Screen[None]):
         traces.add_column("model", key="model", width=12)
         traces.add_column("note", key="note", width=30)
         traces.add_column("output", key="output")
-        self.reload()
+        self.reload()  # the modes as they are, while the new failed traces are placed
+        self.place_new()
+
+    def on_screen_resume(self) -> None:
+        self.place_new()  # back from review: failures labelled meanwhile join their modes
 
     # --- loading ---------------------------------------------------------------------------------
 
@@ -129,7 +135,7 @@ class FailuresScreen(WorkerErrors, Screen[None]):
 
     @dataclass
     class Edited(Message):
-        line: str  # what the edit or the clustering did, or why it was refused
+        line: str  # what the edit, the clustering or the placing did, or why it was refused ("": nothing done)
         severity: str = "information"
 
     @dataclass
@@ -138,6 +144,27 @@ class FailuresScreen(WorkerErrors, Screen[None]):
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, FailuresScreen.Progress)  # only the latest figure is worth painting
+
+    def place_new(self) -> None:
+        """Place the failed traces no mode holds yet (the first time: cluster them), then show the modes."""
+        if self.busy:
+            return
+        self.busy = "placing the new failed traces"
+        self.status("looking for failed traces not in a mode…")
+        self._place()
+
+    @work(thread=True, exclusive=True, group="failures-cluster", exit_on_error=False,
+          description="place the new failed traces")
+    def _place(self) -> None:
+        placed = self.store.place_unassigned("auto", self._progress)
+        if placed is None:
+            self.post_message(self.Edited(""))
+            return
+        self.post_message(self.Edited(f"{placed.line()} with {METHOD_WORDS.get(placed.method, placed.method)} "
+                                      f"in {placed.seconds:.1f} s"))
+
+    def _progress(self, stage: str, fraction: float) -> None:
+        self.post_message(self.Progress(f"{stage}… {fraction:.0%}"))
 
     @work(thread=True, exclusive=True, group="failures-load", exit_on_error=False,
           description="load the failure modes")
@@ -175,7 +202,9 @@ class FailuresScreen(WorkerErrors, Screen[None]):
         table.add_column("name", key="name", width=max(16, 46 - 7 * len(shown) - (7 if other else 0)))
         table.add_column("n", key="size", width=4)
         for model in shown:
-            table.add_column(Text(model[:7], overflow="ellipsis"), key=f"model:{model}", width=7)
+            header = safe(model[:7])  # a model's name is the endpoint's word: untrusted
+            header.overflow = "ellipsis"
+            table.add_column(header, key=f"model:{model}", width=7)
         if other:
             table.add_column("other", key="model:other", width=6)
         for mode in snapshot.modes:
@@ -198,11 +227,10 @@ class FailuresScreen(WorkerErrors, Screen[None]):
         if snap.last is not None:
             parts.append(METHOD_WORDS.get(snap.last.method, snap.last.method))
         if snap.unassigned:
-            parts.append(f"{snap.unassigned} not clustered (r)")
+            parts.append(f"{snap.unassigned} not in a mode yet")
         self.query_one("#failures-title", Static).update(Text(" · ".join(parts), style="bold"))
         if not snap.modes and not self.busy:
-            hint = "press r to cluster them" if snap.unassigned else "label traces 'fail' in review (V) first"
-            self.status(f"no failure modes yet: {hint}")
+            self.status("no failure modes yet: label traces 'fail' in review (V) first")
         elif not self.busy:
             self.status("enter: traces · space: mark · m: merge marked into this · e: rename · s: split")
 
@@ -284,10 +312,7 @@ class FailuresScreen(WorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, group="failures-cluster", exit_on_error=False,
           description="cluster the failed traces")
     def _recluster(self) -> None:
-        def progress(stage: str, fraction: float) -> None:
-            self.post_message(self.Progress(f"{stage}… {fraction:.0%}"))
-
-        result = self.store.recluster("auto", progress)
+        result = self.store.recluster("auto", self._progress)
         self.post_message(self.Edited(f"clustered {result.n_traces} failed traces into {result.n_modes} modes "
                                       f"with {METHOD_WORDS.get(result.method, result.method)} in "
                                       f"{result.seconds:.1f} s"))
@@ -298,7 +323,8 @@ class FailuresScreen(WorkerErrors, Screen[None]):
 
     def on_failures_screen_edited(self, message: Edited) -> None:
         self.busy = ""
-        self.notify(message.line, markup=False, severity=message.severity)  # type: ignore[arg-type]
+        if message.line:  # "" when there was nothing to place
+            self.notify(message.line, markup=False, severity=message.severity)  # type: ignore[arg-type]
         self.reload()
 
     def _edit(self, describe: str, fn, *args) -> None:  # type: ignore[no-untyped-def]

@@ -1,6 +1,6 @@
-"""The scoreboard: per model pass rate with its 95% interval, latency, tokens/s, win rate; a bar chart of the
-pass rates; keys to write the decision report, edit the rubric and run the LLM judge (whose agreement with
-the human labels is shown, with a warning when kappa says not to trust it).
+"""The scoreboard: per model pass rate with its 95% interval, latency, tokens/s, win rate; a chart of each
+model's interval with its pass rate; keys to write the decision report, edit the rubric and run the LLM judge
+(whose agreement with the human labels is shown, with a warning when kappa says not to trust it).
 
 Loading (SQL, GGUF metadata) and the report (a file hash) run in thread workers; the judge is an async
 worker (its HTTP is async and its database writes go to a thread), so the screen never blocks."""
@@ -178,20 +178,23 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
         plt = chart.plt
         plt.clear_data()
         plt.clear_figure()
-        # plotext draws horizontal bars bottom-up: reversed, the table's first row is the chart's top bar.
+        # plotext's y axis runs bottom-up: reversed, the table's first row is the chart's top row.
         labelled = [c for c in rows if c.score.labelled][:8][::-1]
         if labelled:
-            names = [_short(c.score.model) for c in labelled]
-            rates = [c.score.pass_rate for c in labelled]
-            # One bar per model from 0 to the interval's top, in three shades: up to the lower bound, up to the
-            # pass rate, up to the upper bound. A line marks the bar the decision applies.
-            low = [r.low * 100 for r in rates]
-            mid = [(r.estimate - r.low) * 100 for r in rates]
-            high = [(r.high - r.estimate) * 100 for r in rates]
-            plt.stacked_bar(names, [low, mid, high], orientation="horizontal", color=["green", "cyan", "gray"])
+            # Each model's 95% interval as an interval, [────┃──], its pass rate the tick inside it: what a
+            # reader compares is where the intervals lie and whether they overlap, which three stacked bars
+            # from 0 hid. The red line is the bar the decision applies.
             plt.vline(self.bar * 100, "red")
+            for y, c in enumerate(labelled, start=1):
+                r = c.score.pass_rate
+                plt.plot([r.low * 100, r.high * 100], [y, y], marker="─", color="cyan")
+                plt.scatter([r.low * 100], [y], marker="[", color="cyan")
+                plt.scatter([r.high * 100], [y], marker="]", color="cyan")
+                plt.scatter([r.estimate * 100], [y], marker="┃", color="green")
+            plt.yticks(list(range(1, len(labelled) + 1)), [_short(c.score.model) for c in labelled])
+            plt.ylim(0.5, len(labelled) + 0.5)
             plt.xlim(0, 100)
-            plt.title(f"pass rate %: 95% low | estimate | 95% high (bar {self.bar:.0%})")
+            plt.title(f"pass rate %: [95% interval ┃ estimate] (bar {self.bar:.0%})")
         else:
             plt.title("pass rate: no labelled traces yet (review them: V)")
         chart.refresh()
