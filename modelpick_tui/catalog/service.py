@@ -47,7 +47,7 @@ class CatalogStatus:
             head = self.offline_line
             return f"{head} · {self.message}" if self.message else head
         if self.source == "sample":
-            return f"embedded sample catalogue — {self.count} models · press u to sync from the Hub"
+            return f"embedded sample catalogue — {self.count} models · ctrl+r syncs from the Hub"
         return ""
 
 

@@ -20,32 +20,44 @@ class Action:
 
 
 ACTIONS: tuple[Action, ...] = (
-    Action("app.quit", "q", "quit", "Quit", "app"),
-    Action("app.shortlist", "L", "show_shortlist", "Shortlist", "app"),
-    Action("app.servers", "S", "show_servers", "Servers", "app"),
-    Action("app.compare", "C", "show_compare", "Compare", "app"),
-    Action("app.runs", "P", "show_runs", "Runs", "app"),
-    Action("app.review", "V", "show_review", "Review", "app"),
-    Action("app.failures", "M", "show_failures", "Failure modes", "app"),
-    Action("app.scoreboard", "B", "show_scoreboard", "Scoreboard", "app"),
-    Action("browse.search", "slash", "focus_search", "Search", "browse"),
-    Action("browse.filters", "f", "toggle_filters", "Filters", "browse"),
-    Action("browse.permissive", "p", "toggle_permissive", "Permissive", "browse"),
-    Action("browse.sort", "o", "cycle_sort", "Sort", "browse"),
-    Action("browse.gated", "g", "cycle_gated", "Gated", "browse", show=False),
-    Action("browse.local", "l", "toggle_local", "Local", "browse", show=False),
-    Action("browse.shortlist_add", "s", "shortlist_add", "Shortlist+", "browse"),
-    Action("browse.sync", "u", "sync", "Sync Hub", "browse"),
-    Action("browse.reset", "r", "reset_filters", "Reset", "browse", show=False),
+    # Quit is never a letter: the first thing a user types on the catalogue is a model name, and `q` once quit on
+    # "qwen". ctrl+q is every Textual app's quit, and nobody types it in a name. docs/keys.md says why.
+    Action("app.quit", "ctrl+q", "quit", "Quit", "app", show=False),
+    Action("app.keys", "f1", "toggle_keys", "Keys", "app", show=False),
+    # The loop's screens: capitals, the same on every screen. Not in the footers (seven entries would push out each
+    # screen's own keys at 80 columns); the palette lists them with their keys, and docs/keys.md.
+    Action("app.shortlist", "L", "show_shortlist", "Shortlist", "app", show=False),
+    Action("app.servers", "S", "show_servers", "Servers", "app", show=False),
+    Action("app.compare", "C", "show_compare", "Compare", "app", show=False),
+    Action("app.runs", "P", "show_runs", "Runs", "app", show=False),
+    Action("app.review", "V", "show_review", "Review", "app", show=False),
+    Action("app.failures", "M", "show_failures", "Failure modes", "app", show=False),
+    Action("app.scoreboard", "B", "show_scoreboard", "Scoreboard", "app", show=False),
+    # The browse table and the shortlist search as you type (ui/tables.type_to_search): their actions are on ctrl
+    # keys, chosen so that they also work while the search box has the focus (Input keeps ctrl+a/e/d/k/u/w/x/c/v for
+    # itself: ctrl+u there clears the search). Left out too: ctrl+t/n/w (a terminal in a browser never gets them),
+    # ctrl+v/c (Windows Terminal pastes and copies), ctrl+h/i/j/m/[ (backspace, tab, enter, escape), ctrl+b (tmux).
+    Action("browse.search", "slash", "focus_search", "Search", "browse", show=False),
+    Action("browse.filters", "ctrl+f", "toggle_filters", "Filters", "browse"),
+    Action("browse.sort", "ctrl+o", "cycle_sort", "Sort", "browse"),
+    Action("browse.shortlist_add", "ctrl+s", "shortlist_add", "Shortlist+", "browse"),
+    Action("browse.sync", "ctrl+r", "sync", "Sync", "browse"),  # r: the card's "refresh from the Hub"
+    Action("browse.permissive", "ctrl+l", "toggle_permissive", "Permissive", "browse", show=False),  # licence
+    Action("browse.gated", "ctrl+g", "cycle_gated", "Gated", "browse", show=False),
+    Action("browse.local", "ctrl+y", "toggle_local", "Local", "browse", show=False),  # yours
+    Action("browse.reset", "ctrl+x", "reset_filters", "Reset", "browse", show=False),  # on the table
+    # The home screen's footer names the way out and the way to every other key (the app's, shown here only).
+    Action("browse.keys", "f1", "app.toggle_keys", "Keys", "browse", palette=False),
+    Action("browse.quit", "ctrl+q", "app.quit", "Quit", "browse", palette=False),
     Action("card.back", "escape", "back", "Back", "card"),
     Action("card.shortlist_add", "s", "shortlist_add", "Shortlist+", "card"),
-    Action("card.refresh", "r", "refresh", "Refresh from Hub", "card"),
+    Action("card.refresh", "r", "refresh", "Refresh", "card"),
     Action("card.serve", "v", "serve", "Serve", "card"),
     Action("shortlist.back", "escape", "back", "Back", "shortlist"),
-    Action("shortlist.open", "enter", "open", "Open card", "shortlist"),
-    Action("shortlist.note", "e", "edit_note", "Edit note", "shortlist"),
-    Action("shortlist.remove", "d", "remove", "Remove", "shortlist"),
-    Action("shortlist.serve", "v", "serve", "Serve", "shortlist"),
+    Action("shortlist.open", "enter", "open", "Card", "shortlist"),
+    Action("shortlist.note", "ctrl+s", "edit_note", "Note", "shortlist"),  # s: the browse table's shortlist+note
+    Action("shortlist.remove", "ctrl+d", "remove", "Remove", "shortlist"),  # on the table
+    Action("shortlist.serve", "ctrl+g", "serve", "Serve", "shortlist"),  # go
     Action("servers.back", "escape", "back", "Back", "servers"),
     Action("servers.start", "n", "start", "Start", "servers"),
     Action("servers.stop", "x", "stop", "Stop", "servers"),
@@ -113,7 +125,9 @@ ACTIONS: tuple[Action, ...] = (
 
 # Human descriptions for the palette, where the footer's short label is not enough.
 PALETTE_HELP = {
-    "browse.search": "Focus the search box (type to search the local catalogue)",
+    "app.quit": "Quit modelpick (the servers it started stop; detached ones keep running)",
+    "app.keys": "Show or hide every key of this screen",
+    "browse.search": "Focus the search box (or just type on the table: the first key starts the search)",
     "browse.filters": "Show or hide the filter panel (licence, size, task, format, gated, author)",
     "browse.permissive": "Toggle: permissive licences only (Apache-2.0, MIT, BSD…)",
     "browse.sort": "Cycle the sort: downloads, likes, trending, recently updated, parameters",
@@ -131,6 +145,9 @@ PALETTE_HELP = {
     "app.failures": "Failure modes: failed traces clustered, per model",
     "app.scoreboard": "Scoreboard: pass rate, latency and win rate per model; write the decision report",
     "card.serve": "Start a server for this model (llama.cpp for GGUF, vLLM for safetensors)",
+    "shortlist.open": "Open the selected model's card",
+    "shortlist.note": "Edit the selected model's note",
+    "shortlist.remove": "Remove the selected model from the shortlist",
     "shortlist.serve": "Start a server for the selected model",
     "servers.start": "Start a server: a GGUF path (llama.cpp) or a model for vLLM",
     "servers.stop": "Stop the selected server (a stopped one or a remote endpoint: remove it from the list)",
@@ -182,6 +199,14 @@ PALETTE_HELP = {
     "compare.note": "Add a note to the focused pane's verdict (fail when it has none yet)",
     "compare.new": "Start a new conversation: follow-ups forget the earlier turns",
 }
+
+
+KEY_NAMES = {"slash": "/", "escape": "esc", "right": "→", "left": "←"}
+
+
+def key_label(key: str) -> str:
+    """How the keys panel, the palette and docs/keys.md write a binding's keys: `ctrl+s`, `/`, `n / →`."""
+    return " / ".join(KEY_NAMES.get(k, k) for k in key.split(","))
 
 
 def bindings(screen: str) -> list[Binding]:

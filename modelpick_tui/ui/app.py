@@ -98,6 +98,13 @@ class ModelpickApp(ServerOps):
             await worker.wait()
         self.exit()
 
+    def action_toggle_keys(self) -> None:
+        """f1: every key of the screen and the app (the footers name only the few that fit 80 columns)."""
+        from .screens.keys import KeysModal
+
+        if not isinstance(self.screen, KeysModal):
+            self.push_screen(KeysModal(getattr(self.screen, "SCREEN_NAME", "")))
+
     def on_unmount(self) -> None:
         self._stop_servers()  # every other way out (ctrl+c, an error, a test's run_test ending)
 

@@ -9,7 +9,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
 from ..untrusted import clean
-from .actions import PALETTE_HELP, palette_actions
+from .actions import PALETTE_HELP, key_label, palette_actions
 
 
 class ActionsProvider(Provider):
@@ -17,7 +17,8 @@ class ActionsProvider(Provider):
         screen_name = getattr(self.screen, "SCREEN_NAME", "")
         for action in palette_actions(("app", screen_name)):
             target = self.app if action.screen == "app" else self.screen
-            help_text = PALETTE_HELP.get(action.id, action.description)
+            # The key beside what it does: the footers show only a few keys, the palette is where the rest are found.
+            help_text = f"{PALETTE_HELP.get(action.id, action.description)}  ({key_label(action.key)})"
             yield action, partial(target.run_action, action.action), help_text
 
     async def discover(self) -> Hits:

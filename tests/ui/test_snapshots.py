@@ -22,7 +22,7 @@ def test_browse_screen(services: Services, snap_compare: Any) -> None:
 def test_browse_with_filters_panel(services: Services, snap_compare: Any) -> None:
     async def ready(pilot: Any) -> None:
         await settle(pilot)
-        await pilot.press("p", "f")
+        await pilot.press("ctrl+l", "ctrl+f")
         await settle(pilot)
 
     assert snap_compare(make_app(services.settings, services), terminal_size=(80, 24), run_before=ready)

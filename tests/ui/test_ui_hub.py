@@ -45,7 +45,7 @@ async def test_sync_by_key_fetches_from_the_hub_and_clears_the_sample_banner(onl
         assert "embedded sample catalogue" in text_of(app.screen.query_one("#banner"))
         await pilot.press("slash", *"qwen", "escape")
         await settle(pilot)
-        await pilot.press("u")
+        await pilot.press("ctrl+r")
         await wait_for_sync(pilot)
         listed = [r for r in hub.requests if r.path == "/api/models"]
         assert listed and all(r.query.get("search") == ["qwen"] for r in listed)
@@ -61,7 +61,7 @@ async def test_a_failing_hub_turns_the_banner_offline_with_one_line(online: Serv
     app = make_app(online.settings, online)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("u")
+        await pilot.press("ctrl+r")
         await wait_for_sync(pilot)
         banner = text_of(app.screen.query_one("#banner"))
         assert banner.startswith("offline — cached 231 models from 20")

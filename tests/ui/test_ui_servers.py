@@ -97,7 +97,7 @@ async def test_start_llama_server_from_card_by_keys(ram_services: Services, gemm
             await pilot.press("D")
             await wait_for(pilot, lambda: cell(app, "gemma-3-270m", "backend") == "llama*", 5, "detached")
             pgid = supervisor.get("gemma-3-270m").pgid
-            await pilot.press("q")
+            await pilot.press("ctrl+q")
         assert group_members(pgid), "a detached server must survive the app"
 
         # A new modelpick re-attaches it after its first frame; x stops it and leaves nothing.
@@ -219,7 +219,7 @@ async def test_quit_stops_the_servers_it_started(services: Services) -> None:
             await wait_for(pilot, lambda: status_of(app, "quick") == "ready", 15, "ready")
             pgid = supervisor.get("quick").pgid
             assert group_members(pgid)
-            await pilot.press("q")
+            await pilot.press("ctrl+q")
         assert group_members(pgid) == []
         assert supervisor.get("quick").status == "stopped"
     finally:
@@ -266,7 +266,7 @@ async def test_serve_from_the_shortlist(services: Services) -> None:
         await settle(pilot)
         await pilot.press("L")
         await settle(pilot)
-        await pilot.press("v")
+        await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: isinstance(app.screen, StartServerModal), 10, "the start modal")
         assert app.screen.plan.model_id == "bartowski/Llama-3.2-1B-Instruct-GGUF"
         assert app.screen.backend == "llama"

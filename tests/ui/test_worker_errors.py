@@ -114,11 +114,11 @@ async def test_a_failing_search_says_so_and_the_app_goes_on(services: Services,
         await settle(pilot)
         rows = len(table_ids(app))
         monkeypatch.setattr(services.catalog.store, "search", locked)
-        await pilot.press("p")  # permissive only: a new search, which fails
+        await pilot.press("ctrl+l")  # permissive only: a new search, which fails
         await sees_failure(pilot, "#summary", f"could not search the catalogue: OperationalError: {LOCKED}")
         assert len(table_ids(app)) == rows  # the last good result stays
         monkeypatch.undo()
-        await pilot.press("p")
+        await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: "of 231 models" in text_of(app.screen.query_one("#summary")), 10, "a search")
 
 
@@ -163,7 +163,7 @@ async def test_a_screen_whose_store_fails_says_what_failed(services: Services, m
         assert "loading" not in text_of(app.screen.query_one(widget))
         await pilot.press("escape")  # the app goes on: back to browse, whose table still answers
         await wait_for(pilot, lambda: app.screen.SCREEN_NAME == "browse", 10, "back to browse")
-        await pilot.press("p")
+        await pilot.press("ctrl+l")
         await settle(pilot)
         assert table_ids(app)
 
@@ -248,7 +248,7 @@ async def test_a_shortlist_that_cannot_load_or_be_written_says_so(services: Serv
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         monkeypatch.setattr(services.catalog.store, "shortlist_add", locked)
-        await pilot.press("s", *"small", "enter")  # shortlist the selected model, with a note
+        await pilot.press("ctrl+s", *"small", "enter")  # shortlist the selected model, with a note
         await wait_for(pilot, lambda: any("could not shortlist" in n and LOCKED in n for n in notices(app)), 10,
                        "the notice")
         assert services.catalog.shortlist() == []

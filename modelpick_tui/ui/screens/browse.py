@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
@@ -19,7 +19,7 @@ from ...catalog.query import SORT_LABELS, CatalogQuery, ListParams, ModelRow, Se
 from ..actions import bindings
 from ..format import compact, safe, task_short
 from ..messages import CatalogChanged, WorkFailed
-from ..tables import cursor_key
+from ..tables import cursor_key, type_to_search
 from ..workers import WorkerErrors
 
 if TYPE_CHECKING:
@@ -48,7 +48,8 @@ class BrowseScreen(WorkerErrors, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="banner")
-        yield Input(placeholder="search models…  (/ to focus, esc to the table)", id="search")
+        # Typing on the table goes on with the search: focusing must not select (and so replace) what is typed.
+        yield Input(placeholder="search models…  (type a name; esc to the table)", id="search", select_on_focus=False)
         yield Static(id="summary")
         with Horizontal(id="main"):
             # The id column stays put while the others scroll sideways on a narrow terminal.
@@ -240,6 +241,9 @@ class BrowseScreen(WorkerErrors, Screen[None]):
     def _open(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
             self.app.open_card(str(event.row_key.value))  # type: ignore[attr-defined]
+
+    def on_key(self, event: events.Key) -> None:
+        type_to_search(event, self.query_one("#results", DataTable), self.query_one("#search", Input))
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()

@@ -6,26 +6,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from ...catalog.facts import format_params
 from ..actions import bindings
 from ..format import safe
 from ..messages import CatalogChanged, WorkFailed
+from ..tables import cursor_key, type_to_search
 from ..workers import WorkerErrors
 
 
 class ShortlistScreen(WorkerErrors, Screen[None]):
     SCREEN_NAME = "shortlist"
     BINDINGS = bindings("shortlist")
+    AUTO_FOCUS = "#shortlist"  # the list; a letter typed there starts the filter
 
     def __init__(self) -> None:
         super().__init__()
         self.notes: dict[str, str] = {}  # model id → its note, as last loaded
+        self.rows: list[dict[str, Any]] = []  # as last loaded; the table shows those the search matches
 
     @dataclass
     class Loaded(Message):
@@ -37,6 +40,8 @@ class ShortlistScreen(WorkerErrors, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="shortlist-title")
+        yield Input(placeholder="filter the shortlist…  (type a name; esc to the table)", id="search",
+                    select_on_focus=False)  # typing on the table goes on with the filter
         yield DataTable(id="shortlist", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -56,23 +61,47 @@ class ShortlistScreen(WorkerErrors, Screen[None]):
         self.query_one("#shortlist-title", Static).update(safe(failure.line, "red"))
 
     def on_shortlist_screen_loaded(self, message: Loaded) -> None:
-        rows = message.rows
-        self.notes = {r["model_id"]: r["note"] or "" for r in rows}
-        table = self.query_one(DataTable)
-        table.clear()
-        for r in rows:
-            ctx = f"{r['context_length'] // 1024}k" if r.get("context_length") else "?"
-            table.add_row(safe(r["model_id"]), Text(format_params(r["params"])), safe(r["license"] or "none"),
-                          Text(ctx), safe(r["note"] or ""), key=r["model_id"])
+        self.rows = message.rows
+        self.notes = {r["model_id"]: r["note"] or "" for r in self.rows}
+        self._fill()
+        rows = self.rows
         hint = "  (aim for 3-5 candidates)" if not 3 <= len(rows) <= 5 else ""
         title = f"shortlist: {len(rows)} model{'s' if len(rows) != 1 else ''}{hint}"
         self.query_one("#shortlist-title", Static).update(Text(title, style="bold"))
 
-    def selected(self) -> str | None:
+    def _fill(self) -> None:
+        """The rows whose model id or note hold every word of the search."""
+        words = self.query_one("#search", Input).value.lower().split()
         table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        selected = cursor_key(table)
+        table.clear()
+        for r in self.rows:
+            if not all(w in f"{r['model_id']} {r['note'] or ''}".lower() for w in words):
+                continue
+            ctx = f"{r['context_length'] // 1024}k" if r.get("context_length") else "?"
+            table.add_row(safe(r["model_id"]), Text(format_params(r["params"])), safe(r["license"] or "none"),
+                          Text(ctx), safe(r["note"] or ""), key=r["model_id"])
+        if selected is not None and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected))
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self) -> None:
+        self._fill()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape" and self.focused is self.query_one("#search"):
+            event.stop()  # out of the search to the table; escape on the table goes back
+            event.prevent_default()
+            self.query_one(DataTable).focus()
+            return
+        type_to_search(event, self.query_one(DataTable), self.query_one("#search", Input))
+
+    def selected(self) -> str | None:
+        return cursor_key(self.query_one(DataTable))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()
@@ -90,10 +119,11 @@ class ShortlistScreen(WorkerErrors, Screen[None]):
     def action_remove(self) -> None:
         model_id = self.selected()
         if model_id:
-            self.remove(model_id)
+            self.remove_model(model_id)
 
+    # Not `remove`: that is Widget.remove, which Textual awaits when the screen is popped (escape crashed the app).
     @work(thread=True, group="shortlist-edit", exit_on_error=False, description="remove the model from the shortlist")
-    def remove(self, model_id: str) -> None:
+    def remove_model(self, model_id: str) -> None:
         self.app.catalog.shortlist_remove(model_id)  # type: ignore[attr-defined]
         self.post_message(self.Removed(model_id))
 
