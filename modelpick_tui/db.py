@@ -627,3 +627,12 @@ def m007_checks(db: sqlite_utils.Database) -> None:
          "checked_at": str},
         pk=("trace_id", "idx"),
     )
+
+
+@migrations()
+def m008_stream_timing(db: sqlite_utils.Database) -> None:
+    # TTFT is timed by the stream reader from the request being written (issue 13): the wait for a pooled
+    # connection before that is stored apart, and each trace says how its TTFT was measured (NULL: imported,
+    # or timed by an older modelpick from just before the request, painting included).
+    db.table("traces").add_column("queue_ms", float)
+    db.table("traces").add_column("timing", str)

@@ -58,7 +58,11 @@ def _plain_progress(emit: Any) -> Any:
               help="The longest answer asked for (compare's default too).")
 @click.option("--seed", type=int)
 @click.option("--timeout", type=click.FloatRange(0.1, 86_400), default=120.0, show_default=True,
-              help="Seconds without data before a request fails.")
+              help="Seconds a request may wait for the answer to start, or for the next line of it, before it "
+                   "fails.")
+@click.option("--max-time", type=click.FloatRange(0.1, 86_400), default=900.0, show_default=True,
+              help="Seconds a request may take in all, however steadily it streams (a cut answer is stored "
+                   "as failed, with what came).")
 @click.option("--name", help="A name for the run (default: set × endpoints).")
 @click.option("--resume", "resume_id", metavar="RUN_ID",
               help="Finish an earlier run: skip answered pairs, retry failed ones.")
@@ -66,7 +70,8 @@ def _plain_progress(emit: Any) -> Any:
 @click.pass_context
 def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], model: str | None,
         api_key: str | None, concurrency: int, per_endpoint: int, system: str | None, temperature: float | None,
-        top_p: float | None, max_tokens: int | None, seed: int | None, timeout: float, name: str | None,
+        top_p: float | None, max_tokens: int | None, seed: int | None, timeout: float, max_time: float,
+        name: str | None,
         resume_id: str | None, skip_bad_rows: bool) -> None:
     """Send every prompt of PROMPTSET (JSONL or CSV) to every endpoint; each answer is stored as a trace.
 
@@ -105,7 +110,7 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
                   "--skip-bad-rows")
     services = services_from(ctx)
     supervisor = services.supervisor
-    timeouts = Timeouts(connect=10.0, read=timeout, deadline=None)
+    timeouts = Timeouts(connect=10.0, read=timeout, deadline=max_time)
     runner = services.runner(concurrency=concurrency, per_endpoint=per_endpoint, timeouts=timeouts)
     try:
         if resume_id:

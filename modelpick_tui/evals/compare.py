@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from ..serving.client import ChatClient, ChatRequest, StreamMeter, Timeouts
 from ..serving.endpoints import Endpoint, redact_url
+from ..serving.engine import default_engine
 from ..serving.events import Delta, Done, Failed, StreamEvent, StreamMetrics
 from .compare_params import MAX_PANES, MIN_PANES, CompareError, CompareParams
 from .labels import CHOICES, Label
@@ -91,6 +92,7 @@ class CompareSession:
         if blind:
             random.Random(seed).shuffle(order)
         self.panes = [Pane(i, endpoints[j]) for i, j in enumerate(order)]
+        default_engine().warm()  # the stream reader is up before the first prompt is sent
         self.run_id: str | None = None
         self.turn = -1  # the turn of the last prompt sent (0 for the first)
         self.prompt: str | None = None
@@ -187,7 +189,7 @@ class CompareSession:
             error=redact_url(final.error) if isinstance(final, Failed) else None,
             ttft_ms=m.ttft_ms, latency_ms=m.latency_ms,
             tokens_in=m.prompt_tokens, tokens_out=m.output_tokens, tokens_per_s=m.decode_tokens_per_s,
-            source="compare")
+            queue_ms=m.queue_ms, timing=m.timing, source="compare")
 
     def _finish(self, pane: Pane, trace: Trace) -> None:
         self.traces.add(trace)

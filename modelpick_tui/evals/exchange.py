@@ -22,10 +22,12 @@ from .stores.labels import ReviewStore
 from .traces import Trace
 
 EXPORT_FORMATS = ("jsonl", "csv")
-METRICS = ("ttft_ms", "latency_ms", "tokens_in", "tokens_out", "tokens_per_s")
+# queue_ms: waiting for a connection before the request went out, apart from ttft_ms; `timing` says how ttft_ms
+# was measured (serving.events.TIMING; empty for traces timed before it, or by other tools).
+METRICS = ("ttft_ms", "latency_ms", "tokens_in", "tokens_out", "tokens_per_s", "queue_ms")
 CSV_COLUMNS = ("id", "run", "prompt_id", "prompt", "system", "reference", "model", "endpoint", "model_ref",
                "output", "verdict", "note", "tags", "labeler", "labelled_at", "prompt_tags", "finish_reason",
-               "error", *METRICS, "created_at")
+               "error", *METRICS, "timing", "created_at")
 _TAG_SPLIT = re.compile(r"[;,|]")
 # A spreadsheet reads a cell that begins with one of these as a formula (OWASP, "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -121,7 +123,8 @@ def _record(trace: Trace, label: Label | None) -> dict[str, Any]:
         "tags": list(label.tags) if label else [], "labeler": label.labeler if label else "",
         "labelled_at": label.created_at if label else "", "prompt_tags": list(trace.tags),
         "finish_reason": trace.finish_reason, "error": trace.error,
-        "metrics": {m: getattr(trace, m) for m in METRICS}, "params": trace.params, "created_at": trace.created_at,
+        "metrics": {m: getattr(trace, m) for m in METRICS}, "timing": trace.timing, "params": trace.params,
+        "created_at": trace.created_at,
     }
 
 
@@ -254,6 +257,7 @@ def _from_record(record: dict[str, Any], default_run: str) -> tuple[Trace, dict[
         reference=_text(record, "reference"), model_ref=_text(record, "model_ref"),
         tags=_tags(record.get("prompt_tags"), "prompt_tags"), params=params if isinstance(params, dict) else {},
         finish_reason=_text(record, "finish_reason"), error=redact_url(_text(record, "error") or "") or None,
+        timing=_text(record, "timing") or None,
         created_at=_text(record, "created_at") or now_iso(), source="import", **values,  # type: ignore[arg-type]
     )
     verdict = (_text(record, "verdict", "label") or "").strip().lower()

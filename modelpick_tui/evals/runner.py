@@ -71,7 +71,8 @@ def trace_for(run_id: str, prompt_set_id: str | None, prompt: Prompt, endpoint: 
         model_ref=endpoint.model_ref, params=request.params(), finish_reason=m.finish_reason,
         error=redact_url(result.error) if isinstance(result, Failed) else None,
         ttft_ms=m.ttft_ms, latency_ms=m.latency_ms,
-        tokens_in=m.prompt_tokens, tokens_out=m.output_tokens, tokens_per_s=m.decode_tokens_per_s, source=source,
+        tokens_in=m.prompt_tokens, tokens_out=m.output_tokens, tokens_per_s=m.decode_tokens_per_s,
+        queue_ms=m.queue_ms, timing=m.timing, source=source,
     )
     if trace_id:
         trace.id = trace_id

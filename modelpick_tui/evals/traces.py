@@ -60,6 +60,8 @@ class Trace:
     tokens_in: int | None = None
     tokens_out: int | None = None
     tokens_per_s: float | None = None
+    queue_ms: float | None = None  # waiting for a connection before the request went out: not in ttft_ms
+    timing: str | None = None  # how ttft_ms was measured (serving.events.TIMING); None: imported or older
     source: str = "run"
     created_at: str = field(default_factory=now_iso)
 

@@ -8,16 +8,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Delta", "Done", "Failed", "StreamEvent", "StreamMetrics"]
+__all__ = ["TIMING", "Delta", "Done", "Failed", "StreamEvent", "StreamMetrics"]
+
+# How modelpick's TTFT is measured, stored with every trace it times and shown with it (docs/timing.md): from
+# the moment the request's bytes start going out to the arrival of the first non-empty content event, both
+# timestamped by the stream reader where the bytes are written and read. Waiting for a connection is apart.
+TIMING = "request sent → first content, timed by the stream reader"
 
 
 @dataclass(frozen=True)
 class StreamMetrics:
-    """What one stream measured. Times are milliseconds from just before the request was sent."""
+    """What one stream measured. Times are milliseconds from when the request's bytes started going out (the
+    stream reader's timestamps: see TIMING)."""
 
     ttft_ms: float | None = None
     """Time to the first non-empty content delta (None if none came)."""
     latency_ms: float | None = None
+    """Time to the end of the answer ([DONE], or the failure)."""
     output_tokens: int = 0
     tokens_from: Literal["usage", "chunks"] = "chunks"
     """"usage": `output_tokens` is the server's `usage.completion_tokens`; "chunks": it counts non-empty
@@ -28,6 +35,13 @@ class StreamMetrics:
     every token arrived in one burst."""
     finish_reason: str | None = None
     error: str | None = None
+    itl_ms: float | None = None
+    """Mean inter-token latency: (last token time - first token time) / (output_tokens - 1)."""
+    queue_ms: float | None = None
+    """From asking for the stream to its request being written: waiting for a pooled connection (or a new
+    one's connect). Not in TTFT or latency; None when the request never went out."""
+    timing: str | None = None
+    """How TTFT was measured (TIMING); None when the request never went out."""
 
 
 @dataclass(frozen=True)

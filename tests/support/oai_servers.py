@@ -10,7 +10,9 @@ The request's `model` picks the behaviour (`NAME` or `NAME:N`):
     vllm        vLLM-shaped: role chunk with content "", an empty "" piece (a byte token) mid-stream, finish_reason on
                 the last content chunk, and with stream_options.include_usage a `choices: []` chunk with usage
     slow        llama-shaped after `prefill_s`, then one token every `token_s`; CRLF event endings
-    endless     tokens every `token_s` until the client goes away (or the server stops); CRLF endings
+    endless     tokens every `token_s` until the client goes away (or the server stops), whatever max_tokens
+                says; CRLF endings
+    no-newline  a role chunk, then N bytes (default 65536) with no line end every `token_s`, for ever
     no-done     llama-shaped, body ends cleanly after finish_reason without `data: [DONE]`
     die:N       N content chunks, then the socket is shut down mid chunked body (FIN)
     reset:N     N content chunks, then the connection is reset (RST)
@@ -302,6 +304,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._event("[DONE]", sep)
             self._end()
             return
+        if name == "no-newline":
+            blob = "x" * (n or 65536)
+            while True:
+                self._write(blob)
+                self._wait(self.owner.token_s)
         if name == "endless":
             for i in range(100_000):
                 self._event(_chunk(model, {"content": f" w{i}"}), sep)

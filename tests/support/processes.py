@@ -9,11 +9,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-# Runs the CLI and, on its way out, writes the process's peak RSS (KiB on Linux) to the file named in argv[1].
+# Runs the CLI and, on its way out, writes the peak RSS (KiB on Linux) of the process or of a child it waited for
+# (the stream reader, which holds what a stream buffers: it is waited for at exit, before this runs) to the file
+# named in argv[1].
 _PEAK_RSS = """
 import atexit, resource, sys
 rss_file = sys.argv.pop(1)
-atexit.register(lambda: open(rss_file, "w").write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
+peak = lambda: max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+atexit.register(lambda: open(rss_file, "w").write(str(peak())))
 from modelpick_tui.cli import main
 sys.argv[0] = "modelpick"
 main()

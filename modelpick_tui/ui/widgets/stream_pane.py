@@ -26,6 +26,7 @@ from ...serving.events import Done, Failed, StreamMetrics
 from ...untrusted import clean
 
 FPS = 20
+QUEUE_SHOWN_MS = 10  # a wait for a connection worth a mention in the line (below it: in the tooltip only)
 _PIECES = re.compile(r"\S+\s*|\s+")
 
 
@@ -113,8 +114,21 @@ class StreamText(ScrollView, can_focus=False):
         return Strip([Segment(self._lines[index], style)]).crop_extend(0, self.size.width, style)
 
 
+def timing_note(m: StreamMetrics) -> str:
+    """How the pane's figures were measured, for its metrics line's tooltip."""
+    if m.timing is None:
+        return "TTFT: no request went out"
+    note = f"TTFT: {m.timing}"
+    if m.queue_ms is not None:
+        note += f"; {m.queue_ms:.1f} ms waiting for a connection before that, not counted in it"
+    if m.itl_ms is not None:
+        note += f"; {m.itl_ms:.1f} ms between tokens"
+    return note
+
+
 def format_metrics(m: StreamMetrics, *, state: str = "") -> str:
-    """`TTFT 182 ms · 37.5 tok/s · 96 tok · stop`; figures not known yet are left out."""
+    """`TTFT 182 ms · 37.5 tok/s · 96 tok · stop`; figures not known yet are left out (the wait for a
+    connection, apart from TTFT, when it was long enough to matter)."""
     parts = []
     if m.ttft_ms is not None:
         parts.append(f"TTFT {m.ttft_ms:.0f} ms")
@@ -123,6 +137,8 @@ def format_metrics(m: StreamMetrics, *, state: str = "") -> str:
     parts.append(f"{m.output_tokens} tok")
     if m.finish_reason:
         parts.append(m.finish_reason)
+    if m.queue_ms is not None and m.queue_ms >= QUEUE_SHOWN_MS:
+        parts.append(f"queued {m.queue_ms:.0f} ms")
     if state:
         parts.append(state)
     return " · ".join(parts)
@@ -214,6 +230,7 @@ class StreamPane(Vertical, can_focus=True):
         else:
             self.state = "done"
             self._set_metrics(format_metrics(event.metrics))
+        self.query_one(".pane-metrics", Static).tooltip = timing_note(event.metrics)
         self._live = None
 
     # --- internals -------------------------------------------------------------------------------------

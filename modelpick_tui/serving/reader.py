@@ -1,0 +1,335 @@
+"""The stream reader: the HTTP side of every stream to a model, where its timestamps are taken and its caps held.
+
+A `StreamHost` runs on an event loop of its own (a reader process or a reader thread: serving/engine.py says
+which and why). Each stream it is handed is one `POST /v1/chat/completions` through httpx; each network chunk
+is timestamped the moment `aiter_bytes` hands it over, then cut into SSE events (serving/sse.py), so the
+content deltas of a chunk carry the time their bytes arrived, whatever the UI or the other streams' consumers
+are doing meanwhile. What it hands on, through `emit(kind, data, at)`:
+
+    ("sent", queue_ms, at)        the request's headers start going out at `at`; `queue_ms` is the time since
+                                  the stream was asked for (waiting for a pooled connection, or connecting)
+    ("text", [piece, ...], at)    non-empty content deltas that arrived in one chunk at `at`
+    ("end", {...}, at)            the last one: error (None when answered), finish_reason, usage, done_at
+
+Times are `time.perf_counter()`: CLOCK_MONOTONIC on Linux (and mach_absolute_time on macOS), one clock for
+every process of the machine, so the asking process can compare them with its own.
+
+Bounds (issue 11), each in the error line that it ends a stream with:
+- `read` (`--timeout`): the longest wait for the next complete line of the stream, and for the answer's
+  headers. Bytes that never end a line (a server streaming without newlines) do not reset it.
+- `deadline` (`--max-time`): the whole life of the request, from when it was asked for.
+- one line over MAX_LINE_BYTES is cut at once (the buffer would otherwise grow without end);
+- content chunks past `max_tokens` (+ TOKEN_SLACK), or past DEFAULT_TOKEN_CAP without it, are cut: a server
+  that ignores max_tokens never ends on its own;
+- the stream's bytes past 1 MB + 4 kB per token allowed are cut.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ..untrusted import one_line
+from .http_errors import http_error, server_message, transport_error
+from .sse import LineTooLong, SSEDecoder
+
+__all__ = ["DEFAULT_TOKEN_CAP", "MAX_LINE_BYTES", "TOKEN_SLACK", "Emit", "StreamHost", "caps_for"]
+
+Emit = Callable[[str, Any, float], None]
+
+MAX_LINE_BYTES = 4_000_000
+TOKEN_SLACK = 8  # a server may count the closing chunk(s) differently; 8 more is still "ignores max_tokens" only
+DEFAULT_TOKEN_CAP = 65_536
+_BYTES_BASE, _BYTES_PER_TOKEN = 1_000_000, 4_000
+_ERROR_BODY_BYTES = 65_536
+_SNIPPET = 120
+# llama-cpp-python's server (its interrupt_requests default; modelpick's servers turn it off) ends the stream in
+# progress with [DONE] and no finish reason when another request arrives: the answer looks complete but is not.
+CUT_OFF = ("answer cut off: the stream ended without a finish reason after {n} tokens (a llama.cpp server "
+           "interrupts a stream when another request arrives; start it with --interrupt_requests False)")
+# After [DONE], how long to read on for the end of the body so the connection can go back to the pool (httpx
+# discards a connection whose response was not read to the end: a new TCP/TLS handshake for the next request).
+# In the background: the stream's end is not held back by it (vLLM's CPU build ends the body a good while after
+# [DONE]; waiting inline held every request's slot ~0.25 s longer).
+_DRAIN_S = 0.25
+# Before a request, how long to let finished streams' drains return their connections to the pool (so one
+# request after another reuses one connection).
+_REUSE_WAIT_S = 0.005
+
+
+def caps_for(max_tokens: int | None) -> tuple[int, int]:
+    """(content chunks, bytes) a stream asked for `max_tokens` may carry before it is cut."""
+    tokens = DEFAULT_TOKEN_CAP if not max_tokens else max_tokens + TOKEN_SLACK
+    return tokens, _BYTES_BASE + _BYTES_PER_TOKEN * tokens
+
+
+class _StreamError(Exception):
+    """Ends a stream with this message."""
+
+
+@dataclass
+class _Reading:
+    """What the reader keeps of one stream: counts and the closing facts, not the text (the asker keeps it)."""
+
+    max_tokens: int | None
+    chunks: int = 0
+    bytes: int = 0
+    usage: dict[str, Any] | None = None
+    finish_reason: str | None = None
+    done: bool = False
+    done_at: float | None = None
+    body_started: bool = False
+
+    def __post_init__(self) -> None:
+        self.token_cap, self.byte_cap = caps_for(self.max_tokens)
+
+    def feed(self, data: str, at: float) -> str | None:
+        """Take one SSE `data` payload that arrived at `at`; return its content text, if any."""
+        if data.strip() == "[DONE]":
+            self.done, self.done_at = True, at
+            return None
+        try:
+            chunk = json.loads(data)
+        except (ValueError, RecursionError):
+            raise _StreamError(f"malformed stream: data is not JSON: {one_line(data, _SNIPPET)!r}") from None
+        if not isinstance(chunk, dict):
+            raise _StreamError(f"malformed stream: data is not a JSON object: {one_line(data, _SNIPPET)!r}")
+        if chunk.get("error") or chunk.get("object") == "error":
+            message = server_message(chunk) or one_line(data, _SNIPPET)
+            raise _StreamError(f"server error in stream: {one_line(message)}")
+        if isinstance(chunk.get("usage"), dict):
+            self.usage = chunk["usage"]
+        choices = chunk.get("choices")
+        if choices is None and isinstance(chunk.get("usage"), dict):
+            return None
+        if not isinstance(choices, list):
+            raise _StreamError(f"malformed stream: chunk without choices: {one_line(data, _SNIPPET)!r}")
+        if not choices:  # vLLM's usage-only chunk, Azure's prompt-filter chunk
+            return None
+        choice = choices[0]
+        if not isinstance(choice, dict):
+            raise _StreamError(f"malformed stream: choice is not an object: {one_line(data, _SNIPPET)!r}")
+        if choice.get("finish_reason"):
+            self.finish_reason = str(choice["finish_reason"])
+        delta = choice.get("delta")
+        content = delta.get("content") if isinstance(delta, dict) else None
+        if not isinstance(content, str) or not content:
+            return None
+        if self.chunks >= self.token_cap:
+            if self.max_tokens:
+                raise _StreamError(f"cut: more than {self.token_cap} tokens where max_tokens is {self.max_tokens} "
+                                   "(the server ignores max_tokens)")
+            raise _StreamError(f"cut: more than {self.token_cap} tokens with no max_tokens (the cap without it; "
+                               "set max_tokens to allow more)")
+        self.chunks += 1
+        return content
+
+    def closing(self, error: str | None) -> dict[str, Any]:
+        usage = self.usage or {}
+        return {"error": error, "finish_reason": self.finish_reason, "done_at": self.done_at,
+                "completion_tokens": usage.get("completion_tokens"), "prompt_tokens": usage.get("prompt_tokens")}
+
+
+async def read_stream(http: httpx.AsyncClient, spec: Mapping[str, Any], emit: Emit,
+                      drain_later: Callable[[AsyncIterator[bytes], httpx.Response], None]) -> None:
+    """Run one stream (`spec`: what ChatClient asks for) to its end, emitting what arrives; never raises for a
+    server's misbehaviour (the "end" event says it), only for cancellation."""
+    loop = asyncio.get_running_loop()
+    read_s, deadline_s, connect_s = spec["read"], spec["deadline"], spec["connect"]
+    whole = None if deadline_s is None else loop.time() + deadline_s
+    state = _Reading(spec["payload"].get("max_tokens"))
+    sent = False
+
+    async def trace(name: str, info: Mapping[str, Any]) -> None:
+        nonlocal sent
+        if not sent and name.endswith("send_request_headers.started"):
+            sent, now = True, time.perf_counter()
+            emit("sent", (now - spec["asked_at"]) * 1000, now)
+
+    error: str | None = None
+    try:
+        request = http.build_request(
+            "POST", spec["url"], json=spec["payload"], headers=spec["headers"],
+            timeout=httpx.Timeout(connect=connect_s, read=read_s, write=connect_s, pool=connect_s),
+            extensions={"trace": trace})
+        async with asyncio.timeout_at(whole):
+            response = await http.send(request, stream=True)
+        handed_off = False  # to a background drain, which closes the response itself
+        try:
+            chunks = response.aiter_bytes()
+            if response.status_code >= 400:
+                async with asyncio.timeout_at(whole):
+                    body = await _head_of(chunks)
+                raise _StreamError(http_error(response.status_code, response.reason_phrase, body))
+            content_type = response.headers.get("content-type", "")
+            if "text/event-stream" not in content_type:
+                raise _StreamError("malformed stream: Expected response header Content-Type to contain "
+                                   f"'text/event-stream', got {one_line(content_type, _SNIPPET)!r}")
+            state.body_started = True
+            await _read_events(chunks, state, emit, read_s, whole)
+            if state.done:
+                drain_later(chunks, response)
+                handed_off = True
+        finally:
+            if not handed_off:
+                await response.aclose()
+        # A server that ends the body cleanly after a finish_reason but forgets [DONE] still answered fully.
+        if not state.done and state.finish_reason is None:
+            error = f"stream ended before completion ({state.chunks} tokens received)"
+        elif state.finish_reason is None:  # [DONE] without a finish reason: cut short, not an answer
+            error = CUT_OFF.format(n=state.chunks)
+    except _StreamError as exc:
+        error = str(exc)
+    except TimeoutError:
+        error = f"deadline of {deadline_s:g} s exceeded ({state.chunks} tokens received)"
+    except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+        if state.body_started:
+            error = f"stream ended before completion ({state.chunks} tokens received)"
+        else:
+            error = f"server closed the connection without answering: {one_line(str(exc) or type(exc).__name__)}"
+    except httpx.TransportError as exc:
+        error = transport_error(exc, spec["root"], connect_s, read_s)
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        error = f"{type(exc).__name__}: {one_line(str(exc))}"
+    emit("end", state.closing(error), time.perf_counter())
+
+
+async def _read_events(chunks: AsyncIterator[bytes], state: _Reading, emit: Emit, read_s: float,
+                       whole: float | None) -> None:
+    loop = asyncio.get_running_loop()
+    decoder = SSEDecoder(MAX_LINE_BYTES)
+    progress_at, lines, quiet_bytes = loop.time(), 0, 0
+    while not state.done:
+        until = progress_at + read_s
+        last_call = whole is not None and whole <= until
+        try:
+            async with asyncio.timeout_at(whole if last_call else until):
+                chunk = await anext(chunks, None)
+        except TimeoutError:
+            if last_call:
+                raise
+            if quiet_bytes:
+                raise _StreamError(f"no complete line in {read_s:g} s ({quiet_bytes} bytes without a line "
+                                   "end)") from None
+            raise _StreamError(f"no data for {read_s:g} s") from None
+        if chunk is None:
+            return
+        at = time.perf_counter()  # the one timestamp of this chunk's events: when its bytes came
+        state.bytes += len(chunk)
+        texts: list[str] = []
+        try:
+            if state.bytes > state.byte_cap:
+                raise _StreamError(f"cut: the stream passed {state.byte_cap / 1e6:g} MB (1 MB + 4 kB per token "
+                                   "allowed; a larger max_tokens allows more)")
+            for event in decoder.feed(chunk):
+                if event.event == "error":
+                    raise _StreamError(f"server error in stream: {one_line(event.data) or 'error event'}")
+                if not event.data:
+                    continue
+                text = state.feed(event.data, at)
+                if text:
+                    texts.append(text)
+                if state.done:
+                    break
+        except LineTooLong:
+            raise _StreamError(f"cut: one line of the stream passed {MAX_LINE_BYTES // 1_000_000} MB without "
+                               "ending (a fixed limit)") from None
+        except UnicodeDecodeError:
+            raise _StreamError("malformed stream: bytes that are not UTF-8") from None
+        finally:
+            if texts:
+                emit("text", texts, at)
+        if decoder.lines != lines:
+            progress_at, lines, quiet_bytes = loop.time(), decoder.lines, decoder.pending
+        else:
+            quiet_bytes += len(chunk)
+
+
+async def _head_of(chunks: AsyncIterator[bytes]) -> bytes:
+    """The first _ERROR_BODY_BYTES of an error answer's body (an endless one is not read to its end)."""
+    body = bytearray()
+    async for chunk in chunks:
+        body += chunk
+        if len(body) >= _ERROR_BODY_BYTES:
+            break
+    return bytes(body[:_ERROR_BODY_BYTES])
+
+
+class StreamHost:
+    """The streams in flight on one event loop, with one httpx pool per asking ChatClient (`pool` ids). Every
+    method runs on the host's loop; `emit(stream_id, kind, data, at)` hands events on."""
+
+    def __init__(self, emit: Callable[[int, str, Any, float], None]) -> None:
+        self._emit = emit
+        self._pools: dict[int, httpx.AsyncClient] = {}
+        self._drains: dict[int, set[asyncio.Task[None]]] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+
+    def open(self, spec: Mapping[str, Any]) -> None:
+        sid = spec["id"]
+        self._tasks[sid] = task = asyncio.get_running_loop().create_task(self._run(spec))
+        task.add_done_callback(lambda _: self._tasks.pop(sid, None))
+
+    def cancel(self, sid: int) -> None:
+        task = self._tasks.get(sid)
+        if task is not None:
+            task.cancel()
+
+    def close_pool(self, pool: int) -> None:
+        http = self._pools.pop(pool, None)
+        drains = self._drains.pop(pool, set())
+        if http is not None:
+            asyncio.get_running_loop().create_task(_close(http, drains))
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks.values()):
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        for pool in list(self._pools):
+            http, drains = self._pools.pop(pool), self._drains.pop(pool, set())
+            await _close(http, drains)
+
+    async def _run(self, spec: Mapping[str, Any]) -> None:
+        sid, pool = spec["id"], spec["pool"]
+        http = self._pools.get(pool)
+        if http is None:
+            limits = httpx.Limits(max_connections=spec["max_connections"])
+            http = self._pools[pool] = httpx.AsyncClient(limits=limits)
+        drains = self._drains.setdefault(pool, set())
+        if drains:
+            await asyncio.wait(list(drains), timeout=_REUSE_WAIT_S)
+
+        def emit(kind: str, data: Any, at: float) -> None:
+            self._emit(sid, kind, data, at)
+
+        def drain_later(chunks: AsyncIterator[bytes], response: httpx.Response) -> None:
+            task = asyncio.get_running_loop().create_task(_drain(chunks, response))
+            drains.add(task)
+            task.add_done_callback(drains.discard)
+
+        await read_stream(http, spec, emit, drain_later)
+
+
+async def _drain(chunks: AsyncIterator[bytes], response: httpx.Response) -> None:
+    """Read what follows [DONE] (normally only the end of the chunked body), briefly, then let the response go."""
+    try:
+        with contextlib.suppress(TimeoutError, httpx.HTTPError):
+            async with asyncio.timeout(_DRAIN_S):
+                async for _ in chunks:
+                    pass
+    finally:
+        with contextlib.suppress(Exception):
+            await response.aclose()
+
+
+async def _close(http: httpx.AsyncClient, drains: set[asyncio.Task[None]]) -> None:
+    if drains:  # they end within _DRAIN_S and close their responses themselves
+        await asyncio.gather(*drains, return_exceptions=True)
+    await http.aclose()
