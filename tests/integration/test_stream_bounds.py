@@ -29,6 +29,7 @@ from modelpick_tui.serving.reader import MAX_LINE_BYTES, TOKEN_SLACK, caps_for
 from tests.support.files import write_set
 from tests.support.oai_servers import TOKENS, OAIServer
 from tests.support.processes import modelpick_measured
+from tests.support.waits import wait_until
 
 
 def endpoint(server: OAIServer, model: str) -> Endpoint:
@@ -132,8 +133,7 @@ async def test_ttft_is_from_the_request_to_the_first_token_whatever_the_asker_do
     with OAIServer(prefill_s=prefill, token_s=0.01) as srv:
         async with ChatClient(Timeouts(connect=5, read=30, deadline=60), engine=engine) as client:
             task = asyncio.create_task(client.collect(srv.url, ChatRequest.from_prompt("slow", "hi")))
-            while not srv.requests:
-                await asyncio.sleep(0.005)
+            await asyncio.to_thread(wait_until, lambda: srv.requests, "the request at the server", 30, 0.005)
             # The asking thread computes (as a TUI paints) past the first token's arrival, its loop stuck: a
             # timestamp taken on that loop would be 600 ms late; the reader's is not.
             busy_until = time.perf_counter() + prefill + 0.6
