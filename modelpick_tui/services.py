@@ -24,10 +24,12 @@ if TYPE_CHECKING:
     from .evals.compare import CompareSession
     from .evals.compare_params import CompareParams
     from .evals.decision import Candidate, ReportFiles
+    from .evals.diff import RunDiff
     from .evals.judge import JudgeSummary
     from .evals.runner import Runner
     from .evals.stores.checks import CheckStore
     from .evals.stores.failure_modes import FailureModeStore
+    from .evals.stores.grades import GradeStore
     from .evals.stores.judge import JudgeStore
     from .evals.stores.labels import ReviewStore
     from .evals.stores.prompt_sets import PromptSetStore
@@ -102,6 +104,19 @@ class Services:
         from .evals.stores.checks import CheckStore
 
         return self._store("checks", CheckStore)  # type: ignore[no-any-return]
+
+    @property
+    def grades(self) -> GradeStore:
+        """What every grader says of each trace (human, checks, judge, failure mode), for the run diff."""
+        from .evals.stores.grades import GradeStore
+
+        return self._store("grades", GradeStore)  # type: ignore[no-any-return]
+
+    def diff(self, run_a: str, run_b: str) -> RunDiff:
+        """What `run_b` fixed and broke against `run_a` (evals/diff.py)."""
+        from .evals.diff import diff_runs
+
+        return diff_runs(run_a, self.grades.graded(run_a), run_b, self.grades.graded(run_b))
 
     def runner(self, **options: Any) -> Runner:
         """A prompt-set runner over these stores (options: concurrency, per_endpoint, timeouts); every answer is

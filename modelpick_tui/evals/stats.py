@@ -114,3 +114,28 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     low = math.floor(rank)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def mcnemar_exact(fixed: int, regressed: int) -> float:
+    """McNemar's exact two-sided p-value for paired pass/fail outcomes: only the discordant pairs count (fail→pass
+    `fixed`, pass→fail `regressed`); under "no change" each is a fair coin. 1.0 when there are none."""
+    n = fixed + regressed
+    if n == 0:
+        return 1.0
+    low = min(fixed, regressed)
+    tail = sum(math.comb(n, k) for k in range(low + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def paired_difference(both_pass: int, fixed: int, regressed: int, both_fail: int, z: float = Z_95) -> Interval:
+    """The change in pass rate between two runs over the same items (after − before) with Agresti and Min's
+    interval for a paired difference of proportions: a Wald interval after adding ½ to each of the four cells,
+    which keeps its coverage at small n and at 0 or all discordant pairs (plain Wald collapses there)."""
+    n = both_pass + fixed + regressed + both_fail
+    if n == 0:
+        return Interval(0.0, -1.0, 1.0)
+    estimate = (fixed - regressed) / n
+    b, c, m = fixed + 0.5, regressed + 0.5, n + 2.0
+    centre = (b - c) / m
+    half = z * math.sqrt(max(0.0, (b + c) - (b - c) ** 2 / m)) / m
+    return Interval(estimate, max(-1.0, centre - half), min(1.0, centre + half))

@@ -85,6 +85,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("runs.new", "n", "new_run", "New run", "runs"),
     Action("runs.cancel", "x", "cancel_run", "Cancel run", "runs"),
     Action("runs.resume", "r", "resume_run", "Resume", "runs"),
+    Action("runs.diff", "d", "diff_runs", "Diff", "runs"),
+    Action("diff.back", "escape", "back", "Back", "diff", show=False),
     # --- review (ui/screens/review.py, ui/screens/pairwise.py) ---
     Action("review.pass", "p", "label_pass", "Pass", "review"),
     Action("review.fail", "f", "label_fail", "Fail+note", "review"),
@@ -156,6 +158,8 @@ PALETTE_HELP = {
     "runs.new": "New run: a prompt set (JSONL/CSV) to the endpoints you pick, with bounded concurrency",
     "runs.cancel": "Cancel the run in progress (what was answered is kept; resume finishes it)",
     "runs.resume": "Resume the selected run: skip answered prompts, retry failed ones",
+    "runs.diff": "Diff two runs: d on the run before, then d on the run after (what it fixed, what it broke)",
+    "diff.back": "Back to the runs",
     "servers.remote": "Add a remote OpenAI-compatible endpoint (base URL, model, optional key)",
     "failures.open": "Show the traces of the selected failure mode (note and output)",
     "failures.recluster": "Cluster the failed traces again (your names, merges, splits and moves are kept)",

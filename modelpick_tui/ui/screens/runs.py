@@ -307,6 +307,7 @@ class RunsScreen(WorkerErrors, Screen[None]):
         self.rows: dict[str, dict[str, Any]] = {}
         self._seen_changed = -1
         self.status_text = ""
+        self.diff_from: str | None = None  # d marked this run as the "before" of a diff
 
     def compose(self) -> ComposeResult:
         yield Static(id="runs-title")
@@ -462,6 +463,20 @@ class RunsScreen(WorkerErrors, Screen[None]):
             return
         self.control.resume(run_id)
         self.tick()
+
+    def action_diff_runs(self) -> None:
+        run_id = self.selected()
+        if run_id is None:
+            self.notify("no run selected", severity="warning")
+            return
+        if self.diff_from is None or self.diff_from == run_id:
+            self.diff_from = run_id
+            self.notify(f"diff from {run_id}: select the run after and press d", markup=False)
+            return
+        from .diff import DiffScreen
+
+        before, self.diff_from = self.diff_from, None
+        self.app.push_screen(DiffScreen(before, run_id))
 
     @on(DataTable.RowHighlighted, "#runs")
     def _highlighted(self) -> None:
