@@ -21,6 +21,7 @@ from ...serving.endpoints import Endpoint
 from ...serving.params import DEFAULT_MAX_TOKENS
 from ...untrusted import clean
 from ..messages import WorkFailed
+from ..widgets.ticks import TickList
 from ..workers import WorkerErrors
 
 
@@ -47,7 +48,7 @@ class EndpointPickerModal(WorkerErrors, ModalScreen[list[Endpoint] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-box"):
             yield Static(Text(f"compare: choose {MIN_PANES} to {MAX_PANES} endpoints", style="bold"))
-            yield SelectionList[str](id="picker-list")
+            yield TickList(id="picker-list")
             yield Static(id="picker-notice")
             yield Static(Text("space: toggle · a: add by URL · enter: use these · esc: cancel", style="dim"))
 

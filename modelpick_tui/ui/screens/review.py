@@ -23,6 +23,7 @@ from ..actions import bindings
 from ..format import metrics_line, safe, section
 from ..messages import WorkFailed
 from ..widgets.check_lines import graders_text
+from ..widgets.ticks import TickBox
 from ..widgets.trace_body import TraceBody
 from ..workers import WorkerErrors
 
@@ -348,7 +349,7 @@ class FilterModal(ModalScreen[QueueFilter | None]):
                     yield Label(label)
                     yield Select(options, prompt="any", value=value if value in dict(options) else Select.NULL,
                                  id=f"filter-{key.replace('_', '-')}")
-            yield Checkbox("unlabelled only", self.flt.unlabelled, id="filter-unlabelled")
+            yield TickBox("unlabelled only", self.flt.unlabelled, id="filter-unlabelled")
             yield Static(Text("tab: next  ·  ctrl+s: apply  ·  esc: cancel", style="dim"))
 
     def on_mount(self) -> None:

@@ -33,6 +33,7 @@ from ..actions import bindings
 from ..format import safe
 from ..messages import Notice, WorkFailed
 from ..tables import cursor_key
+from ..widgets.ticks import TickList
 from ..workers import WorkerErrors
 
 POLL_S = 0.25
@@ -233,7 +234,7 @@ class NewRunModal(ModalScreen[NewRun | None]):
                 yield Label("prompt set")
                 yield Input(self.default_path, placeholder="a .jsonl or .csv file", id="newrun-path")
             yield Label("endpoints (space: pick)")
-            yield SelectionList[int](*[(f"{e.name}  ·  {e.model}", i, len(self.endpoints) <= 4)
+            yield TickList(*[(f"{e.name}  ·  {e.model}", i, len(self.endpoints) <= 4)
                                       for i, e in enumerate(self.endpoints)], id="newrun-endpoints")
             with Horizontal(classes="newrun-row newrun-num"):
                 yield Label("concurrency", classes="first")

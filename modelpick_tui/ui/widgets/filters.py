@@ -14,6 +14,7 @@ from textual.widgets import Label, Select, SelectionList, Switch
 
 from ...catalog.facts import SIZE_CLASSES
 from ...catalog.query import SORT_LABELS, CatalogQuery, Facets
+from .ticks import TickList
 
 GATED_OPTIONS = [("open only", "open"), ("gated only", "gated")]
 
@@ -43,12 +44,12 @@ class FilterPanel(VerticalScroll):
         yield Label("permissive licences only")
         yield Switch(value=q.permissive_only, id="f-permissive")
         yield Label("licence")
-        yield SelectionList[str](
+        yield TickList(
             *[(Text(f"{name} ({n})"), name, name in q.licenses) for name, n in self.facets.licenses],
             id="f-licenses",
         )
         yield Label("size")
-        yield SelectionList[str](*[(s, s, s in q.size_classes) for s in SIZE_CLASSES], id="f-sizes")
+        yield TickList(*[(s, s, s in q.size_classes) for s in SIZE_CLASSES], id="f-sizes")
         yield Label("task")
         yield Select([(Text(f"{t} ({n})"), t) for t, n in self.facets.tasks], prompt="any task",
                      value=q.task or Select.NULL, id="f-task")
