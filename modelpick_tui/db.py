@@ -636,3 +636,17 @@ def m008_stream_timing(db: sqlite_utils.Database) -> None:
     # or timed by an older modelpick from just before the request, painting included).
     db.table("traces").add_column("queue_ms", float)
     db.table("traces").add_column("timing", str)
+
+
+@migrations()
+def m009_prompt_versions(db: sqlite_utils.Database) -> None:
+    # Prompt versions (evals/prompts.py): a name a person gave, the content hash (id) of a system prompt and
+    # few-shot examples. Each trace of a run made with one records its id, so a scoreboard or a decision can be
+    # restricted to the traces one prompt produced.
+    db.table("prompt_versions").create(
+        {"id": str, "name": str, "system": str, "examples_json": str, "parent": str, "created_at": str},
+        pk="id",
+    )
+    db.table("prompt_versions").create_index(["name"], unique=True)
+    db.table("traces").add_column("prompt_version", str)
+    db.table("traces").create_index(["prompt_version"])

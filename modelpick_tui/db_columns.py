@@ -22,7 +22,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "traces": ("id", "run_id", "prompt_set_id", "prompt_id", "turn", "parent_id", "prompt", "system", "reference",
         "tags_json", "messages_json", "endpoint", "base_url", "model", "model_ref", "params_json", "output",
         "finish_reason", "error", "ttft_ms", "latency_ms", "tokens_in", "tokens_out", "tokens_per_s", "source",
-        "created_at", "queue_ms", "timing"),
+        "created_at", "queue_ms", "timing", "prompt_version"),
     "labels": ("id", "trace_id", "verdict", "note", "tags_json", "labeler", "created_at", "undo_of",),
     "preferences": ("id", "left_trace_id", "right_trace_id", "choice", "blind", "note", "labeler", "created_at",),
     "failure_modes": ("id", "name", "terms_json", "origin", "status", "merged_into", "created_at", "updated_at",),
@@ -35,4 +35,5 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "note_embeddings": ("sha", "model", "vector",),
     "run_answers": ("run_id", "prompt_id", "endpoint", "trace_id",),
     "check_results": ("trace_id", "idx", "type", "check_json", "passed", "reason", "checked_at"),
+    "prompt_versions": ("id", "name", "system", "examples_json", "parent", "created_at"),
 }

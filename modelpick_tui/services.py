@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .evals.stores.judge import JudgeStore
     from .evals.stores.labels import ReviewStore
     from .evals.stores.prompt_sets import PromptSetStore
+    from .evals.stores.prompts import PromptVersionStore
     from .evals.stores.traces import TraceStore
     from .evals.traces import Trace
     from .serving.endpoints import Endpoint
@@ -104,6 +105,13 @@ class Services:
         from .evals.stores.checks import CheckStore
 
         return self._store("checks", CheckStore)  # type: ignore[no-any-return]
+
+    @property
+    def prompt_versions(self) -> PromptVersionStore:
+        """Named, content-hashed system prompts with few-shot examples (evals/prompts.py)."""
+        from .evals.stores.prompts import PromptVersionStore
+
+        return self._store("prompt_versions", PromptVersionStore)  # type: ignore[no-any-return]
 
     @property
     def grades(self) -> GradeStore:

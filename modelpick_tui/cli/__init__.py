@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from . import catalog, checks, diff, failures, promptset, report, review, run, serve, servers, shortlist
+from . import catalog, checks, diff, failures, prompt, promptset, report, review, run, serve, servers, shortlist
 from .output import Main, cannot_open, warn_loose_home
 
 
@@ -49,7 +49,7 @@ def _run_tui(db: str | None) -> None:
 for _command in (catalog.catalog, shortlist.shortlist, promptset.promptset, serve.serve, servers.servers_cmd,
                  servers.stop_cmd, servers.endpoint, run.run, run.runs, review.export_cmd, review.import_cmd,
                  review.labels_cmd, failures.failures, report.scoreboard_cmd, report.report_cmd,
-                 report.rubric_cmd, report.judge_cmd, checks.checks_cmd, diff.diff_cmd):
+                 report.rubric_cmd, report.judge_cmd, checks.checks_cmd, diff.diff_cmd, prompt.prompt):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -52,6 +52,9 @@ def _plain_progress(emit: Any) -> Any:
 @click.option("--per-endpoint", type=click.IntRange(1, 512), default=4, show_default=True,
               help="Requests in flight per endpoint (a llama.cpp server always gets one at a time).")
 @click.option("--system", help='System prompt for every prompt (overrides the set\'s; "" removes it).')
+@click.option("--prompt", "prompt_version", metavar="VERSION",
+              help="A prompt version (`modelpick prompt new`): its system prompt for prompts without their own, and "
+                   "its examples; recorded with every trace. Not with --system.")
 @click.option("--temperature", type=click.FloatRange(0, 5))
 @click.option("--top-p", type=click.FloatRange(0, 1))
 @click.option("--max-tokens", type=click.IntRange(1, 1_000_000), default=DEFAULT_MAX_TOKENS, show_default=True,
@@ -72,7 +75,7 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
         api_key: str | None, concurrency: int, per_endpoint: int, system: str | None, temperature: float | None,
         top_p: float | None, max_tokens: int | None, seed: int | None, timeout: float, max_time: float,
         name: str | None,
-        resume_id: str | None, skip_bad_rows: bool) -> None:
+        resume_id: str | None, skip_bad_rows: bool, prompt_version: str | None) -> None:
     """Send every prompt of PROMPTSET (JSONL or CSV) to every endpoint; each answer is stored as a trace.
 
     Ctrl-C cancels; `--resume RUN_ID` finishes it later without redoing what was answered.
@@ -90,6 +93,10 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
     from ..serving.params import SamplingParams
     from ..serving.spec import ServingError
 
+    if prompt_version is not None and system is not None:
+        fail("give --prompt VERSION or --system TEXT, not both (a version holds its own system prompt)")
+    if prompt_version is not None and resume_id:
+        fail("a resumed run keeps the prompt version it began with: drop --prompt")
     if resume_id and promptset is not None:
         fail("give a prompt set or --resume RUN_ID, not both")
     if not resume_id and promptset is None:
@@ -109,6 +116,11 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
             fail(f"{promptset}: {len(prompt_set.errors)} bad row(s) ({shown}{more}); fix them or pass "
                   "--skip-bad-rows")
     services = services_from(ctx)
+    version = None
+    if prompt_version is not None:
+        version = services.prompt_versions.get(prompt_version)
+        if version is None:
+            fail(f"no prompt version {prompt_version!r} (see `modelpick prompt list`)")
     supervisor = services.supervisor
     timeouts = Timeouts(connect=10.0, read=timeout, deadline=max_time)
     runner = services.runner(concurrency=concurrency, per_endpoint=per_endpoint, timeouts=timeouts)
@@ -128,7 +140,7 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
     except ServingError as exc:
         fail(str(exc))
     sampling = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed)
-    params = RunParams(system, sampling)
+    params = RunParams(system, sampling, version)
     _execute(runner, prompt_set, targets, params, name or "", resume_id, RunError)
 
 
@@ -150,21 +162,30 @@ def runs(ctx: click.Context, as_json: bool) -> None:
                 "id": r["id"], "name": r["name"], "kind": r["kind"], "prompt_set_id": r["prompt_set_id"],
                 "set": r["set_name"], "endpoints": [e.get("name") for e in r["endpoints"]],
                 "total": r["total"], "ok": r["n_ok"], "failed": r["n_failed"], "status": r["status"],
+                "prompt_version": _version(r),
                 "params": r["params"], "created_at": r["created_at"], "finished_at": r["finished_at"],
                 "owner": None if r["owner"] is None else {"pid": r["owner"].pid, "since": r["owner"].since},
             })
         return
     table = Table(title=f"runs ({len(rows)})", title_justify="left")
-    for col, justify in (("id", "left"), ("name", "left"), ("set", "left"), ("endpoints", "left"),
+    for col, justify in (("id", "left"), ("name", "left"), ("set", "left"), ("prompt", "left"), ("endpoints", "left"),
                          ("done", "right"), ("failed", "right"), ("status", "left"), ("created", "left")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in rows:
         done = r["n_ok"] + r["n_failed"]
+        version = _version(r)
         table.add_row(escape(r["id"]), escape(r["name"] or ""), escape(r["set_name"] or ""),
+                      escape(version["name"]) if version else "",
                       escape(", ".join(str(e.get("name")) for e in r["endpoints"])),
                       f"{done}/{r['total']}" if r["total"] else str(done), str(r["n_failed"] or ""),
                       r["status"] or "", escape((r["created_at"] or "")[:16].replace("T", " ")))
     print_table(table)
+
+
+def _version(run: dict[str, Any]) -> dict[str, str] | None:
+    """The prompt version a run used: {"name", "id"}, or None."""
+    found = (run.get("params") or {}).get("prompt_version")
+    return {"name": str(found.get("name") or ""), "id": str(found.get("id") or "")} if isinstance(found, dict) else None
 
 
 def _execute(runner: Any, prompt_set: Any, targets: list[Any], params: Any, name: str, resume_id: str | None,

@@ -54,7 +54,10 @@ __all__ = ["EndpointSummary", "Runner", "request_for", "summarize", "trace_for"]
 
 def request_for(params: RunParams, endpoint: Endpoint, prompt: Prompt) -> ChatRequest:
     """The chat request for `prompt` at `endpoint`: the run's system prompt overrides the prompt's own ("" removes
-    it; None keeps the set's), with the run's sampling params."""
+    it; None keeps the set's), or its prompt version's applies (evals/prompts.py), with the run's sampling params."""
+    if params.version is not None:  # a prompt's own system prompt is part of the test case: it wins
+        return ChatRequest.from_prompt(endpoint.model, prompt.prompt, system=params.version.system_for(prompt.system),
+                                       history=params.version.history(), sampling=params.sampling)
     system = prompt.system if params.system is None else (params.system or None)
     return ChatRequest.from_prompt(endpoint.model, prompt.prompt, system=system, sampling=params.sampling)
 
@@ -225,6 +228,7 @@ class Runner:
                 finally:
                     state.in_flight -= 1
             trace = trace_for(run_id, set_id, job.prompt, job.endpoint, request, result, trace_id=job.retry_of)
+            trace.prompt_version = params.version.id if params.version is not None else None
             # Committed before it is counted: a crash loses only in-flight answers. False (the pair had an
             # answer already) cannot happen while the lease holds; the answer there is kept either way.
             if self.traces.add_answer(trace) and self.checks is not None and job.prompt.checks:

@@ -20,6 +20,7 @@ from ..clock import now_iso
 from ..serving.params import SamplingParams
 from ..serving.procs import create_time, pid_matches
 from .base import dumps, loads
+from .prompts import PromptVersion
 
 # --- run statuses: the one list ----------------------------------------------------------------------------
 
@@ -64,6 +65,7 @@ class Trace:
     timing: str | None = None  # how ttft_ms was measured (serving.events.TIMING); None: imported or older
     source: str = "run"
     created_at: str = field(default_factory=now_iso)
+    prompt_version: str | None = None  # the id of the prompt version the run used (evals/prompts.py)
 
     def to_row(self) -> dict[str, Any]:
         row = asdict(self)
@@ -138,18 +140,24 @@ class RunError(Exception):
 @dataclass(frozen=True)
 class RunParams:
     """What a run sends with every prompt. `system` overrides each prompt's own system prompt ("" removes
-    it; None keeps the prompt set's). Unset sampling params are left to the server."""
+    it; None keeps the prompt set's); a prompt `version` (evals/prompts.py) gives its system prompt to the prompts
+    without one, and its examples to all (exclusive with `system`). Unset sampling params are left to the server."""
 
     system: str | None = None
     sampling: SamplingParams = SamplingParams()
+    version: PromptVersion | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Stored with the run, flat: {"system": …, "temperature": …} (what `from_dict` reads on resume)."""
-        return {**({} if self.system is None else {"system": self.system}), **self.sampling.to_dict()}
+        """Stored with the run, flat: {"system": …, "temperature": …} (what `from_dict` reads on resume); a
+        version is stored whole, so a resume sends what the run began with."""
+        return {**({} if self.system is None else {"system": self.system}), **self.sampling.to_dict(),
+                **({} if self.version is None else {"prompt_version": self.version.to_json()})}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunParams:
-        return cls(data.get("system"), SamplingParams.from_dict(data))
+        version = data.get("prompt_version")
+        return cls(data.get("system"), SamplingParams.from_dict(data),
+                   PromptVersion.from_json(version) if isinstance(version, dict) else None)
 
 
 @dataclass(frozen=True)

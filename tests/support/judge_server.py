@@ -1,5 +1,6 @@
 """An OpenAI-compatible judge for tests: the misbehaving-servers' server (oai_servers.py) that, asked for the
-model "judge", answers a verdict chosen by a marker (GOOD, BAD, MAYBE, PROSE) in the graded output."""
+model "judge", answers a verdict chosen by a marker (GOOD, BAD, MAYBE, PROSE) in the graded output; asked for the
+model "echo", answers the request's system prompt (so a test sees what a prompt version sent)."""
 
 from __future__ import annotations
 
@@ -30,12 +31,15 @@ class _JudgeHandler(oai_servers._Handler):
         self._json(200, {"object": "list", "data": [{"id": "judge", "object": "model", "owned_by": "me"}]})
 
     def _serve(self, name: str, n: int, model: str, body: dict[str, Any]) -> None:
-        if name != "judge":
+        if name == "echo":
+            text = next((m["content"] for m in body["messages"] if m.get("role") == "system"), "(no system prompt)")
+        elif name == "judge":
+            user = body["messages"][-1]["content"]
+            output = user.split("## Model output", 1)[1]
+            text = next((a for k, a in ANSWERS.items() if k in output), "{}")
+        else:
             super()._serve(name, n, model, body)
             return
-        user = body["messages"][-1]["content"]
-        output = user.split("## Model output", 1)[1]
-        text = next((a for k, a in ANSWERS.items() if k in output), "{}")
         self._begin_sse()
         self._event(oai_servers._chunk(model, {"role": "assistant"}))
         for i in range(0, len(text), 7):  # the JSON split over chunks, as a real server streams it

@@ -11,7 +11,8 @@ from tests.support.pilot import SIZE, screen_lines, settle, text_of, wait_for
 
 
 def _run(services: Services, name: str, created: str, verdicts: dict[str, str]) -> str:
-    run_id = services.traces.create_run(kind="set", name=name, run_id=name)
+    run_id = services.traces.create_run(kind="set", name=name, run_id=name,
+                                        params={"prompt_version": {"name": name[:3], "id": "pv-0"}})
     services.db.sqlite.execute("update runs set created_at = ? where id = ?", [created, run_id])
     traces = [Trace(run_id=run_id, prompt=f"q {pid}", prompt_id=pid, endpoint="e", model="org/m", output="x",
                     id=f"{name}-{pid}") for pid in verdicts]
@@ -35,6 +36,7 @@ async def test_diff_two_runs_from_the_runs_screen(services: Services) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and len(app.screen.rows) == 2, 10,
                        "the runs table")
         await settle(pilot)
+        assert "@bef" in screen_lines(app) and "@aft" in screen_lines(app)  # the runs' prompt versions
         await pilot.press("down", "d")  # newest first: "before" is the second row
         await pilot.press("up", "d")
         await wait_for(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.diff is not None, 10,

@@ -362,6 +362,9 @@ class RunsScreen(WorkerErrors, Screen[None]):
             done = r["n_ok"] + r["n_failed"]
             # Compare sessions and imports have no prompt set: their kind instead, and the answers they hold.
             origin = safe(r["set_name"] or "") if r["kind"] == "set" else Text(KIND_LABEL.get(r["kind"], ""), "dim")
+            version = (r.get("params") or {}).get("prompt_version")
+            if isinstance(version, dict):  # the prompt version the run used (run --prompt), after its set
+                origin.append_text(safe(f" @{version.get('name') or ''}", "cyan"))
             table.add_row(
                 safe(r["name"] or r["id"]), origin, safe(", ".join(str(e.get("name")) for e in r["endpoints"])),
                 Text(f"{done}/{r['total']}" if r["total"] else str(done), justify="right"),
