@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .evals.decision import Candidate, ReportFiles
     from .evals.diff import RunDiff
     from .evals.judge import JudgeSummary
+    from .evals.next_step import LoopState
     from .evals.runner import Runner
     from .evals.stores.checks import CheckStore
     from .evals.stores.failure_modes import FailureModeStore
@@ -169,6 +170,12 @@ class Services:
         from .evals.judge import run_judge
 
         return await run_judge(self.judge, endpoint, traces, rubric, on_progress=on_progress, **options)
+
+    def loop_state(self) -> LoopState:
+        """What is waiting in the loop, in counts (evals/next_step.py): the main screens' status line."""
+        from .evals.next_step import loop_state
+
+        return loop_state(self.supervisor, self.review, self.failures)
 
     def download_gguf(self, repo_id: str, filename: str, **options: Any) -> Path:
         """Every part of a (split) GGUF of `repo_id` into the Hugging Face cache, through the catalogue's Hub

@@ -106,6 +106,18 @@ class FailureModeStore(Store):
         assigned = self._assignments()
         return [t.trace_id for t in self.failed_traces() if t.trace_id not in assigned]
 
+    def count_unplaced(self) -> int:
+        """How many failed traces no active mode holds (`unassigned`, counted in SQL: no note or output read)."""
+        holding = sorted(self.final_modes())  # a merged mode's traces count under the mode it went into
+        sql = """
+            select count(*) as n from latest_labels l
+            join traces t on t.id = l.trace_id
+            where l.verdict = 'fail' and not exists (
+                select 1 from trace_failure_modes m
+                where m.trace_id = l.trace_id and m.mode_id in (select value from json_each(?)))"""
+        with self.lock:
+            return int(next(iter(self.db.query(sql, [dumps(holding)])))["n"])
+
     def last_clustering(self) -> Clustering | None:
         with self.lock:
             rows = list(self.db.query("select * from failure_clusterings order by id desc limit 1"))

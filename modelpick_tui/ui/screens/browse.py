@@ -20,6 +20,7 @@ from ..actions import bindings
 from ..format import compact, safe, task_short
 from ..messages import CatalogChanged, WorkFailed
 from ..tables import cursor_key, type_to_search
+from ..widgets.next_step import NextStep
 from ..workers import WorkerErrors
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         with Horizontal(id="main"):
             # The id column stays put while the others scroll sideways on a narrow terminal.
             yield DataTable(id="results", cursor_type="row", zebra_stripes=True, fixed_columns=1)
+        yield NextStep()
         yield Footer()
 
     def on_mount(self) -> None:

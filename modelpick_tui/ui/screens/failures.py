@@ -23,6 +23,7 @@ from ...untrusted import clean
 from ..actions import bindings
 from ..format import safe
 from ..messages import WorkFailed
+from ..widgets.next_step import NextStep
 from ..workers import WorkerErrors
 
 METHOD_WORDS = {"embeddings": "sentence embeddings", "tfidf": "TF-IDF"}
@@ -110,6 +111,7 @@ class FailuresScreen(WorkerErrors, Screen[None]):
         yield Static(id="failures-status")
         yield DataTable(id="mode-traces", cursor_type="row")
         yield Static(id="trace-detail")
+        yield NextStep()
         yield Footer()
 
     def on_mount(self) -> None:

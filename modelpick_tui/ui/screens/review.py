@@ -23,6 +23,7 @@ from ..actions import bindings
 from ..format import metrics_line, safe, section
 from ..messages import WorkFailed
 from ..widgets.check_lines import graders_text
+from ..widgets.next_step import NextStep
 from ..widgets.ticks import TickBox
 from ..widgets.trace_body import TraceBody
 from ..workers import WorkerErrors
@@ -85,6 +86,7 @@ class ReviewScreen(WorkerErrors, Screen[None]):
         yield Static(id="review-progress")
         yield Static(id="review-meta")
         yield TraceBody(id="review-body")
+        yield NextStep()
         yield Footer()
 
     def on_mount(self) -> None:

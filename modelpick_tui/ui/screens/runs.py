@@ -33,6 +33,7 @@ from ..actions import bindings
 from ..format import safe
 from ..messages import Notice, WorkFailed
 from ..tables import cursor_key
+from ..widgets.next_step import NextStep
 from ..widgets.ticks import TickList
 from ..workers import WorkerErrors
 
@@ -315,6 +316,7 @@ class RunsScreen(WorkerErrors, Screen[None]):
         yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield Static(id="run-status")
         yield ProgressBar(id="run-progress", show_eta=False)
+        yield NextStep()
         yield Footer()
 
     @property

@@ -21,6 +21,7 @@ from ..actions import bindings
 from ..format import safe
 from ..messages import WorkFailed
 from ..tables import cursor_key
+from ..widgets.next_step import NextStep
 from ..workers import WorkerErrors
 
 POLL_S = 2.0
@@ -78,6 +79,7 @@ class ServersScreen(WorkerErrors, Screen[None]):
         yield DataTable(id="servers", cursor_type="row", zebra_stripes=True)
         yield Static(id="server-detail")
         yield RichLog(id="server-log", wrap=False, markup=False, highlight=False, max_lines=LOG_LINES)
+        yield NextStep()
         yield Footer()
 
     def on_mount(self) -> None:
