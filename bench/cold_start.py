@@ -1,15 +1,20 @@
-"""TUI cold start: process start → first frame (headless), modelpick on the sample catalogue vs a
-minimal Textual app, measured in the same run, alternating, several times.
+"""Cold start, measured in the same run, alternating, several times:
 
-    .venv/bin/python bench/cold_start.py [--runs 7]
+- the TUI: process start → first frame, and → the first frame that shows the browse table with rows (headless,
+  80×24), modelpick on the sample catalogue vs a minimal Textual app (its first frame);
+- the CLI: process start → exit of `modelpick --help` and `modelpick runs` vs a bare click app that imports the
+  same settings (modelpick_tui.settings) and answers the same command line.
 
-"warm db" is the daily case (the catalogue is already in the database); "first launch" starts
-from an empty database and loads the embedded sample first.
+    .venv/bin/python bench/cold_start.py [--runs 7] [--only tui|cli]
+
+"warm db" is the daily case (the catalogue is already in the database, the demo traces imported); "first
+launch" starts from an empty database and loads the embedded sample first.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import statistics
 import subprocess
@@ -24,24 +29,26 @@ CHILD = r"""
 import sys, time
 t0 = float(sys.argv[1]); kind = sys.argv[2]
 
-# The first frame: the first time the app hands a rendered screen to its (headless) driver.
+# The first frame: the first time the app hands a rendered screen to its (headless) driver; "filled": the
+# first frame handed over while the browse table has rows (the minimal app: its first frame).
 from textual.app import App
 _display = App._display
 def _first_display(self, screen, renderable):
     if renderable is not None and not hasattr(App, "_frame_seen"):
         App._frame_seen = True
         print(f"FRAME {time.time() - t0:.4f}", flush=True)
+    if renderable is not None and not hasattr(App, "_filled_seen"):
+        table = list(self.screen.query("#results")) if kind != "minimal" else [None]
+        if table and (table[0] is None or table[0].row_count > 0):
+            App._filled_seen = True
+            print(f"READY {time.time() - t0:.4f}", flush=True)
     return _display(self, screen, renderable)
 App._display = _first_display
 
 async def auto_pilot(pilot):
-    await pilot.pause()
-    if kind != "minimal":
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        rows = pilot.app.screen.query_one("#results").row_count
-        assert rows > 0, "no rows shown"
-    print(f"READY {time.time() - t0:.4f}", flush=True)
+    while not hasattr(App, "_filled_seen"):
+        await pilot.pause(0.01)
+    await pilot.app.workers.wait_for_complete()  # what the start-up began ends before the app does
     pilot.app.exit()
 
 if kind == "minimal":
@@ -79,12 +86,67 @@ def one(kind: str, env: dict[str, str]) -> tuple[float, float]:
     return marks["FRAME"], marks["READY"]
 
 
+# A bare click app with the same settings: what `modelpick --help` and `modelpick runs` cannot be faster than.
+BARE = r"""
+import sys
+import click
+from modelpick_tui.settings import Settings
+
+@click.group()
+@click.option("--db", type=click.Path(dir_okay=False), help="Database file.")
+def main(db):
+    "A bare click app."
+
+@main.command()
+def runs():
+    "List the runs."
+    click.echo(str(Settings.from_env().db_path))
+
+main()
+"""
+MODELPICK = "from modelpick_tui.cli import main; main()"  # what the `modelpick` script runs
+
+
+def cli_time(code: str, argv: list[str], env: dict[str, str]) -> float:
+    """Seconds from spawn to exit of `python -c CODE ARGV...` (which must succeed)."""
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, env=env, cwd=ROOT,
+                         timeout=120)
+    elapsed = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise RuntimeError(f"{argv} failed: {out.stderr[-2000:]}")
+    return elapsed
+
+
+def bench_cli(runs: int, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-c", MODELPICK, "import", "sample_data/traces/demo.jsonl"], env=env, cwd=ROOT,
+                   check=True, capture_output=True, timeout=300)  # runs has something to list, as after `make run`
+    print(f"process start → exit; median of {runs}")
+    for argv in (["--help"], ["runs"]):
+        cli_time(BARE, argv, env), cli_time(MODELPICK, argv, env)  # warm the OS file cache for both
+        bare, ours = [], []
+        for _ in range(runs):
+            bare.append(cli_time(BARE, argv, env))
+            ours.append(cli_time(MODELPICK, argv, env))
+        b, o = statistics.median(bare), statistics.median(ours)
+        name = "modelpick " + " ".join(argv)
+        print(f"  {'bare click app':<25} {b:.3f} s  1.00×   {name:<18} {o:.3f} s  {o / b:.2f}×")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--only", choices=["tui", "cli"])
     args = ap.parse_args()
+    # An installed modelpick has its bytecode (pip compiles it; a checkout writes it on first run). Compile it
+    # here, so a shell with PYTHONDONTWRITEBYTECODE does not time the compiler on every start.
+    compileall.compile_dir(ROOT / "modelpick_tui", quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "MODELPICK_HOME": tmp, "HF_HUB_OFFLINE": "1"}
+        if args.only != "tui":
+            bench_cli(args.runs, env)
+        if args.only == "cli":
+            return
         one("modelpick", env)  # fill the database once, and warm the OS file cache for everyone
         one("minimal", env)
         minimal, warm, first = [], [], []
@@ -93,8 +155,13 @@ def main() -> None:
             warm.append(one("modelpick", env))
             first_env = {**env, "MODELPICK_HOME": os.path.join(tmp, f"first{i}")}
             first.append(one("modelpick", first_env))
+        tui_report(args.runs, minimal, warm, first)
+
+
+def tui_report(runs: int, minimal: list[tuple[float, float]], warm: list[tuple[float, float]],
+               first: list[tuple[float, float]]) -> None:
     base = statistics.median(m[0] for m in minimal)
-    print(f"process start → first frame / → results table filled; median of {args.runs} (headless, 80×24)")
+    print(f"process start → first frame / → results table filled; median of {runs} (headless, 80×24)")
     print(f"  {'minimal Textual app':<25} frame {base:.3f} s  1.00×")
     for label, values in (("modelpick, warm db", warm), ("modelpick, first launch", first)):
         frame = statistics.median(v[0] for v in values)

@@ -6,8 +6,10 @@ mode a transaction that reads and then writes cannot wait for the write lock: wh
 after its read, SQLite answers "database is locked" at once, whatever busy_timeout says. So every write here
 begins as a write (`BEGIN IMMEDIATE`): it waits for the lock (busy_timeout) and only then reads.
 
-sqlite-utils (~0.15 s to import) is imported when the database is first opened, not with this module: the
-TUI paints its first frame while a worker opens the file.
+sqlite-utils (~0.1 s to import) is imported when a store first asks for it (`Database.sqlite`), not when the
+file opens: the file is opened, checked and (when no migration is pending) ready with sqlite3 alone
+(`Database.conn`), so reads that are only SQL (the browse table's first page) do not wait for it, and the TUI
+paints its first frame while a worker opens the file.
 
 A database modelpick cannot use as it is (damaged, read-only, full, from a newer modelpick, a column renamed
 outside it) is a `DatabaseError` whose text is the one line to show; `explain()` turns sqlite3's own errors into
@@ -21,6 +23,7 @@ Longer than ~400 lines on purpose: the schema is its migrations, and they must l
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -29,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 from .home import create_private
 
 if TYPE_CHECKING:
+    import sqlite3
+
     import sqlite_utils
 
 # How long a writer waits for another process's transaction before giving up (MODELPICK_DB_BUSY_TIMEOUT sets
@@ -119,7 +124,8 @@ class Database:
         self.path = Path(path).expanduser() if path is not None else None
         self.busy_timeout_s = busy_timeout_s
         self.lock = threading.RLock()
-        self._db: sqlite_utils.Database | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._db: sqlite_utils.Database | None = None  # sqlite-utils over _conn, made when a store asks for it
         self._closed = False
         self._checked = False  # quick_check passed (once, before this process's first write)
 
@@ -128,25 +134,37 @@ class Database:
 
     @property
     def is_open(self) -> bool:
-        return self._db is not None and not self._closed
+        return self._conn is not None and not self._closed
 
     def open(self) -> Database:
         """Open now (creating and migrating the file), so that a bad path fails here."""
-        _ = self.sqlite
+        _ = self.conn
         return self
 
     @property
-    def sqlite(self) -> sqlite_utils.Database:
-        """The sqlite-utils database, opened on first use. Use it inside `read()` or `write()`."""
-        if self._db is None:
+    def conn(self) -> sqlite3.Connection:
+        """The sqlite3 connection, opened (and migrated) on first use, without sqlite-utils: for reads that are
+        only SQL. Hold `lock` while using it."""
+        if self._conn is None:
             with self.lock:
-                if self._db is None:
+                if self._conn is None:
                     if self._closed:
                         import sqlite3
 
                         raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
                     with _explained(self.path):
-                        self._db = _connect(self.path, self.busy_timeout_s)
+                        self._conn = _connect(self.path, self.busy_timeout_s)
+        return self._conn
+
+    @property
+    def sqlite(self) -> sqlite_utils.Database:
+        """The sqlite-utils database over `conn`, made on first use. Use it inside `read()` or `write()`."""
+        if self._db is None:
+            with self.lock:
+                if self._db is None:
+                    conn = self.conn
+                    with _explained(self.path):
+                        self._db = _sqlite_utils(conn)
         return self._db
 
     @contextlib.contextmanager
@@ -192,8 +210,8 @@ class Database:
         """Close the connection; closed stays closed (a late worker gets sqlite3's "closed database" error
         rather than a new connection made after shutdown)."""
         with self.lock:
-            if self._db is not None and not self._closed:
-                self._db.close()
+            if self._conn is not None and not self._closed:
+                self._conn.close()
             self._closed = True
 
 
@@ -233,6 +251,16 @@ class _Migrations:
 
         return inner
 
+    def pending(self, conn: sqlite3.Connection) -> bool:
+        """Whether a migration is to be applied (or the database is a newer modelpick's), read with sqlite3 alone:
+        the usual open finds none and never imports sqlite-utils."""
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+                        ).fetchone() is None:
+            return True
+        applied = {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
+                                               [self.name])}
+        return applied != {fn.__name__ for fn, _ in self._fns}
+
     def apply(self, db: sqlite_utils.Database, **options: Any) -> None:
         """Apply what is pending (`options` go to sqlite-utils' Migrations.apply, e.g. stop_before). A database
         with migrations this modelpick does not know is refused (DatabaseTooNewError): a newer one wrote it."""
@@ -259,28 +287,57 @@ class _Migrations:
 migrations = _Migrations("modelpick")
 
 
-def _connect(path: Path | None, busy_timeout_s: float) -> sqlite_utils.Database:
-    """Open (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema."""
-    import sqlite3
+class _WithoutNumpy:
+    """While sqlite-utils is first imported, numpy and pandas cannot be, in that thread only: sqlite-utils
+    imports them when installed (numpy is, for clustering: ~0.25 s, more than sqlite-utils itself) only to map
+    their scalar types when it infers a column's type, and every table here is created by a migration with its
+    types. The TUI's table and `modelpick runs` wait for that import. Other threads import them as usual. (A
+    meta path finder: an object with find_spec, first in sys.meta_path while sqlite-utils is imported.)"""
 
-    import sqlite_utils
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name in ("numpy", "pandas") and threading.get_ident() == self.thread:
+            raise ModuleNotFoundError(f"{name} is not loaded for sqlite-utils", name=name)
+
+
+def _sqlite_utils(conn: sqlite3.Connection) -> sqlite_utils.Database:
+    """sqlite-utils over `conn` (imported now, without numpy: _WithoutNumpy). execute_plugins=False: sqlite-utils
+    plugins (found by scanning every installed package's entry points, ~0.1 s) are not modelpick's to run on its
+    connection."""
+    finder = _WithoutNumpy()
+    sys.meta_path.insert(0, finder)
+    try:
+        import sqlite_utils
+    finally:
+        sys.meta_path.remove(finder)
+    return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+def _connect(path: Path | None, busy_timeout_s: float) -> sqlite3.Connection:
+    """Open (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema. sqlite-utils
+    is imported only when a migration is pending."""
+    import sqlite3
 
     # check_same_thread=False: Textual thread workers share this connection; Database.lock serialises them.
     if path is None:
-        db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
     else:
         uri = is_uri(path)  # "file:…?mode=ro": a read-only database (tests run as root, so chmod cannot)
         if not uri:
             create_private(path)  # 0600 (its WAL and SHM follow), in 0700 folders: home.py
-        db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False, timeout=busy_timeout_s,
-                                                   uri=uri))
-        db.enable_wal()
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-    migrations.apply(db)
-    _check_columns(db, path)
-    return db
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=busy_timeout_s, uri=uri)
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # as sqlite-utils' enable_wal()
+            conn.execute("PRAGMA journal_mode = wal")
+    conn.execute("PRAGMA recursive_triggers = ON")  # what sqlite-utils sets on a connection it is given
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+    if migrations.pending(conn):
+        migrations.apply(_sqlite_utils(conn))
+    _check_columns(conn, path)
+    return conn
 
 
 def is_uri(path: str | Path) -> bool:
@@ -288,7 +345,7 @@ def is_uri(path: str | Path) -> bool:
     return str(path).startswith("file:")
 
 
-def _check_columns(db: sqlite_utils.Database, path: Path | None) -> None:
+def _check_columns(db: sqlite3.Connection, path: Path | None) -> None:
     """Every column modelpick uses is there (one query, ~1 ms): a column renamed outside modelpick would
     otherwise read as empty, and `export` would write empty traces and exit 0."""
     from .db_columns import COLUMNS

@@ -7,20 +7,19 @@ decision, the judge) through the object they are handed (tests/unit/test_archite
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .catalog.fit.memory import Memory, memory_from_spec
-from .catalog.service import CatalogService
-from .catalog.sources.hub import HubClient, stored_token
-from .catalog.store import CatalogStore
 from .db import Database, explain, is_uri
 from .home import create_private
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .catalog.fit.memory import Memory
+    from .catalog.service import CatalogService
     from .evals.compare import CompareSession
     from .evals.compare_params import CompareParams
     from .evals.decision import Candidate, ReportFiles
@@ -44,11 +43,34 @@ if TYPE_CHECKING:
 @dataclass
 class Services:
     settings: Settings
-    catalog: CatalogService
     db: Database  # the one database every store shares (db.py): its connection, lock and transactions
+    memory: Memory | None = None  # the memory models must fit in, when given (else found on first use)
+    _catalog: CatalogService | None = field(default=None, repr=False)
+    _catalog_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _supervisor: Supervisor | None = field(default=None, repr=False)
     _servers_stopped: bool = field(default=False, repr=False)
     _stores: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def catalog(self) -> CatalogService:
+        """The catalogue (its store and the Hub client), made on first use: the TUI paints its first frame
+        before the card parser, YAML and the Hub client are imported (a worker asks first)."""
+        with self._catalog_lock:  # the browse screen's workers may ask at the same time
+            if self._catalog is None:
+                from .catalog.service import CatalogService
+                from .catalog.sources.hub import HubClient, stored_token
+                from .catalog.store import CatalogStore
+
+                settings = self.settings
+                hub = HubClient(
+                    endpoint=settings.hf_endpoint,
+                    token=settings.hf_token or stored_token,
+                    offline=settings.hf_offline,
+                    timeout=settings.hub_timeout,
+                    deadline=settings.hub_deadline,
+                )
+                self._catalog = CatalogService(CatalogStore(self.db), hub, settings.sample_dir, memory=self.memory)
+            return self._catalog
 
     @property
     def supervisor(self) -> Supervisor:
@@ -203,7 +225,8 @@ class Services:
     def close(self) -> None:
         """Stop the servers this process started, then close the Hub client and the database."""
         self.stop_servers()
-        self.catalog.hub.close()
+        if self._catalog is not None:
+            self._catalog.hub.close()
         self.db.close()
 
 
@@ -227,19 +250,13 @@ def build_services(settings: Settings, memory: Memory | None = None, *, open_db_
 
     The database is opened now (so a bad path fails here, with one message), or with
     `open_db_now=False` on first use — the TUI's first frame does not wait for it."""
-    # Cheap: sqlite-utils is imported when the file is opened.
+    # Cheap: sqlite-utils is imported when the file is opened, the catalogue made when first asked for.
     db = Database(settings.db_path, busy_timeout_s=settings.db_busy_timeout)
     if open_db_now:
         db.open()
-    hub = HubClient(
-        endpoint=settings.hf_endpoint,
-        token=settings.hf_token or stored_token,
-        offline=settings.hf_offline,
-        timeout=settings.hub_timeout,
-        deadline=settings.hub_deadline,
-    )
     if memory is None and settings.memory_spec:
+        from .catalog.fit.memory import memory_from_spec
+
         memory = memory_from_spec(settings.memory_spec)
-    catalog = CatalogService(CatalogStore(db), hub, settings.sample_dir, memory=memory)
-    return Services(settings=settings, catalog=catalog, db=db)
+    return Services(settings=settings, db=db, memory=memory)
 

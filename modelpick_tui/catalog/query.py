@@ -4,11 +4,12 @@ Hub library, so the UI builds queries and shows results without loading sqlite3 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .facts import CardFacts, classify_license
-from .fit.memory import Memory
-from .fit.quants import QuantFit
+if TYPE_CHECKING:  # the card's types: the browse screen's first frame and `modelpick --help` need none of them
+    from .facts import CardFacts
+    from .fit.memory import Memory
+    from .fit.quants import QuantFit
 
 __all__ = ["SORT_LABELS", "CatalogQuery", "Facets", "ListParams", "ModelDetails", "ModelRow", "SearchResult"]
 
@@ -86,6 +87,8 @@ class ModelDetails:
 
     @property
     def license_class(self) -> Any:
+        from .facts import classify_license
+
         return classify_license(self.model.get("license"))
 
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from ..clock import now_iso
 from . import local
-from .card import parse_card
 from .facts import ModelFacts, ModelFile, facts_from_info
 from .fit.arch import Arch, arch_from_config, arch_from_gguf
 from .fit.memory import Memory, detect_memory
@@ -99,6 +98,8 @@ class CatalogService:
     def warm_up(self) -> None:
         """Find the memory and load the card parser now (a thread, after the first frame), so that the first
         card opens at once."""
+        from .card import parse_card  # YAML and Markdown: the first page does not wait for them
+
         self.memory()
         parse_card("---\nlicense: mit\n---\n# warm-up")
 
@@ -278,6 +279,8 @@ class CatalogService:
         text = cached["text"] if cached and cached.get("text") else None
         if cached is not None and not cached.get("text") and not notice:
             notice = NO_CARD
+        from .card import parse_card
+
         card = parse_card(text) if text is not None else None
         memory = self.memory()
         short = {s["model_id"]: s for s in self.store.shortlist()}.get(model_id)

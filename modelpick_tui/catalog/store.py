@@ -76,6 +76,12 @@ class CatalogStore:
         return self.database.sqlite
 
     @property
+    def conn(self) -> sqlite3.Connection:
+        """The plain connection, for reads that are only SQL: the browse table's first page (count, search, meta)
+        does not wait for sqlite-utils' import. Hold `self.lock` while using it."""
+        return self.database.conn
+
+    @property
     def lock(self) -> threading.RLock:
         return self.database.lock
 
@@ -134,7 +140,7 @@ class CatalogStore:
     def count(self) -> int:
         with self.lock:
             if self._count is None:
-                self._count = int(self.db.execute("SELECT count(*) FROM models").fetchone()[0])
+                self._count = int(self.conn.execute("SELECT count(*) FROM models").fetchone()[0])
             return self._count
 
     def search(self, q: CatalogQuery, count: bool = True) -> SearchResult:
@@ -179,7 +185,7 @@ class CatalogStore:
             clause = f"WHERE {' AND '.join(where)}" if where else ""
             # How many documents the text matches (the FTS doclists alone: cheap). It picks the plan,
             # and when the text is the only condition it is the exact count.
-            fts_hits = (self.db.execute("SELECT count(*) FROM models_fts WHERE models_fts MATCH ?", [match])
+            fts_hits = (self.conn.execute("SELECT count(*) FROM models_fts WHERE models_fts MATCH ?", [match])
                         .fetchone()[0] if match else None)
             # Sort and limit row ids first, then fetch the wide rows of that page only: the sorter then
             # carries two columns instead of thirteen.
@@ -194,7 +200,7 @@ class CatalogStore:
                 raw = self._bounded(sql.format(hint=f"INDEXED BY {SORT_INDEXES[q.sort]}"), [*args, q.limit],
                                     budget=fts_hits * WALK_STEPS_PER_HIT)
             if raw is None:
-                raw = self.db.execute(sql.format(hint=""), [*args, q.limit]).fetchall()
+                raw = self.conn.execute(sql.format(hint=""), [*args, q.limit]).fetchall()
             if len(raw) < q.limit:
                 matching = len(raw)  # the page holds every match: no second pass needed
             elif not where:
@@ -205,7 +211,7 @@ class CatalogStore:
                 matching = -1
             else:
                 # A plain count beats COUNT(*) OVER (), which would carry every matching row into the sort.
-                matching = self.db.execute(f"SELECT count(*) FROM models m {clause}", args).fetchone()[0]
+                matching = self.conn.execute(f"SELECT count(*) FROM models m {clause}", args).fetchone()[0]
         rows = [
             ModelRow(
                 id=r[0], task=r[1] or "", params=r[2], license=r[3] or "", permissive=bool(r[4]),
@@ -219,7 +225,7 @@ class CatalogStore:
 
     def _bounded(self, sql: str, args: list[Any], budget: int) -> list[Any] | None:
         """Run a query with a budget of SQLite VM steps; None when it ran out (the query is abandoned)."""
-        conn = self.db.conn
+        conn = self.conn
         calls = 0
 
         def tick() -> int:
@@ -243,11 +249,11 @@ class CatalogStore:
             def grouped(col: str, limit: int = 200) -> list[tuple[str, int]]:
                 sql = (f"SELECT {col}, count(*) c FROM models WHERE {col} != '' AND {col} IS NOT NULL "
                        f"GROUP BY {col} ORDER BY c DESC, {col} LIMIT {limit}")
-                return [(r[0], r[1]) for r in self.db.execute(sql).fetchall()]
+                return [(r[0], r[1]) for r in self.conn.execute(sql).fetchall()]
 
             fmt_counts = []
             for fmt in ("gguf", "safetensors", "awq", "gptq", "exl2", "mlx", "onnx", "bnb"):
-                n = self.db.execute("SELECT count(*) FROM models WHERE instr(formats, ?) > 0",
+                n = self.conn.execute("SELECT count(*) FROM models WHERE instr(formats, ?) > 0",
                                     [f" {fmt} "]).fetchone()[0]
                 if n:
                     fmt_counts.append((fmt, n))
@@ -335,7 +341,7 @@ class CatalogStore:
 
     def get_meta(self, key: str) -> str | None:
         with self.lock:
-            row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+            row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
             return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:

@@ -6,13 +6,51 @@ never import from it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib import import_module
+
 import click
 
-from . import catalog, checks, diff, failures, prompt, promptset, report, review, run, serve, servers, shortlist
 from .output import Main, cannot_open, warn_loose_home
 
+# Each command's module is imported when that command is asked for (`modelpick runs` loads cli/run.py, not the
+# catalogue's or the judge's); `modelpick --help` imports them all for their one-line help, so each keeps its
+# heavy imports inside its functions. Literal module names: tests/unit/test_architecture.py reads them as edges.
+COMMANDS: dict[str, Callable[[], click.Command]] = {
+    "catalog": lambda: import_module("modelpick_tui.cli.catalog").catalog,
+    "shortlist": lambda: import_module("modelpick_tui.cli.shortlist").shortlist,
+    "promptset": lambda: import_module("modelpick_tui.cli.promptset").promptset,
+    "serve": lambda: import_module("modelpick_tui.cli.serve").serve,
+    "servers": lambda: import_module("modelpick_tui.cli.servers").servers_cmd,
+    "stop": lambda: import_module("modelpick_tui.cli.servers").stop_cmd,
+    "endpoint": lambda: import_module("modelpick_tui.cli.servers").endpoint,
+    "run": lambda: import_module("modelpick_tui.cli.run").run,
+    "runs": lambda: import_module("modelpick_tui.cli.run").runs,
+    "export": lambda: import_module("modelpick_tui.cli.review").export_cmd,
+    "import": lambda: import_module("modelpick_tui.cli.review").import_cmd,
+    "labels": lambda: import_module("modelpick_tui.cli.review").labels_cmd,
+    "failures": lambda: import_module("modelpick_tui.cli.failures").failures,
+    "scoreboard": lambda: import_module("modelpick_tui.cli.report").scoreboard_cmd,
+    "report": lambda: import_module("modelpick_tui.cli.report").report_cmd,
+    "rubric": lambda: import_module("modelpick_tui.cli.report").rubric_cmd,
+    "judge": lambda: import_module("modelpick_tui.cli.report").judge_cmd,
+    "checks": lambda: import_module("modelpick_tui.cli.checks").checks_cmd,
+    "diff": lambda: import_module("modelpick_tui.cli.diff").diff_cmd,
+    "prompt": lambda: import_module("modelpick_tui.cli.prompt").prompt,
+}
 
-@click.group(cls=Main, invoke_without_command=True)
+
+class _Lazy(Main):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            self.add_command(COMMANDS[cmd_name](), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Lazy, invoke_without_command=True)
 @click.option("--db", type=click.Path(dir_okay=False),
               help="Database file (default: MODELPICK_DB or the user data dir).")
 @click.version_option(package_name="modelpick-tui", prog_name="modelpick")
@@ -45,12 +83,6 @@ def _run_tui(db: str | None) -> None:
     finally:
         services.close()
 
-
-for _command in (catalog.catalog, shortlist.shortlist, promptset.promptset, serve.serve, servers.servers_cmd,
-                 servers.stop_cmd, servers.endpoint, run.run, run.runs, review.export_cmd, review.import_cmd,
-                 review.labels_cmd, failures.failures, report.scoreboard_cmd, report.report_cmd,
-                 report.rubric_cmd, report.judge_cmd, checks.checks_cmd, diff.diff_cmd, prompt.prompt):
-    main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -7,13 +7,22 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
 
-from ..catalog.facts import SIZE_CLASSES, format_params
-from ..catalog.query import SORT_LABELS, CatalogQuery, ListParams
 from ..catalog.sources.errors import HubError
 from ..untrusted import clean
-from .output import echo_json, err_console, escape, print_table, say, services_from
+from .output import LazyChoice, echo_json, escape, print_table, say, services_from
+
+
+def _size_classes() -> tuple[str, ...]:
+    from ..catalog.facts import SIZE_CLASSES
+
+    return SIZE_CLASSES
+
+
+def _sorts() -> list[str]:
+    from ..catalog.query import SORT_LABELS
+
+    return sorted(SORT_LABELS)
 
 
 @click.group()
@@ -35,6 +44,9 @@ def catalog_sync(ctx: click.Context, search: str | None, task: str | None, autho
                  filters: tuple[str, ...], num_parameters: str | None, sort: str, limit: int) -> None:
     """Fetch models from the Hub into the local cache (a re-run refreshes them)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..catalog.query import ListParams
+    from .output import err_console
 
     services = services_from(ctx)
     params = ListParams(search=search, task=task, author=author, filters=filters,
@@ -68,13 +80,13 @@ def _row_json(row: Any) -> dict[str, Any]:
 @click.argument("text", nargs=-1)
 @click.option("--license", "licenses", multiple=True, help="Licence id, e.g. apache-2.0 (repeatable).")
 @click.option("--permissive", is_flag=True, help="Only permissive licences (Apache-2.0, MIT, BSD…).")
-@click.option("--size", "sizes", multiple=True, type=click.Choice(SIZE_CLASSES), help="Size class (repeatable).")
+@click.option("--size", "sizes", multiple=True, type=LazyChoice(_size_classes), help="Size class (repeatable).")
 @click.option("--task", help="Pipeline tag, e.g. text-generation.")
 @click.option("--format", "fmt", help="gguf, safetensors, awq, gptq, mlx, onnx…")
 @click.option("--gated/--open", default=None, help="Only gated, or only open models.")
 @click.option("--author")
 @click.option("--local", is_flag=True, help="Only models whose files are on this machine.")
-@click.option("--sort", type=click.Choice(sorted(SORT_LABELS)), default="downloads", show_default=True)
+@click.option("--sort", type=LazyChoice(_sorts), default="downloads", show_default=True)
 @click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout, for scripts.")
 @click.pass_context
@@ -82,6 +94,11 @@ def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[st
                    sizes: tuple[str, ...], task: str | None, fmt: str | None, gated: bool | None,
                    author: str | None, local: bool, sort: str, limit: int, as_json: bool) -> None:
     """Search and filter the local catalogue (no network)."""
+    from rich.table import Table
+
+    from ..catalog.facts import format_params
+    from ..catalog.query import CatalogQuery
+
     services = services_from(ctx)
     services.catalog.ensure_loaded()
     if local:

@@ -5,31 +5,65 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
-from rich.markup import escape as _escape_markup
-from rich.table import Table
 
-from ..serving.endpoints import redact_url
 from ..untrusted import clean, json_text
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from ..services import Services
     from ..settings import Settings
 
 API_KEY_ENV = "MODELPICK_API_KEY"  # the one variable every key option reads
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console: Console
+err_console: Console
+
+
+def _console(name: str) -> Console:
+    # The consoles are made (and Rich imported) when first used: `modelpick --help` imports every command
+    # module and prints nothing through Rich.
+    if name not in globals():
+        from rich.console import Console
+
+        globals().update(console=Console(highlight=False), err_console=Console(stderr=True, highlight=False))
+    return globals()[name]  # type: ignore[no-any-return]
+
+
+def __getattr__(name: str) -> Console:  # `output.console`, `from .output import err_console`: made on first use
+    if name in ("console", "err_console"):
+        return _console(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class LazyChoice(click.Choice):  # type: ignore[type-arg]
+    """A Choice whose values come from the core when first needed (this command's --help, a value to check),
+    not when the command's module is imported: `modelpick --help` imports every command module."""
+
+    def __init__(self, load: Callable[[], Iterable[str]]) -> None:  # no super(): no values yet
+        self._load = load
+        self.case_sensitive = True
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "choices":
+            self.choices = tuple(self._load())
+            return self.choices
+        raise AttributeError(name)
 
 
 def escape(text: str) -> str:
     """Untrusted text for Rich output: markup escaped, terminal control sequences made visible and a URL's
     password hidden."""
-    return _escape_markup(clean(redact_url(text)))
+    from rich.markup import escape as escape_markup
+
+    from ..serving.endpoints import redact_url
+
+    return escape_markup(clean(redact_url(text)))
 
 
 def api_key_option(*names: str, what: str) -> Callable[[Any], Any]:
@@ -42,6 +76,8 @@ def api_key_option(*names: str, what: str) -> Callable[[Any], Any]:
 def echo_json(value: Any, **dumps: Any) -> None:
     """A JSON value for scripts (json.dumps with `dumps`): readable text, not \\u escapes, but no control
     character a terminal would act on, whatever the untrusted strings inside hold."""
+    from ..serving.endpoints import redact_url
+
     click.echo(json_text(redact_url(json.dumps(value, **{"ensure_ascii": False, **dumps}))))
 
 
@@ -53,7 +89,7 @@ def echo_text(text: str, *, nl: bool = True) -> None:
 def say(text: str, *, err: bool = False) -> None:
     """One line of Rich markup, never wrapped: an error or a path split over two lines is harder to read
     and to grep."""
-    (err_console if err else console).print(text, soft_wrap=True)
+    _console("err_console" if err else "console").print(text, soft_wrap=True)
 
 
 def fail(line: str, code: int = 1) -> NoReturn:
@@ -65,11 +101,14 @@ def fail(line: str, code: int = 1) -> NoReturn:
 def print_table(table: Table) -> None:
     """Print a table: in a terminal it fits the window; piped to a file or a pager it gets the width it needs,
     not the 80 columns Rich assumes, so that model ids are not cut."""
-    if console.is_terminal:
-        console.print(table)
+    from rich.console import Console
+
+    out = _console("console")
+    if out.is_terminal:
+        out.print(table)
         return
-    needed = console.measure(table, options=console.options.update_width(1000)).maximum
-    Console(highlight=False, width=max(console.width, needed)).print(table)
+    needed = out.measure(table, options=out.options.update_width(1000)).maximum
+    Console(highlight=False, width=max(out.width, needed)).print(table)
 
 
 def warn_loose_home(settings: Settings) -> None:

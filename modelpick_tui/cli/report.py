@@ -3,7 +3,6 @@ judge.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -171,6 +170,8 @@ def rubric_cmd(ctx: click.Context, run_id: str | None, edit_file: Path | None, s
 def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str | None, run_id: str | None,
               all_traces: bool, limit: int | None, concurrency: int, max_tokens: int, as_json: bool) -> None:
     """Grade traces with an LLM judge under the rubric; print its agreement with the human labels."""
+    import asyncio
+
     from ..serving.endpoints import resolve
     from ..serving.spec import ServingError
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 from collections import Counter
@@ -12,7 +11,7 @@ from typing import Any
 import click
 
 from ..serving.params import DEFAULT_MAX_TOKENS
-from .output import api_key_option, echo_json, err_console, escape, fail, print_table, say, services_from
+from .output import api_key_option, echo_json, escape, fail, print_table, say, services_from
 
 PLAIN_EVERY_S = 5.0  # without a terminal: a progress line at most this often (and at every tenth)
 # Exit statuses of `modelpick run`, so a script can tell a partial run from a total failure (a run in which
@@ -190,8 +189,11 @@ def _version(run: dict[str, Any]) -> dict[str, str] | None:
 
 def _execute(runner: Any, prompt_set: Any, targets: list[Any], params: Any, name: str, resume_id: str | None,
              run_error: type[Exception]) -> None:
+    import asyncio
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from .output import err_console
 
     seen: dict[str, Any] = {"run_id": resume_id}
     plain = _plain_progress(lambda line: say(escape(line), err=True))

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .output import echo_json, err_console, escape, fail, say, services_from
+from .output import echo_json, escape, fail, say, services_from
 
 
 def server_name(text: str) -> str:
@@ -186,6 +186,8 @@ def _download_progress() -> Iterator[Callable[[str, int, int | None], None]]:
         TimeRemainingColumn,
         TransferSpeedColumn,
     )
+
+    from .output import err_console
 
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                   TimeRemainingColumn(), console=err_console, transient=True,

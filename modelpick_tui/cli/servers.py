@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-from rich.table import Table
 
 from .output import api_key_option, echo_json, escape, fail, print_table, say, services_from
 
@@ -55,6 +54,8 @@ def _server_rows(supervisor: Any) -> list[dict[str, Any]]:
 @click.pass_context
 def servers_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     """List model servers and remote endpoints (stale records are cleaned first)."""
+    from rich.table import Table
+
     supervisor = services_from(ctx).supervisor
     supervisor.reattach()
     rows = [r for r in _server_rows(supervisor) if show_all or r["status"] != "stopped"]

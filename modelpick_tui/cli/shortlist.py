@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
-from ..catalog.facts import format_params
 from ..untrusted import clean
 from .output import escape, print_table, say, services_from
 
@@ -14,6 +12,10 @@ from .output import escape, print_table, say, services_from
 @click.pass_context
 def shortlist(ctx: click.Context) -> None:
     """The shortlist: list it, or add/remove models."""
+    from rich.table import Table
+
+    from ..catalog.facts import format_params
+
     if ctx.invoked_subcommand is None:
         rows = services_from(ctx).catalog.shortlist()
         table = Table(title=f"shortlist ({len(rows)})", title_justify="left")

@@ -18,7 +18,6 @@ from typing import Any
 
 from ..clock import now_iso
 from ..serving.params import SamplingParams
-from ..serving.procs import create_time, pid_matches
 from .base import dumps, loads
 from .prompts import PromptVersion
 
@@ -104,6 +103,8 @@ class Owner:
         return self.pid == os.getpid() and self.started == _started(self.pid)
 
     def alive(self) -> bool:
+        from ..serving.procs import pid_matches  # psutil (~0.05 s), only when a run's owner is asked after
+
         return pid_matches(self.pid, self.started)
 
     def describe(self) -> str:
@@ -114,6 +115,8 @@ class Owner:
 @functools.cache
 def _started(pid: int) -> float:
     # Cached per pid: equality with the stored value is exact for this process, and a fork has another pid.
+    from ..serving.procs import create_time
+
     return create_time(pid) or 0.0
 
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from ..services import Services
     from ..settings import Settings
 
+# If the browse table's first page has not started the background work by then, start it anyway.
+BACKGROUND_AFTER_S = 3.0
 FAILURE_NOTICE_S = 10.0  # how long a worker's error stays up (and how long the same error is not repeated)
 
 
@@ -37,6 +39,7 @@ class ModelpickApp(ServerOps):
         self.services = services
         self.servers_busy: set[str] = set()
         self._last_failure, self._failure_shown_at = "", 0.0  # the last worker error shown, and when
+        self._background_started = False
 
     @property
     def catalog(self):  # type: ignore[no-untyped-def]
@@ -48,8 +51,16 @@ class ModelpickApp(ServerOps):
         return BrowseScreen()
 
     def on_mount(self) -> None:
-        # After the first frame: detached servers of an earlier modelpick show up on the servers screen.
-        self.set_timer(1.0, self.reattach_servers)
+        # Work nobody sees at start waits for the browse table's first page (start_background); this timer is
+        # for a start whose table never fills (the catalogue could not be opened, a test's other screen).
+        self.set_timer(BACKGROUND_AFTER_S, self.start_background)
+
+    def start_background(self) -> None:
+        """Once, after the first page is on screen: what an earlier modelpick left (detached servers, shown on
+        the servers screen). Started earlier, its imports (the supervisor, httpx) took the GIL from the table."""
+        if not self._background_started:
+            self._background_started = True
+            self.reattach_servers()
 
     @dataclass
     class Reattached(Message):

@@ -119,6 +119,7 @@ class _Visitor(ast.NodeVisitor):
         self.depth -= 1
 
     visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815 (ast's spelling)
+    visit_Lambda = visit_FunctionDef  # noqa: N815
 
     def visit_If(self, node: ast.If) -> None:
         test = node.test
@@ -158,6 +159,10 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name == "import_module" and node.args and isinstance(node.args[0], ast.Constant) and isinstance(
+                node.args[0].value, str):  # a lazy import spelt as a string (the CLI's commands): an edge too
+            self._add(node.args[0].value, node.lineno)
         if isinstance(func, ast.Attribute):
             if func.attr in _SQL_CALLS:
                 self.m.runs_sql.append(f"line {node.lineno}: .{func.attr}(…)")
@@ -302,6 +307,7 @@ def test_the_graph_sees_every_kind_of_import() -> None:
     edges = {(e.target, e.kind) for e in graph()[f"{TOP}.cli"].edges}
     assert (f"{TOP}.ui.app", "function") in edges  # `from ..ui.app import make_app` inside _run_tui
     assert (f"{TOP}.cli.output", "module") in {(e.target, e.kind) for e in graph()[f"{TOP}.cli.run"].edges}
+    assert (f"{TOP}.cli.run", "function") in edges  # import_module("modelpick_tui.cli.run") in a lambda
     assert (SERVICES, "type") in {(e.target, e.kind) for e in graph()[f"{TOP}.ui.app"].edges}
     assert "textual" in reach(f"{TOP}.ui.app")
     # What the UI contract stops at: through the services the UI would reach the database library.

@@ -46,6 +46,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         self.last_result: SearchResult | None = None
         self._ready = False  # the catalogue is open and loaded
         self._debounce: Timer | None = None
+        self._background_started = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="banner")
@@ -64,8 +65,16 @@ class BrowseScreen(WorkerErrors, Screen[None]):
             table.add_column(label, key=key, width=width)
         self.query_one("#banner").display = False
         self.open_catalog()
-        # After the first frame, not before: a cold start should show the table first.
-        self.set_timer(1.0, self.warm_up)
+
+    def _after_first_page(self) -> None:
+        # The first page is painted (or the catalogue failed to open): now the work nobody waits for (the card
+        # parser, the models on this machine, the app's detached servers). Started earlier, its imports took the
+        # GIL from the table's first page.
+        if self._background_started:
+            return
+        self._background_started = True
+        self.warm_up()
+        self.app.start_background()  # type: ignore[attr-defined]
 
     @dataclass
     class Opened(Message):
@@ -103,6 +112,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
     def show_failure(self, failure: WorkFailed) -> None:
         if failure.group in ("catalog-open", "search"):
             self.query_one("#summary", Static).update(safe(failure.line, "red"))
+            self._after_first_page()
         elif failure.group == "sync":
             self.query("#sync-progress").remove()
             self.post_message(CatalogChanged())  # the banner says the Hub is out of reach; the cache still answers
@@ -162,6 +172,8 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         elif selected is not None:
             self._restore_cursor(selected)
         self.query_one("#summary", Static).update(self.summary_text(result))
+        if not self._background_started:
+            self.call_after_refresh(self._after_first_page)
 
     def _add_rest(self, result: SearchResult, selected: str | None) -> None:
         if result is not self.last_result:
