@@ -16,6 +16,7 @@ from .actions import bindings
 from .commands import ActionsProvider, ModelsProvider
 from .messages import CatalogChanged, Notice, WorkFailed
 from .server_ops import ServerOps
+from .widgets.next_step import NextStep
 
 if TYPE_CHECKING:
     from ..services import Services
@@ -55,12 +56,19 @@ class ModelpickApp(ServerOps):
         # for a start whose table never fills (the catalogue could not be opened, a test's other screen).
         self.set_timer(BACKGROUND_AFTER_S, self.start_background)
 
+    @property
+    def background_started(self) -> bool:
+        return self._background_started
+
     def start_background(self) -> None:
         """Once, after the first page is on screen: what an earlier modelpick left (detached servers, shown on
-        the servers screen). Started earlier, its imports (the supervisor, httpx) took the GIL from the table."""
+        the servers screen) and the next step of the loop. Started earlier, their imports (the supervisor, httpx,
+        sqlite-utils) took the GIL from the table."""
         if not self._background_started:
             self._background_started = True
             self.reattach_servers()
+            for line in self.screen.query(NextStep):
+                line.look()
 
     @dataclass
     class Reattached(Message):

@@ -59,7 +59,9 @@ class NextStep(WorkerErrors, Static):
         self.look()  # back on top of the stack: what the other screens did may have changed the step
 
     def look(self) -> None:
-        if self.screen.is_current:
+        # Not before the browse table's first page (the app says when): the counts open three stores and the
+        # supervisor, whose imports would take the GIL from the table. start_background() looks then.
+        if self.screen.is_current and getattr(self.app, "background_started", True):
             self._read()
 
     @work(thread=True, exclusive=True, group="next-step", exit_on_error=False,
