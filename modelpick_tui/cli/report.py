@@ -165,10 +165,14 @@ def rubric_cmd(ctx: click.Context, run_id: str | None, edit_file: Path | None, s
 @click.option("--limit", type=click.IntRange(1), help="At most this many traces.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--max-tokens", type=click.IntRange(16, 8192), default=256, show_default=True)
+@click.option("--structured/--no-structured", default=True, show_default=True,
+              help="Ask the server for a verdict-shaped answer (llama.cpp: a JSON schema grammar; vLLM: guided "
+                   "json_schema); remote endpoints are parsed as they answer.")
 @click.option("--json", "as_json", is_flag=True, help="The summary and agreement as JSON on stdout.")
 @click.pass_context
 def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str | None, run_id: str | None,
-              all_traces: bool, limit: int | None, concurrency: int, max_tokens: int, as_json: bool) -> None:
+              all_traces: bool, limit: int | None, concurrency: int, max_tokens: int, structured: bool,
+              as_json: bool) -> None:
     """Grade traces with an LLM judge under the rubric; print its agreement with the human labels."""
     import asyncio
 
@@ -202,7 +206,8 @@ def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str |
     err_tty = sys.stderr.isatty()
     try:
         summary = asyncio.run(services.run_judge(endpoint, traces, rubric.text, concurrency=concurrency,
-                                                 max_tokens=max_tokens, on_progress=progress))
+                                                 max_tokens=max_tokens, structured=structured,
+                                                 on_progress=progress))
     except KeyboardInterrupt:
         say("cancelled: the verdicts so far are kept; run again to go on", err=True)
         sys.exit(130)
@@ -212,10 +217,12 @@ def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str |
     if as_json:
         echo_json({"judge": endpoint.public(), "judged": summary.judged, "pass": summary.passed,
                                "fail": summary.failed, "error": summary.errors, "skipped": summary.skipped,
+                               "structured": summary.structured,
                                "errors": summary.error_lines, "agreement": agreement.to_json()})
         return
     say(f"judged {summary.judged}: {summary.passed} pass, {summary.failed} fail, {summary.errors} error"
-         + (f" ({summary.skipped} already judged under this rubric)" if summary.skipped else ""))
+         + (f" ({summary.skipped} already judged under this rubric)" if summary.skipped else "")
+         + (f" · structured output: {summary.structured}" if summary.structured else ""))
     for line in summary.error_lines[:3]:
         say(f"  [yellow]error[/] {escape(line)}")
     say(escape(agreement.summary()))

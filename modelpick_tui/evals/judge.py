@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .rubric import Verdict, judge_messages, parse_verdict, rubric_sha
+from .rubric import VERDICT_SCHEMA, Verdict, judge_messages, parse_verdict, rubric_sha
 
 if TYPE_CHECKING:
     from ..serving.client import ChatClient
@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     from .traces import Trace
 
 
+def response_format(backend: str) -> dict[str, Any] | None:
+    """Structured output asked of the judge's server in its own shape, so that even a small judge answers with a
+    valid verdict: llama-cpp-python turns a JSON object's schema into a grammar; vLLM takes OpenAI's json_schema
+    (guided decoding). Elsewhere (a remote endpoint of unknown kind) None: the answer is parsed as before."""
+    if backend == "llama":
+        return {"type": "json_object", "schema": VERDICT_SCHEMA}
+    if backend == "vllm":
+        return {"type": "json_schema", "json_schema": {"name": "verdict", "schema": VERDICT_SCHEMA, "strict": True}}
+    return None
+
 
 @dataclass
 class JudgeSummary:
@@ -26,6 +36,7 @@ class JudgeSummary:
     failed: int = 0
     errors: int = 0
     skipped: int = 0  # already graded by this judge under this rubric
+    structured: str | None = None  # the response_format type asked for (json_object, json_schema), or None
     error_lines: list[str] = field(default_factory=list)
 
 
@@ -40,17 +51,20 @@ def traces_to_judge(traces: TraceStore, judge: JudgeStore, run_id: str | None, *
 
 
 async def run_judge(store: JudgeStore, endpoint: Endpoint, traces: Sequence[Trace], rubric: str, *,
-                    concurrency: int = 4, max_tokens: int = 256, resume: bool = True,
+                    concurrency: int = 4, max_tokens: int = 256, resume: bool = True, structured: bool = True,
                     client: ChatClient | None = None,
                     on_progress: Callable[[int, int, JudgeSummary], None] | None = None) -> JudgeSummary:
     """Grade `traces` with `endpoint` under `rubric`, at most `concurrency` requests at a time; each verdict
-    is committed as it arrives (a cancelled run keeps what it graded, and `resume` skips those next time)."""
+    is committed as it arrives (a cancelled run keeps what it graded, and `resume` skips those next time).
+    `structured` asks the server for a verdict-shaped answer where its backend supports it (response_format)."""
     from ..serving.client import ChatClient, ChatRequest, Timeouts
     from ..serving.events import Done
     from ..serving.params import SamplingParams
 
     sha = rubric_sha(rubric)
     summary = JudgeSummary()
+    shape = response_format(endpoint.backend) if structured else None
+    summary.structured = shape["type"] if shape else None
     done_before = store.judged(endpoint.model, sha) if resume else set()
     todo = [t for t in traces if t.id not in done_before]
     summary.skipped = len(traces) - len(todo)
@@ -61,7 +75,7 @@ async def run_judge(store: JudgeStore, endpoint: Endpoint, traces: Sequence[Trac
 
     async def one(trace: Trace) -> None:
         request = ChatRequest(endpoint.model, tuple(judge_messages(rubric, trace)),
-                              SamplingParams(temperature=0.0, max_tokens=max_tokens))
+                              SamplingParams(temperature=0.0, max_tokens=max_tokens), response_format=shape)
         async with gate:
             result = await chat.collect(endpoint.base_url, request, api_key=endpoint.api_key)
         if isinstance(result, Done):

@@ -22,6 +22,15 @@ JUDGE_SYSTEM = (
     "(if any) and the model's output. Reply with one JSON object and nothing else: "
     '{"verdict": "pass" or "fail", "reason": "one short sentence"}.'
 )
+# The verdict's shape, asked of servers that constrain their output (evals/judge.py response_format). The reason is
+# bounded so a small judge cannot ramble past max_tokens and leave the object unclosed.
+VERDICT_SCHEMA = {
+    "type": "object",
+    "properties": {"verdict": {"type": "string", "enum": ["pass", "fail"]},
+                   "reason": {"type": "string", "maxLength": 200}},
+    "required": ["verdict", "reason"],
+    "additionalProperties": False,
+}
 _MAX_FIELD = 6000  # characters of prompt / reference / output sent to the judge (a small model has a small context)
 
 

@@ -70,6 +70,8 @@ class ChatRequest:
     model: str
     messages: tuple[Message, ...]
     sampling: SamplingParams = SamplingParams()
+    # Structured output in the server's own shape (the judge's verdict: evals/judge.py); None asks for none.
+    response_format: dict[str, Any] | None = field(default=None, hash=False)
 
     @classmethod
     def from_prompt(cls, model: str, prompt: str, *, system: str | None = None, history: Iterable[Message] = (),
@@ -93,6 +95,7 @@ class ChatRequest:
         """The JSON body of `POST /v1/chat/completions`, streaming, asking for usage (vLLM sends it; llama.cpp
         ignores the option and we count chunks instead)."""
         return {"model": self.model, "messages": [dict(m) for m in self.messages], **self.params(),
+                **({"response_format": self.response_format} if self.response_format else {}),
                 "stream": True, "stream_options": {"include_usage": True}}
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from modelpick_tui.evals.judge import run_judge
-from modelpick_tui.evals.rubric import Verdict, parse_verdict, rubric_sha
+from modelpick_tui.evals.rubric import VERDICT_SCHEMA, Verdict, parse_verdict, rubric_sha
 from modelpick_tui.evals.stores.judge import JudgeStore
 from modelpick_tui.services import Services
 from modelpick_tui.serving.endpoints import Endpoint
@@ -185,3 +185,20 @@ async def test_the_real_llama_cpp_server_as_judge(services: Services, gemma_gguf
         if row["verdict"] == "error":
             assert row["error"] and row["raw"] is not None
     assert json.dumps(services.judge.agreement().to_json())  # agreement is computable whatever it said
+
+
+@pytest.mark.parametrize(("backend", "shape"), [
+    ("llama", {"type": "json_object", "schema": VERDICT_SCHEMA}),
+    ("vllm", {"type": "json_schema", "json_schema": {"name": "verdict", "schema": VERDICT_SCHEMA, "strict": True}}),
+    ("remote", None),
+])
+async def test_the_judge_asks_each_backend_for_a_verdict_in_its_own_shape(
+        services: Services, server: JudgeServer, backend: str, shape: dict | None) -> None:
+    _run, traces = make_traces(services, ["GOOD"], ["pass"])
+    ep = Endpoint(name="judge-box", base_url=server.url + "/v1", model="judge", api_key="sk-judge", backend=backend)
+    summary = await run_judge(services.judge, ep, traces, "rubric")
+    assert summary.passed == 1 and summary.structured == (shape["type"] if shape else None)
+    body = next(r.body for r in server.requests if r.method == "POST")
+    assert body.get("response_format") == shape
+    await run_judge(services.judge, ep, traces, "rubric", structured=False, resume=False)
+    assert "response_format" not in [r.body for r in server.requests if r.method == "POST"][-1]
