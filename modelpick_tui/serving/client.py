@@ -124,6 +124,12 @@ class StreamMeter:
         count from `at`."""
         self.start, self.queue_ms = at, queue_ms
 
+    def take(self, quiet: Mapping[str, Any]) -> None:
+        """The figures a quiet reader sends with the end of a stream, instead of chunk by chunk."""
+        if quiet.get("sent"):
+            self.sent(*quiet["sent"])
+        self.first_at, self.last_at, self.chunks = quiet["first_at"], quiet["last_at"], quiet["chunks"]
+
     def chunk(self, at: float | None = None) -> None:
         """A non-empty content chunk arrived (at `at`: when its bytes came; default now)."""
         now = time.perf_counter() if at is None else at
@@ -183,14 +189,16 @@ class ChatClient:
 
     async def collect(self, base_url: str, request: ChatRequest, *, api_key: str | None = None,
                       timeouts: Timeouts | None = None) -> Done | Failed:
-        """Run a stream to its end and return its last event."""
-        async for event in self.stream(base_url, request, api_key=api_key, timeouts=timeouts):
+        """Run a stream to its end and return its last event (the reader hands the answer over once, at the end:
+        its figures are the same)."""
+        async for event in self.stream(base_url, request, api_key=api_key, timeouts=timeouts, _quiet=True):
             if isinstance(event, Done | Failed):
                 return event
         raise AssertionError("a stream always ends with Done or Failed")  # pragma: no cover
 
     async def stream(self, base_url: str, request: ChatRequest, *, api_key: str | None = None,
-                     timeouts: Timeouts | None = None, meter: StreamMeter | None = None) -> AsyncIterator[StreamEvent]:
+                     timeouts: Timeouts | None = None, meter: StreamMeter | None = None,
+                     _quiet: bool = False) -> AsyncIterator[StreamEvent]:
         """Stream one chat completion: `Delta`s as content arrives (one per chunk: batch repaints on your
         side), then exactly one `Done` or `Failed`. Pass a `meter` to read the figures live meanwhile."""
         limits = timeouts or self.timeouts
@@ -209,7 +217,7 @@ class ChatClient:
                 "url": root + "/chat/completions", "root": root, "payload": request.payload(),
                 "headers": {**_headers(api_key), "Accept": "text/event-stream", "Cache-Control": "no-store"},
                 "connect": limits.connect, "read": limits.read, "deadline": limits.deadline,
-                "asked_at": meter.start}
+                "asked_at": meter.start, "quiet": _quiet}
         parts: list[str] = []
         closing: dict[str, Any] | None = None
         self._engine.start(spec, sink)
@@ -225,6 +233,9 @@ class ChatClient:
                     meter.sent(at, data)
                 else:
                     closing = {**data, "at": at}
+                    if "text" in closing:  # quiet: the answer and its times come at once
+                        meter.take(closing)
+                        parts.append(closing["text"])
         finally:
             if closing is None:  # cancelled, or the iterator closed: the reader drops the connection
                 self._engine.cancel(sid)

@@ -97,6 +97,7 @@ class ThreadEngine(Engine):
         self._loop = asyncio.new_event_loop()
         self._host = StreamHost(self._deliver)
         threading.Thread(target=self._loop.run_forever, name="modelpick-stream-reader", daemon=True).start()
+        asyncio.run_coroutine_threadsafe(self._host.warm(), self._loop)
 
     def _send(self, op: dict[str, Any], sid: int | None) -> None:
         self._loop.call_soon_threadsafe(_handle, self._host, op)
@@ -220,6 +221,7 @@ async def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             writer.write(json.dumps([sid, kind, data, at], ensure_ascii=False).encode() + b"\n")
 
     host = StreamHost(emit)
+    await host.warm()  # while the asking process is still getting ready, not in its first stream's time
     reader = asyncio.StreamReader(limit=1 << 31)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
     try:

@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import Input
 
 from modelpick_tui.services import Services
+from modelpick_tui.serving.events import TIMING
 from modelpick_tui.serving.params import DEFAULT_MAX_TOKENS
 from modelpick_tui.serving.registry import Server
 from modelpick_tui.serving.spec import ServerSpec
@@ -269,8 +270,14 @@ async def test_choose_endpoints_add_one_by_url_and_bad_settings(services: Servic
         assert app.screen is screen and screen.params.sampling.top_p == 0.5
         await send(pilot, screen, "hello")
         assert all(p.text == ANSWER for p in screen.panes)
-        assert all(t.params == {"top_p": 0.5, "max_tokens": DEFAULT_MAX_TOKENS}
-                   for t in services.traces.list(run_id=screen.session.run_id))
+        traces = services.traces.list(run_id=screen.session.run_id)
+        assert all(t.params == {"top_p": 0.5, "max_tokens": DEFAULT_MAX_TOKENS} for t in traces)
+        # How TTFT was measured: stored with each trace, and the pane's figures say it on hover.
+        assert [t.timing for t in traces] == [TIMING, TIMING]
+        assert all(t.queue_ms is not None and t.queue_ms >= 0 for t in traces)
+        for pane in screen.panes:
+            tooltip = str(pane.query_one(".pane-metrics").tooltip)
+            assert tooltip.startswith(f"TTFT: {TIMING}; ") and "waiting for a connection before that" in tooltip
 
 
 async def test_model_output_is_never_markup_or_terminal_control() -> None:
@@ -297,4 +304,8 @@ async def test_model_output_is_never_markup_or_terminal_control() -> None:
         shown = screen_text(app)
         assert "[red]not red[/red]" in shown and "␛]0;pwned␇" in shown and "[bold]pane[/bold]" in shown
         assert pane.metrics_text == "TTFT 12 ms · 3 tok · stop"
+        # A wait for a connection long enough to matter is on the line, apart from TTFT.
+        pane.finish(Done("x", StreamMetrics(ttft_ms=12.0, output_tokens=3, finish_reason="stop", queue_ms=25.0,
+                                            timing=TIMING)))
+        assert pane.metrics_text == "TTFT 12 ms · 3 tok · stop · queued 25 ms"
         assert "\x1b" not in pane.text
