@@ -214,11 +214,13 @@ def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str |
     if err_tty and traces:
         click.echo("", err=True)
     agreement = store.agreement(run_id=run_id, judge_model=endpoint.model)
+    corrected = store.corrected(run_id=run_id, judge_model=endpoint.model)
     if as_json:
         echo_json({"judge": endpoint.public(), "judged": summary.judged, "pass": summary.passed,
                                "fail": summary.failed, "error": summary.errors, "skipped": summary.skipped,
                                "structured": summary.structured,
-                               "errors": summary.error_lines, "agreement": agreement.to_json()})
+                               "errors": summary.error_lines, "agreement": agreement.to_json(),
+                               "corrected_pass_rate": {m: c.to_json() for m, c in corrected.items()}})
         return
     say(f"judged {summary.judged}: {summary.passed} pass, {summary.failed} fail, {summary.errors} error"
          + (f" ({summary.skipped} already judged under this rubric)" if summary.skipped else "")
@@ -230,6 +232,8 @@ def judge_cmd(ctx: click.Context, target: str, model: str | None, api_key: str |
     if agreement.n:
         say(f"  human pass: judge pass {c['pass/pass']}, judge fail {c['pass/fail']}; "
              f"human fail: judge pass {c['fail/pass']}, judge fail {c['fail/fail']}")
+    for model, rate in corrected.items():  # the judge's pass rate, corrected for its errors (beside raw and kappa)
+        say(f"  pass rate of {escape(model or '?')} by this judge: {escape(rate.line())}")
     warning = agreement.warning()
     if warning:
         say(f"[yellow]warning[/] {escape(warning)}")

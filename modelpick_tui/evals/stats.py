@@ -139,3 +139,70 @@ def paired_difference(both_pass: int, fixed: int, regressed: int, both_fail: int
     centre = (b - c) / m
     half = z * math.sqrt(max(0.0, (b + c) - (b - c) ** 2 / m)) / m
     return Interval(estimate, max(-1.0, centre - half), min(1.0, centre + half))
+
+
+MIN_YOUDEN = 0.2  # TPR + TNR − 1 below this: the judge is too near chance for its correction to mean anything
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """A judge's pass rate corrected for its errors (Rogan and Gladen): θ = (p_obs + TNR − 1) / (TPR + TNR − 1),
+    TPR and TNR measured on traces a human labelled too, with a bootstrap 95 % interval."""
+
+    n: int  # traces the judge graded (pass/fail): p_obs is over these
+    raw: float  # p_obs, the judge's own pass rate
+    tpr: float | None  # judge pass among human pass
+    tnr: float | None  # judge fail among human fail
+    theta: float | None  # None when the correction means nothing (see `why_not`)
+    low: float | None
+    high: float | None
+    why_not: str | None = None
+
+    def line(self) -> str:
+        if self.theta is None or self.low is None or self.high is None:
+            return f"raw {self.raw:.0%} of {self.n}; no correction: {self.why_not}"
+        return f"raw {self.raw:.0%} of {self.n} → corrected {self.theta:.0%} [95% CI {self.low:.0%}–{self.high:.0%}]"
+
+    def to_json(self) -> dict[str, object]:
+        def r(x: float | None) -> float | None:
+            return None if x is None else round(x, 4)
+
+        return {"n": self.n, "raw": r(self.raw), "tpr": r(self.tpr), "tnr": r(self.tnr), "theta": r(self.theta),
+                "low": r(self.low), "high": r(self.high), "why_not": self.why_not}
+
+
+def corrected_pass_rate(judged: Sequence[bool], labelled: Sequence[tuple[bool, bool]], *, resamples: int = 2000,
+                        seed: int = 0) -> Corrected:
+    """θ from the judge's verdicts `judged` (True = pass) and the (human pass, judge pass) pairs `labelled`, with a
+    percentile bootstrap interval: both samples resampled, θ clipped to [0, 1], resamples where TPR + TNR − 1 ≤ 0
+    dropped. No θ when either human class is missing or TPR + TNR − 1 < MIN_YOUDEN."""
+    import numpy as np
+
+    n = len(judged)
+    raw = sum(judged) / n if n else 0.0
+    positives = [j for h, j in labelled if h]
+    negatives = [j for h, j in labelled if not h]
+    tpr = sum(positives) / len(positives) if positives else None
+    tnr = sum(1 for j in negatives if not j) / len(negatives) if negatives else None
+    if not n:
+        return Corrected(0, 0.0, tpr, tnr, None, None, None, "the judge graded nothing here")
+    if tpr is None or tnr is None:
+        missing = "pass" if tpr is None else "fail"
+        return Corrected(n, raw, tpr, tnr, None, None, None,
+                         f"no trace the human labelled {missing} was judged: TPR and TNR need both")
+    youden = tpr + tnr - 1
+    if youden < MIN_YOUDEN:
+        return Corrected(n, raw, tpr, tnr, None, None, None,
+                         f"TPR + TNR − 1 = {youden:.2f} is under {MIN_YOUDEN}: the judge is too near chance")
+    theta = min(1.0, max(0.0, (raw + tnr - 1) / youden))
+    rng = np.random.default_rng(seed)
+    j = np.asarray(judged, dtype=float)
+    pos, neg = np.asarray(positives, dtype=float), 1.0 - np.asarray(negatives, dtype=float)
+    p_star = j[rng.integers(0, n, (resamples, n))].mean(axis=1)
+    tpr_star = pos[rng.integers(0, len(pos), (resamples, len(pos)))].mean(axis=1)
+    tnr_star = neg[rng.integers(0, len(neg), (resamples, len(neg)))].mean(axis=1)
+    denominator = tpr_star + tnr_star - 1
+    keep = denominator > 0
+    thetas = np.clip((p_star[keep] + tnr_star[keep] - 1) / denominator[keep], 0.0, 1.0)
+    low, high = (float(x) for x in np.percentile(thetas, [2.5, 97.5])) if thetas.size else (0.0, 1.0)
+    return Corrected(n, raw, tpr, tnr, theta, low, high)

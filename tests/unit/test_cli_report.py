@@ -119,9 +119,12 @@ def test_judge_prints_agreement_and_kappa(services: Services, judge_server: Judg
     assert "judged 6: 2 pass, 3 fail, 1 error" in result.output
     assert "agreement 60% over 5 traces, Cohen's kappa 0.17" in result.output
     assert "warning the judge is not to be trusted: kappa 0.17 < 0.6" in result.output
+    assert ("pass rate of cand by this judge: raw 40% of 5; no correction: TPR + TNR − 1 = 0.17 is under 0.2"
+            in result.output)
     again = run(services, *args, "--json")
     data = json.loads(again.stdout)
     assert data["skipped"] == 5 and data["judged"] == 1 and data["agreement"]["n"] == 5
+    assert data["corrected_pass_rate"]["cand"]["theta"] is None and data["corrected_pass_rate"]["cand"]["tpr"] == 0.5
     assert "api_key" not in json.dumps(data["judge"])
     unknown = run(services, "judge", "--endpoint", "no-such-server", "--run", run_id)
     assert unknown.exit_code == 1 and "error:" in unknown.output and "Traceback" not in unknown.output

@@ -102,6 +102,10 @@ async def test_agreement_with_the_human_labels(services: Services, server: Judge
     assert agreement.summary() == "agreement 60% over 5 traces, Cohen's kappa 0.17"
     assert "not to be trusted" in (agreement.warning() or "")
     assert store.agreement(run_id=run, judge_model="another-judge").n == 0
+    # TPR 1/2, TNR 2/3 on the labelled traces: TPR + TNR − 1 = 0.17, too near chance to correct the raw 2/5
+    corrected = store.corrected(run_id=run)["cand"]
+    assert (corrected.n, corrected.raw, corrected.theta) == (5, 0.4, None)
+    assert corrected.why_not == "TPR + TNR − 1 = 0.17 is under 0.2: the judge is too near chance"
 
 
 def test_agreement_when_the_judge_always_agrees(services: Services) -> None:
@@ -114,6 +118,8 @@ def test_agreement_when_the_judge_always_agrees(services: Services) -> None:
     assert (agreement.n, agreement.percent, agreement.kappa) == (4, 1.0, 1.0)
     assert agreement.trusted and agreement.warning() is None
     assert agreement.summary() == "agreement 100% over 4 traces, Cohen's kappa 1.00"
+    corrected = store.corrected(run_id=run)["cand"]
+    assert (corrected.raw, corrected.tpr, corrected.tnr, corrected.theta) == (0.5, 1.0, 1.0, 0.5)
 
 
 def test_rubrics_per_run_with_a_default_for_all_runs(services: Services) -> None:

@@ -61,3 +61,37 @@ def test_percentile_interpolates_like_numpy() -> None:
     assert percentile(values, 95) == pytest.approx(38.5)
     assert percentile([5.0], 95) == 5.0
     assert percentile([], 50) is None
+
+
+def test_corrected_pass_rate_against_a_hand_computed_case() -> None:
+    from modelpick_tui.evals.stats import corrected_pass_rate
+
+    # The judge passes 60 of 100 traces. On 20 labelled by a human: of 10 human passes it passed 9 (TPR 0.9), of
+    # 10 human fails it failed 8 (TNR 0.8). θ = (0.6 + 0.8 − 1) / (0.9 + 0.8 − 1) = 0.4 / 0.7 = 0.5714…
+    judged = [True] * 60 + [False] * 40
+    labelled = [(True, True)] * 9 + [(True, False)] + [(False, False)] * 8 + [(False, True)] * 2
+    found = corrected_pass_rate(judged, labelled)
+    assert (found.n, found.raw, found.tpr, found.tnr) == (100, 0.6, 0.9, 0.8)
+    assert found.theta == pytest.approx(0.4 / 0.7)
+    assert found.low is not None and found.high is not None
+    assert 0.15 < found.low < found.theta < found.high < 0.95  # 10 labels a class: a wide interval, honestly
+    more = corrected_pass_rate(judged, labelled * 10)  # ten times the labels, the same rates: narrower
+    assert more.theta == pytest.approx(found.theta) and more.high - more.low < (found.high - found.low) * 0.75
+    assert corrected_pass_rate(judged, labelled) == found  # seeded: the same interval every time
+    assert found.line().startswith("raw 60% of 100 → corrected 57% [95% CI ")
+    # a perfect judge needs no correction
+    perfect = corrected_pass_rate([True, False, True], [(True, True), (False, False)])
+    assert perfect.theta == pytest.approx(2 / 3) and perfect.tpr == perfect.tnr == 1.0
+
+
+def test_corrected_pass_rate_says_when_it_means_nothing() -> None:
+    from modelpick_tui.evals.stats import corrected_pass_rate
+
+    chance = corrected_pass_rate([True, False] * 5, [(True, True), (True, False), (False, True), (False, False)])
+    assert chance.theta is None and chance.why_not == ("TPR + TNR − 1 = 0.00 is under 0.2: the judge is too near "
+                                                       "chance")
+    one_class = corrected_pass_rate([True] * 4, [(True, True), (True, True)])
+    assert one_class.theta is None and "TPR and TNR need both" in (one_class.why_not or "")
+    assert "no correction" in one_class.line()
+    # θ outside [0, 1] (the judge passes fewer than its false-positive rate predicts) is clipped
+    assert corrected_pass_rate([False] * 10, [(True, True)] * 5 + [(False, True)] + [(False, False)] * 4).theta == 0.0

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from ...clock import now_iso
 from ..failure_modes import final_modes
 from ..rubric import ALL_RUNS, AgreementReport, Rubric, Verdict
-from ..stats import cohen_kappa
+from ..stats import Corrected, cohen_kappa, corrected_pass_rate
 from .base import Store
 
 if TYPE_CHECKING:
@@ -77,6 +78,22 @@ class JudgeStore(Store):
             confusion={k: confusion.get(k, 0) for k in ("pass/pass", "pass/fail", "fail/pass", "fail/fail")},
             judge_errors=sum(1 for t in human if t in judge and judge[t]["verdict"] == "error"),
             unjudged=sum(1 for t in human if t not in judge))
+
+    def corrected(self, *, run_id: str | None = None, judge_model: str | None = None) -> dict[str, Corrected]:
+        """Per model of the judged traces: the judge's raw pass rate and θ, corrected by its TPR and TNR on every
+        trace of the run a human labelled too (the judge's accuracy, not one model's)."""
+        human = self.human_labels(run_id)
+        judge = {t: r for t, r in self.latest(judge_model=judge_model, run_id=run_id).items()
+                 if r["verdict"] in ("pass", "fail")}
+        labelled = [(human[t] == "pass", r["verdict"] == "pass") for t, r in sorted(judge.items()) if t in human]
+        with self.lock:
+            models = {r["id"]: r["model"] or "" for r in self.db.query(
+                "select id, model from traces where id in (select value from json_each(?))",
+                [json.dumps(list(judge))])}
+        per: dict[str, list[bool]] = {}
+        for trace_id, row in sorted(judge.items()):
+            per.setdefault(models.get(trace_id, ""), []).append(row["verdict"] == "pass")
+        return {model: corrected_pass_rate(verdicts, labelled) for model, verdicts in sorted(per.items())}
 
     def draft_rubric(self, run_id: str | None = None, examples: int = 2) -> str:
         """A rubric to edit, written from the failure modes (names and reviewers' notes)."""
