@@ -163,19 +163,23 @@ class Services:
 
         return CompareSession(self.traces, self.review, endpoints, params, **options)
 
-    def candidates(self, run_id: str | None = None, *, pin: bool = True) -> list[Candidate]:
-        """The scoreboard of `run_id` (all traces when None) with each model's provenance (evals/decision.py)."""
+    def candidates(self, run_id: str | None = None, *, pin: bool = True,
+                   prompt_version: str | None = None) -> list[Candidate]:
+        """The scoreboard of `run_id` (all traces when None; of one prompt version's traces when given its id) with
+        each model's provenance (evals/decision.py)."""
         from .evals.decision import candidates
 
-        return candidates(self.traces, self.failures, self.catalog.store, run_id, pin=pin)
+        return candidates(self.traces, self.failures, self.catalog.store, run_id, pin=pin,
+                          prompt_version=prompt_version)
 
     def write_report(self, run_id: str | None = None, *, bar: float = 0.8, basis: str = "low",
-                     out_dir: Path | None = None) -> ReportFiles:
+                     out_dir: Path | None = None, prompt_version: str | None = None) -> ReportFiles:
         """Decide and write the report (Markdown + JSON) into `out_dir`, else settings.reports_dir."""
         from .evals.decision import write_report
 
         return write_report(self.traces, self.failures, self.catalog.store, self.judge,
-                            out_dir or self.settings.reports_dir, run_id=run_id, bar=bar, basis=basis)
+                            out_dir or self.settings.reports_dir, run_id=run_id, bar=bar, basis=basis,
+                            prompt_version=prompt_version)
 
     def traces_to_judge(self, run_id: str | None, *, labelled_only: bool = True,
                         limit: int | None = None) -> list[Trace]:

@@ -18,6 +18,16 @@ def _check_run(services: Any, run_id: str | None) -> None:
         raise click.ClickException(f"no run {run_id!r} (the runs are listed by `modelpick runs`)")
 
 
+def _version_id(services: Any, name: str | None) -> str | None:
+    """The id of the prompt version named (or given by id); None for none; an unknown one is one line."""
+    if name is None:
+        return None
+    version = services.prompt_versions.get(name)
+    if version is None:
+        raise click.ClickException(f"no prompt version {name!r} (see `modelpick prompt list`)")
+    return str(version.id)
+
+
 def _ms(value: float | None) -> str:
     return "" if value is None else f"{value:,.0f}"
 
@@ -26,9 +36,11 @@ def _ms(value: float | None) -> str:
 @click.option("--run", "run_id", help="Only this run's traces (default: all traces).")
 @click.option("--sort", type=click.Choice(["pass", "low", "labelled", "traces", "params", "latency", "ttft",
                                            "tps", "win", "model"]), default="pass", show_default=True)
+@click.option("--prompt", "prompt_name", metavar="VERSION",
+              help="Only the traces made with this prompt version (`modelpick run --prompt`).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per model on stdout.")
 @click.pass_context
-def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, as_json: bool) -> None:
+def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, prompt_name: str | None, as_json: bool) -> None:
     """Per model: traces, labels, pass rate with a 95% interval, failure modes, latency, tokens/s, win rate."""
     from rich.table import Table
 
@@ -38,8 +50,9 @@ def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, as_json: b
 
     services = services_from(ctx)
     _check_run(services, run_id)
+    version = _version_id(services, prompt_name)
     cands = {c.score.model: c for c in candidates(services.traces, services.failures, services.catalog.store, run_id,
-                                                  pin=False)}
+                                                  pin=False, prompt_version=version)}
     scores = sort_scores([c.score for c in cands.values()], sort)
     if as_json:
         for s in scores:
@@ -48,9 +61,12 @@ def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, as_json: b
         return
     if not scores:
         say("no traces yet" + (f" in run {escape(run_id)}" if run_id else "") +
+            (f" made with prompt version {escape(prompt_name or '')}" if version else "") +
              ": run a prompt set (`modelpick run`) or compare endpoints first")
         return
-    table = Table(title=f"scoreboard ({'run ' + escape(run_id) if run_id else 'all runs'}, sorted by {sort})",
+    scope = ("run " + escape(run_id) if run_id else "all runs") + (f", prompt {escape(prompt_name)}" if prompt_name
+                                                                    else "")
+    table = Table(title=f"scoreboard ({scope}, sorted by {sort})",
                   title_justify="left")
     for col, justify in (("model", "left"), ("params", "right"), ("traces", "right"), ("labelled", "right"),
                          ("pass rate [95% CI]", "left"), ("ttft p50/p95 ms", "right"),
@@ -77,21 +93,26 @@ def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, as_json: b
               help="Apply the bar to the 95% interval's lower bound (low) or to the pass rate itself.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the report (default: MODELPICK_HOME/reports).")
+@click.option("--prompt", "prompt_name", metavar="VERSION",
+              help="Decide on the traces made with this prompt version only (the decision is a model and its prompt).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report's JSON on stdout.")
 @click.pass_context
 def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, out_dir: Path | None,
-               as_json: bool) -> None:
+               prompt_name: str | None, as_json: bool) -> None:
     """Write the decision report (Markdown + JSON): the chosen model, pinned, and why the others were not."""
     from ..evals.decision import scores, write_report
 
     services = services_from(ctx)
     _check_run(services, run_id)
-    if not scores(services.traces, services.failures, run_id):
+    version = _version_id(services, prompt_name)
+    if not scores(services.traces, services.failures, run_id, version):
         raise click.ClickException("no traces to decide on" + (f" in run {run_id}" if run_id else "") +
+                                   (f" made with prompt version {prompt_name}" if version else "") +
                                    ": run a prompt set and label its traces first")
     try:
         files = write_report(services.traces, services.failures, services.catalog.store, services.judge,
-                             out_dir or services.settings.reports_dir, run_id=run_id, bar=bar, basis=basis)
+                             out_dir or services.settings.reports_dir, run_id=run_id, bar=bar, basis=basis,
+                             prompt_version=version)
     except OSError as exc:
         raise click.ClickException(f"cannot write the report: {exc}") from None
     d = files.decision
@@ -102,6 +123,10 @@ def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, o
         say(f"[green]chosen[/] {escape(d.chosen.score.model)}: {escape(d.chosen.reason)}")
         say(f"  pin      {escape(p.pin)}")
         say(f"  licence  {escape(p.license or 'unknown')}")
+        prompt_json = d.prompt_version_json()
+        if prompt_json:
+            say(f"  prompt   {escape(str(prompt_json.get('name') or prompt_json))}"
+                + (f" ({escape(prompt_json['id'])})" if prompt_json.get("id") else ""))
         for c in d.rejected:
             say(f"  [dim]rejected[/] {escape(c.score.model)}: {escape(c.reason)}")
     else:

@@ -52,11 +52,22 @@ class Decision:
     run_id: str | None
     rubric: str | None
     date: str = field(default_factory=today_iso)
+    prompts: list[dict[str, Any]] = field(default_factory=list)  # [{"id", "name"}] the chosen model's traces used
+    restricted_to: str | None = None  # the prompt version id the scoreboard was restricted to
     created_at: str = field(default_factory=now_iso)
 
     @property
     def model(self) -> str | None:
         return self.chosen.score.model if self.chosen else None
+
+    def prompt_version_json(self) -> dict[str, Any] | None:
+        """The one prompt version the chosen model's traces used ({"id", "name"}), None for none; a mix says so."""
+        if len(self.prompts) == 1:
+            only = self.prompts[0]
+            return {"id": only["id"], "name": only.get("name")} if only.get("id") else None
+        if self.prompts:
+            return {"mixed": [p.get("name") or p.get("id") for p in self.prompts]}
+        return None
 
     def to_json(self) -> dict[str, Any]:
         chosen = self.chosen
@@ -68,8 +79,22 @@ class Decision:
                 "license": chosen.provenance.license, "params": chosen.provenance.params},
             "rejected": [c.to_json() for c in self.rejected],
             "rubric": self.rubric,
+            "prompt_version": self.prompt_version_json(),
             "rule": "the smallest model whose pass rate meets the bar; ties by latency p50",
         }
+
+
+def _prompt_text(decision: Decision) -> str:
+    """The prompt the decision holds for, in words: the version, the set's own prompts, or a mix to restrict."""
+    named = [p for p in decision.prompts if p.get("id")]
+    if not decision.prompts:
+        return "n/a"
+    if len(decision.prompts) == 1:
+        p = decision.prompts[0]
+        return (f"{_md_cell(p.get('name') or '?')} ({_md_code(p['id'])})" if p.get("id")
+                else "the prompt set's own prompts (no prompt version)")
+    shown = ", ".join(_md_cell(p.get("name") or "?") for p in named)
+    return f"mixed ({shown}{', and none' if len(named) < len(decision.prompts) else ''}): restrict with --prompt"
 
 
 def _basis_text(basis: str) -> str:
@@ -130,20 +155,21 @@ def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f} ms"
 
 
-def scores(traces: TraceStore, failures: FailureModeStore, run_id: str | None = None) -> list[ModelScore]:
-    """The scoreboard of `run_id` (all traces when None), from one read of the traces, their modes and the
-    preferences."""
+def scores(traces: TraceStore, failures: FailureModeStore, run_id: str | None = None,
+           prompt_version: str | None = None) -> list[ModelScore]:
+    """The scoreboard of `run_id` (all traces when None; only the traces of the prompt version of id
+    `prompt_version` when given), from one read of the traces, their modes and the preferences."""
     with traces.lock:  # the database's one lock: the modes and the rows are read as one state
-        rows, prefs = traces.scoreboard_rows(run_id)
+        rows, prefs = traces.scoreboard_rows(run_id, prompt_version)
         names = {mode_id: str(mode["name"] or mode["id"]) for mode_id, mode in failures.final_modes().items()}
     return scoreboard(rows, prefs, names)
 
 
 def candidates(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore, run_id: str | None = None,
-               *, pin: bool = True) -> list[Candidate]:
+               *, pin: bool = True, prompt_version: str | None = None) -> list[Candidate]:
     """The scoreboard with each model's provenance (parameters, licence, pin)."""
     out = []
-    for score in scores(traces, failures, run_id):
+    for score in scores(traces, failures, run_id, prompt_version):
         prov = provenance(catalog, score.model, score.model_ref, pin=pin)
         score.params = prov.params
         out.append(Candidate(score, prov))
@@ -151,11 +177,16 @@ def candidates(traces: TraceStore, failures: FailureModeStore, catalog: CatalogS
 
 
 def decide(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore, judge: JudgeStore,
-           run_id: str | None = None, bar: float = 0.8, basis: str = "low") -> Decision:
-    """Scoreboard → provenance → choose, with the run's rubric."""
-    chosen, rejected = choose(candidates(traces, failures, catalog, run_id), bar, basis)
+           run_id: str | None = None, bar: float = 0.8, basis: str = "low",
+           prompt_version: str | None = None) -> Decision:
+    """Scoreboard → provenance → choose, with the run's rubric and the prompt versions the chosen model's traces
+    were made with (the decision is a model and its prompt)."""
+    chosen, rejected = choose(candidates(traces, failures, catalog, run_id, prompt_version=prompt_version), bar,
+                              basis)
     rubric = judge.rubric(run_id)
-    return Decision(chosen, rejected, bar, basis, run_id, rubric.text if rubric else None)
+    prompts = traces.prompt_versions_used(chosen.score.model, run_id, prompt_version) if chosen else []
+    return Decision(chosen, rejected, bar, basis, run_id, rubric.text if rubric else None, prompts=prompts,
+                    restricted_to=prompt_version)
 
 
 # --- the report -----------------------------------------------------------------------------------------
@@ -211,6 +242,7 @@ def render_markdown(decision: Decision) -> str:
     out = [f"# Model decision: {_md_cell(decision.model) if c else 'no model meets the bar'}", "",
            f"- Date: {decision.date} (generated {decision.created_at})",
            f"- Scope: {'run ' + _md_cell(decision.run_id) if decision.run_id else 'all runs'}",
+           f"- Prompt version: {_prompt_text(decision)}",
            f"- Bar: {decision.bar:.2f} on {_basis_text(decision.basis)}",
            "- Rule: the smallest model meeting the bar; ties broken by latency p50", ""]
     if c:
@@ -274,10 +306,11 @@ class ReportFiles:
 
 
 def write_report(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore, judge: JudgeStore,
-                 out_dir: Path, *, run_id: str | None = None, bar: float = 0.8, basis: str = "low") -> ReportFiles:
+                 out_dir: Path, *, run_id: str | None = None, bar: float = 0.8, basis: str = "low",
+                 prompt_version: str | None = None) -> ReportFiles:
     """Decide, then write DATE-MODEL.md and .json into `out_dir` (never overwriting an earlier report) and a
     decisions row."""
-    decision = decide(traces, failures, catalog, judge, run_id, bar, basis)
+    decision = decide(traces, failures, catalog, judge, run_id, bar, basis, prompt_version)
     folder = Path(out_dir)
     make_private_dir(folder)
     stem = f"{decision.date}-{_slug(decision.model) if decision.model else 'no-decision'}"

@@ -111,6 +111,23 @@ def test_two_versions_two_runs_and_their_diff(services: Services, echo: JudgeSer
     assert [p["prompt_id"] for p in diff["pairs"]["regressed"]] == ["p3"]
     listing = run(db, "prompt", "list", "--json").output.splitlines()
     assert [(v["name"], v["traces"]) for v in map(json.loads, listing)] == [("v1", 4), ("v2", 4)]
+    # the scoreboard and the decision restricted to one prompt version; the report names it
+    for t in traces:
+        services.review.label(t.id, "pass")
+    board = [json.loads(line) for line in run(db, "scoreboard", "--prompt", "v2", "--json").output.splitlines()]
+    assert [(b["model"], b["traces"], b["labelled"]) for b in board] == [("echo", 4, 4)]
+    everything = [json.loads(line) for line in run(db, "scoreboard", "--json").output.splitlines()]
+    assert [(b["model"], b["traces"], b["labelled"]) for b in everything] == [("echo", 8, 4)]
+    out = tmp_path / "reports"
+    report = json.loads(run(db, "report", "--prompt", "v2", "--bar", "0.5", "--basis", "estimate", "--out",
+                            str(out), "--json").stdout)
+    assert report["decision"] == "echo" and report["prompt_version"] == {"id": v2.id, "name": "v2"}
+    markdown = next(out.glob("*.md")).read_text(encoding="utf-8")
+    assert f"- Prompt version: v2 (`{v2.id}`)" in markdown
+    mixed = json.loads(run(db, "report", "--bar", "0", "--basis", "estimate", "--out", str(out), "--json").stdout)
+    assert mixed["prompt_version"] == {"mixed": ["v1", "v2"]}
+    unknown = run(db, "scoreboard", "--prompt", "v9")
+    assert unknown.exit_code == 1 and "no prompt version 'v9'" in unknown.output
     clash = run(db, "run", str(prompts), "-e", echo.url, "--model", "echo", "--prompt", "v1", "--system", "x")
     assert clash.exit_code == 1 and "not both" in clash.output
     missing = run(db, "run", str(prompts), "-e", echo.url, "--model", "echo", "--prompt", "v9")

@@ -187,19 +187,32 @@ class TraceStore(Store):
             run["n_failed"] = run.pop("n_pairs") - run["n_ok"]
         return rows
 
-    def scoreboard_rows(self, run_id: str | None = None) -> tuple[builtins.list[dict[str, Any]],
-                                                                  builtins.list[dict[str, Any]]]:
-        """What the scoreboard counts, in one read: the traces of `run_id` (all when None) with their latest
-        verdict and failure mode, in the order they were made; and every pairwise preference."""
+    def scoreboard_rows(self, run_id: str | None = None, prompt_version: str | None = None,
+                        ) -> tuple[builtins.list[dict[str, Any]], builtins.list[dict[str, Any]]]:
+        """What the scoreboard counts, in one read: the traces of `run_id` (all when None; only those made with
+        the prompt version of id `prompt_version` when given) with their latest verdict and failure mode, in the
+        order they were made; and every pairwise preference."""
         with self.lock:
             rows = [dict(r) for r in self.db.query(
                 "select t.id, t.model, t.endpoint, t.model_ref, t.error, t.ttft_ms, t.latency_ms, t.tokens_per_s,"
                 " l.verdict, (select m.mode_id from trace_failure_modes m where m.trace_id = t.id) as mode_id"
                 " from traces t left join latest_labels l on l.trace_id = t.id"
-                " where (? is null or t.run_id = ?) order by t.created_at, t.id", [run_id, run_id])]
+                " where (? is null or t.run_id = ?) and (? is null or t.prompt_version = ?)"
+                " order by t.created_at, t.id", [run_id, run_id, prompt_version, prompt_version])]
             prefs = [dict(r) for r in self.db.query("select left_trace_id, right_trace_id, choice from preferences"
                                                     " order by id")]
         return rows, prefs
+
+    def prompt_versions_used(self, model: str, run_id: str | None = None,
+                             prompt_version: str | None = None) -> builtins.list[dict[str, Any]]:
+        """The prompt versions `model`'s traces were made with (of `run_id`, of `prompt_version`): [{"id", "name"}],
+        id None for traces made without one."""
+        with self.lock:
+            return [dict(r) for r in self.db.query(
+                "select distinct t.prompt_version as id, v.name as name from traces t"
+                " left join prompt_versions v on v.id = t.prompt_version where t.model = ?"
+                " and (? is null or t.run_id = ?) and (? is null or t.prompt_version = ?) order by v.name",
+                [model, run_id, run_id, prompt_version, prompt_version])]
 
     def add_decision(self, model: str | None, created_at: str, report_json: str, markdown_path: str,
                      json_path: str) -> int:
