@@ -202,9 +202,12 @@ class Database:
         self._checked = True
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
-        """Rows of a read, as dicts, fetched under the lock."""
-        with self.read() as db:
-            return list(db.query(sql, params))
+        """Rows of a read, as dicts, fetched under the lock with sqlite3 alone (`modelpick runs` never imports
+        sqlite-utils)."""
+        with self.lock, _explained(self.path):
+            cursor = self.conn.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def close(self) -> None:
         """Close the connection; closed stays closed (a late worker gets sqlite3's "closed database" error

@@ -180,8 +180,8 @@ class TraceStore(Store):
         if run_id is not None:
             sql += " where r.id = ?"
         sql += " order by r.created_at desc"
-        with self.lock:
-            rows = [_run(r) for r in self.db.query(sql, args)]
+        with self.lock:  # sqlite3 alone (Database.query): what `modelpick runs` and the runs screen list
+            rows = [_run(r) for r in self.database.query(sql, args)]
         for run in rows:
             run["total"] = run["n_prompts"] * len(run["endpoints"])
             run["n_failed"] = run.pop("n_pairs") - run["n_ok"]

@@ -14,7 +14,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
-from ...catalog.facts import format_params
 from ...catalog.query import SORT_LABELS, CatalogQuery, ListParams, ModelRow, SearchResult
 from ..actions import bindings
 from ..format import compact, safe, task_short
@@ -183,6 +182,10 @@ class BrowseScreen(WorkerErrors, Screen[None]):
             self._restore_cursor(selected)
 
     def _add_rows(self, rows: list[ModelRow]) -> None:
+        # Imported here, not with the screen: the first frame does not wait for the catalogue's facts (the worker
+        # that opens the catalogue has loaded them by the time rows come).
+        from ...catalog.facts import format_params
+
         table = self.query_one("#results", DataTable)
         for r in rows:
             lic = Text(r.license or "none", style="green" if r.permissive else ("red" if not r.license else ""))
