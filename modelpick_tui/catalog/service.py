@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import now_iso
-from . import local
+from . import ggufs, local
 from .facts import ModelFacts, ModelFile, facts_from_info
 from .fit.arch import Arch, arch_from_config, arch_from_gguf
 from .fit.memory import Memory, detect_memory
 from .fit.quants import QuantFit, quant_fits
-from .query import CatalogQuery, Facets, ListParams, ModelDetails, SearchResult
+from .query import CatalogQuery, Facets, ListParams, LocalGguf, ModelDetails, SearchResult
 from .sources.errors import HubError
 from .sources.hub import HubClient
 from .store import CatalogStore
@@ -345,6 +345,17 @@ class CatalogService:
             self.store.save_local_files(report.rows)
         self.refresh_local()
         return report
+
+    def local_ggufs(self) -> list[LocalGguf]:
+        """The GGUF files llama.cpp can serve here, with size and fit (catalog/ggufs.py). The packaged demo models
+        join the catalogue as local models the first time (their headers are read once, not on every call)."""
+        demos = {str(d.path): d.package for d in local.packaged_demo_models()}
+        known = {r["path"] for r in self.store.local_files()}
+        if set(demos) - known:
+            self._add_scanned(local.scan_gguf_files([Path(p) for p in demos if p not in known], now_iso()))
+        memory = self.memory()
+        return ggufs.local_ggufs(self.store.local_files(), local.hf_cache_models(self.hf_cache_dir), self.store.get,
+                                 lambda row: self.fits(row, memory), demos)
 
     def cached_files(self, model_id: str) -> dict[str, str]:
         """The files of `model_id` in the Hugging Face cache (name → path), {} when it has none."""

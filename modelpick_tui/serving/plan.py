@@ -106,7 +106,7 @@ def gpu_split(fraction: float, devices: tuple[str, ...], peers: list[GpuPeer]) -
                     total - fraction)
 
 
-def _best_ctx(estimate: Any, max_context: int | None) -> int:
+def best_ctx(estimate: Any, max_context: int | None) -> int:
     """The largest of CONTEXTS that fits (the backend turns off llama-cpp-python's per-position logits,
     which would otherwise add n_ctx × vocab × 4 bytes that the fit estimate does not count)."""
     best = CONTEXTS[0]
@@ -118,6 +118,12 @@ def _best_ctx(estimate: Any, max_context: int | None) -> int:
     if max_context:
         best = min(best, max_context)
     return best
+
+
+def chat_format_for(architecture: str) -> str:
+    """llama-cpp-python's --chat_format for a GGUF, "" to let the file's own template decide. Gemma GGUFs (the base
+    ones carry no chat template) answer chat requests empty under its llama-2 fallback; with "gemma" they answer."""
+    return "gemma" if architecture.lower().startswith("gemma") else ""
 
 
 def plan_for(details: Any, cached_files: dict[str, str], taken: set[str],
@@ -136,7 +142,7 @@ def plan_for(details: Any, cached_files: dict[str, str], taken: set[str],
         if not q.filename:
             continue
         local = q.filename if q.filename.startswith("/") else cached_files.get(q.filename)
-        quants.append(QuantChoice(q.label, q.filename, local, _best_ctx(q.estimate, max_ctx), q.size))
+        quants.append(QuantChoice(q.label, q.filename, local, best_ctx(q.estimate, max_ctx), q.size))
     plan = StartPlan(model_id=model_id, quants=quants, peers=list(peers or []), device_count=device_count)
     plan.n_gpu_layers = 0 if memory.kind == "ram" else -1
     if quants:
@@ -148,10 +154,7 @@ def plan_for(details: Any, cached_files: dict[str, str], taken: set[str],
         pick = next((q for q in quants if q.local_path), fitting[-1] if fitting else quants[0])
         plan.pick = quants.index(pick)
         plan.ctx = pick.ctx
-        # Gemma GGUFs (the base ones carry no chat template) answer chat requests empty under
-        # llama-cpp-python's llama-2 fallback; with its gemma format they answer (SERVING.md).
-        if str(row.get("architecture") or "").lower().startswith("gemma"):
-            plan.chat_format = "gemma"
+        plan.chat_format = chat_format_for(str(row.get("architecture") or ""))
         plan.name = server_name(model_id, "" if model_id.startswith("local/") else pick.label, taken)
         return plan
     plan.backend = "vllm"
@@ -160,7 +163,7 @@ def plan_for(details: Any, cached_files: dict[str, str], taken: set[str],
     plan.name = server_name(model_id, "", taken)
     if details.fits:
         est = details.fits[0].estimate
-        plan.ctx = _best_ctx(est, max_ctx)
+        plan.ctx = best_ctx(est, max_ctx)
         total = next((r.total_bytes for r in est.rows if r.context == plan.ctx), 0)
         if memory.total_bytes and total:
             # The estimate for one sequence plus headroom; vLLM fills the rest of its share with KV cache.

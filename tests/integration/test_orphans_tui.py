@@ -66,17 +66,21 @@ def server_row(home: Path, name: str, limit: float, **want: Any) -> dict[str, An
 
 
 def start_gemma_by_keys(tui: Tui, gguf: Path) -> None:
-    """S (servers), n (start), name, tab tab, the GGUF path, a context, enter; until it says ready."""
+    """S (servers), n (start), pick the GGUF from the form's list by typing part of its name, then name it
+    gemma and give it a 1024 context; enter; until it says ready."""
     mark = tui.wait_for("231 of 231 models", 60)  # the browse screen, with its catalogue loaded
     tui.keys("S")
     mark = tui.wait_for("no servers yet", 15, mark)
     tui.keys("n")
     mark = tui.wait_for("start a server", 15, mark)
-    tui.keys(*"gemma")
+    mark = tui.wait_for(gguf.name, 30, mark)  # the packaged Gemma, listed (found by a worker)
+    tui.keys(*"270m")  # typed on the list: its filter
+    mark = tui.wait_for("270m", 10, mark)
+    tui.keys("\r")  # picks it: the model path, a name, the context that fits, the chat format
+    mark = tui.wait_for("enter starts it", 10, mark)
+    tui.keys("\x01", "\x0b", *"gemma")  # the name (focused after the pick): ctrl+a ctrl+k clears it
     mark = tui.wait_for("gemma", 10, mark)
-    tui.keys("\t", "\t", *str(gguf))  # past the backend (llama.cpp) to the model
-    mark = tui.wait_for(gguf.name, 10, mark)
-    tui.keys("\t", "\x01", "\x0b", *"1024")  # the context: ctrl+a ctrl+k clears it
+    tui.keys("\t", "\t", "\t", "\x01", "\x0b", *"1024")  # past the backend and the model to the context
     mark = tui.wait_for("1024", 10, mark)
     tui.keys("\r")
     tui.wait_for("gemma ready in", 40, mark)  # the notification

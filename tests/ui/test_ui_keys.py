@@ -28,15 +28,26 @@ async def test_typing_on_the_table_searches_and_never_quits(services: Services) 
         assert ids and all("qwen" in i.lower() for i in ids)
         # Only the search changed: no letter toggled a filter or the sort.
         assert app.screen.query_state == replace(before, text="qwen")
-        await pilot.press("escape", *"-coder")  # back on the table, typing again goes on with the search
+        await pilot.press(*"-coder")  # the table keeps the focus: arrows and enter act on what the search left
         await settle(pilot)
         assert app.screen.query_one("#search").value == "qwen-coder"
-        # The screen's ctrl keys work from the search box too: ctrl+s shortlists the row under the cursor.
-        assert app.screen.focused is app.screen.query_one("#search")
-        first = table_ids(app)[0]
+        assert app.screen.focused is app.screen.query_one("#results")
+        assert table_ids(app) and all("coder" in i.lower() for i in table_ids(app))
+        await pilot.press(*["backspace"] * 6)
+        await settle(pilot)
+        assert app.screen.query_one("#search").value == "qwen"
+        # The screen's ctrl keys work on the table as typed: ctrl+s shortlists the row under the cursor.
+        selected = app.screen.selected_id()  # the coder the cursor stayed on while the search widened again
+        assert selected == "Qwen/Qwen2.5-Coder-7B-Instruct"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, NoteModal), 10, "the shortlist note")
-        assert app.screen.model_id == first
+        assert app.screen.model_id == selected
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")  # clears the search
+        await settle(pilot)
+        assert app.screen.query_one("#search").value == "" and app.screen.query_state == before
+        assert len(table_ids(app)) == 200 and app.is_running
 
 
 async def test_a_capital_that_is_no_screen_key_starts_the_search(services: Services) -> None:
@@ -63,18 +74,18 @@ async def test_the_shortlist_filters_as_you_type_and_escape_goes_back(services: 
         await settle(pilot)
         assert [str(k.value) for k in table.rows] == ["google/gemma-3-4b-it"]
         assert len(services.catalog.shortlist()) == 2 and app.screen.SCREEN_NAME == "shortlist"
-        # ctrl+s edits the note of the row the filter left, from the search box.
+        # ctrl+s edits the note of the row the filter left.
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, NoteModal), 10, "the note")
         assert app.screen.model_id == "google/gemma-3-4b-it"
         await pilot.press(*"small", "enter")
         await settle(pilot)
         assert {s["model_id"]: s["note"] for s in services.catalog.shortlist()}["google/gemma-3-4b-it"] == "small"
-        # escape: out of the search to the table, then back to the catalogue (popping the shortlist crashed the
-        # app: its `remove` worker shadowed Widget.remove, which Textual awaits when a screen is popped).
+        # escape clears the filter, then goes back to the catalogue (popping the shortlist crashed the app: its
+        # `remove` worker shadowed Widget.remove, which Textual awaits when a screen is popped).
         await pilot.press("escape")
         await settle(pilot)
-        assert app.screen.focused is table
+        assert table.row_count == 2 and app.screen.SCREEN_NAME == "shortlist"
         await pilot.press("escape")
         await settle(pilot)
         assert app.is_running and app.screen.SCREEN_NAME == "browse"

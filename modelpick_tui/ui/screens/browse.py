@@ -49,8 +49,9 @@ class BrowseScreen(WorkerErrors, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="banner")
-        # Typing on the table goes on with the search: focusing must not select (and so replace) what is typed.
-        yield Input(placeholder="search models…  (type a name; esc to the table)", id="search", select_on_focus=False)
+        # Typed on the table, a name lands here (ui/tables.type_to_search); / comes here to edit it.
+        yield Input(placeholder="search models: type a name  (/ edits, esc clears)", id="search",
+                    select_on_focus=False)
         yield Static(id="summary")
         with Horizontal(id="main"):
             # The id column stays put while the others scroll sideways on a narrow terminal.

@@ -16,7 +16,7 @@ from ...catalog.facts import format_params
 from ..actions import bindings
 from ..format import safe
 from ..messages import CatalogChanged, WorkFailed
-from ..tables import cursor_key, type_to_search
+from ..tables import cursor_key, matches, refill, type_to_search
 from ..workers import WorkerErrors
 
 
@@ -40,8 +40,8 @@ class ShortlistScreen(WorkerErrors, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="shortlist-title")
-        yield Input(placeholder="filter the shortlist…  (type a name; esc to the table)", id="search",
-                    select_on_focus=False)  # typing on the table goes on with the filter
+        yield Input(placeholder="filter the shortlist: type a name  (esc clears)", id="search",
+                    select_on_focus=False)  # typed on the table, a name lands here (ui/tables.type_to_search)
         yield DataTable(id="shortlist", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -71,18 +71,15 @@ class ShortlistScreen(WorkerErrors, Screen[None]):
 
     def _fill(self) -> None:
         """The rows whose model id or note hold every word of the search."""
-        words = self.query_one("#search", Input).value.lower().split()
-        table = self.query_one(DataTable)
-        selected = cursor_key(table)
-        table.clear()
-        for r in self.rows:
-            if not all(w in f"{r['model_id']} {r['note'] or ''}".lower() for w in words):
-                continue
+        search = self.query_one("#search", Input).value
+
+        def cells(r: dict[str, Any]) -> list[Any]:
             ctx = f"{r['context_length'] // 1024}k" if r.get("context_length") else "?"
-            table.add_row(safe(r["model_id"]), Text(format_params(r["params"])), safe(r["license"] or "none"),
-                          Text(ctx), safe(r["note"] or ""), key=r["model_id"])
-        if selected is not None and selected in table.rows:
-            table.move_cursor(row=table.get_row_index(selected))
+            return [safe(r["model_id"]), Text(format_params(r["params"])), safe(r["license"] or "none"), Text(ctx),
+                    safe(r["note"] or "")]
+
+        refill(self.query_one(DataTable), ((r["model_id"], cells(r)) for r in self.rows
+                                           if matches(search, f"{r['model_id']} {r['note'] or ''}")))
 
     @on(Input.Changed, "#search")
     def _search_changed(self) -> None:
@@ -94,7 +91,7 @@ class ShortlistScreen(WorkerErrors, Screen[None]):
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "escape" and self.focused is self.query_one("#search"):
-            event.stop()  # out of the search to the table; escape on the table goes back
+            event.stop()  # out of the search box to the table; escape on the table clears the search, then goes back
             event.prevent_default()
             self.query_one(DataTable).focus()
             return

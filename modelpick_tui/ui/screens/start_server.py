@@ -32,6 +32,7 @@ from ...serving.plan import (
     GpuSplit,
     QuantChoice,
     StartPlan,
+    chat_format_for,
     devices_of,
     gpu_split,
     plan_for,
@@ -40,6 +41,7 @@ from ...serving.plan import (
 from ...serving.spec import ServerSpec
 from ..format import safe
 from ..messages import WorkFailed
+from ..widgets.gguf_picker import GgufPicker
 from ..workers import WorkerErrors
 
 __all__ = ["GpuPeer", "QuantChoice", "StartPlan", "StartServerModal", "plan_for", "server_name"]
@@ -61,7 +63,8 @@ class StartServerModal(WorkerErrors, ModalScreen[ServerSpec | None]):
     StartServerModal #start-trust-state { width: 1fr; }
     StartServerModal #start-download { height: 1; }
     StartServerModal #start-download Bar { width: 1fr; }
-    StartServerModal #start-download-line, StartServerModal #start-split, StartServerModal #start-trust-warning {
+    StartServerModal #start-download-line, StartServerModal #start-split, StartServerModal #start-trust-warning,
+    StartServerModal #start-notice {
         height: auto;
     }
     """
@@ -72,12 +75,16 @@ class StartServerModal(WorkerErrors, ModalScreen[ServerSpec | None]):
         self.downloading = False
         self._cancel = threading.Event()
         self.download_line = ""  # what the progress line says, for the tests and the screen
+        # No quant files of its own (the servers screen's n): the form lists the GGUF files on this machine.
+        self.picks = not plan.quants
 
     def compose(self) -> ComposeResult:
         p = self.plan
         with Vertical(id="start-box"):
             title = f"start a server for {p.model_id}" if p.model_id else "start a server"
             yield Static(safe(title, "bold"))
+            if self.picks:
+                yield GgufPicker(id="start-picker", classes="llama-only")
             with Horizontal(classes="start-row"):
                 yield Label("name")
                 yield Input(p.name, placeholder="letters, digits, . _ -", id="start-name")
@@ -132,7 +139,23 @@ class StartServerModal(WorkerErrors, ModalScreen[ServerSpec | None]):
         self._backend_changed()
         if self.plan.quants:
             self._quant_changed()
-        self.query_one("#start-name", Input).focus()
+        # Pick, not type: with a list of the files here, typing filters it.
+        self.query_one("#start-local" if self.picks else "#start-name").focus()
+
+    def on_gguf_picker_picked(self, message: GgufPicker.Picked) -> None:
+        """The picked file fills the form: model path, a name from its model, the context it fits with, the chat
+        format; enter in the name field then starts it."""
+        g = message.gguf
+        self.query_one("#start-model", Input).value = g.path
+        quant = g.quant if g.source == "HF cache" and g.quant else ""  # a local/… id already names its file
+        self.query_one("#start-name", Input).value = server_name(g.model_id, quant)
+        if message.ctx:
+            self.query_one("#start-ctx", Input).value = str(message.ctx)
+        self.query_one("#start-chat", Input).value = chat_format_for(g.architecture)
+        # Now, not after the queued messages (Widget.focus): keys typed at once must land in the name, whose text
+        # focusing selects (a late focus selected what had been typed, and the next key replaced it).
+        self.set_focus(self.query_one("#start-name", Input))
+        self._notice(f"{message.line}  ·  enter starts it", "green")
 
     @on(Select.Changed, "#start-backend")
     def _backend_changed(self) -> None:
