@@ -109,6 +109,7 @@ bench: install
 	$(BIN)/python bench/stream_overhead.py
 	$(BIN)/python bench/stream_overhead.py --llama --tokens 64 --rounds 5
 	$(BIN)/python bench/run_throughput.py
+	$(BIN)/python bench/checks.py
 	$(BIN)/python bench/label_latency.py
 	$(BIN)/python bench/clustering.py 1000 10000
 

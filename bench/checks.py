@@ -1,0 +1,213 @@
+"""Checks over 10k traces and the diff of two 10k-trace runs, each beside a bare Python loop doing the same parsing
+and matching on the same rows in the same run: the ratio is what to read (≤ 2×), and each should be under 1 s.
+
+- checks: evals/checks.grade on every answer (the sample sets' kinds of check: JSON equal to the reference,
+  icontains, regex, number_close, max_chars) vs a loop of json.loads / == / casefold().find / re.search / len;
+  then the whole `modelpick checks` path (read the traces and their prompts' checks, grade, store every
+  result) on a database, as a figure of its own.
+- diff: evals/diff.diff_runs on two runs' graded traces vs a loop that pairs them in a dict and counts the four
+  kinds; then the whole path (Services.diff: one SQL read per run) on the database.
+
+    .venv/bin/python bench/checks.py [--traces 10000] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from modelpick_tui.evals.checks import Answer, grade, parse_checks  # noqa: E402
+from modelpick_tui.evals.diff import Graded, diff_runs  # noqa: E402
+from modelpick_tui.evals.promptsets import Prompt, PromptSet  # noqa: E402
+from modelpick_tui.evals.traces import Trace  # noqa: E402
+
+NAMES = ["Dana Whitfield", "Ann Lee", "Bo Chen", "Ravi Patel", "Mia Rossi"]
+
+
+def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def side_by_side(ours: Callable[[], Any], bare: Callable[[], Any], repeat: int) -> tuple[float, Any, float, Any]:
+    """Best of `repeat` for each, run in turns (on a shared machine, load comes and goes: taking turns gives
+    both the same luck)."""
+    ours_s, bare_s, ours_r, bare_r = [], [], None, None
+    for _ in range(repeat):
+        t, ours_r = best(ours, 1)
+        ours_s.append(t)
+        t, bare_r = best(bare, 1)
+        bare_s.append(t)
+    return min(ours_s), ours_r, min(bare_s), bare_r
+
+
+def rows(n: int, seed: int = 3) -> list[tuple[str, str, float, tuple[Any, ...]]]:
+    """(output, reference, latency, checks) like the sample sets': a quarter each of JSON extraction, a named
+    answer, a number, and code."""
+    rnd = random.Random(seed)
+    kinds = [
+        parse_checks([{"type": "json_equals_reference"}, {"type": "max_chars", "value": 2000}]),
+        parse_checks([{"type": "icontains", "value": "paris"}, {"type": "not_contains", "value": "As an AI"}]),
+        parse_checks([{"type": "number_close", "value": 0.01}]),
+        parse_checks([{"type": "regex", "value": r"\bdef \w+\("}, {"type": "max_chars", "value": 4000}]),
+    ]
+    out = []
+    for i in range(n):
+        k = i % 4
+        if k == 0:
+            ref = {"name": rnd.choice(NAMES), "email": f"u{i}@example.com", "total": round(rnd.random() * 1000, 2)}
+            got = dict(ref) if rnd.random() < 0.7 else {**ref, "total": str(ref["total"])}
+            output, reference = json.dumps(got, indent=rnd.choice([None, 2])), json.dumps(ref)
+        elif k == 1:
+            output = rnd.choice(["The capital of France is Paris.", "It is Lyon.", "As an AI, Paris."]) * 3
+            reference = "Paris"
+        elif k == 2:
+            value = rnd.randint(1, 10_000)
+            output = f"Step 1: {value // 2} + {value - value // 2}. So the answer is {value + rnd.choice([0, 0, 1]):,}."
+            reference = str(value)
+        else:
+            output = "Here it is:\n```python\ndef f(xs):\n    return sorted(xs)\n```\n" * rnd.randint(1, 4)
+            reference = "def f(xs): ..."
+        out.append((output, reference, rnd.random() * 3000, kinds[k]))
+    return out
+
+
+def bare_checks(data: list[tuple[str, str, float, tuple[Any, ...]]]) -> int:
+    """The same decisions without the library: parse and match each check's rule inline, keeping each check's
+    outcome (what is stored, one row per trace × check) but no reason."""
+    patterns: dict[str, re.Pattern[str]] = {}
+    number = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-+]?\.\d+")
+    passed = 0
+    for output, reference, _latency, checks in data:
+        outcomes = []
+        for c in checks:
+            if c.type == "json_equals_reference":
+                try:
+                    ok = json.loads(output) == json.loads(reference)
+                except ValueError:
+                    ok = False
+            elif c.type == "icontains":
+                ok = c.value.casefold() in output.casefold()
+            elif c.type == "not_contains":
+                ok = c.value not in output
+            elif c.type == "number_close":
+                found = number.findall(output)
+                want = number.findall(reference)
+                ok = bool(found) and abs(float(found[-1].replace(",", "")) - float(want[-1])) <= c.value
+            elif c.type == "regex":
+                pattern = patterns.get(c.value) or patterns.setdefault(c.value, re.compile(c.value))
+                ok = pattern.search(output) is not None
+            else:  # max_chars
+                ok = len(output) <= c.value
+            outcomes.append(ok)
+        passed += all(outcomes)
+    return passed
+
+
+def library_checks(data: list[tuple[str, str, float, tuple[Any, ...]]]) -> int:
+    passed = 0
+    for output, reference, latency, checks in data:
+        passed += all([r.passed for r in grade(checks, Answer(output, reference, latency))])
+    return passed
+
+
+def graded_runs(n: int, seed: int = 5) -> tuple[list[Graded], list[Graded]]:
+    rnd = random.Random(seed)
+    a, b = [], []
+    for i in range(n):
+        model = f"m{i % 3}"
+        grades = [rnd.choice(["pass", "fail", None]) for _ in range(6)]
+        if rnd.random() > 0.01:  # a few prompts only in one run
+            a.append(Graded(f"a{i}", f"p{i // 3}", "", model, human=grades[0], checks=grades[1], judge=grades[2]))
+        if rnd.random() > 0.01:
+            b.append(Graded(f"b{i}", f"p{i // 3}", "", model, human=grades[3], checks=grades[4], judge=grades[5]))
+    return a, b
+
+
+def bare_diff(a: list[Graded], b: list[Graded]) -> dict[str, int]:
+    counts = {"fixed": 0, "regressed": 0, "still_failing": 0, "still_passing": 0, "ungraded": 0}
+    right = {(g.prompt_id, g.model): g for g in b}
+    for before in a:
+        after = right.get((before.prompt_id, before.model))
+        if after is None:
+            continue
+        for x, y in ((before.human, after.human), (before.checks, after.checks), (before.judge, after.judge)):
+            if x is not None and y is not None:
+                counts[{"failpass": "fixed", "passfail": "regressed", "failfail": "still_failing",
+                        "passpass": "still_passing"}[x + y]] += 1
+                break
+        else:
+            counts["ungraded"] += 1
+    return counts
+
+
+def on_disk(n: int, repeat: int) -> tuple[float, float]:
+    """The whole paths on a database: regrade n traces (read, grade, store), and diff two runs of n traces."""
+    from modelpick_tui.services import build_services
+    from modelpick_tui.settings import Settings
+
+    data = rows(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        services = build_services(Settings(home=home, db_path=home / "bench.db", sample_dir=home, hf_offline=True))
+        try:
+            prompts = [Prompt(id=f"p{i}", prompt=f"q{i}", reference=ref, checks=checks)
+                       for i, (_o, ref, _l, checks) in enumerate(data)]
+            set_id = services.prompt_sets.save(PromptSet("bench", home / "bench.jsonl", "jsonl", "0", prompts))
+            runs = []
+            for side in ("a", "b"):
+                run_id = services.traces.create_run(kind="set", prompt_set_id=set_id, run_id=f"run-{side}")
+                services.traces.add_many(Trace(run_id=run_id, prompt=f"q{i}", endpoint="e", model="m", output=out,
+                                               reference=ref, latency_ms=lat, prompt_set_id=set_id, prompt_id=f"p{i}",
+                                               id=f"{side}{i}")
+                                         for i, (out, ref, lat, _c) in enumerate(data))
+                runs.append(run_id)
+            regrade, graded = best(lambda: services.checks.regrade(runs[0]), repeat)
+            services.checks.regrade(runs[1])
+            assert len(graded) == n
+            diff, result = best(lambda: services.diff(runs[0], runs[1]), repeat)
+            assert len(result.pairs) == n
+        finally:
+            services.close()
+    return regrade, diff
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--traces", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    n = args.traces
+    data = rows(n)
+    lib_s, lib_passed, bare_s, bare_passed = side_by_side(lambda: library_checks(data), lambda: bare_checks(data),
+                                                          args.repeat)
+    assert bare_passed == lib_passed, (bare_passed, lib_passed)  # the same decisions, or the ratio means nothing
+    print(f"checks over {n:,} traces ({sum(len(r[3]) for r in data):,} checks, {lib_passed:,} traces pass): "
+          f"grade {lib_s * 1000:,.0f} ms, bare loop {bare_s * 1000:,.0f} ms, ratio {lib_s / bare_s:.2f}×")
+    a, b = graded_runs(n)
+    lib_d, diff, bare_d, counts = side_by_side(lambda: diff_runs("a", a, "b", b), lambda: bare_diff(a, b),
+                                               args.repeat)
+    assert diff.counts == counts, (diff.counts, counts)
+    print(f"diff of two {n:,}-trace runs ({len(diff.pairs):,} pairs): diff_runs {lib_d * 1000:,.0f} ms, "
+          f"bare loop {bare_d * 1000:,.0f} ms, ratio {lib_d / bare_d:.2f}×")
+    regrade_s, diff_s = on_disk(n, max(1, args.repeat // 2))
+    print(f"with the database: `modelpick checks` path (read, grade, store {n:,} traces) {regrade_s * 1000:,.0f} ms; "
+          f"Services.diff (two SQL reads + diff) {diff_s * 1000:,.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
