@@ -12,13 +12,14 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
+from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from ...catalog.query import SORT_LABELS, CatalogQuery, ListParams, ModelRow, SearchResult
 from ..actions import bindings
 from ..format import compact, safe, task_short
 from ..messages import CatalogChanged, WorkFailed
 from ..tables import cursor_key, type_to_search
+from ..widgets.footer import Footer
 from ..widgets.next_step import NextStep
 from ..workers import WorkerErrors
 
