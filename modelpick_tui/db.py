@@ -209,6 +209,21 @@ class Database:
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def get_meta(self, key: str) -> str | None:
+        """A setting of this home (the `meta` table: key → text), None when unset. Plain SQL on the plain
+        connection: the browse table's first page reads one (no sqlite-utils import for it)."""
+        with self.lock, _explained(self.path):
+            row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set a setting of this home; None removes it."""
+        with self.write() as db:
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = ?", [key])
+            else:
+                db.table("meta").upsert({"key": key, "value": value}, pk="key")
+
     def close(self) -> None:
         """Close the connection; closed stays closed (a late worker gets sqlite3's "closed database" error
         rather than a new connection made after shutdown)."""
@@ -710,3 +725,11 @@ def m009_prompt_versions(db: sqlite_utils.Database) -> None:
     db.table("prompt_versions").create_index(["name"], unique=True)
     db.table("traces").add_column("prompt_version", str)
     db.table("traces").create_index(["prompt_version"])
+
+
+@migrations()
+def m010_failure_mode_suggestions(db: sqlite_utils.Database) -> None:
+    # A failure mode's short name written by a model the user picked for naming (evals/mode_names.py), kept
+    # apart from `name` (top terms, or the human's): shown as "suggested" until a person takes or edits it.
+    db.table("failure_modes").add_column("suggested_name", str)
+    db.table("failure_modes").add_column("suggested_by", str)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .evals.decision import Candidate, ReportFiles
     from .evals.diff import RunDiff
     from .evals.judge import JudgeSummary
+    from .evals.mode_names import Naming
     from .evals.next_step import LoopState
     from .evals.runner import Runner
     from .evals.stores.checks import CheckStore
@@ -196,6 +197,20 @@ class Services:
         from .evals.judge import run_judge
 
         return await run_judge(self.judge, endpoint, traces, rubric, on_progress=on_progress, **options)
+
+    async def name_modes(self, on_progress: Callable[[int, int], None] | None = None) -> Naming | None:
+        """Suggested names, by the endpoint picked for naming, for the failure modes that have none (None when no
+        endpoint is picked); ServingError (one line) when that endpoint is gone or not ready."""
+        import asyncio
+
+        from .evals.mode_names import suggest_names
+        from .serving.endpoints import resolve
+
+        name = await asyncio.to_thread(self.failures.namer)
+        if not name:
+            return None
+        endpoint = await asyncio.to_thread(resolve, self.supervisor, name)
+        return await suggest_names(self.failures, endpoint, on_progress=on_progress)
 
     def loop_state(self) -> LoopState:
         """What is waiting in the loop, in counts (evals/next_step.py): the main screens' status line."""

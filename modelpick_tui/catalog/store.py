@@ -340,10 +340,7 @@ class CatalogStore:
     # --- meta ---------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        with self.lock:
-            row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-            return row[0] if row else None
+        return self.database.get_meta(key)
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.database.write():
-            self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
+        self.database.set_meta(key, value)

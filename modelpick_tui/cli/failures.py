@@ -36,8 +36,11 @@ def _per_model(counts: dict[str, int]) -> str:
                    "since are placed into the existing modes.")
 @click.option("--method", type=click.Choice(["auto", "embeddings", "tfidf"]), default="auto", show_default=True,
               help="auto: sentence embeddings when installed, else TF-IDF.")
+@click.option("--namer", metavar="ENDPOINT",
+              help="Have this server or remote endpoint suggest a short name for each mode (kept as a setting; "
+                   "'none' stops it). Its names are shown as suggested until you rename.")
 @click.pass_context
-def failures(ctx: click.Context, as_json: bool, recluster: bool, method: str) -> None:
+def failures(ctx: click.Context, as_json: bool, recluster: bool, method: str, namer: str | None) -> None:
     """Failure modes: the failed traces clustered, with their size, models and trace ids.
 
     Failed traces not in a mode yet are placed first, into the modes as they are (the first time: the first
@@ -46,6 +49,8 @@ def failures(ctx: click.Context, as_json: bool, recluster: bool, method: str) ->
         return
 
     store = _store(ctx)
+    if namer is not None:
+        _set_namer(ctx, namer)
     if recluster:
         result = _guard(store.recluster, method)
         say(f"clustered {result.n_traces} failed traces into {result.n_modes} modes with "
@@ -54,6 +59,8 @@ def failures(ctx: click.Context, as_json: bool, recluster: bool, method: str) ->
         placed = _guard(store.place_unassigned, method)
         if placed is not None:
             say(f"{placed.line()} with {METHOD_WORDS[placed.method]} in {placed.seconds:.1f} s", err=as_json)
+    if store.namer() and store.to_name():
+        _name_modes(ctx, err=as_json)
     modes = store.modes()
     unassigned = store.unassigned()
     last = store.last_clustering()
@@ -75,6 +82,8 @@ def failures(ctx: click.Context, as_json: bool, recluster: bool, method: str) ->
         table.add_column(column, overflow="fold", justify="right" if column == "size" else "left")
     for mode in modes:
         name = escape(mode.name) + (" [dim](named)[/]" if mode.origin == "human" else "")
+        if mode.shown_suggestion:
+            name = f"{escape(mode.shown_suggestion)} [dim](suggested)[/] · {name}"
         table.add_row(mode.id, name, str(mode.size), escape(_per_model(mode.per_model)),
                       escape(" ".join(t[:8] for t in mode.trace_ids)))
     print_table(table)
@@ -83,6 +92,44 @@ def failures(ctx: click.Context, as_json: bool, recluster: bool, method: str) ->
         say(f"[dim]clustered {when} UTC with {METHOD_WORDS.get(last.method, last.method)}[/]")
     if unassigned:  # labelled while this command ran
         say(f"{len(unassigned)} failed traces labelled meanwhile: run modelpick failures again")
+
+
+def _set_namer(ctx: click.Context, namer: str) -> None:
+    from ..serving.endpoints import resolve
+    from ..serving.spec import ServingError
+
+    services = services_from(ctx)
+    if namer.lower() in ("none", ""):
+        services.failures.set_namer(None)
+        say("no model names failure modes now", err=True)
+        return
+    try:
+        endpoint = resolve(services.supervisor, namer)
+    except ServingError as exc:
+        fail(str(exc))
+        return
+    services.failures.set_namer(endpoint.name)
+    say(f"failure modes are named by {escape(endpoint.name)} ({escape(endpoint.model)})", err=True)
+
+
+def _name_modes(ctx: click.Context, *, err: bool) -> None:
+    """Ask the naming endpoint for the modes without a suggested name; a namer that cannot answer is one line,
+    and the listing goes on."""
+    import asyncio
+
+    from ..serving.spec import ServingError
+
+    services = services_from(ctx)
+    try:
+        naming = asyncio.run(services.name_modes())
+    except ServingError as exc:
+        say(f"[yellow]no names suggested[/]: {escape(str(exc))}", err=True)
+        return
+    if naming is None:
+        return
+    say(f"{naming.named} modes named by {escape(services.failures.namer() or '')}", err=err)
+    for line in naming.errors[:3]:
+        say(f"[yellow]not named[/] {escape(line)}", err=True)
 
 
 @failures.command("rename")

@@ -50,10 +50,18 @@ class Mode:
     size: int = 0
     per_model: dict[str, int] = field(default_factory=dict)
     trace_ids: list[str] = field(default_factory=list)
+    suggested: str = ""  # a short name the naming model wrote (evals/mode_names.py), until a person renames
+    suggested_by: str = ""  # that model's endpoint
+
+    @property
+    def shown_suggestion(self) -> str:
+        """The suggested name while it is worth showing: a mode a person named shows their name alone."""
+        return self.suggested if self.origin != "human" else ""
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "terms": self.terms, "origin": self.origin, "size": self.size,
-                "per_model": self.per_model, "trace_ids": self.trace_ids}
+                "per_model": self.per_model, "trace_ids": self.trace_ids,
+                "suggested_name": self.suggested or None, "suggested_by": self.suggested_by or None}
 
 
 @dataclass(frozen=True)

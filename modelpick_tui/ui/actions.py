@@ -114,6 +114,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("failures.merge", "m", "merge", "Merge", "failures"),
     Action("failures.split", "s", "split", "Split", "failures"),
     Action("failures.move", "t", "move", "Move trace", "failures"),
+    Action("failures.namer", "N", "namer", "Namer", "failures", show=False),
     # --- scoreboard (ui/screens/scoreboard.py) ---
     Action("scoreboard.back", "escape", "back", "Back", "scoreboard"),
     Action("scoreboard.sort", "o", "cycle_sort", "Sort", "scoreboard"),
@@ -168,6 +169,7 @@ PALETTE_HELP = {
     "failures.merge": "Merge the marked failure modes into the selected one",
     "failures.split": "Split the selected failure mode in two by clustering its traces",
     "failures.move": "Move the selected trace to another failure mode",
+    "failures.namer": "Pick the endpoint that suggests a short name for each failure mode",
     "scoreboard.sort": "Cycle the scoreboard's sort: pass rate, CI lower bound, labelled, latency, tokens/s…",
     "scoreboard.run": "Cycle the scoreboard's scope: all runs, then each run",
     "scoreboard.bar": "Cycle the bar a model's pass rate (its 95% lower bound) must reach: 0.80, 0.90, 0.95…",

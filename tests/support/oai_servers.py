@@ -38,6 +38,7 @@ import json
 import socket
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -73,6 +74,8 @@ class OAIServer:
     token_s: float = 0.03
     requests: list[RecordedRequest] = field(default_factory=list)
     disconnects: list[str] = field(default_factory=list)
+    # Models whose answer a test writes: name -> (request body -> the text to stream). Listed at /v1/models.
+    scripted: dict[str, Callable[[dict[str, Any]], str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.stopping = threading.Event()
@@ -232,6 +235,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- routes ----------------------------------------------------------------------------------------------
 
+    def _stream_text(self, model: str, text: str, piece: int = 7) -> None:
+        """`text` as a llama-shaped stream, `piece` characters a chunk (a JSON answer split as a server splits it)."""
+        self._begin_sse()
+        self._event(_chunk(model, {"role": "assistant"}))
+        for i in range(0, len(text), piece):
+            self._event(_chunk(model, {"content": text[i: i + piece]}))
+        self._event(_chunk(model, {}, "stop"))
+        self._event("[DONE]")
+        self._end()
+
     def do_GET(self) -> None:
         self._record(None)
         if not self._authorized():
@@ -239,7 +252,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.rstrip("/") == "/v1/models":
             self._json(200, {"object": "list", "data": [
                 {"id": "llama", "object": "model", "created": 1763860000, "owned_by": "me"},
-                {"id": "vllm", "object": "model", "created": 1763860000, "owned_by": "vllm"}]})
+                {"id": "vllm", "object": "model", "created": 1763860000, "owned_by": "vllm"},
+                *({"id": m, "object": "model", "created": 1763860000, "owned_by": "me"} for m in self.owner.scripted)]})
         else:
             self._json(404, {"detail": "Not Found"})
 
@@ -267,6 +281,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _serve(self, name: str, n: int, model: str, body: dict[str, Any]) -> None:
+        script = self.owner.scripted.get(name)
+        if script is not None:
+            self._stream_text(model, script(body))
+            return
         max_tokens = body.get("max_tokens") or len(TOKENS)
         tokens = TOKENS[:max_tokens]
         finish = "length" if max_tokens < len(TOKENS) else "stop"

@@ -173,3 +173,37 @@ async def test_failures_labelled_later_are_placed_on_open_keeping_the_edits(seed
         assert moved in after[json_id] and store.mode(json_id).name == "Format errors"
         text = screen_text(app)
         assert "failure modes: 2 · 10 failed traces" in text and "Format errors" in text
+
+
+async def test_a_naming_endpoint_picked_by_key_suggests_names_shown_as_suggested(seeded: Services) -> None:
+    from tests.support.namer_server import NamerServer
+
+    store = seeded.failures
+    with NamerServer(answer="**[bold]Refuses[/bold] \x1b[31mharmless asks**\n" + "x" * 10_000) as namer:
+        seeded.supervisor.add_remote("namer-box", namer.url, "namer")
+        app = make_app(seeded.settings, seeded)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_clustered(pilot)
+            assert store.namer() is None and not namer.prompts
+            await pilot.press("N")  # pick the endpoint that names modes
+            await settle(pilot)
+            assert app.screen.query_one("#judge-list").option_count == 1
+            await pilot.press("enter")
+            await settle(pilot)
+            assert store.namer() == "namer-box" and len(namer.prompts) == 2
+            suggestion = "[bold]Refuses[/bold] ␛[31mharmless asks"
+            assert [m.suggested for m in store.modes()] == [suggestion] * 2
+            table = modes_table(app)
+            cells = [str(table.get_cell_at((row, 2))) for row in range(2)]
+            assert all(c.startswith(f"{suggestion} (suggested) · ") for c in cells), cells  # then the top terms
+            assert any("json" in c for c in cells) and any("refused" in c for c in cells)
+
+            # e takes the suggestion (or edits it): a person's name now, shown alone.
+            first = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+            await pilot.press("e")
+            await pilot.pause()
+            assert app.screen.query_one("#mode-name").value == suggestion
+            await pilot.press("enter")
+            await settle(pilot)
+            assert store.mode(first).name == suggestion and store.mode(first).origin == "human"
+            assert str(table.get_cell(first, "name")) == suggestion

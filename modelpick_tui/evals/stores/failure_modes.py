@@ -32,6 +32,7 @@ from ..failure_modes import (
     final_modes,
     resolve_method,
 )
+from ..mode_names import NAMER_KEY
 from .base import Store
 
 if TYPE_CHECKING:
@@ -79,7 +80,9 @@ class FailureModeStore(Store):
         failed = {t.trace_id: t for t in self.failed_traces()}
         assigned = self._assignments()
         out = {mid: Mode(id=mid, name=row["name"] or "unnamed", terms=loads(row["terms_json"], []),
-                         origin=row["origin"] or "auto") for mid, row in self._active_modes().items()}
+                         origin=row["origin"] or "auto", suggested=row.get("suggested_name") or "",
+                         suggested_by=row.get("suggested_by") or "")
+               for mid, row in self._active_modes().items()}
         for trace_id, trace in failed.items():
             mode = out.get(assigned.get(trace_id, ("", ""))[0])
             if mode is not None:
@@ -248,6 +251,25 @@ class FailureModeStore(Store):
     def _all_mode_ids(self) -> list[str]:
         with self.lock:
             return [r["id"] for r in self.db.query("select id from failure_modes")]
+
+    # -- suggested names (evals/mode_names.py)
+
+    def namer(self) -> str | None:
+        """The endpoint the user picked to name modes (a setting of the home), None when none."""
+        return self.database.get_meta(NAMER_KEY)
+
+    def set_namer(self, endpoint: str | None) -> None:
+        self.database.set_meta(NAMER_KEY, endpoint or None)
+
+    def to_name(self) -> list[Mode]:
+        """Modes with traces that no person named and no model has suggested a name for yet."""
+        return [m for m in self.modes() if m.origin != "human" and not m.suggested]
+
+    def suggest(self, mode_id: str, name: str, by: str) -> None:
+        """Store a suggested name (already cleaned: mode_names.name_from_answer); the mode's name is untouched."""
+        with self.write():
+            self.db.table("failure_modes").update(mode_id, {"suggested_name": name, "suggested_by": by,
+                                                            "updated_at": now_iso()})
 
     # -- the human's edits
 

@@ -11,20 +11,19 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
 
 from ...evals.failure_modes import Clustering, FailedTrace, FailureModeError, Mode
+from ...serving.endpoints import Endpoint
 from ...untrusted import clean
 from ..actions import bindings
 from ..format import safe
 from ..messages import WorkFailed
 from ..widgets.next_step import NextStep
 from ..workers import WorkerErrors
+from .failure_modals import NameModal, PickModeModal
 
 METHOD_WORDS = {"embeddings": "sentence embeddings", "tfidf": "TF-IDF"}
 MODEL_COLUMNS = 4  # models shown as columns at 80 columns; the rest are summed in "other"
@@ -38,48 +37,16 @@ class Snapshot:
     last: Clustering | None
 
 
-class NameModal(ModalScreen[str | None]):
-    """Ask for a failure mode's name."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="failures.name.cancel")]
-
-    def __init__(self, title: str, value: str = "") -> None:
-        super().__init__()
-        self.title_text = title
-        self.value = value
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="note-box"):
-            yield Static(safe(self.title_text, "bold"))
-            yield Input(value=self.value, placeholder="name (enter to save, esc to cancel)", id="mode-name")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class PickModeModal(ModalScreen[str | None]):
-    """Pick the mode a trace moves to."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="failures.pick.cancel")]
-
-    def __init__(self, modes: list[Mode], exclude: str) -> None:
-        super().__init__()
-        self.modes = [m for m in modes if m.id != exclude]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="note-box"):
-            yield Static(Text("move the trace to…", style="bold"))
-            yield OptionList(*(Option(safe(f"{m.id}  {m.name}  ({m.size})"), id=m.id) for m in self.modes),
-                             id="pick-mode")
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+def name_cell(mode: Mode) -> Text:
+    """A person's name in bold; else the naming model's suggestion, marked so, before the top terms."""
+    if mode.origin == "human":
+        return safe(mode.name, "bold")
+    if not mode.shown_suggestion:
+        return safe(mode.name)
+    cell = safe(mode.shown_suggestion, "italic")
+    cell.append(" (suggested) · ", style="dim")
+    cell.append_text(safe(mode.name))
+    return cell
 
 
 class FailuresScreen(WorkerErrors, Screen[None]):
@@ -139,6 +106,7 @@ class FailuresScreen(WorkerErrors, Screen[None]):
     class Edited(Message):
         line: str  # what the edit, the clustering or the placing did, or why it was refused ("": nothing done)
         severity: str = "information"
+        name_next: bool = False  # modes wait for a suggested name from the naming endpoint
 
     @dataclass
     class Progress(Message):
@@ -159,11 +127,9 @@ class FailuresScreen(WorkerErrors, Screen[None]):
           description="place the new failed traces")
     def _place(self) -> None:
         placed = self.store.place_unassigned("auto", self._progress)
-        if placed is None:
-            self.post_message(self.Edited(""))
-            return
-        self.post_message(self.Edited(f"{placed.line()} with {METHOD_WORDS.get(placed.method, placed.method)} "
-                                      f"in {placed.seconds:.1f} s"))
+        line = "" if placed is None else (f"{placed.line()} with {METHOD_WORDS.get(placed.method, placed.method)} "
+                                          f"in {placed.seconds:.1f} s")
+        self.post_message(self.Edited(line, name_next=bool(self.store.namer() and self.store.to_name())))
 
     def _progress(self, stage: str, fraction: float) -> None:
         self.post_message(self.Progress(f"{stage}… {fraction:.0%}"))
@@ -210,8 +176,8 @@ class FailuresScreen(WorkerErrors, Screen[None]):
         if other:
             table.add_column("other", key="model:other", width=6)
         for mode in snapshot.modes:
-            cells: list[Text] = [Text("*" if mode.id in self.marked else ""), Text(mode.id),
-                                 safe(mode.name, "bold" if mode.origin == "human" else ""), Text(str(mode.size))]
+            cells: list[Text] = [Text("*" if mode.id in self.marked else ""), Text(mode.id), name_cell(mode),
+                                 Text(str(mode.size))]
             cells += [Text(str(mode.per_model.get(m, "")) or "·") for m in shown]
             if other:
                 cells.append(Text(str(sum(mode.per_model.get(m, 0) for m in other)) or "·"))
@@ -328,6 +294,47 @@ class FailuresScreen(WorkerErrors, Screen[None]):
         if message.line:  # "" when there was nothing to place
             self.notify(message.line, markup=False, severity=message.severity)  # type: ignore[arg-type]
         self.reload()
+        if message.name_next:
+            self.name_modes()
+
+    # --- suggested names -------------------------------------------------------------------------
+
+    def action_namer(self) -> None:
+        from .rubric import JudgeEndpointModal
+
+        self.app.push_screen(JudgeEndpointModal("which endpoint suggests names for the failure modes?",
+                                                "name the modes with it"), self._namer_picked)
+
+    def _namer_picked(self, endpoint: Endpoint | None) -> None:
+        if endpoint is not None:
+            self._set_namer(endpoint.name)
+
+    @work(thread=True, exclusive=True, group="failures-edit", exit_on_error=False,
+          description="keep the naming endpoint")
+    def _set_namer(self, name: str) -> None:
+        self.store.set_namer(name)
+        self.post_message(self.Edited(f"failure modes are named by {name}", name_next=bool(self.store.to_name())))
+
+    def name_modes(self) -> None:
+        if self.busy:
+            return
+        self.busy = "naming the modes"
+        self.status("asking for names…")
+        self._name_modes()
+
+    @work(exclusive=True, group="failures-cluster", exit_on_error=False, description="name the failure modes")
+    async def _name_modes(self) -> None:
+        def progress(done: int, total: int) -> None:
+            self.post_message(self.Progress(f"naming the modes… {done}/{total}"))
+
+        naming = await self.app.services.name_modes(progress)  # type: ignore[attr-defined]
+        if naming is None:
+            self.post_message(self.Edited(""))
+            return
+        line = f"{naming.named} modes named (suggested; e to take or edit one)"
+        if naming.errors:
+            line += f" · not named {naming.errors[0]}"
+        self.post_message(self.Edited(line, "warning" if naming.errors else "information"))
 
     def _edit(self, describe: str, fn, *args) -> None:  # type: ignore[no-untyped-def]
         self._run_edit(describe, fn, *args)
@@ -351,7 +358,8 @@ class FailuresScreen(WorkerErrors, Screen[None]):
             if name:
                 self._edit(f"{mode.id} is now {name!r}", self.store.rename, mode.id, name)
 
-        self.app.push_screen(NameModal(f"rename {mode.id} ({mode.size} traces)", mode.name), done)
+        self.app.push_screen(NameModal(f"rename {mode.id} ({mode.size} traces)",
+                                       mode.shown_suggestion or mode.name), done)
 
     def action_mark(self) -> None:
         mode_id = self.selected_mode()

@@ -73,13 +73,14 @@ class JudgeEndpointModal(WorkerErrors, ModalScreen[Endpoint | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="judge.cancel")]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, question: str = "judge: which endpoint grades the traces?", verb: str = "judge with it") -> None:
+        super().__init__()  # the failure-mode screen asks the same of the endpoint that names its modes
         self.endpoints: list[Endpoint] = []
+        self.question, self.verb = question, verb
 
     def compose(self) -> ComposeResult:
         with Vertical(id="judge-box"):
-            yield Static(Text("judge: which endpoint grades the traces?", style="bold"))
+            yield Static(Text(self.question, style="bold"))
             yield OptionList(id="judge-list")
             yield Static(Text("looking for endpoints…", style="dim"), id="judge-hint")
 
@@ -105,7 +106,7 @@ class JudgeEndpointModal(WorkerErrors, ModalScreen[Endpoint | None]):
         options.clear_options()
         for e in found:
             options.add_option(Option(Text(clean(f"{e.name}  ({e.backend}, {e.model})")), id=e.name))
-        hint = ("enter: judge with it · esc: cancel" if found else
+        hint = (f"enter: {self.verb} · esc: cancel" if found else
                 "no ready endpoint: start a server (S) or add a remote one, then come back")
         self.query_one("#judge-hint", Static).update(Text(hint, style="dim"))
         if found:
