@@ -50,7 +50,10 @@ def test_serve_run_review_cluster_report(db_path: Path, gemma_gguf: Path, tmp_pa
 
     # 2. Run: six support prompts, every answer a trace with its metrics.
     prompts = tmp_path / "six.jsonl"
-    prompts.write_text("".join(SUPPORT.read_text().splitlines(keepends=True)[:6]))
+    # The set's first line holds its default checks (a record without a prompt): keep it, then six prompts.
+    defaults, *rows = SUPPORT.read_text().splitlines(keepends=True)
+    assert "default_checks" in defaults
+    prompts.write_text(defaults + "".join(rows[:6]))
     cli(db_path, "run", str(prompts), "-e", "gemma", "--max-tokens", "24", "--temperature", "0",
         "--name", "e2e")
     runs = json.loads(cli(db_path, "runs", "--json").stdout)
