@@ -44,6 +44,28 @@ async def open_clustered(pilot: Any) -> None:
     await settle(pilot)
 
 
+def json_and_refused(app: Any, store: Any) -> tuple[str, str]:
+    """The ids of the two modes the seeded failures cluster into: the JSON one, the refusals."""
+    ids = [str(k.value) for k in modes_table(app).rows]
+    json_id = next(i for i in ids if "json" in store.mode(i).name)
+    return json_id, next(i for i in ids if i != json_id)
+
+
+def label_later(services: Services, failures: list[tuple[str, str]]) -> dict[str, str]:
+    """Failures reviewed after the modes were made (model, note): note -> trace id."""
+    run_id = services.traces.create_run(kind="set")
+    new = {}
+    for model, note in failures:
+        trace = services.traces.add(Trace(run_id=run_id, prompt="p", endpoint=model, model=model, output="x"))
+        services.review.label(trace.id, "fail", note)
+        new[note] = trace.id
+    return new
+
+
+def notified(app: Any, line: str) -> bool:
+    return any(line in str(n.message) for n in app._notifications)
+
+
 async def test_the_screen_clusters_on_open_and_shows_the_clusters_per_model(seeded: Services) -> None:
     from modelpick_tui.ui.screens.failures import FailuresScreen
 
@@ -60,8 +82,7 @@ async def test_the_screen_clusters_on_open_and_shows_the_clusters_per_model(seed
         assert isinstance(app.screen, FailuresScreen)
         # No r needed: the 8 failures were clustered in a worker as the screen opened, its stages on the way.
         assert progress[0] == "embedding 8 failed traces (tfidf)… 10%" and progress[-1] == "done… 100%"
-        assert any("clustered 8 failed traces into 2 modes with TF-IDF" in str(n.message)
-                   for n in app._notifications)
+        assert notified(app, "clustered 8 failed traces into 2 modes with TF-IDF")
         assert seeded.failures.unassigned() == []
         text = screen_text(app)
         assert "failure modes: 2 · 8 failed traces · TF-IDF" in text
@@ -142,8 +163,7 @@ async def test_failures_labelled_later_are_placed_on_open_keeping_the_edits(seed
     async with app.run_test(size=SIZE) as pilot:
         await open_clustered(pilot)
         table = modes_table(app)
-        json_id = next(str(k.value) for k in table.rows if "json" in store.mode(str(k.value)).name)
-        refused_id = next(str(k.value) for k in table.rows if str(k.value) != json_id)
+        json_id, refused_id = json_and_refused(app, store)
         table.move_cursor(row=table.get_row_index(json_id))
         await pilot.press("e")
         await pilot.pause()
@@ -156,17 +176,11 @@ async def test_failures_labelled_later_are_placed_on_open_keeping_the_edits(seed
         await settle(pilot)
 
         # Two failures reviewed meanwhile: opening the screen again places them, nothing else moves.
-        run_id = seeded.traces.create_run(kind="set")
-        new = {}
-        for model, note, output in [("qwen", "json not valid at all", "{'x'"), ("gemma", "refused once more", "No.")]:
-            trace = seeded.traces.add(Trace(run_id=run_id, prompt="p", endpoint=model, model=model, output=output))
-            seeded.review.label(trace.id, "fail", note)
-            new[note] = trace.id
+        new = label_later(seeded, [("qwen", "json not valid at all"), ("gemma", "refused once more")])
         before = {m.id: set(m.trace_ids) for m in store.modes()}
         await pilot.press("M")
         await settle(pilot)
-        assert any("placed 2 new failed traces: 2 into existing modes" in str(n.message)
-                   for n in app._notifications)
+        assert notified(app, "placed 2 new failed traces: 2 into existing modes")
         after = {m.id: set(m.trace_ids) for m in store.modes()}
         assert after == {json_id: before[json_id] | {new["json not valid at all"]},
                          refused_id: before[refused_id] | {new["refused once more"]}}
@@ -207,3 +221,28 @@ async def test_a_naming_endpoint_picked_by_key_suggests_names_shown_as_suggested
             await settle(pilot)
             assert store.mode(first).name == suggestion and store.mode(first).origin == "human"
             assert str(table.get_cell(first, "name")) == suggestion
+
+
+async def test_a_merge_by_keys_holds_when_later_failures_are_placed(seeded: Services) -> None:
+    store = seeded.failures
+    app = make_app(seeded.settings, seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_clustered(pilot)
+        table = modes_table(app)
+        json_id, refused_id = json_and_refused(app, store)
+        table.move_cursor(row=table.get_row_index(refused_id))
+        await pilot.press("space")
+        table.move_cursor(row=table.get_row_index(json_id))
+        await pilot.press("m")
+        await settle(pilot)
+        assert [m.id for m in store.modes()] == [json_id]
+        await pilot.press("escape")
+        await settle(pilot)
+
+        label_later(seeded, [("qwen", "json not valid at all"), ("gemma", "refused once more")])
+        await pilot.press("M")
+        await settle(pilot)
+        assert notified(app, "placed 2 new failed traces: 2 into existing modes")
+        [merged] = store.modes()  # the merged mode did not come back: the refusal joined the mode it went into
+        assert merged.id == json_id and merged.size == 10 and merged.origin == "human"
+        assert "failure modes: 1 · 10 failed traces" in screen_text(app)

@@ -26,6 +26,10 @@ from ..workers import WorkerErrors
 from .failure_modals import NameModal, PickModeModal
 
 METHOD_WORDS = {"embeddings": "sentence embeddings", "tfidf": "TF-IDF"}
+# The long jobs, one at a time (`busy`): a job's result frees the screen only if that job is the one running, so
+# an edit made from a modal (whose closing places new failures again) cannot free it mid-naming.
+PLACING, CLUSTERING, NAMING, SPLITTING = ("placing the new failed traces", "clustering", "naming the modes",
+                                          "splitting")
 MODEL_COLUMNS = 4  # models shown as columns at 80 columns; the rest are summed in "other"
 MAX_TRACE_ROWS = 1000  # a drill-down is for reading: the first thousand traces of a mode are plenty
 
@@ -67,6 +71,7 @@ class FailuresScreen(WorkerErrors, Screen[None]):
         self.marked: set[str] = set()
         self.traces: list[FailedTrace] = []
         self.busy = ""
+        self.name_pending = False  # modes wait for names until the job running now ends
 
     @property
     def store(self):  # type: ignore[no-untyped-def]
@@ -107,6 +112,7 @@ class FailuresScreen(WorkerErrors, Screen[None]):
         line: str  # what the edit, the clustering or the placing did, or why it was refused ("": nothing done)
         severity: str = "information"
         name_next: bool = False  # modes wait for a suggested name from the naming endpoint
+        job: str = ""  # the long job this ends (PLACING…): only that one frees the screen; an edit frees nothing
 
     @dataclass
     class Progress(Message):
@@ -119,17 +125,18 @@ class FailuresScreen(WorkerErrors, Screen[None]):
         """Place the failed traces no mode holds yet (the first time: cluster them), then show the modes."""
         if self.busy:
             return
-        self.busy = "placing the new failed traces"
+        self.busy = PLACING
         self.status("looking for failed traces not in a mode…")
         self._place()
 
-    @work(thread=True, exclusive=True, group="failures-cluster", exit_on_error=False,
+    @work(thread=True, exclusive=True, group="failures-place", exit_on_error=False,
           description="place the new failed traces")
     def _place(self) -> None:
         placed = self.store.place_unassigned("auto", self._progress)
         line = "" if placed is None else (f"{placed.line()} with {METHOD_WORDS.get(placed.method, placed.method)} "
                                           f"in {placed.seconds:.1f} s")
-        self.post_message(self.Edited(line, name_next=bool(self.store.namer() and self.store.to_name())))
+        self.post_message(self.Edited(line, name_next=bool(self.store.namer() and self.store.to_name()),
+                                      job=PLACING))
 
     def _progress(self, stage: str, fraction: float) -> None:
         self.post_message(self.Progress(f"{stage}… {fraction:.0%}"))
@@ -146,7 +153,7 @@ class FailuresScreen(WorkerErrors, Screen[None]):
     def show_failure(self, failure: WorkFailed) -> None:
         if failure.group == "failures-load":
             self.query_one("#failures-title", Static).update(safe(failure.line, "red"))
-        elif failure.group in ("failures-cluster", "failures-edit"):
+        elif failure.group in ("failures-place", "failures-cluster", "failures-name", "failures-edit"):
             self.busy = ""
             self.status(failure.line)
             self.reload()  # what the store holds now, whatever the edit left
@@ -273,7 +280,7 @@ class FailuresScreen(WorkerErrors, Screen[None]):
         if self.busy:
             self.notify(f"busy: {self.busy}", severity="warning")
             return
-        self.busy = "clustering"
+        self.busy = CLUSTERING
         self.status("clustering…")
         self._recluster()
 
@@ -283,18 +290,20 @@ class FailuresScreen(WorkerErrors, Screen[None]):
         result = self.store.recluster("auto", self._progress)
         self.post_message(self.Edited(f"clustered {result.n_traces} failed traces into {result.n_modes} modes "
                                       f"with {METHOD_WORDS.get(result.method, result.method)} in "
-                                      f"{result.seconds:.1f} s"))
+                                      f"{result.seconds:.1f} s", job=CLUSTERING))
 
     def on_failures_screen_progress(self, message: Progress) -> None:
         if self.busy:  # a late figure must not overwrite the result
             self.status(message.line)
 
     def on_failures_screen_edited(self, message: Edited) -> None:
-        self.busy = ""
+        if message.job and message.job == self.busy:
+            self.busy = ""
         if message.line:  # "" when there was nothing to place
             self.notify(message.line, markup=False, severity=message.severity)  # type: ignore[arg-type]
         self.reload()
-        if message.name_next:
+        self.name_pending |= message.name_next
+        if self.name_pending and not self.busy:  # asked for while another job ran: now
             self.name_modes()
 
     # --- suggested names -------------------------------------------------------------------------
@@ -318,35 +327,36 @@ class FailuresScreen(WorkerErrors, Screen[None]):
     def name_modes(self) -> None:
         if self.busy:
             return
-        self.busy = "naming the modes"
+        self.name_pending = False
+        self.busy = NAMING
         self.status("asking for names…")
         self._name_modes()
 
-    @work(exclusive=True, group="failures-cluster", exit_on_error=False, description="name the failure modes")
+    @work(exclusive=True, group="failures-name", exit_on_error=False, description="name the failure modes")
     async def _name_modes(self) -> None:
         def progress(done: int, total: int) -> None:
             self.post_message(self.Progress(f"naming the modes… {done}/{total}"))
 
         naming = await self.app.services.name_modes(progress)  # type: ignore[attr-defined]
         if naming is None:
-            self.post_message(self.Edited(""))
+            self.post_message(self.Edited("", job=NAMING))
             return
         line = f"{naming.named} modes named (suggested; e to take or edit one)"
         if naming.errors:
             line += f" · not named {naming.errors[0]}"
-        self.post_message(self.Edited(line, "warning" if naming.errors else "information"))
+        self.post_message(self.Edited(line, "warning" if naming.errors else "information", job=NAMING))
 
-    def _edit(self, describe: str, fn, *args) -> None:  # type: ignore[no-untyped-def]
-        self._run_edit(describe, fn, *args)
+    def _edit(self, describe: str, fn, *args, job: str = "") -> None:  # type: ignore[no-untyped-def]
+        self._run_edit(describe, job, fn, *args)
 
     @work(thread=True, group="failures-edit", exit_on_error=False, description="edit the failure modes")
-    def _run_edit(self, describe: str, fn, *args) -> None:  # type: ignore[no-untyped-def]
+    def _run_edit(self, describe: str, job: str, fn, *args) -> None:  # type: ignore[no-untyped-def]
         try:
             fn(*args)
         except FailureModeError as exc:  # refused (an unknown mode, a split of one trace): the store says why
-            self.post_message(self.Edited(str(exc), "warning"))
+            self.post_message(self.Edited(str(exc), "warning", job=job))
             return
-        self.post_message(self.Edited(describe))
+        self.post_message(self.Edited(describe, job=job))
 
     def action_rename(self) -> None:
         mode_id = self.selected_mode()
@@ -382,9 +392,12 @@ class FailuresScreen(WorkerErrors, Screen[None]):
         mode_id = self.selected_mode()
         if mode_id is None:
             return
-        self.busy = "splitting"
+        if self.busy:
+            self.notify(f"busy: {self.busy}", severity="warning")
+            return
+        self.busy = SPLITTING
         self.status(f"splitting {mode_id}…")
-        self._edit(f"split {mode_id} in two", self.store.split, mode_id)
+        self._edit(f"split {mode_id} in two", self.store.split, mode_id, job=SPLITTING)
 
     def action_move(self) -> None:
         trace = self.selected_trace()
