@@ -24,7 +24,7 @@ def promptset(path: Path, as_json: bool) -> None:
     if as_json:
         for p in ps.prompts:
             echo_json({"id": p.id, "prompt": p.prompt, "system": p.system, "reference": p.reference,
-                                   "tags": list(p.tags), "line": p.line})
+                                   "tags": list(p.tags), "line": p.line, "checks": [c.to_json() for c in p.checks]})
     else:
         say(escape(ps.summary()))
     for error in ps.errors:
