@@ -86,7 +86,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("runs.cancel", "x", "cancel_run", "Cancel run", "runs"),
     Action("runs.resume", "r", "resume_run", "Resume", "runs"),
     Action("runs.diff", "d", "diff_runs", "Diff", "runs"),
-    Action("diff.back", "escape", "back", "Back", "diff", show=False),
+    Action("diff.back", "escape", "back", "Back", "diff"),
     # --- review (ui/screens/review.py, ui/screens/pairwise.py) ---
     Action("review.pass", "p", "label_pass", "Pass", "review"),
     Action("review.fail", "f", "label_fail", "Fail+note", "review"),

@@ -50,5 +50,6 @@ async def test_diff_two_runs_from_the_runs_screen(services: Services) -> None:
         rows = [line for line in screen.splitlines() if "org/m" in line]
         assert [line.split()[0] for line in rows] == ["regressed", "fixed", "fixed", "still"]
         assert "p3" in rows[0] and "pass → fail" in rows[0]
+        assert screen.splitlines()[-1].lstrip().startswith("esc Back")  # the way out, in the footer
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen), 10, "the runs screen again")
