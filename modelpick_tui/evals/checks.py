@@ -296,8 +296,11 @@ def _json_schema(schema: dict[str, Any], a: Answer) -> tuple[bool, str]:
     value, error = a.json()
     if error:
         return False, error
-    found = _validator(schema).iter_errors(value)
-    first = next(iter(sorted(found, key=lambda e: list(e.absolute_path))), None)
+    try:
+        found = sorted(_validator(schema).iter_errors(value), key=lambda e: list(e.absolute_path))
+    except Exception as exc:  # a $ref it cannot resolve (nothing is fetched): the check's fault, one line
+        return False, _clip(f"the schema cannot be applied ({type(exc).__name__}: {exc})")
+    first = found[0] if found else None
     if first is None:
         return True, "valid under the schema"
     where = "/".join(str(p) for p in first.absolute_path)

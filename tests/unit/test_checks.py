@@ -102,6 +102,11 @@ def test_huge_and_hostile_answers_are_graded_in_one_line() -> None:
     assert not passed and len(reason) < 120 and reason.startswith('expected key `k` = "w", got "vvv')
 
 
+def test_a_schema_whose_ref_cannot_be_resolved_fails_in_one_line_and_fetches_nothing() -> None:
+    passed, reason = one("json_schema", {"$ref": "http://127.0.0.1:9/schema.json"}, "{}")
+    assert not passed and reason.startswith("the schema cannot be applied (") and len(reason) <= 60
+
+
 def test_json_difference_ignores_key_order_and_whitespace_but_not_types() -> None:
     assert json_difference({"a": [1, {"b": None}]}, json.loads('{ "a" : [ 1.0 , {"b":null} ] }')) is None
     assert json_difference({"a": 1}, {"a": 1, "b": 2}) == "unexpected key `b` = 2"
