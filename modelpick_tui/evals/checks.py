@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import regex
+
 from .stats import cohen_kappa
 
 # The types, with what their `value` is; each grader below returns (passed, reason).
@@ -157,8 +159,8 @@ def _regex_value(value: Any) -> str:
     if len(text) > MAX_REGEX_CHARS:
         raise ValueError(f"pattern longer than {MAX_REGEX_CHARS} characters")
     try:
-        re.compile(text)
-    except re.error as exc:
+        regex.compile(text)
+    except regex.error as exc:
         raise ValueError(f"not a valid regular expression ({exc})") from None
     return text
 
@@ -269,21 +271,28 @@ def _starts_with(value: str, a: Answer) -> tuple[bool, str]:
 
 
 def _regex(value: str, a: Answer) -> tuple[bool, str]:
-    found = _compiled(value).search(a.output)
+    try:
+        found = _compiled(value).search(a.output, timeout=REGEX_TIMEOUT_S)
+    except TimeoutError:
+        # A pattern that backtracks catastrophically on a long answer must not hang the run that grades it.
+        return False, (f"/{value[:_SHOWN]}/ ran past {REGEX_TIMEOUT_S:g} s on this answer "
+                       f"(catastrophic backtracking?): counted as failed")
     if found:
         return True, f"matched at character {found.start()}"
     return False, f"no match for /{value[:_SHOWN]}/"
 
 
-_PATTERNS: dict[str, re.Pattern[str]] = {}
+_PATTERNS: dict[str, regex.Pattern[str]] = {}
+# A user's pattern runs on untrusted model output: the `regex` module (re's syntax) can stop a search in time.
+REGEX_TIMEOUT_S = 1.0
 
 
-def _compiled(pattern: str) -> re.Pattern[str]:
+def _compiled(pattern: str) -> regex.Pattern[str]:
     found = _PATTERNS.get(pattern)
     if found is None:
         if len(_PATTERNS) > 512:
             _PATTERNS.clear()
-        found = _PATTERNS[pattern] = re.compile(pattern)
+        found = _PATTERNS[pattern] = regex.compile(pattern)
     return found
 
 

@@ -80,6 +80,12 @@ def test_each_check_type(kind: str, value: object, output: str, reference: str |
     assert one(kind, value, output, reference, latency_ms=120.0) == (passed, reason)
 
 
+def test_a_backtracking_regex_on_a_long_answer_fails_instead_of_hanging() -> None:
+    # (a|a)+$ on 5,000 "a"s and a "!" backtracks for ever with re; the check stops it and says why.
+    passed, reason = one("regex", "(a|a)+$", "a" * 5000 + "!")
+    assert not passed and "ran past 1 s on this answer (catastrophic backtracking?)" in reason
+
+
 def test_latency_check_fails_without_a_latency_and_a_failed_request_fails_every_check() -> None:
     assert one("max_latency_ms", 500, "x") == (False, "no latency measured")
     checks = parse_checks('[{"type": "contains", "value": "a"}, {"type": "max_chars", "value": 10}]')
