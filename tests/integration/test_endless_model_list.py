@@ -76,3 +76,17 @@ def test_an_endless_model_list_is_one_line_in_bounded_time_and_memory(tmp_path: 
     assert done.seconds < TIME_LIMIT_S and done.peak_rss_mb < RSS_LIMIT_MB, (done.seconds, done.peak_rss_mb)
     listed = modelpick_measured(tmp_path, db, "servers", "--all", "--json", timeout=TIME_LIMIT_S)
     assert listed.code == 0 and "team" not in listed.stdout  # nothing half-added
+
+
+async def test_the_clients_model_list_is_capped_too(endless: tuple[str, str]) -> None:
+    """serving.client.list_models (the stream client's /v1/models) reads with the same caps: one line, soon."""
+    from modelpick_tui.serving.client import EndpointError, Timeouts, list_models
+
+    url, kind = endless
+    started = time.monotonic()
+    with pytest.raises(EndpointError) as caught:
+        await list_models(url, timeouts=Timeouts(connect=2.0, read=3.0))
+    assert time.monotonic() - started < TIME_LIMIT_S
+    expected = ("the model list is over 4 MB (a fixed limit)" if kind == "flood"
+                else "the model list did not end within 3 s")
+    assert str(caught.value) == f"{url}/v1/models: {expected}"
