@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -75,8 +76,6 @@ class Engine:
 
     def _fail(self, sids: list[int] | None, error: str) -> None:
         """End the streams `sids` (None: all) with `error`: the reader cannot run them."""
-        import time
-
         with self._lock:
             chosen = list(self._sinks) if sids is None else [s for s in sids if s in self._sinks]
             sinks = [self._sinks.pop(s) for s in chosen]
