@@ -130,7 +130,7 @@ ACTIONS: tuple[Action, ...] = (
 PALETTE_HELP = {
     "app.quit": "Quit modelpick (the servers it started stop; detached ones keep running)",
     "app.keys": "Show or hide every key of this screen",
-    "browse.search": "Focus the search box (or just type on the table: the first key starts the search)",
+    "browse.search": "Edit the search in its box (a name typed on the table is searched too; esc clears it)",
     "browse.filters": "Show or hide the filter panel (licence, size, task, format, gated, author)",
     "browse.permissive": "Toggle: permissive licences only (Apache-2.0, MIT, BSD…)",
     "browse.sort": "Cycle the sort: downloads, likes, trending, recently updated, parameters",

@@ -122,7 +122,7 @@ async def test_f1_and_the_palette_name_the_keys_the_footer_leaves_out(services: 
         await pilot.press("f1")
         await wait_for(pilot, lambda: app.screen.query("#keys-text"), 10, "the keys")
         shown = text_of(app.screen.query_one("#keys-text"))
-        for key, what in (("/", "Focus the search box"), ("ctrl+l", "permissive licences only"),
+        for key, what in (("/", "Edit the search in its box"), ("ctrl+l", "permissive licences only"),
                           ("ctrl+y", "only models already on this machine"), ("ctrl+q", "Quit modelpick"),
                           ("C", "Compare"), ("V", "Review traces")):
             line = next((x for x in shown.splitlines() if what in x), "")
