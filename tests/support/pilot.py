@@ -62,6 +62,10 @@ def busy(app: Any) -> list[str]:
     waiting = sum(pump.message_queue_size for pump in (app, *screen.walk_children(with_self=True)))
     doing = [f"{waiting} message(s) waiting"] if waiting else []
     doing += [f"worker {w.name!r} ({w.state.name})" for w in app.workers if not w.is_finished]
+    if not getattr(app, "background_started", True):
+        # The re-attach of detached servers and the next-step line wait for the browse table's first page (or a
+        # timer): a key pressed before them finds the servers screen without the servers an earlier run left.
+        doing.append("the start's background work (after the browse table's first page)")
     if getattr(screen, "SCREEN_NAME", None) == "browse":
         typed = screen.query_one("#search", Input).value
         if typed != screen.query_state.text:
