@@ -43,7 +43,9 @@ def test_every_command_prints_the_hostile_record_inert(tmp_path: Path) -> None:
                 ("scoreboard", "--json"), ("failures", "--recluster", "--method", "tfidf"), ("failures",),
                 ("failures", "--json"), ("rubric", "--draft"), ("report", "--out", str(reports)),
                 ("report", "--json", "--out", str(reports)), ("servers", "--all"),
-                ("export", str(tmp_path / "x.jsonl")), ("import", str(source))]
+                ("export", str(tmp_path / "x.jsonl")), ("import", str(source)), ("checks",), ("checks", "--json"),
+                ("diff", "r-" + HOSTILE, "r-" + HOSTILE), ("diff", "--json", "r-" + HOSTILE, "r-" + HOSTILE),
+                ("prompt", "list"), ("promptset", str(source))]
     shown = {}
     for args in commands:
         result = _cli(home, *args)
