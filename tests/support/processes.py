@@ -11,11 +11,16 @@ from pathlib import Path
 
 # Runs the CLI and, on its way out, writes the peak RSS (KiB on Linux) of the process or of a child it waited for
 # (the stream reader, which holds what a stream buffers: it is waited for at exit, before this runs) to the file
-# named in argv[1].
+# named in argv[1]. The process's own peak is its memory's high-water mark (VmHWM), not getrusage's ru_maxrss:
+# Linux carries the forking process's high-water mark across (v)fork + exec into ru_maxrss, so a CLI started from
+# a pytest that had grown to 471 MB reported 471 MB whatever it used itself.
 _PEAK_RSS = """
-import atexit, resource, sys
+import atexit, re, resource, sys
 rss_file = sys.argv.pop(1)
-peak = lambda: max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+def own():
+    with open("/proc/self/status") as fh:
+        return int(re.search(r"VmHWM:\\s+(\\d+) kB", fh.read()).group(1))
+peak = lambda: max(own(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 atexit.register(lambda: open(rss_file, "w").write(str(peak())))
 from modelpick_tui.cli import main
 sys.argv[0] = "modelpick"
