@@ -52,3 +52,38 @@ async def test_screens_show_the_hostile_record_inert(services: Services, tmp_pat
             assert marker in text, f"screen {key} does not show the record: {' '.join(text.split())[:2000]!r}"
             if key == "V":  # elsewhere the name columns are too narrow to reach the markup
                 assert "[bold" in text, f"screen {key}: markup interpreted: {' '.join(text.split())[:1500]!r}"
+
+
+async def test_the_diff_screen_shows_hostile_runs_inert(services: Services) -> None:
+    # Two runs whose names, prompt ids, models and outputs are the hostile record; d, d from the runs screen.
+    from modelpick_tui.evals.traces import Trace
+    from modelpick_tui.ui.screens.diff import DiffScreen
+    from modelpick_tui.ui.screens.runs import RunsScreen
+    from tests.support.hostile import HOSTILE
+    from tests.support.pilot import settle
+
+    for n, (name, verdicts) in enumerate((("a", ("fail", "pass")), ("b", ("pass", "fail")))):
+        run_id = services.traces.create_run(kind="set", name=f"{name} {HOSTILE}", run_id=f"{name}-run")
+        services.db.sqlite.execute("update runs set created_at = ? where id = ?", [f"2026-01-0{n + 1}T00:00:00Z",
+                                                                                  run_id])
+        traces = [Trace(run_id=run_id, prompt="p " + HOSTILE, prompt_id=f"p{i}-{HOSTILE}", endpoint="e",
+                        model="m " + HOSTILE, output="o " + HOSTILE, id=f"{name}-{i}") for i in range(2)]
+        services.traces.add_many(traces)
+        for i, verdict in enumerate(verdicts):
+            services.review.label(f"{name}-{i}", verdict, note="n " + HOSTILE)
+        services.traces.finish_run(run_id)
+    app = make_app(services.settings, services)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and len(app.screen.rows) == 2, 10,
+                       "the runs table")
+        await settle(pilot)
+        await pilot.press("down", "d")
+        await pilot.press("up", "d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.diff is not None, 10,
+                       "the diff screen")
+        await settle(pilot)
+        text = _check(app, "the diff screen")
+        # Shown as the record's text (its controls as visible symbols; the columns end before its markup).
+        assert "m ␛[2J␛]52;c;SGVsbG8=␇" in text and "regressed" in text, " ".join(text.split())[:2000]
