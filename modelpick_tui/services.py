@@ -49,6 +49,8 @@ class Services:
     _catalog: CatalogService | None = field(default=None, repr=False)
     _catalog_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _supervisor: Supervisor | None = field(default=None, repr=False)
+    _supervisor_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stores_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _servers_stopped: bool = field(default=False, repr=False)
     _stores: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -75,18 +77,22 @@ class Services:
 
     @property
     def supervisor(self) -> Supervisor:
-        """The model-server supervisor, made on first use (it opens the database)."""
-        if self._supervisor is None:
-            from .serving.supervisor import Supervisor
+        """The model-server supervisor, made on first use (it opens the database). Made once: at the TUI's start the
+        re-attach worker and the next-step worker ask at the same time, and a second Supervisor made by the one
+        adopted the detached servers out of the app's sight (the servers screen showed none)."""
+        with self._supervisor_lock:
+            if self._supervisor is None:
+                from .serving.supervisor import Supervisor
 
-            self._supervisor = Supervisor(self.settings.home, self.db)
-        return self._supervisor
+                self._supervisor = Supervisor(self.settings.home, self.db)
+            return self._supervisor
 
     def _store(self, key: str, cls: Any) -> Any:
         # The evals stores share the one Database with the catalogue; made on first use.
-        if key not in self._stores:
-            self._stores[key] = cls(self.db)
-        return self._stores[key]
+        with self._stores_lock:  # one store of each kind, whichever worker asks first
+            if key not in self._stores:
+                self._stores[key] = cls(self.db)
+            return self._stores[key]
 
     @property
     def traces(self) -> TraceStore:
