@@ -121,8 +121,9 @@ def best_ctx(estimate: Any, max_context: int | None) -> int:
 
 
 def chat_format_for(architecture: str) -> str:
-    """llama-cpp-python's --chat_format for a GGUF, "" to let the file's own template decide. Gemma GGUFs (the base
-    ones carry no chat template) answer chat requests empty under its llama-2 fallback; with "gemma" they answer."""
+    """llama-cpp-python's --chat_format for a GGUF of this architecture that carries no chat template, "" to let
+    llama.cpp decide. Gemma GGUFs (the base ones carry no chat template) answer chat requests empty under its
+    llama-2 fallback; with "gemma" they answer. resolve.default_chat_format applies it when the file has no template."""
     return "gemma" if architecture.lower().startswith("gemma") else ""
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..catalog.fit.memory import format_bytes
 from ..catalog.fit.weights import quant_from_filename
 from ..catalog.gguf import is_first_part, split_parts
+from .plan import chat_format_for
 from .spec import ServingError
 
 if TYPE_CHECKING:
@@ -259,7 +260,8 @@ def default_chat_format(meta: Mapping[str, Any]) -> tuple[str | None, str]:
     arch = str(meta.get("general.architecture") or "")
     if meta.get("tokenizer.chat_template"):
         return None, "chat format: the GGUF's own chat template"
-    if arch.lower().startswith("gemma"):
-        return "gemma", f"chat format: gemma (the GGUF has no chat template; architecture {arch})"
+    chosen = chat_format_for(arch)  # the one rule for a GGUF without a template (the start form's too)
+    if chosen:
+        return chosen, f"chat format: {chosen} (the GGUF has no chat template; architecture {arch})"
     return None, ("chat format: llama-2, llama.cpp's fallback (the GGUF has no chat template; "
                   "pass --chat-format to choose another)")
