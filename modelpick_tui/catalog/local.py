@@ -338,11 +338,19 @@ def smollm2_path() -> Path | None:
     return None
 
 
+_gemma_assembled: Path | None = None  # this process's assembled and checked file
+
+
 def gemma_path() -> Path | None:
-    """The Gemma 3 270M GGUF its package assembles (once: later calls check the file's sha256), or None."""
+    """The Gemma 3 270M GGUF its package assembles, or None. The package checks the whole file's sha256 on every
+    call (~1 s for 250 MB): once per process is enough while the file is still there."""
+    global _gemma_assembled
+    if _gemma_assembled is not None and _gemma_assembled.is_file():
+        return _gemma_assembled
     if importlib.util.find_spec(GEMMA_PACKAGE) is None:
         return None
-    return Path(importlib.import_module(GEMMA_PACKAGE).assemble())
+    _gemma_assembled = Path(importlib.import_module(GEMMA_PACKAGE).assemble())
+    return _gemma_assembled
 
 
 def packaged_demo_models() -> list[DemoModel]:
