@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import regex
 
-from .stats import cohen_kappa
+from .stats import cohen_kappa, pass_fail_confusion
 
 # The types, with what their `value` is; each grader below returns (passed, reason).
 TYPES = {
@@ -509,9 +508,7 @@ def agreement(human: Mapping[str, str], checks: Mapping[str, str]) -> CheckAgree
     """Percent agreement, Cohen's kappa, the confusion table and the traces where they disagree."""
     pairs = [(t, h, checks[t]) for t, h in sorted(human.items()) if h in ("pass", "fail") and t in checks]
     stats = cohen_kappa([h for _, h, _ in pairs], [c for _, _, c in pairs])
-    confusion = Counter(f"{h}/{c}" for _, h, c in pairs)
-    return CheckAgreement(stats.n, stats.percent, stats.kappa,
-                          {k: confusion.get(k, 0) for k in ("pass/pass", "pass/fail", "fail/pass", "fail/fail")},
+    return CheckAgreement(stats.n, stats.percent, stats.kappa, pass_fail_confusion((h, c) for _, h, c in pairs),
                           [(t, h, c) for t, h, c in pairs if h != c])
 
 

@@ -62,6 +62,12 @@ def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> Agreement:
     return Agreement(n, observed, (observed - expected) / (1 - expected))
 
 
+def pass_fail_confusion(pairs: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """The confusion table of (human, grader) pass/fail pairs: "human/grader" -> count, every cell present."""
+    counts = Counter(f"{h}/{g}" for h, g in pairs)
+    return {k: counts.get(k, 0) for k in ("pass/pass", "pass/fail", "fail/pass", "fail/fail")}
+
+
 @dataclass(frozen=True)
 class WinRate:
     model: str

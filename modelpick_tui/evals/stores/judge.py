@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from ...clock import now_iso
 from ..failure_modes import final_modes
 from ..rubric import ALL_RUNS, AgreementReport, Rubric, Verdict
-from ..stats import Corrected, cohen_kappa, corrected_pass_rate
+from ..stats import Corrected, cohen_kappa, corrected_pass_rate, pass_fail_confusion
 from .base import Store
 
 if TYPE_CHECKING:
@@ -72,10 +71,8 @@ class JudgeStore(Store):
         pairs = [(h, judge[t]["verdict"]) for t, h in sorted(human.items())
                  if t in judge and judge[t]["verdict"] in ("pass", "fail")]
         stats = cohen_kappa([h for h, _ in pairs], [j for _, j in pairs])
-        confusion = Counter(f"{h}/{j}" for h, j in pairs)
         return AgreementReport(
-            n=stats.n, percent=stats.percent, kappa=stats.kappa,
-            confusion={k: confusion.get(k, 0) for k in ("pass/pass", "pass/fail", "fail/pass", "fail/fail")},
+            n=stats.n, percent=stats.percent, kappa=stats.kappa, confusion=pass_fail_confusion(pairs),
             judge_errors=sum(1 for t in human if t in judge and judge[t]["verdict"] == "error"),
             unjudged=sum(1 for t in human if t not in judge))
 
