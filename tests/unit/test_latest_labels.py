@@ -189,3 +189,17 @@ def test_a_database_from_before_the_view_gets_it_when_opened(tmp_path: Path) -> 
             == [("t1", "none", 1)]
     finally:
         again.close()
+
+
+def test_failures_made_in_one_millisecond_keep_the_order_they_were_labelled_in(services: Services) -> None:
+    # Eight traces written in one millisecond (a fast machine does) with ids that sort backwards: the failed
+    # traces, and so the notes a namer model reads, come in the order they were written, the same on every run.
+    run_id = services.traces.create_run(kind="set")
+    ids = [f"z{9 - i}" for i in range(8)]
+    for i, trace_id in enumerate(ids):
+        services.traces.add(Trace(id=trace_id, run_id=run_id, prompt="p", endpoint="e", model="m", output=f"o{i}",
+                                  created_at="2026-01-01T00:00:00.000Z"))
+        services.review.label(trace_id, "fail", f"note {i}")
+    assert [f.note for f in services.failures.failed_traces()] == [f"note {i}" for i in range(8)]
+    rows, _ = services.traces.scoreboard_rows(run_id)
+    assert [r["id"] for r in rows] == ids

@@ -51,7 +51,7 @@ class FailureModeStore(Store):
             from latest_labels l
             join traces t on t.id = l.trace_id
             where l.verdict = 'fail'
-            order by t.created_at, t.id"""
+            order by t.created_at, t.rowid"""
         with self.lock:
             rows = list(self.db.query(sql))
         return [FailedTrace(r["id"], r["model"] or "?", r["note"] or "", r["output"] or "", r["prompt"] or "")

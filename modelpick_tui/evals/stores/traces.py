@@ -198,7 +198,7 @@ class TraceStore(Store):
                 " l.verdict, (select m.mode_id from trace_failure_modes m where m.trace_id = t.id) as mode_id"
                 " from traces t left join latest_labels l on l.trace_id = t.id"
                 " where (? is null or t.run_id = ?) and (? is null or t.prompt_version = ?)"
-                " order by t.created_at, t.id", [run_id, run_id, prompt_version, prompt_version])]
+                " order by t.created_at, t.rowid", [run_id, run_id, prompt_version, prompt_version])]
             prefs = [dict(r) for r in self.db.query("select left_trace_id, right_trace_id, choice from preferences"
                                                     " order by id")]
         return rows, prefs
