@@ -233,10 +233,13 @@ def grade(checks: Sequence[Check], answer: Answer) -> list[CheckResult]:
     if answer.error is not None:
         reason = "no answer: the request failed"
         return [CheckResult(i, c, False, reason) for i, c in enumerate(checks)]
-    out = []
-    for i, check in enumerate(checks):
-        passed, reason = _GRADERS[check.type](check.value, answer)
-        out.append(CheckResult(i, check, passed, reason))
+    # A plain loop with local names and no enumerate: grading 10k traces is ~30% faster than a comprehension
+    # that unpacks each grader's answer into the result (bench/checks.py).
+    graders, result, out, i = _GRADERS, CheckResult, [], 0
+    for check in checks:
+        passed, reason = graders[check.type](check.value, answer)
+        out.append(result(i, check, passed, reason))
+        i += 1
     return out
 
 
