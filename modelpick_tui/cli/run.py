@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..serving.params import DEFAULT_MAX_TOKENS
+from ..serving.params import DEFAULT_MAX_TOKENS, TEMPERATURE_RANGE, TOP_P_RANGE
 from .output import api_key_option, echo_json, escape, fail, print_table, say, services_from
 
 PLAIN_EVERY_S = 5.0  # without a terminal: a progress line at most this often (and at every tenth)
@@ -54,8 +54,8 @@ def _plain_progress(emit: Any) -> Any:
 @click.option("--prompt", "prompt_version", metavar="VERSION",
               help="A prompt version (`modelpick prompt new`): its system prompt for prompts without their own, and "
                    "its examples; recorded with every trace. Not with --system.")
-@click.option("--temperature", type=click.FloatRange(0, 5))
-@click.option("--top-p", type=click.FloatRange(0, 1))
+@click.option("--temperature", type=click.FloatRange(*TEMPERATURE_RANGE))
+@click.option("--top-p", type=click.FloatRange(*TOP_P_RANGE))
 @click.option("--max-tokens", type=click.IntRange(1, 1_000_000), default=DEFAULT_MAX_TOKENS, show_default=True,
               help="The longest answer asked for (compare's default too).")
 @click.option("--seed", type=int)

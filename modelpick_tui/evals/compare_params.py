@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..serving.params import DEFAULT_MAX_TOKENS, SamplingParams
+from ..serving.params import DEFAULT_MAX_TOKENS, TEMPERATURE_RANGE, TOP_P_RANGE, SamplingParams
 
 __all__ = ["MAX_PANES", "MIN_PANES", "CompareError", "CompareParams", "parse_params"]
 
@@ -48,6 +48,6 @@ def parse_params(fields: Mapping[str, str]) -> CompareParams:
 
     system = (fields.get("system") or "").strip() or None
     max_tokens = number("max_tokens", int, 1) or DEFAULT_MAX_TOKENS
-    return CompareParams(system, SamplingParams(temperature=number("temperature", float, 0.0, 2.0),
-                                                top_p=number("top_p", float, 0.0, 1.0),
+    return CompareParams(system, SamplingParams(temperature=number("temperature", float, *TEMPERATURE_RANGE),
+                                                top_p=number("top_p", float, *TOP_P_RANGE),
                                                 max_tokens=max_tokens, seed=number("seed", int)))

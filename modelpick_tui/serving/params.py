@@ -12,6 +12,11 @@ from typing import Any
 # base model that never emits its stop token then fills the whole context (a 4-prompt run took 345 s). 256 tokens
 # finish in seconds on a CPU and are enough to judge an answer; both screens show it and let the user change it.
 DEFAULT_MAX_TOKENS = 256
+# The ranges every place that takes sampling params accepts (the compare form, `modelpick run`): the OpenAI API's
+# documented ones (temperature 0 to 2, top_p 0 to 1), so a value one screen takes is never refused by another, nor
+# by a hosted endpoint that enforces them.
+TEMPERATURE_RANGE = (0.0, 2.0)
+TOP_P_RANGE = (0.0, 1.0)
 
 
 @dataclass(frozen=True)
