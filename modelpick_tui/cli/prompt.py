@@ -31,7 +31,7 @@ def new(ctx: click.Context, name: str, system_file: Path | None, parent: str | N
     """Store a new prompt version NAME (its id is the hash of its content)."""
     import sys
 
-    from ..evals.prompts import PromptVersion, PromptVersionError, check_name, pick_examples
+    from ..evals.prompts import MAX_EXAMPLE_CHARS, PromptVersion, PromptVersionError, check_name, pick_examples
     from ..evals.records import NotRecords, read_user_text
 
     services = services_from(ctx)
@@ -57,11 +57,16 @@ def new(ctx: click.Context, name: str, system_file: Path | None, parent: str | N
     if run_id is not None and services.traces.get_run(run_id) is None:
         fail(f"no run {run_id!r} (the runs are listed by `modelpick runs`)")
     if k is not None:
+        candidates = store.example_candidates(run_id)
         try:
-            examples = pick_examples(store.example_candidates(run_id), k)
+            examples = pick_examples(candidates, k)
         except ValueError as exc:
             fail(str(exc))
-        if k and not examples:
+        labelled = sum(c.get("verdict") in ("pass", "fail") for c in candidates)
+        if k and not examples and labelled:
+            say(f"none of the {labelled} labelled traces can be an example: each prompt or answer is longer than "
+                f"{MAX_EXAMPLE_CHARS:,} characters", err=True)
+        elif k and not examples:
             say("no labelled trace to take examples from (label some first: modelpick review, V)", err=True)
     if system is None and not examples:
         fail("a prompt version needs a system prompt (--system FILE), examples (--examples-from-labels K), or "

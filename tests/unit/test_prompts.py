@@ -145,3 +145,18 @@ def test_examples_from_labels_from_a_shell(services: Services) -> None:
         ("p0", True, ""), ("p1", False, "wrong answer")]
     shown = run(services.settings.db_path, "prompt", "show", "fewshot").output
     assert '- to "p1": "answer 1" (why: wrong answer)' in shown and "--- example assistant ---" in shown
+
+
+def test_examples_from_labels_says_why_when_every_labelled_trace_is_too_long(services: Services) -> None:
+    from modelpick_tui.evals.prompts import MAX_EXAMPLE_CHARS
+    from modelpick_tui.evals.traces import Trace
+
+    run_id = services.traces.create_run(kind="set")
+    for verdict in ("pass", "fail"):
+        trace = services.traces.add(Trace(run_id=run_id, prompt="p", endpoint="m", model="m",
+                                          output="x" * (MAX_EXAMPLE_CHARS + 1)))
+        services.review.label(trace.id, verdict, note="too long")
+    out = run(services.settings.db_path, "prompt", "new", "fewshot", "--examples-from-labels", "2")
+    assert out.exit_code == 1  # nothing to make a version of
+    assert "none of the 2 labelled traces can be an example" in out.output
+    assert "no labelled trace" not in out.output
