@@ -733,3 +733,27 @@ def m010_failure_mode_suggestions(db: sqlite_utils.Database) -> None:
     # apart from `name` (top terms, or the human's): shown as "suggested" until a person takes or edits it.
     db.table("failure_modes").add_column("suggested_name", str)
     db.table("failure_modes").add_column("suggested_by", str)
+
+
+@migrations()
+def m011_load_tests(db: sqlite_utils.Database) -> None:
+    # Load tests (evals/load/): one row per endpoint tested, with its capacity at the SLO and the sentence; one row
+    # per concurrency level measured. A test interrupted keeps its finished levels: `--resume ID` reads them back.
+    db.table("load_tests").create(
+        {"id": str, "created_at": str, "finished_at": str, "status": str, "endpoint": str, "model": str,
+         "hardware": str, "slo": str, "target": float, "max_tokens": int, "prompt_set": str,
+         "capacity_concurrency": int, "capacity_rps": float, "capacity_output_tps": float,
+         "capacity_total_tps": float, "attainment": float, "ci_low": float, "ci_high": float, "sentence": str,
+         "reason": str, "error": str, "token_count_source": str, "max_concurrency": int, "duration_s": float},
+        pk="id",
+    )
+    db.table("load_tests").create_index(["model", "slo"])
+    db.table("load_levels").create(
+        {"test_id": str, "concurrency": int, "requests": int, "ok": int, "errors": int, "duration_s": float,
+         "rps": float, "output_tps": float, "total_tps": float,
+         **{f"{m}_{p}": float for m in ("ttft", "tpot", "itl", "e2e") for p in ("p50", "p90", "p99")},
+         "attained": int, "attainment": float, "ci_low": float, "ci_high": float, "verdict": str,
+         "max_in_flight": int, "client_cpu": float, "extended": int, "error": str, "created_at": str},
+        pk=("test_id", "concurrency"),
+        foreign_keys=[("test_id", "load_tests", "id")],
+    )

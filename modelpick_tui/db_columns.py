@@ -37,4 +37,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "run_answers": ("run_id", "prompt_id", "endpoint", "trace_id",),
     "check_results": ("trace_id", "idx", "type", "check_json", "passed", "reason", "checked_at"),
     "prompt_versions": ("id", "name", "system", "examples_json", "parent", "created_at"),
+    "load_tests": ("id", "created_at", "finished_at", "status", "endpoint", "model", "hardware", "slo", "target",
+        "max_tokens", "prompt_set", "capacity_concurrency", "capacity_rps", "capacity_output_tps",
+        "capacity_total_tps", "attainment", "ci_low", "ci_high", "sentence", "reason", "error", "token_count_source",
+        "max_concurrency", "duration_s"),
+    "load_levels": ("test_id", "concurrency", "requests", "ok", "errors", "duration_s", "rps", "output_tps",
+        "total_tps", "ttft_p50", "ttft_p90", "ttft_p99", "tpot_p50", "tpot_p90", "tpot_p99", "itl_p50", "itl_p90",
+        "itl_p99", "e2e_p50", "e2e_p90", "e2e_p99", "attained", "attainment", "ci_low", "ci_high", "verdict",
+        "max_in_flight", "client_cpu", "extended", "error", "created_at"),
 }

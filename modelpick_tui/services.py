@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .evals.stores.grades import GradeStore
     from .evals.stores.judge import JudgeStore
     from .evals.stores.labels import ReviewStore
+    from .evals.stores.load import LoadStore
     from .evals.stores.prompt_sets import PromptSetStore
     from .evals.stores.prompts import PromptVersionStore
     from .evals.stores.traces import TraceStore
@@ -135,6 +136,13 @@ class Services:
         from .evals.stores.checks import CheckStore
 
         return self._store("checks", CheckStore)  # type: ignore[no-any-return]
+
+    @property
+    def load(self) -> LoadStore:
+        """Load tests, their levels and each endpoint's capacity at an SLO (evals/load/)."""
+        from .evals.stores.load import LoadStore
+
+        return self._store("load", LoadStore)  # type: ignore[no-any-return]
 
     @property
     def prompt_versions(self) -> PromptVersionStore:

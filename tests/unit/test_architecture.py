@@ -53,6 +53,7 @@ STORES = {
     f"{TOP}.evals.stores.judge": "rubrics, judge_verdicts",
     f"{TOP}.evals.stores.checks": "check_results",
     f"{TOP}.evals.stores.prompts": "prompt_versions",
+    f"{TOP}.evals.stores.load": "load_tests, load_levels",
     f"{TOP}.evals.stores.grades": "reads labels, check_results, judge_verdicts, trace_failure_modes together",
     f"{TOP}.services": "preflight_db: opens the file with sqlite3 before sqlite-utils is paid for",
 }
