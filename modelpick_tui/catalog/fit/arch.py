@@ -1,4 +1,5 @@
-"""Architecture: a config.json or GGUF header → layers, heads, attention kinds (sliding, MLA, hybrid)."""
+"""Architecture: a config.json or GGUF header → layers, heads, attention kinds per layer (full, sliding, linear,
+state-space), mixture-of-experts facts and, from a config, the parameter count (``params``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..gguf import GGUF_VOCAB_COUNT
+from .config_values import first as _first
+from .config_values import int_list as _int_list
+from .config_values import pos_int as _pos_int
+from .moe import MoE, moe_from_config, moe_from_gguf
+from .params import ParamCount, count_params
+
+# What a layer keeps per sequence (``Arch.layer_kinds``): "full" caches K/V for every token, "sliding" for at most
+# ``sliding_window`` tokens, "linear" (linear attention, e.g. Gated DeltaNet) and "mamba" (state-space) keep a
+# fixed-size state whatever the context, "mlp" keeps nothing (an MLP-only block of a hybrid).
+LAYER_KINDS = ("full", "sliding", "linear", "mamba", "mlp")
 
 
 @dataclass(frozen=True)
@@ -19,6 +30,10 @@ class Arch:
     ``n_cacheless_layers`` counts blocks of hybrid models that keep no per-token cache (Mamba, linear
     attention, MLP-only); their small fixed-size state is ignored. ``kv_heads_per_layer`` is set when a file
     gives KV heads per layer (hybrids store 0 for their recurrent layers).
+    ``layer_kinds`` names each layer's kind (``LAYER_KINDS``) where the source says; ``state_elems`` is the fixed
+    recurrent state one sequence keeps over all linear-attention and state-space layers (elements, whatever the
+    context). ``moe`` is set for mixtures of experts; ``params`` is the count from a config's shapes (None for a
+    GGUF header or a layout the formula does not know).
     """
 
     n_layers: int
@@ -34,6 +49,10 @@ class Arch:
     n_cacheless_layers: int = 0
     kv_heads_per_layer: tuple[int, ...] | None = None
     vocab_size: int | None = None  # sizes the runtime's logits buffer (a big share for small models)
+    layer_kinds: tuple[str, ...] = ()
+    state_elems: int = 0
+    moe: MoE | None = None
+    params: ParamCount | None = None
 
     @property
     def attention_layers(self) -> int:
@@ -51,36 +70,6 @@ class Arch:
     def sliding_layers(self) -> int:
         """Attention layers that cache at most ``sliding_window`` tokens."""
         return self.attention_layers - self.full_layers
-
-
-def _pos_int(value: Any) -> int | None:
-    """A strictly positive int from JSON/GGUF values, else None (bools are not numbers here)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, float) and value.is_integer() and value > 0:
-        return int(value)
-    return None
-
-
-def _int_list(value: Any) -> list[int] | None:
-    """A list of non-negative ints (per-layer arrays), else None."""
-    if not isinstance(value, list | tuple) or not value:
-        return None
-    out: list[int] = []
-    for item in value:
-        if isinstance(item, bool) or not isinstance(item, int | float) or item < 0:
-            return None
-        out.append(int(item))
-    return out
-
-
-def _first(cfg: Mapping[str, Any], *keys: str) -> Any:
-    for key in keys:
-        if cfg.get(key) is not None:
-            return cfg[key]
-    return None
 
 
 # Known every-N-th-layer-is-global patterns for configs/GGUFs that do not spell them out. gemma3's
@@ -117,11 +106,13 @@ def arch_from_config(config: Mapping[str, Any]) -> Arch | None:
     head_list = _int_list(n_heads_raw)
     n_heads = max(head_list) if head_list else _pos_int(n_heads_raw)
     hidden = _pos_int(_first(cfg, "hidden_size", "n_embd", "d_model", "dim"))
+    top_type = str(config.get("model_type") or "")
+    model_type = str(cfg.get("model_type") or top_type).lower()
+    if n_heads is None and model_type in _MAMBA_TYPES:
+        n_heads = 1  # attention-free: every layer is a state-space layer, no KV cache
     if n_layers is None or n_heads is None or hidden is None:
         return None
 
-    top_type = str(config.get("model_type") or "")
-    model_type = str(cfg.get("model_type") or top_type).lower()
     archs = config.get("architectures")
     label = top_type or (str(archs[0]) if isinstance(archs, list) and archs else model_type)
 
@@ -154,45 +145,38 @@ def arch_from_config(config: Mapping[str, Any]) -> Arch | None:
     if cfg.get("use_sliding_window") is False:
         window = None
     n_global: int | None = None
-    cacheless = 0
 
     raw_types = cfg.get("layer_types")
     layer_types: list[str] = (
         list(raw_types) if isinstance(raw_types, list) and all(isinstance(t, str) for t in raw_types) else []
     )
+    kinds = _mixer_kinds(cfg, model_type, n_layers, layer_types)
     if layer_types:
-        full = sum(1 for t in layer_types if t == "full_attention")
-        sliding = sum(1 for t in layer_types if t in ("sliding_attention", "chunked_attention"))
         if "chunked_attention" in layer_types and window is None:
             window = _pos_int(cfg.get("attention_chunk_size"))
         if window is None:  # sliding layers without a window cache everything
-            full, sliding = full + sliding, 0
-        cacheless = max(0, n_layers - full - sliding)
-        n_global = full
-    elif _pos_int(cfg.get("full_attention_interval")):  # Qwen3-Next style: every N-th layer attends
-        interval = int(cfg["full_attention_interval"])
-        cacheless = n_layers - n_layers // interval
-    elif isinstance(cfg.get("hybrid_override_pattern"), str):  # Nemotron-H: "*" marks attention blocks
-        cacheless = n_layers - min(n_layers, cfg["hybrid_override_pattern"].count("*"))
-    elif _pos_int(cfg.get("attn_layer_period")):  # Jamba
-        period = int(cfg["attn_layer_period"])
-        offset = _pos_int(cfg.get("attn_layer_offset")) or 0
-        cacheless = n_layers - sum(1 for i in range(n_layers) if i % period == offset)
-
-    if window is not None and not layer_types:
+            kinds = ["full" if k == "sliding" else k for k in kinds]
+        n_global = kinds.count("full")
+    elif window is not None:
         pattern = _pos_int(cfg.get("sliding_window_pattern")) or _pattern_for(model_type)
         if pattern is not None:
             # Every pattern-th layer is global: transformers slides when (i + 1) % pattern != 0.
+            kinds = ["sliding" if k == "full" and (i + 1) % pattern else k for i, k in enumerate(kinds)]
             n_global = n_layers // pattern
         elif model_type.startswith(_QWEN_FAMILY) and cfg.get("use_sliding_window") is True:
             # Qwen2: layers from max_window_layers upward slide, the ones below stay global.
             n_global = min(n_layers, _pos_int(cfg.get("max_window_layers")) or n_layers)
+            kinds = ["sliding" if k == "full" and i >= n_global else k for i, k in enumerate(kinds)]
         elif max_ctx is None or window < max_ctx:
             n_global = 0  # Mistral 7B v0.1 style: every layer slides
+            kinds = ["sliding" if k == "full" else k for k in kinds]
         else:
             window = None  # a window as large as the context is no window
     if mla_dim is not None:
         window, n_global = None, None
+        kinds = ["full" if k == "sliding" else k for k in kinds]
+    cacheless = sum(1 for k in kinds if k not in ("full", "sliding"))
+    moe = moe_from_config(cfg, model_type, n_layers, hidden)
 
     return Arch(
         n_layers=n_layers,
@@ -208,7 +192,83 @@ def arch_from_config(config: Mapping[str, Any]) -> Arch | None:
         n_cacheless_layers=cacheless,
         kv_heads_per_layer=tuple(kv_list) if kv_list is not None else None,
         vocab_size=_pos_int(cfg.get("vocab_size")),
+        layer_kinds=tuple(kinds),
+        state_elems=_state_elems(cfg, kinds, hidden),
+        moe=moe,
+        params=count_params(cfg, model_type, tuple(kinds), moe, n_heads=n_heads, n_kv_heads=n_kv,
+                            head_dim=head_dim, hidden=hidden),
     )
+
+
+_MAMBA_TYPES = ("mamba", "mamba2", "falcon_mamba")
+
+
+def _mixer_kinds(cfg: Mapping[str, Any], model_type: str, n_layers: int, layer_types: list[str]) -> list[str]:
+    """Each layer's kind before sliding windows are applied: attention layers are "full" here."""
+    if layer_types:
+        return [_kind_of(t) for t in layer_types[:n_layers]] + ["full"] * max(0, n_layers - len(layer_types))
+    if model_type in _MAMBA_TYPES:
+        return ["mamba"] * n_layers
+    interval = _pos_int(cfg.get("full_attention_interval"))
+    if interval:  # Qwen3-Next: every interval-th layer attends, the others are Gated DeltaNet
+        return ["full" if (i + 1) % interval == 0 else "linear" for i in range(n_layers)]
+    pattern = cfg.get("hybrid_override_pattern")
+    if isinstance(pattern, str) and pattern:  # Nemotron-H: "*" attention, "M" Mamba-2, "-" MLP
+        marks = (pattern + "-" * n_layers)[:n_layers]
+        return ["full" if c == "*" else "mamba" if c == "M" else "mlp" for c in marks]
+    period = _pos_int(cfg.get("attn_layer_period"))
+    if period:  # Jamba: one attention layer per period, Mamba in the others
+        offset = _pos_int(cfg.get("attn_layer_offset")) or 0
+        return ["full" if i % period == offset else "mamba" for i in range(n_layers)]
+    return ["full"] * n_layers
+
+
+def _kind_of(layer_type: str) -> str:
+    """A config's layer_types entry → a kind. Exact names for attention, as transformers spells them."""
+    if layer_type == "full_attention":
+        return "full"
+    if layer_type in ("sliding_attention", "chunked_attention"):
+        return "sliding"
+    lowered = layer_type.lower()
+    if "linear" in lowered:
+        return "linear"
+    if "mamba" in lowered or "ssm" in lowered:
+        return "mamba"
+    return "mlp"
+
+
+def _state_elems(cfg: Mapping[str, Any], kinds: list[str], hidden: int) -> int:
+    """Fixed per-sequence state of the recurrent layers, in elements (the runtime's state dtype sizes them).
+
+    Gated DeltaNet (Qwen3-Next, Qwen3.5): a value-heads x key-dim x value-dim matrix per layer plus the
+    causal conv's last kernel-1 inputs over q, k and v. Mamba-1 (Jamba, Falcon-Mamba): d_inner x d_state plus
+    the conv's d_inner x (d_conv-1). Mamba-2 (Nemotron-H, Bamba, Falcon-H1): heads x head_dim x d_state plus the
+    conv over x, B and C."""
+    total = 0
+    n_linear, n_mamba = kinds.count("linear"), kinds.count("mamba")
+    if n_linear:
+        nv = _pos_int(cfg.get("linear_num_value_heads")) or 0
+        nk = _pos_int(cfg.get("linear_num_key_heads")) or nv
+        dk = _pos_int(cfg.get("linear_key_head_dim")) or 0
+        dv = _pos_int(cfg.get("linear_value_head_dim")) or dk
+        conv = _pos_int(cfg.get("linear_conv_kernel_dim")) or 4
+        total += n_linear * (nv * dk * dv + (conv - 1) * (2 * nk * dk + nv * dv))
+    if n_mamba:
+        d_state = _pos_int(_first(cfg, "ssm_state_size", "mamba_d_state", "state_size")) or 16
+        d_conv = _pos_int(_first(cfg, "conv_kernel", "mamba_d_conv")) or 4
+        heads = _pos_int(_first(cfg, "mamba_num_heads", "mamba_n_heads"))
+        if heads:  # Mamba-2
+            head_dim = _pos_int(_first(cfg, "mamba_head_dim", "mamba_d_head")) or 64
+            groups = _pos_int(_first(cfg, "n_groups", "mamba_n_groups")) or 1
+            d_inner = _pos_int(cfg.get("mamba_d_ssm")) or heads * head_dim
+            per_layer = heads * head_dim * d_state + (d_conv - 1) * (d_inner + 2 * groups * d_state)
+        else:
+            expand = _pos_int(_first(cfg, "mamba_expand", "expand")) or 2
+            own = _pos_int(cfg.get("intermediate_size")) if str(cfg.get("model_type")) in _MAMBA_TYPES else None
+            d_inner = own or expand * hidden
+            per_layer = d_inner * d_state + d_inner * (d_conv - 1)
+        total += n_mamba * per_layer
+    return total
 
 
 def arch_from_gguf(meta: Mapping[str, Any]) -> Arch | None:
@@ -250,6 +310,8 @@ def arch_from_gguf(meta: Mapping[str, Any]) -> Arch | None:
         # Newer deepseek2 files store the latent width as key_length and the per-head one as key_length_mla.
         head_dim = _pos_int(key("attention.key_length_mla")) or head_dim
 
+    # Recurrent layers of hybrids store 0 KV heads (llama.cpp's qwen3next, jamba, nemotron_h, lfm2...).
+    kinds = ["full" if kv_list is None or kv_list[i % len(kv_list)] else "linear" for i in range(n_layers)]
     window = _pos_int(key("attention.sliding_window"))
     n_global: int | None = None
     if window is not None and mla_dim is None:
@@ -258,8 +320,10 @@ def arch_from_gguf(meta: Mapping[str, Any]) -> Arch | None:
         pattern = _pos_int(pattern_raw) or _pattern_for(arch)
         if flags:
             n_global = sum(1 for f in flags if not f)  # per-layer flags: true means sliding
+            kinds = ["sliding" if k == "full" and i < len(flags) and flags[i] else k for i, k in enumerate(kinds)]
         elif pattern is not None:
             n_global = n_layers // pattern
+            kinds = ["sliding" if k == "full" and (i + 1) % pattern else k for i, k in enumerate(kinds)]
         else:
             window = None
     else:
@@ -278,4 +342,6 @@ def arch_from_gguf(meta: Mapping[str, Any]) -> Arch | None:
         architecture=arch,
         kv_heads_per_layer=tuple(kv_list) if kv_list is not None else None,
         vocab_size=_pos_int(key("vocab_size")) or _pos_int(meta.get(GGUF_VOCAB_COUNT)),
+        layer_kinds=tuple(kinds),
+        moe=moe_from_gguf(key, n_layers, hidden),
     )
