@@ -757,3 +757,14 @@ def m011_load_tests(db: sqlite_utils.Database) -> None:
         pk=("test_id", "concurrency"),
         foreign_keys=[("test_id", "load_tests", "id")],
     )
+
+
+@migrations()
+def m012_prices(db: sqlite_utils.Database) -> None:
+    # Prices the user set (evals/cost.py; none invented): dollars an hour for a kind of hardware ("cpu" or
+    # "1xNVIDIA H100 80GB HBM3" as NVML names the GPU) and an API's dollars per 1M input/output tokens for a
+    # model. NOCASE keys: an NVML name typed in another case is the same hardware.
+    db.execute("create table hardware_prices (hardware text primary key collate nocase, usd_per_hour real not null,"
+               " updated_at text)")
+    db.execute("create table api_prices (model text primary key collate nocase, usd_per_1m_input real not null,"
+               " usd_per_1m_output real not null, updated_at text)")

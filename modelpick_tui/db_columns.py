@@ -45,4 +45,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "total_tps", "ttft_p50", "ttft_p90", "ttft_p99", "tpot_p50", "tpot_p90", "tpot_p99", "itl_p50", "itl_p90",
         "itl_p99", "e2e_p50", "e2e_p90", "e2e_p99", "attained", "attainment", "ci_low", "ci_high", "verdict",
         "max_in_flight", "client_cpu", "extended", "error", "created_at"),
+    "hardware_prices": ("hardware", "usd_per_hour", "updated_at"),
+    "api_prices": ("model", "usd_per_1m_input", "usd_per_1m_output", "updated_at"),
 }

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .evals.next_step import LoopState
     from .evals.runner import Runner
     from .evals.stores.checks import CheckStore
+    from .evals.stores.cost import PriceStore
     from .evals.stores.failure_modes import FailureModeStore
     from .evals.stores.grades import GradeStore
     from .evals.stores.judge import JudgeStore
@@ -157,6 +158,13 @@ class Services:
         from .evals.stores.grades import GradeStore
 
         return self._store("grades", GradeStore)  # type: ignore[no-any-return]
+
+    @property
+    def prices(self) -> PriceStore:
+        """Hardware prices an hour and API prices per 1M tokens, as the user set them (evals/cost.py)."""
+        from .evals.stores.cost import PriceStore
+
+        return self._store("prices", PriceStore)  # type: ignore[no-any-return]
 
     def diff(self, run_a: str, run_b: str) -> RunDiff:
         """What `run_b` fixed and broke against `run_a` (evals/diff.py)."""

@@ -37,6 +37,7 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
     "checks": lambda: import_module("modelpick_tui.cli.checks").checks_cmd,
     "diff": lambda: import_module("modelpick_tui.cli.diff").diff_cmd,
     "prompt": lambda: import_module("modelpick_tui.cli.prompt").prompt,
+    "cost": lambda: import_module("modelpick_tui.cli.cost").cost,
 }
 
 

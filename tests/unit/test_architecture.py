@@ -54,6 +54,7 @@ STORES = {
     f"{TOP}.evals.stores.checks": "check_results",
     f"{TOP}.evals.stores.prompts": "prompt_versions",
     f"{TOP}.evals.stores.load": "load_tests, load_levels",
+    f"{TOP}.evals.stores.cost": "hardware_prices, api_prices",
     f"{TOP}.evals.stores.grades": "reads labels, check_results, judge_verdicts, trace_failure_modes together",
     f"{TOP}.services": "preflight_db: opens the file with sqlite3 before sqlite-utils is paid for",
 }
