@@ -125,14 +125,14 @@ def show_cmd(ctx: click.Context, models: tuple[str, ...], workload: str | None, 
              hardware: str | None, as_json: bool) -> None:
     """Per load-tested model: capacity at the SLO, $/1M output tokens and $/1M requests on its hardware, and for
     a workload the replicas, GPUs and monthly cost (and with an API price, the volume where self-hosting wins)."""
-    from ..evals.cost import CostError, normalise_hardware, parse_workload
+    from ..evals.cost import CostError, cost_figures, normalise_hardware, parse_workload
 
     services = services_from(ctx)
     try:
         wl = parse_workload(workload) if workload is not None else None
         hw = normalise_hardware(hardware) if hardware is not None else None
         slo_key = _slo_key(slo)
-        figures = priced(services, list(models) or None, slo_key, wl, hw)
+        figures = cost_figures(services.load, services.prices, list(models) or None, slo_key, wl, hw)
     except CostError as exc:
         fail(str(exc))
     if as_json:
@@ -158,34 +158,17 @@ def _slo_key(slo: str | None) -> str | None:
         raise CostError(str(exc)) from None
 
 
-def priced(services: Any, models: list[str] | None, slo: str | None, workload: Any, hardware: str | None) -> list[Any]:
-    """evals.cost.CostFigures for `models` (None: every load-tested model), each from its latest load test at
-    `slo` (any SLO when None) and the price of the hardware it ran on."""
-    from dataclasses import replace
-
-    from ..evals.cost import estimate
-
-    load = services.load
-    names = models if models is not None else load.models()
-    out = []
-    for model in names:
-        cap = load.latest_capacity(model, slo)
-        if cap is not None and not cap.hardware and hardware:
-            cap = replace(cap, hardware=hardware)
-        price = services.prices.price(cap.hardware) if cap is not None else None
-        api = services.prices.api_price(model)
-        out.append(estimate(cap, price.usd_per_hour if price else None, workload, api, model=model))
-    return out
-
-
 def show_table(figures: list[Any], workload: Any) -> None:
     from rich.table import Table
 
     from ..evals.cost import money, volume
 
-    title = "cost at capacity" + (f", workload {workload.text}" if workload else "")
+    slos = {f.slo for f in figures if f.slo}
+    one_slo = len(slos) == 1
+    title = ("cost at capacity" + (f" within {next(iter(slos))}" if one_slo else "")
+             + (f", workload {workload.text}" if workload else ""))
     table = Table(title=escape(title), title_justify="left")
-    columns = ["model", "SLO", "capacity", "hardware", "$/hour", "$/1M out", "$/1M req"]
+    columns = ["model", *([] if one_slo else ["SLO"]), "capacity", "hardware", "$/hour", "$/1M out", "$/1M req"]
     if workload is not None:
         columns += ["replicas", "GPUs", "$/month"]
     for col in columns:
@@ -194,10 +177,11 @@ def show_table(figures: list[Any], workload: Any) -> None:
     for f in figures:
         missing = f.missing or "set a price"
         if f.capacity_rps is None:
-            table.add_row(escape(f.model), "", missing, *[""] * (len(columns) - 3))
+            table.add_row(escape(f.model), *([] if one_slo else [""]), escape(missing),
+                          *[""] * (len(columns) - (2 if one_slo else 3)))
             continue
-        row = [escape(f.model), escape(f.slo or ""),
-               f"{f.capacity_concurrency} users, {f.capacity_rps:.2f} rps",
+        users = f"{f.capacity_concurrency} user{'s' if f.capacity_concurrency != 1 else ''}"
+        row = [escape(f.model), *([] if one_slo else [escape(f.slo or "")]), f"{users}, {f.capacity_rps:.3g} rps",
                escape(f.hardware or "unknown"), money(f.usd_per_hour, missing),
                money(f.usd_per_1m_output_tokens, missing), money(f.usd_per_1m_requests, missing)]
         if workload is not None:

@@ -21,50 +21,43 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .prices import ApiPrice, CostError, normalise_hardware
+
+if TYPE_CHECKING:
+    from .stores.cost import PriceStore
+    from .stores.load import LoadStore
 
 HOURS_PER_MONTH = 730.0  # 365 × 24 / 12: what cloud providers bill a month as
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600.0
 SET_A_PRICE = "set a price"
 NOT_MEASURED = "not measured"
-_MAX_HARDWARE = 120  # characters: an NVML name is ~30
-
-
-class CostError(ValueError):
-    """Bad input (a price, a workload, a budget, a hardware name): its text is the one line to show."""
 
 
 class Capacity(Protocol):
-    """What cost needs of a load test's result (evals/load.py's LoadResult has these fields)."""
+    """What cost needs of a load test's result (evals/load/result.py's LoadResult has these fields)."""
 
-    model: str
-    hardware: str | None
-    slo: str | None
-    capacity_concurrency: int | None
-    capacity_rps: float | None
-    capacity_output_tps: float | None
-    capacity_total_tps: float | None
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def hardware(self) -> str | None: ...
+    @property
+    def slo(self) -> str | None: ...
+    @property
+    def capacity_concurrency(self) -> int | None: ...
+    @property
+    def capacity_rps(self) -> float | None: ...
+    @property
+    def capacity_output_tps(self) -> float | None: ...
+    @property
+    def capacity_total_tps(self) -> float | None: ...
 
 
 # --- parsing ---------------------------------------------------------------------------------------------
 
-_HARDWARE = re.compile(r"^\s*(\d+)\s*[x×]\s*(\S.*?)\s*$", re.IGNORECASE)
 _SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9}
 _NUMBER = r"(\d+(?:\.\d+)?|\.\d+)\s*([kmbg]?)"
-
-
-def normalise_hardware(text: str) -> str:
-    """`cpu`, or `COUNTxGPU-NAME` as NVML names the GPU (`1xNVIDIA H100 80GB HBM3`): spaces collapsed, the count
-    without leading zeros. Anything else is a CostError saying what is expected."""
-    value = " ".join(str(text).split())
-    if value.lower() == "cpu":
-        return "cpu"
-    match = _HARDWARE.match(value)
-    if (not match or int(match.group(1)) < 1 or len(value) > _MAX_HARDWARE
-            or any(not ch.isprintable() for ch in value)):
-        raise CostError(f"hardware {value[:_MAX_HARDWARE]!r}: expected cpu or COUNTxGPU-NAME as NVML names the GPU, "
-                        "e.g. '1xNVIDIA H100 80GB HBM3'")
-    return f"{int(match.group(1))}x{match.group(2)}"
 
 
 def gpus_per_replica(hardware: str) -> int:
@@ -220,23 +213,6 @@ def replicas_needed(load: Shape, cap: Capacity) -> tuple[int, str]:
 
 
 @dataclass(frozen=True)
-class ApiPrice:
-    """An API's price for the same model, dollars per 1M input and output tokens."""
-
-    model: str
-    usd_per_1m_input: float
-    usd_per_1m_output: float
-    updated_at: str = ""
-
-    def per_request(self, load: Shape) -> float:
-        return (load.in_tokens * self.usd_per_1m_input + load.out_tokens * self.usd_per_1m_output) / 1e6
-
-    def to_json(self) -> dict[str, Any]:
-        return {"model": self.model, "usd_per_1m_input": self.usd_per_1m_input,
-                "usd_per_1m_output": self.usd_per_1m_output, "updated_at": self.updated_at}
-
-
-@dataclass(frozen=True)
 class BreakEven:
     """Where self-hosting beats the API, in requests a month (None: never, at these prices)."""
 
@@ -256,7 +232,7 @@ def break_even(usd_per_hour: float, cap: Capacity, load: Shape, api: ApiPrice) -
     """The monthly volume above which self-hosting is cheaper than `api` (the module's docstring has the
     reasoning): one replica costs P = price × 730 a month and serves V₁ = capacity requests/s × seconds a month."""
     replica_month = usd_per_hour * HOURS_PER_MONTH
-    per_request = api.per_request(load)
+    per_request = api.per_request(load.in_tokens, load.out_tokens)
     full = SECONDS_PER_MONTH / replicas_ratio(load, cap)[0]  # V₁: requests a month one replica serves
     tokens = load.in_tokens + load.out_tokens
     if per_request <= 0 or per_request * full <= replica_month:
@@ -323,7 +299,7 @@ def estimate(cap: Capacity | None, usd_per_hour: float | None, workload: Workloa
     capacity and fleet figures stand, the $ ones say "set a price"."""
     if cap is None:
         return CostFigures(model, None, None, None, None, None, missing=NOT_MEASURED, workload=workload, api=api)
-    fig = CostFigures(cap.model or model, cap.hardware, cap.slo, cap.capacity_concurrency, cap.capacity_rps,
+    fig = CostFigures(model or cap.model or "", cap.hardware, cap.slo, cap.capacity_concurrency, cap.capacity_rps,
                       cap.capacity_output_tps, usd_per_hour=usd_per_hour, workload=workload, api=api)
     if not cap.capacity_rps:
         fig.missing = "no capacity at this SLO"
@@ -341,10 +317,47 @@ def estimate(cap: Capacity | None, usd_per_hour: float | None, workload: Workloa
         if usd_per_hour is not None:
             fig.monthly_usd = fig.replicas * usd_per_hour * HOURS_PER_MONTH
         if api is not None:
-            fig.api_monthly_usd = fig.load.requests_per_month * api.per_request(fig.load)
+            per_request = api.per_request(fig.load.in_tokens, fig.load.out_tokens)
+            fig.api_monthly_usd = fig.load.requests_per_month * per_request
             if usd_per_hour is not None:
                 fig.break_even = break_even(usd_per_hour, cap, fig.load, api)
     return fig
+
+
+def tested_models(load: LoadStore) -> list[str]:
+    """The models with a finished load test, by name."""
+    return sorted({r.model for r in load.results(status="done") if r.model}, key=str.lower)
+
+
+def capacity_of(load: LoadStore, model: str, slo: str | None = None,
+                hardware: str | None = None) -> tuple[Any, str | None]:
+    """The newest capacity result of `model` at `slo` (any SLO when None), its hardware filled with `hardware`
+    where the test recorded none; or (None, why): "not measured", or the test's own words when it ran and no load
+    met the SLO."""
+    from dataclasses import replace
+
+    cap = load.latest_capacity(model, slo)
+    if cap is not None:
+        return (replace(cap, hardware=hardware) if not cap.hardware and hardware else cap), None
+    tried = load.results(model=model, slo=slo, status="done", limit=1)
+    if tried:
+        return None, f"no capacity at {tried[0].slo}: {tried[0].sentence or tried[0].reason or 'no load met it'}"
+    return None, NOT_MEASURED
+
+
+def cost_figures(load: LoadStore, prices: PriceStore, models: list[str] | None = None, slo: str | None = None,
+                 workload: Workload | None = None, hardware: str | None = None) -> list[CostFigures]:
+    """CostFigures per model (None: every load-tested model), each from its newest capacity at `slo` and the price
+    of the hardware it ran on (`hardware` for tests that recorded none), with the model's API price if set."""
+    out = []
+    for model in models if models is not None else tested_models(load):
+        cap, why = capacity_of(load, model, slo, hardware)
+        price = prices.price(cap.hardware) if cap is not None else None
+        fig = estimate(cap, price.usd_per_hour if price else None, workload, prices.api_price(model), model=model)
+        if why:
+            fig.missing = why
+        out.append(fig)
+    return out
 
 
 def money(value: float | None, missing: str = SET_A_PRICE) -> str:

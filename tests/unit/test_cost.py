@@ -98,7 +98,7 @@ def test_break_even_against_an_api() -> None:
     # replica costs more per request than the API (5,256,000 × 0.00031 = $1,629.36 < $1,817.70): never.
     cap, load = Cap(), Shape(2, 800, 250, True)
     api = ApiPrice("m", 0.20, 0.60)
-    assert api.per_request(load) == pytest.approx(0.00031)
+    assert api.per_request(800, 250) == pytest.approx(0.00031)
     assert break_even(2.49, cap, load, api).always_cheaper is None
     # At $1.00 in / $3.00 out: $0.00155 a request. P / a = 1,817.70 / 0.00155 = 1,172,709.7 requests.
     # a·V₁ − P = 5,256,000 × 0.00155 − 1,817.70 = 8,146.80 − 1,817.70 = 6,329.10; P / that = 0.2872 → k* = 0:

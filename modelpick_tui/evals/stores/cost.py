@@ -3,22 +3,9 @@ dollars per 1M input and output tokens per model). What they are for: evals/cost
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from ...clock import now_iso
-from ..cost import ApiPrice, normalise_hardware
+from ..prices import ApiPrice, HardwarePrice, normalise_hardware
 from .base import Store
-
-
-@dataclass(frozen=True)
-class HardwarePrice:
-    hardware: str
-    usd_per_hour: float
-    updated_at: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"hardware": self.hardware, "usd_per_hour": self.usd_per_hour, "updated_at": self.updated_at}
 
 
 class PriceStore(Store):

@@ -1,0 +1,59 @@
+"""Prices as the user sets them: a kind of hardware's dollars an hour, an API's dollars per 1M tokens of a model,
+and the hardware names they are set for (stored by evals/stores/cost.py; used by evals/cost.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_MAX_HARDWARE = 120  # characters: an NVML name is ~30
+
+
+class CostError(ValueError):
+    """Bad input (a price, a workload, a budget, a hardware name): its text is the one line to show."""
+
+
+_HARDWARE = re.compile(r"^\s*(\d+)\s*[x×]\s*(\S.*?)\s*$", re.IGNORECASE)
+
+
+def normalise_hardware(text: str) -> str:
+    """`cpu`, or `COUNTxGPU-NAME` as NVML names the GPU (`1xNVIDIA H100 80GB HBM3`): spaces collapsed, the count
+    without leading zeros. Anything else is a CostError saying what is expected."""
+    value = " ".join(str(text).split())
+    if value.lower() == "cpu":
+        return "cpu"
+    match = _HARDWARE.match(value)
+    if (not match or int(match.group(1)) < 1 or len(value) > _MAX_HARDWARE
+            or any(not ch.isprintable() for ch in value)):
+        raise CostError(f"hardware {value[:_MAX_HARDWARE]!r}: expected cpu or COUNTxGPU-NAME as NVML names the GPU, "
+                        "e.g. '1xNVIDIA H100 80GB HBM3'")
+    return f"{int(match.group(1))}x{match.group(2)}"
+
+
+@dataclass(frozen=True)
+class HardwarePrice:
+    hardware: str
+    usd_per_hour: float
+    updated_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"hardware": self.hardware, "usd_per_hour": self.usd_per_hour, "updated_at": self.updated_at}
+
+
+@dataclass(frozen=True)
+class ApiPrice:
+    """An API's price for the same model, dollars per 1M input and output tokens."""
+
+    model: str
+    usd_per_1m_input: float
+    usd_per_1m_output: float
+    updated_at: str = ""
+
+    def per_request(self, in_tokens: float, out_tokens: float) -> float:
+        """Dollars for one request of `in_tokens` in and `out_tokens` out."""
+        return (in_tokens * self.usd_per_1m_input + out_tokens * self.usd_per_1m_output) / 1e6
+
+    def to_json(self) -> dict[str, Any]:
+        return {"model": self.model, "usd_per_1m_input": self.usd_per_1m_input,
+                "usd_per_1m_output": self.usd_per_1m_output, "updated_at": self.updated_at}
