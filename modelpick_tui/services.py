@@ -74,7 +74,8 @@ class Services:
                     timeout=settings.hub_timeout,
                     deadline=settings.hub_deadline,
                 )
-                self._catalog = CatalogService(CatalogStore(self.db), hub, settings.sample_dir, memory=self.memory)
+                self._catalog = CatalogService(CatalogStore(self.db), hub, settings.sample_dir, memory=self.memory,
+                                               home=settings.home)
             return self._catalog
 
     @property

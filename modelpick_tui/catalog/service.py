@@ -64,6 +64,7 @@ class CatalogService:
         sample_dir: Path,
         memory: Memory | None = None,
         hf_cache_dir: Path | None = None,
+        home: Path | None = None,
     ):
         self.store = store
         self.hub = hub
@@ -72,6 +73,7 @@ class CatalogService:
         self.hf_cache_dir = hf_cache_dir or local.hf_hub_cache_dir()
         self._memory = memory
         self._memory_lock = threading.Lock()
+        self._home = home  # where the CPU's measured bandwidth is cached
         self._online: bool | None = False if hub.offline else None
         self._message = ""
 
@@ -88,12 +90,21 @@ class CatalogService:
             self._online = False
             self._message = str(err) if err.kind != "offline" else ""
 
-    def memory(self) -> Memory:
-        """The memory models must fit in: GPU via NVML when present, else system RAM (found once)."""
+    def memory(self, *, with_speed: bool = False) -> Memory:
+        """The memory models must fit in: GPU via NVML when present, else system RAM (found once). `with_speed`:
+        system RAM comes with the CPU's bandwidth for the speed estimate, measured once on this machine (about
+        half a second, on the first card opened) and cached in the home (fit/speed.py); a GPU's is its datasheet's."""
         with self._memory_lock:
             if self._memory is None:
                 self._memory = detect_memory()
-            return self._memory
+            found = self._memory
+            if with_speed and found.kind == "ram" and found.bandwidth_bytes_per_s is None:
+                from .fit.speed import cpu_bandwidth
+
+                cpu = cpu_bandwidth(self._home)
+                found = self._memory = found.with_bandwidth(
+                    cpu.bytes_per_s, f"measured on this machine: {cpu.method}, {cpu.measured_at}")
+            return found
 
     def warm_up(self) -> None:
         """Find the memory and load the card parser now (a thread, after the first frame), so that the first
@@ -282,7 +293,7 @@ class CatalogService:
         from .card import parse_card
 
         card = parse_card(text) if text is not None else None
-        memory = self.memory()
+        memory = self.memory(with_speed=True)
         short = {s["model_id"]: s for s in self.store.shortlist()}.get(model_id)
         return ModelDetails(
             model=row,

@@ -38,6 +38,7 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
     "diff": lambda: import_module("modelpick_tui.cli.diff").diff_cmd,
     "prompt": lambda: import_module("modelpick_tui.cli.prompt").prompt,
     "cost": lambda: import_module("modelpick_tui.cli.cost").cost,
+    "fit": lambda: import_module("modelpick_tui.cli.fit").fit_cmd,
 }
 
 

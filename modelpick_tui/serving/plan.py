@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalog.fit.estimate import verdict_for
+from ..catalog.fit.budget import verdict_for
 
 CONTEXTS = (4096, 8192, 32768)  # the largest of these that "fits" is the default context
 MAX_GPU_SHARE = 0.95  # vLLM servers on one GPU may hold at most this much of it together (CUDA context, others)

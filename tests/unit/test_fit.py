@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from modelpick_tui.catalog.fit.arch import Arch, arch_from_config, arch_from_gguf
-from modelpick_tui.catalog.fit.estimate import WEIGHTS_ONLY_NOTE, estimate, overhead_bytes, verdict_for
+from modelpick_tui.catalog.fit.budget import overhead_bytes, verdict_for
+from modelpick_tui.catalog.fit.estimate import WEIGHTS_ONLY_NOTE, estimate
 from modelpick_tui.catalog.fit.kv import KV_CACHE_BYTES_PER_ELEM, kv_cache_bytes, naive_kv_cache_bytes
 from modelpick_tui.catalog.fit.memory import GIB, MIB, Memory, detect_memory, format_bytes, memory_from_spec
 from modelpick_tui.catalog.fit.weights import bits_per_weight, quant_from_filename, quant_from_gguf, weights_bytes
@@ -593,7 +594,9 @@ def test_detect_memory_sums_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = _fake_nvml(names=("NVIDIA H100 80GB HBM3", "NVIDIA H100 80GB HBM3"))
     monkeypatch.setitem(sys.modules, "pynvml", fake)
     mem = detect_memory()
-    assert mem == Memory("gpu", 160 * GIB, 140 * GIB, "NVIDIA H100 80GB HBM3 ×2", 2)
+    # One GPU's memory and its datasheet bandwidth come with the sum (H100 SXM: 3.35 TB/s, nvidia.com).
+    assert mem == Memory("gpu", 160 * GIB, 140 * GIB, "NVIDIA H100 80GB HBM3 ×2", 2, 1, 80 * GIB, 3.35e12,
+                         "H100 SXM datasheet: https://www.nvidia.com/en-us/data-center/h100/")
     assert fake.shutdowns == 1
 
 

@@ -4,36 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
 
 from .arch import Arch
+from .budget import LLAMA_CPP_UBATCH, FitVerdict, overhead_bytes, verdict_for
 from .kv import kv_cache_bytes
-from .memory import GIB, Memory, format_bytes
+from .memory import Memory, format_bytes
+from .parallel import ParallelPlan, plan_parallel
+from .speed import decode_tokens_per_s_estimate
 
 DEFAULT_CONTEXTS: tuple[int, ...] = (4096, 8192, 32768, 131072)
-
-# Overhead model. GPU: ~0.5 GiB for the CUDA context and cuBLAS/attention workspaces, which every runtime
-# pays. RAM: a smaller fixed part for the runtime process itself. Both: 5% of the weights for activations,
-# allocator fragmentation and the odd tensor kept at higher precision. Growth with context: runtimes use
-# flash attention by default now (vLLM; llama.cpp -fa auto), so the attention scratch does not grow with
-# context; what does is llama.cpp's f16 KQ mask, context x 512-token ubatch x 2 bytes = 1 KiB per token.
-_FIXED_OVERHEAD = {"gpu": GIB // 2, "ram": GIB // 4}
-_WEIGHT_OVERHEAD = 0.05
-_PER_TOKEN_OVERHEAD = 1024
-# llama.cpp reserves its compute graph for a whole 512-token micro-batch whose logits are f32: 512 x vocab x
-# 4 bytes whatever the context (measured: Gemma 3 270M, vocab 262,144: "CPU compute buffer size = 514.50 MiB"
-# at 4k and at 32k context). For a small model with a big vocabulary that is more than its weights.
-LLAMA_CPP_UBATCH = 512
 RUNTIMES = ("llama.cpp", "vllm")
+# The overhead model and the verdict thresholds are in budget.py: the multi-GPU plan (parallel.py) shares them.
 
-# Verdicts, as a share of Memory.budget_bytes (total for a GPU, since vLLM and llama.cpp take the card
-# over; available for RAM, since the OS and other programs keep theirs). Up to 85% "fits": vLLM itself
-# only claims 90% by default and this estimate is good to ~10%. Up to 100% "tight": it may load, with
-# little headroom for batching or a longer prompt. Beyond, "does not fit" (or only with offloading).
-FITS_SHARE = 0.85
-TIGHT_SHARE = 1.0
-
-FitVerdict = Literal["fits", "tight", "does not fit"]
 WEIGHTS_ONLY_NOTE = "weights only — architecture unknown"
 
 
@@ -48,6 +30,10 @@ class FitRow:
     total_bytes: int
     verdict: FitVerdict
     beyond_max_context: bool
+    # Decode tokens/s for one sequence, estimated from the memory's bandwidth (speed.py); None when not known.
+    tokens_per_s: float | None = None
+    # Several GPUs (vLLM): the smallest TP (× PP) plan at this context; its verdict is the row's.
+    parallel: ParallelPlan | None = None
 
 
 @dataclass
@@ -61,24 +47,6 @@ class FitEstimate:
     notes: list[str] = field(default_factory=list)
 
 
-def overhead_bytes(weights: int, context: int, kind: str, *, logits_vocab: int = 0) -> int:
-    """Runtime overhead for ``weights`` bytes at ``context`` tokens on ``kind`` ("gpu"/"ram"); with
-    ``logits_vocab``, llama.cpp's compute buffer for a micro-batch of logits over that vocabulary."""
-    fixed = _FIXED_OVERHEAD.get(kind, _FIXED_OVERHEAD["ram"])
-    logits = LLAMA_CPP_UBATCH * max(0, logits_vocab) * 4
-    return int(fixed + _WEIGHT_OVERHEAD * max(0, weights) + _PER_TOKEN_OVERHEAD * max(0, context) + logits)
-
-
-def verdict_for(total: int, memory: Memory) -> FitVerdict:
-    """Verdict for ``total`` bytes: "fits" up to 85% of the budget, "tight" to 100%, else "does not fit"."""
-    budget = memory.budget_bytes
-    if budget > 0 and total <= FITS_SHARE * budget:
-        return "fits"
-    if budget > 0 and total <= TIGHT_SHARE * budget:
-        return "tight"
-    return "does not fit"
-
-
 def estimate(
     weights_bytes: int,
     arch: Arch | None,
@@ -87,6 +55,7 @@ def estimate(
     kv_bytes_per_elem: float = 2.0,
     label: str = "",
     runtime: str | None = None,
+    active_weights_bytes: int | None = None,
 ) -> FitEstimate:
     """Weights + KV cache + overhead for each context, with a verdict against ``memory``.
 
@@ -95,16 +64,25 @@ def estimate(
     This is what one sequence needs; vLLM will still pre-allocate its whole memory share for more cache.
     ``runtime="llama.cpp"`` (GGUF files): llama-cpp-python's server allocates sliding-window layers at the
     full context (its default swa_full, which the server does not expose) and a logits compute buffer.
+    Each row's decode speed is estimated from the memory's bandwidth and the bytes a token reads:
+    ``active_weights_bytes`` (a mixture of experts reads only its routed experts; default all weights) + KV.
+    On several GPUs, other runtimes than llama.cpp (vLLM) get a tensor (× pipeline) parallel plan per row
+    (parallel.py) whose verdict, against one GPU, is the row's; llama.cpp splits layers and is judged on the sum.
     """
     llama = runtime == "llama.cpp"
     vocab = (arch.vocab_size or 0) if arch is not None and llama else 0
+    active = weights_bytes if active_weights_bytes is None else active_weights_bytes
     rows: list[FitRow] = []
     for ctx in contexts:
         kv = kv_cache_bytes(arch, ctx, kv_bytes_per_elem, full_swa=llama) if arch is not None else 0
         over = overhead_bytes(weights_bytes, ctx, memory.kind, logits_vocab=vocab)
         total = weights_bytes + kv + over
         beyond = bool(arch is not None and arch.max_context is not None and ctx > arch.max_context)
-        rows.append(FitRow(ctx, weights_bytes, kv, over, total, verdict_for(total, memory), beyond))
+        plan = None if llama else plan_parallel(weights_bytes, kv, ctx, arch, memory)
+        verdict = verdict_for(total, memory) if plan is None else plan.verdict
+        speed = decode_tokens_per_s_estimate(memory.bandwidth_bytes_per_s, active, kv,
+                                             tensor_parallel=plan.tensor_parallel if plan else 1)
+        rows.append(FitRow(ctx, weights_bytes, kv, over, total, verdict, beyond, speed, plan))
     notes: list[str] = [WEIGHTS_ONLY_NOTE] if arch is None else []
     if memory.kind == "gpu" and memory.total_bytes and memory.available_bytes < 0.9 * memory.total_bytes:
         used = memory.total_bytes - memory.available_bytes

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..gguf import is_first_part, split_parts
 from .arch import Arch
-from .estimate import FitEstimate, estimate
+from .estimate import DEFAULT_CONTEXTS, FitEstimate, estimate
 from .memory import Memory
 from .weights import bits_per_weight, weights_bytes
 
@@ -21,7 +21,8 @@ class QuantFit:
     estimate: FitEstimate
 
 
-def quant_fits(row: Mapping[str, Any], arch: Arch | None, memory: Memory) -> list[QuantFit]:
+def quant_fits(row: Mapping[str, Any], arch: Arch | None, memory: Memory,
+               contexts: tuple[int, ...] = DEFAULT_CONTEXTS) -> list[QuantFit]:
     """A fit table per GGUF quant file of a catalogue row; for other formats, per weight dtype from its params.
     ``arch`` None: weights only (see ``estimate``)."""
     out: list[QuantFit] = []
@@ -31,13 +32,13 @@ def quant_fits(row: Mapping[str, Any], arch: Arch | None, memory: Memory) -> lis
             weights = weights_bytes(row["params"], label)
         if weights is None:
             continue
-        est = estimate(int(weights), arch, memory, runtime="llama.cpp")  # GGUF files run on llama.cpp
+        est = estimate(int(weights), arch, memory, contexts, runtime="llama.cpp")  # GGUF files run on llama.cpp
         out.append(QuantFit(label, filename, size, est))
     if not out and row.get("params"):
         dtype = _dtype_of(row)
         for label in dict.fromkeys([dtype, "FP8", "INT4"]):
             weights = weights_bytes(row["params"], label)
-            out.append(QuantFit(label, None, None, estimate(weights, arch, memory)))
+            out.append(QuantFit(label, None, None, estimate(weights, arch, memory, contexts)))
     return out
 
 

@@ -91,17 +91,28 @@ def checklist(d: ModelDetails) -> Text:
     return text
 
 
+def _rate(tokens_per_s: float | None) -> str:
+    if tokens_per_s is None:
+        return "?"
+    return f"{tokens_per_s:.0f}" if tokens_per_s >= 10 else f"{tokens_per_s:.1f}"
+
+
 def fit_table(d: ModelDetails) -> Group | Text:
+    from ...catalog.fit.speed import speed_basis
+
     if not d.fits:
         return Text("no size known: cannot estimate memory", style="dim")
     mem = d.memory
     first = d.fits[0].estimate
     contexts = [r.context for r in first.rows]
+    speeds = any(q.estimate.rows and q.estimate.rows[0].tokens_per_s is not None for q in d.fits)
     table = Table(title_justify="left", show_edge=False, expand=False, box=None, padding=(0, 1))
     table.add_column("quant", no_wrap=True)
     table.add_column("weights", justify="right", no_wrap=True)
     for c in contexts:
         table.add_column(f"{c // 1024}k ctx", justify="right", no_wrap=True)
+    if speeds:
+        table.add_column(f"~tok/s {contexts[0] // 1024}k", justify="right", no_wrap=True)
     for q in d.fits[:14]:
         cells: list[Text] = [safe(q.label), Text(_gib(q.estimate.rows[0].weights_bytes))]
         for r in q.estimate.rows:
@@ -110,6 +121,8 @@ def fit_table(d: ModelDetails) -> Group | Text:
             if r.beyond_max_context:
                 cell.append("*", style="dim")
             cells.append(cell)
+        if speeds:
+            cells.append(Text(_rate(q.estimate.rows[0].tokens_per_s) if q.estimate.rows else "?", style="cyan"))
         table.add_row(*cells)
     head = Text(f"fit against {mem.name}: {format_bytes(mem.available_bytes)} available "
                 f"of {format_bytes(mem.total_bytes)}", style="bold")
@@ -120,7 +133,28 @@ def fit_table(d: ModelDetails) -> Group | Text:
         notes.append("weights + KV cache (fp16) + runtime overhead; no = does not fit")
     if any(r.beyond_max_context for q in d.fits for r in q.estimate.rows):
         notes.append("* beyond the model's maximum context")
-    return Group(head, table, Text(" · ".join(notes), style="dim"))
+    parts: list[Table | Text] = [head, table, *_parallel_lines(d), Text(" · ".join(notes), style="dim")]
+    if speeds or mem.kind == "gpu":
+        parts.append(Text(speed_basis(mem.bandwidth_bytes_per_s, mem.bandwidth_source), style="dim"))
+    return Group(*parts)
+
+
+def _parallel_lines(d: ModelDetails) -> list[Text]:
+    """Several GPUs: the smallest tensor (× pipeline) parallel plan per context, for the first dtype vLLM would
+    run (GGUF quants run on llama.cpp, which splits layers and has no plan)."""
+    q = next((q for q in d.fits if any(r.parallel for r in q.estimate.rows)), None)
+    if q is None:
+        return []
+    mem = d.memory
+    where = f"{mem.nodes} nodes × {mem.gpus_per_node} GPUs" if mem.nodes > 1 else f"{mem.device_count} GPUs"
+    line = Text(f"vLLM on {where}, {q.label}: ")
+    for i, r in enumerate(r for r in q.estimate.rows if r.parallel):
+        assert r.parallel is not None
+        if i:
+            line.append(" · ")
+        line.append(f"{r.context // 1024}k {r.parallel.short} ")
+        line.append(VERDICT_SHORT.get(r.verdict, r.verdict), style=VERDICT_STYLE.get(r.verdict, ""))
+    return [line]
 
 
 def files_table(d: ModelDetails) -> Table | Text:
