@@ -39,6 +39,7 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
     "prompt": lambda: import_module("modelpick_tui.cli.prompt").prompt,
     "cost": lambda: import_module("modelpick_tui.cli.cost").cost,
     "fit": lambda: import_module("modelpick_tui.cli.fit").fit_cmd,
+    "load": lambda: import_module("modelpick_tui.cli.load").load,
 }
 
 

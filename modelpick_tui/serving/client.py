@@ -183,22 +183,32 @@ class ChatClient:
     async def aclose(self) -> None:
         self._engine.close_pool(self._pool)
 
+    def warm(self) -> None:
+        """Start the stream reader now (a load test measures its CPU from the first level on)."""
+        self._engine.warm()
+
+    @property
+    def reader_pid(self) -> int | None:
+        """The stream reader process's pid while it runs; None for a reader thread (its CPU is this process's)."""
+        return getattr(self._engine, "pid", None)
+
     async def list_models(self, base_url: str, api_key: str | None = None) -> list[str]:
         """The model ids an endpoint serves (`GET /v1/models`); raises EndpointError with one line."""
         return await list_models(base_url, api_key, timeouts=self.timeouts)
 
     async def collect(self, base_url: str, request: ChatRequest, *, api_key: str | None = None,
-                      timeouts: Timeouts | None = None) -> Done | Failed:
+                      timeouts: Timeouts | None = None, gaps: bool = False) -> Done | Failed:
         """Run a stream to its end and return its last event (the reader hands the answer over once, at the end:
-        its figures are the same)."""
-        async for event in self.stream(base_url, request, api_key=api_key, timeouts=timeouts, _quiet=True):
+        its figures are the same). `gaps`: the metrics carry every inter-token gap too (`gaps_ms`)."""
+        async for event in self.stream(base_url, request, api_key=api_key, timeouts=timeouts, _quiet=True,
+                                       _gaps=gaps):
             if isinstance(event, Done | Failed):
                 return event
         raise AssertionError("a stream always ends with Done or Failed")  # pragma: no cover
 
     async def stream(self, base_url: str, request: ChatRequest, *, api_key: str | None = None,
                      timeouts: Timeouts | None = None, meter: StreamMeter | None = None,
-                     _quiet: bool = False) -> AsyncIterator[StreamEvent]:
+                     _quiet: bool = False, _gaps: bool = False) -> AsyncIterator[StreamEvent]:
         """Stream one chat completion: `Delta`s as content arrives (one per chunk: batch repaints on your
         side), then exactly one `Done` or `Failed`. Pass a `meter` to read the figures live meanwhile."""
         limits = timeouts or self.timeouts
@@ -217,7 +227,7 @@ class ChatClient:
                 "url": root + "/chat/completions", "root": root, "payload": request.payload(),
                 "headers": {**_headers(api_key), "Accept": "text/event-stream", "Cache-Control": "no-store"},
                 "connect": limits.connect, "read": limits.read, "deadline": limits.deadline,
-                "asked_at": meter.start, "quiet": _quiet}
+                "asked_at": meter.start, "quiet": _quiet, "gaps": _gaps}
         parts: list[str] = []
         closing: dict[str, Any] | None = None
         self._engine.start(spec, sink)
@@ -250,7 +260,8 @@ def _final(text: str, meter: StreamMeter, closing: Mapping[str, Any]) -> Done | 
     end = closing.get("done_at") or closing["at"]
     metrics = replace(meter.metrics(tokens=tokens, end=end), tokens_from="usage" if from_usage else "chunks",
                       prompt_tokens=prompt if isinstance(prompt, int) else None,
-                      finish_reason=closing.get("finish_reason"), error=error)
+                      finish_reason=closing.get("finish_reason"), error=error,
+                      gaps_ms=tuple(closing["gaps"]) if isinstance(closing.get("gaps"), list) else None)
     return Done(text, metrics) if error is None else Failed(error, text, metrics)
 
 

@@ -42,6 +42,9 @@ class StreamMetrics:
     one's connect). Not in TTFT or latency; None when the request never went out."""
     timing: str | None = None
     """How TTFT was measured (TIMING); None when the request never went out."""
+    gaps_ms: tuple[float, ...] | None = None
+    """Each inter-token gap (ms between content pieces' arrivals), when asked for (`ChatClient.collect(...,
+    gaps=True)`: a load test's ITL percentiles); None otherwise."""
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,9 @@ class _Reading:
     sent: tuple[float, float] | None = None  # (at, queue_ms), quiet only
     first_at: float | None = None
     last_at: float | None = None
+    gaps: list[float] | None = None
+    """Quiet, when asked for (a load test's inter-token latencies): ms from each content piece's arrival to the
+    next's (0 between pieces of one network chunk), handed on with the end."""
 
     def __post_init__(self) -> None:
         self.parts: list[str] = []
@@ -142,6 +145,12 @@ class _Reading:
     def arrived(self, texts: list[str], at: float) -> None:
         """Quiet: content that arrived at `at`."""
         self.parts += texts
+        if self.gaps is not None:
+            prev = self.last_at
+            for _ in texts:
+                if prev is not None:
+                    self.gaps.append(round((at - prev) * 1000, 3))
+                prev = at
         self.first_at = self.first_at or at
         self.last_at = at
 
@@ -152,6 +161,8 @@ class _Reading:
         if self.quiet:
             closing.update(text="".join(self.parts), sent=self.sent, first_at=self.first_at, last_at=self.last_at,
                            chunks=self.chunks)
+            if self.gaps is not None:
+                closing["gaps"] = self.gaps
         return closing
 
 
@@ -162,7 +173,8 @@ async def read_stream(http: httpx.AsyncClient, spec: Mapping[str, Any], emit: Em
     loop = asyncio.get_running_loop()
     read_s, deadline_s, connect_s = spec["read"], spec["deadline"], spec["connect"]
     whole = None if deadline_s is None else loop.time() + deadline_s
-    state = _Reading(spec["payload"].get("max_tokens"), quiet=bool(spec.get("quiet")))
+    state = _Reading(spec["payload"].get("max_tokens"), quiet=bool(spec.get("quiet")),
+                     gaps=[] if spec.get("quiet") and spec.get("gaps") else None)
     sent = False
 
     async def trace(name: str, info: Mapping[str, Any]) -> None:

@@ -9,7 +9,6 @@ import gc
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from modelpick_tui.serving.client import (
 )
 from modelpick_tui.serving.params import SamplingParams
 from tests.support.oai_servers import PROMPT_TOKENS, TOKENS, VLLM_400, OAIServer
+from tests.support.ports import free_port
 
 KEY = "sk-test"
 ANSWER = "".join(TOKENS)
@@ -61,12 +61,6 @@ def ask(model: str, **params: Any) -> ChatRequest:
 
 async def events_of(client: ChatClient, server: OAIServer, model: str, **params: Any) -> list[StreamEvent]:
     return [e async for e in client.stream(server.url, ask(model, **params), api_key=KEY)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- requests ------------------------------------------------------------------------------------------------

@@ -245,3 +245,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             self.owner._leave(model, completed)
+
+
+def main() -> None:
+    """`python -m tests.support.batching_server [STEP_S PER_REQUEST_S]`: serve until killed, the URL on stdout (a
+    server a test can kill for real: its connections close with it)."""
+    import sys
+
+    step, per = (float(a) for a in sys.argv[1:3]) if len(sys.argv) >= 3 else (0.01, 0.0005)
+    server = BatchingServer(step_s=step, per_request_s=per).start()
+    print(server.url, flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

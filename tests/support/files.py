@@ -46,3 +46,20 @@ def write_gguf(path: Path, *, file_type: int = 15, tensors: dict[str, tuple[int,
     writer.write_tensors_to_file()
     writer.close()
     return path
+
+
+def stored_rows(db: Path, table: str) -> int:
+    """Rows of `table` in a database another process is writing: read only, so as not to race its migrations
+    (0 before the file or the table exists)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    except sqlite3.OperationalError:  # not made yet
+        return 0
+    try:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    except sqlite3.OperationalError:  # no such table yet
+        return 0
+    finally:
+        conn.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ import pytest
 from modelpick_tui.db import open_db
 from tests.support.batching_server import BatchingServer
 from tests.support.cli import run
-from tests.support.files import write_set
+from tests.support.files import stored_rows, write_set
 from tests.support.waits import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,17 +34,7 @@ def server() -> Iterator[BatchingServer]:
 
 
 def stored_traces(db: Path) -> int:
-    """Traces in the database another process is writing: read only, so as not to race its migrations."""
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-    except sqlite3.OperationalError:  # not made yet
-        return 0
-    try:
-        return int(conn.execute("SELECT count(*) FROM traces").fetchone()[0])
-    except sqlite3.OperationalError:  # no traces table yet
-        return 0
-    finally:
-        conn.close()
+    return stored_rows(db, "traces")
 
 
 def runs_json(db: Path) -> list[dict]:

@@ -4,12 +4,19 @@ keeps and gives back."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from modelpick_tui.evals.load import LoadLevel, LoadResult, Slo, SloError, parse_slo, sentence, verdict
+from modelpick_tui.evals.load.generator import LoadPrompt
+from modelpick_tui.evals.load.search import SearchState, next_level
+from modelpick_tui.evals.load.sources import LoadPromptsError, prompts_for
+from modelpick_tui.evals.load.tester import finish
+from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services, build_services
 from modelpick_tui.settings import Settings
+from tests.support.files import write_set
 
 
 def test_parse_slo_normalises_units_and_order() -> None:
@@ -108,3 +115,97 @@ def test_store_keeps_tests_and_levels_and_finds_the_latest_capacity(svc: Service
                                                                                           (2, 10, "fail")]
     with pytest.raises(ValueError, match="not columns"):
         svc.load.update("e", nonsense=1)
+
+
+# --- the search (evals/load/search.py): which level next, and where it stops --------------------------------------
+
+def _lv(c: int, v: str, **kw: object) -> LoadLevel:
+    return LoadLevel("t", c, requests=40, ok=40, verdict=v, max_in_flight=c, **kw)  # type: ignore[arg-type]
+
+
+def _walk(capacity_at: float, max_concurrency: int,
+          unresolved: frozenset[int] = frozenset()) -> tuple[list[int], SearchState]:
+    """The levels the search asks for against a server that passes up to `capacity_at` users."""
+    levels: dict[int, LoadLevel] = {}
+    asked = []
+    while (state := next_level(levels, max_concurrency)).next is not None:
+        c = state.next
+        assert c not in levels, "a level is measured once"
+        asked.append(c)
+        levels[c] = _lv(c, "unresolved" if c in unresolved else "pass" if c <= capacity_at else "fail")
+    return asked, state
+
+
+def test_search_doubles_then_bisects() -> None:
+    asked, state = _walk(5, 64)
+    assert asked == [1, 2, 4, 8, 6, 5]
+    assert state.capacity == 5 and state.first_bad == 6
+    asked, state = _walk(1, 64)
+    assert asked == [1, 2] and state.capacity == 1
+    asked, state = _walk(0, 64)
+    assert asked == [1] and state.capacity is None and state.first_bad == 1
+    asked, state = _walk(1000, 12)  # the last level is --max-concurrency itself
+    assert asked == [1, 2, 4, 8, 12] and state.capacity == 12 and state.reached_max
+    asked, state = _walk(37, 64)
+    assert asked == [1, 2, 4, 8, 16, 32, 64, 48, 40, 36, 38, 37] and state.capacity == 37
+
+
+def test_an_unresolved_level_is_never_the_capacity() -> None:
+    asked, state = _walk(5, 64, unresolved=frozenset({4}))
+    assert asked == [1, 2, 4, 3] and state.capacity == 3 and state.first_bad == 4
+
+
+def test_search_stops_at_a_serial_server_and_at_a_dead_one() -> None:
+    serial = {1: _lv(1, "pass"), 2: LoadLevel("t", 2, requests=10, ok=10, verdict="pass", max_in_flight=1)}
+    state = next_level(serial, 64)
+    assert state.next is None and state.capacity == 1 and state.serial is serial[2]
+    died = {1: _lv(1, "pass"), 2: _lv(2, "pass"), 4: LoadLevel("t", 4, verdict="error", error="gone")}
+    state = next_level(died, 64)
+    assert state.next is None and state.capacity == 2 and state.first_bad == 4
+
+
+def test_finish_names_the_capacity_and_why() -> None:
+    test = LoadResult("t", "ep", model="m", slo="ttft=500ms,tpot=50ms", target=0.9)
+    levels = {1: _lv(1, "pass", rps=1.0, attainment=1.0, ci_low=0.91, ci_high=1.0),
+              2: _lv(2, "pass", rps=3.1, output_tps=60.0, attainment=0.975, ci_low=0.91, ci_high=0.99),
+              4: _lv(4, "fail", attainment=0.5, ci_low=0.35, ci_high=0.65),
+              3: _lv(3, "unresolved", attainment=0.9, ci_low=0.77, ci_high=0.96)}
+    out = finish(test, levels, next_level(levels, 64), "vllm")
+    assert (out.status, out.capacity_concurrency, out.capacity_rps, out.capacity_output_tps) == ("done", 2, 3.1, 60.0)
+    assert out.sentence == ("serves 2 concurrent users (≈ 3.1 requests/s) with first token < 500 ms and ≥ 20 "
+                            "tokens/s each for 98% of requests (95% CI 91-99%)")
+    assert out.reason == "3 concurrent users is unresolved (90% met the SLO, 95% CI 77-96%, target 90%)"
+    serial = {1: levels[1], 2: LoadLevel("t", 2, requests=8, ok=8, verdict="pass", max_in_flight=1)}
+    out = finish(test, serial, next_level(serial, 64), "llama")
+    assert out.capacity_concurrency == 1
+    assert out.sentence is not None and "serves 1 concurrent user" in out.sentence
+    assert "one request at a time" in out.sentence and "llama-cpp-python's server" in out.sentence
+    busy = {1: _lv(1, "pass", client_cpu=0.97), 2: _lv(2, "fail")}
+    out = finish(test, busy, next_level(busy, 64), "vllm")
+    assert out.reason is not None and "the load generator used 97% of a core at 1 concurrent user" in out.reason
+
+
+def test_the_loads_prompts_come_from_the_endpoints_runs_else_the_sample_and_come_back_on_resume(
+        svc: Services, tmp_path: Path) -> None:
+    def prompts(name: str, prompt_set: str | None) -> tuple[list[LoadPrompt], str]:
+        return prompts_for(name, prompt_set=prompt_set, traces=svc.traces, sets=svc.prompt_sets,
+                           sample_dir=svc.settings.sample_dir)
+
+    sample, source = prompts("ep", None)  # no runs on it yet: the sample support set
+    assert source == "sample:prompts/support.jsonl" and len(sample) > 5
+    assert sample[0].prompt == "How do I reset my password? I can't log in."
+    assert sample[0].system is not None and sample[0].system.startswith("You are the support assistant of Larkspur")
+    run_id = svc.traces.create_run(kind="set")
+    for prompt in ("one", "two", "one"):
+        svc.traces.add(Trace(run_id=run_id, prompt=prompt, endpoint="ep", system="be brief"))
+    svc.traces.add(Trace(run_id=run_id, prompt="elsewhere", endpoint="other"))
+    own, source = prompts("ep", None)
+    assert own == [LoadPrompt("one", "be brief"), LoadPrompt("two", "be brief")] and source == "runs:ep"
+    path = write_set(tmp_path / "set.jsonl", 3, system=None)
+    from_file, source = prompts("ep", str(path))
+    assert [p.prompt for p in from_file] == ["What colour is the sky?", "What colour is grass?",
+                                             "What colour is snow?"]
+    for kept in ("sample:prompts/support.jsonl", "runs:ep", str(path)):  # a resumed test gets the same prompts
+        assert prompts("another", kept) == prompts("ep", kept)
+    with pytest.raises(LoadPromptsError, match="no prompt set 'nope.jsonl': give a JSONL or CSV file"):
+        prompts("ep", "nope.jsonl")

@@ -39,7 +39,7 @@ class LoadLevel:
     duration_s: float = 0.0
     rps: float = 0.0  # finished requests per second of the level's wall clock
     output_tps: float = 0.0
-    total_tps: float = 0.0  # input + output tokens per second
+    total_tps: float | None = None  # input + output tokens per second (None: the server reported no input counts)
     ttft_p50: float | None = None
     ttft_p90: float | None = None
     ttft_p99: float | None = None
@@ -103,13 +103,17 @@ class LoadResult:
         return out
 
 
+def concurrent_users(n: int) -> str:
+    return "1 concurrent user" if n == 1 else f"{n} concurrent users"
+
+
 def sentence(slo: Slo, target: float, level: LoadLevel | None, *, reason: str | None = None) -> str:
     """The result in one sentence a user can repeat: "serves 8 concurrent users (≈ 3.1 requests/s) with first
     token < 500 ms and ≥ 20 tokens/s each for 90% of requests (95% CI 86-93%)"."""
     if level is None:
         said = f"no load meets {slo.words()} for {target:.0%} of requests"
         return f"{said} ({reason})" if reason else said
-    users = "1 concurrent user" if level.concurrency == 1 else f"{level.concurrency} concurrent users"
+    users = concurrent_users(level.concurrency)
     rps = f"{level.rps:.2g}" if level.rps < 10 else f"{level.rps:.0f}"
     return (f"serves {users} (≈ {rps} requests/s) with {slo.words()} for {level.attainment:.0%} of "
             f"requests (95% CI {level.ci_low * 100:.0f}-{level.ci_high * 100:.0f}%)"
