@@ -768,3 +768,14 @@ def m012_prices(db: sqlite_utils.Database) -> None:
                " updated_at text)")
     db.execute("create table api_prices (model text primary key collate nocase, usd_per_1m_input real not null,"
                " usd_per_1m_output real not null, updated_at text)")
+
+
+@migrations()
+def m013_model_param_facts(db: sqlite_utils.Database) -> None:
+    # Issue 15: the true parameter count of natively quantised checkpoints (MXFP4, AWQ, FP8...) replaces the Hub's
+    # count of stored elements in `params`; these say where it came from, the checkpoint's native weight format
+    # and, for a mixture of experts, the parameters one token reads (filtered on, hence the index).
+    db.table("models").add_column("params_active", int)
+    db.table("models").add_column("params_source", str)
+    db.table("models").add_column("native_format", str)
+    db.table("models").create_index(["params_active"], find_unique_name=True)

@@ -5,7 +5,8 @@ equal to the schema the migrations build: a migration that adds a column adds it
 COLUMNS: dict[str, tuple[str, ...]] = {
     "models": ("id", "author", "task", "library", "tags", "license", "permissive", "gated", "downloads", "likes",
         "trending", "created_at", "last_modified", "sha", "params", "size_class", "context_length", "architecture",
-        "formats", "languages", "base_model", "config_json", "is_local", "source", "synced_at"),
+        "formats", "languages", "base_model", "config_json", "is_local", "source", "synced_at", "params_active",
+        "params_source", "native_format"),
     "model_files": ("model_id", "filename", "size", "quant", "format", "sha256",),
     "cards": ("model_id", "text", "sha", "fetched_at", "source",),
     "shortlist": ("model_id", "note", "added_at", "updated_at",),

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from .card_checklist import CHECKLIST_ITEMS
+from .counts import count_params
 from .fit.weights import quant_from_filename
 
 # --- licenses ---------------------------------------------------------------------------
@@ -86,18 +87,10 @@ def format_params(params: int | None) -> str:
     return f"{params / 1e3:.0f}K"
 
 
-_NAME_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([bBmM])(?![a-zA-Z])")
-
-
-def params_from_name(model_id: str) -> int | None:
-    """'Qwen2.5-7B-Instruct-AWQ' → 7e9. Only used when the Hub gives no usable count."""
-    name = model_id.split("/")[-1].replace("_", "-")
-    for part in re.split(r"-", name):
-        m = _NAME_SIZE.fullmatch(part)
-        if m:
-            scale = 1e9 if m.group(2).lower() == "b" else 1e6
-            return int(float(m.group(1)) * scale)
-    return None
+def format_params_with_active(params: int | None, active: int | None) -> str:
+    """'20.9B (3.6B active)' for a mixture of experts, '8.0B' for a dense model, '?' when unknown."""
+    text = format_params(params)
+    return f"{text} ({format_params(active)} active)" if params and active else text
 
 
 # --- formats and files ------------------------------------------------------------------
@@ -165,6 +158,9 @@ class ModelFacts:
     last_modified: str = ""
     sha: str = ""
     params: int | None = None
+    params_active: int | None = None  # a mixture of experts' parameters one token reads (fit/params.py)
+    params_source: str = ""  # PARAMS_SOURCES: where `params` comes from
+    native_format: str = ""  # a natively quantised checkpoint's weight format: MXFP4, AWQ, FP8...
     context_length: int | None = None
     architecture: str = ""
     formats: list[str] = field(default_factory=list)
@@ -199,6 +195,9 @@ class ModelFacts:
             "last_modified": self.last_modified,
             "sha": self.sha,
             "params": self.params,
+            "params_active": self.params_active,
+            "params_source": self.params_source,
+            "native_format": self.native_format,
             "size_class": self.size_class,
             "context_length": self.context_length,
             "architecture": self.architecture,
@@ -255,19 +254,10 @@ def facts_from_info(info: Any, config_json: dict[str, Any] | None = None, source
     if not license_name:
         license_name = next((t.split(":", 1)[1] for t in tags if t.startswith("license:")), "")
     gguf = info.gguf if isinstance(info.gguf, dict) else {}
-    params: int | None = None
-    if info.safetensors is not None and getattr(info.safetensors, "total", None):
-        params = int(info.safetensors.total)
-    elif gguf.get("total"):
-        params = int(gguf["total"])  # a parameter count, not bytes
     siblings = info.siblings or []
     filenames = [s.rfilename for s in siblings]
     formats = detect_formats(info.id, tags, filenames)
-    if ("awq" in formats or "gptq" in formats) and params:
-        # Packed int4 tensors make the safetensors count several times too small.
-        params = params_from_name(info.id) or params
-    if params is None:
-        params = params_from_name(info.id)
+    count = count_params(info, config_json, formats)
     files = []
     for s in siblings:
         fmt = file_format(s.rfilename)
@@ -303,7 +293,10 @@ def facts_from_info(info: Any, config_json: dict[str, Any] | None = None, source
         created_at=_iso(info.created_at),
         last_modified=_iso(info.last_modified),
         sha=info.sha or "",
-        params=params,
+        params=count.params,
+        params_active=count.active,
+        params_source=count.source,
+        native_format=count.native_format,
         context_length=int(context) if context else None,
         architecture=architecture,
         formats=formats,

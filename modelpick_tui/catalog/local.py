@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .facts import ModelFacts, ModelFile, context_from_config, detect_formats, file_format, params_from_name
+from .counts import params_from_name
+from .facts import ModelFacts, ModelFile, context_from_config, detect_formats, file_format
 from .fit.memory import format_bytes
 from .fit.weights import quant_from_filename, quant_from_gguf
 from .gguf import is_first_part, read_gguf_metadata, split_parts, unsplit_name

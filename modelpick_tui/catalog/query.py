@@ -33,6 +33,12 @@ class CatalogQuery:
     licenses: tuple[str, ...] = ()
     permissive_only: bool = False
     size_classes: tuple[str, ...] = ()
+    # Parameter bounds, inclusive: the true count (params) and what one token reads (active; a dense model's
+    # active count is its total).
+    min_params: int | None = None
+    max_params: int | None = None
+    min_active: int | None = None
+    max_active: int | None = None
     task: str | None = None
     format: str | None = None
     gated: bool | None = None  # None: any; True: gated only; False: open only
@@ -58,6 +64,8 @@ class ModelRow:
     formats: tuple[str, ...]
     is_local: bool
     trending: int = 0
+    params_active: int | None = None  # a mixture of experts' active parameters; None for a dense model
+    params_source: str = ""
 
 
 @dataclass

@@ -48,8 +48,12 @@ if TYPE_CHECKING:
 _TOKEN = re.compile(r"[\w]+", re.UNICODE)
 _ROW_COLUMNS = (
     "m.id, m.task, m.params, m.license, m.permissive, m.downloads, m.likes, m.last_modified, "
-    "m.gated, m.size_class, m.formats, m.is_local, m.trending"
+    "m.gated, m.size_class, m.formats, m.is_local, m.trending, m.params_active, m.params_source"
 )
+
+
+# A dense model reads all of its parameters for every token: its active count is its total.
+_ACTIVE = "coalesce(m.params_active, m.params)"
 
 
 def fts_query(text: str) -> str | None:
@@ -162,6 +166,11 @@ class CatalogStore:
         if q.size_classes:
             where.append(f"m.size_class IN ({','.join('?' * len(q.size_classes))})")
             args.extend(q.size_classes)
+        for bound, column, op in ((q.min_params, "m.params", ">="), (q.max_params, "m.params", "<="),
+                                  (q.min_active, _ACTIVE, ">="), (q.max_active, _ACTIVE, "<=")):
+            if bound is not None:
+                where.append(f"{column} {op} ?")
+                args.append(bound)
         if q.task:
             where.append("m.task = ?")
             args.append(q.task)
@@ -217,7 +226,7 @@ class CatalogStore:
                 id=r[0], task=r[1] or "", params=r[2], license=r[3] or "", permissive=bool(r[4]),
                 downloads=r[5] or 0, likes=r[6] or 0, last_modified=r[7] or "", gated=r[8] or "",
                 size_class=r[9] or "unknown", formats=tuple((r[10] or "").split()), is_local=bool(r[11]),
-                trending=r[12] or 0,
+                trending=r[12] or 0, params_active=r[13], params_source=r[14] or "",
             )
             for r in raw
         ]

@@ -69,11 +69,24 @@ def catalog_sync(ctx: click.Context, search: str | None, task: str | None, autho
 
 def _row_json(row: Any) -> dict[str, Any]:
     return {
-        "id": row.id, "task": row.task, "params": row.params, "size_class": row.size_class,
+        "id": row.id, "task": row.task, "params": row.params, "params_active": row.params_active,
+        "params_source": row.params_source or None, "size_class": row.size_class,
         "license": row.license, "permissive": row.permissive, "downloads": row.downloads,
         "likes": row.likes, "last_modified": row.last_modified, "gated": row.gated or False,
         "formats": list(row.formats), "local": row.is_local,
     }
+
+
+def _count(_ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """A parameter count option ("7B", "500M"): bad input is click's one-line usage error."""
+    if value is None:
+        return None
+    from ..catalog.counts import parse_param_count
+
+    try:
+        return parse_param_count(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 @catalog.command("search")
@@ -81,6 +94,12 @@ def _row_json(row: Any) -> dict[str, Any]:
 @click.option("--license", "licenses", multiple=True, help="Licence id, e.g. apache-2.0 (repeatable).")
 @click.option("--permissive", is_flag=True, help="Only permissive licences (Apache-2.0, MIT, BSD…).")
 @click.option("--size", "sizes", multiple=True, type=LazyChoice(_size_classes), help="Size class (repeatable).")
+@click.option("--min-params", callback=_count, help="At least this many parameters in all, e.g. 7B (bare: billions).")
+@click.option("--max-params", callback=_count, help="At most this many parameters in all, e.g. 15B.")
+@click.option("--min-active", callback=_count,
+              help="At least this many active parameters (read per token: a mixture of experts' active count, "
+                   "a dense model's total), e.g. 3B.")
+@click.option("--max-active", callback=_count, help="At most this many active parameters, e.g. 5B.")
 @click.option("--task", help="Pipeline tag, e.g. text-generation.")
 @click.option("--format", "fmt", help="gguf, safetensors, awq, gptq, mlx, onnx…")
 @click.option("--gated/--open", default=None, help="Only gated, or only open models.")
@@ -91,12 +110,13 @@ def _row_json(row: Any) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout, for scripts.")
 @click.pass_context
 def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[str, ...], permissive: bool,
-                   sizes: tuple[str, ...], task: str | None, fmt: str | None, gated: bool | None,
+                   sizes: tuple[str, ...], min_params: int | None, max_params: int | None, min_active: int | None,
+                   max_active: int | None, task: str | None, fmt: str | None, gated: bool | None,
                    author: str | None, local: bool, sort: str, limit: int, as_json: bool) -> None:
     """Search and filter the local catalogue (no network)."""
     from rich.table import Table
 
-    from ..catalog.facts import format_params
+    from ..catalog.facts import format_params_with_active
     from ..catalog.query import CatalogQuery
 
     services = services_from(ctx)
@@ -104,7 +124,8 @@ def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[st
     if local:
         services.catalog.refresh_local()  # the cache may have changed since the flags were last set
     query = CatalogQuery(text=" ".join(text), licenses=tuple(x.lower() for x in licenses),
-                         permissive_only=permissive, size_classes=sizes, task=task, format=fmt,
+                         permissive_only=permissive, size_classes=sizes, min_params=min_params,
+                         max_params=max_params, min_active=min_active, max_active=max_active, task=task, format=fmt,
                          gated=gated, author=author, local_only=local, sort=sort, limit=limit)
     result = services.catalog.search(query)
     if as_json:
@@ -116,7 +137,8 @@ def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[st
                          ("downloads", "right"), ("likes", "right"), ("updated", "left"), ("gated", "left")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in result.rows:
-        table.add_row(escape(r.id), escape(r.task), format_params(r.params), escape(r.license or "none"),
+        table.add_row(escape(r.id), escape(r.task), format_params_with_active(r.params, r.params_active),
+                      escape(r.license or "none"),
                       f"{r.downloads:,}", f"{r.likes:,}", r.last_modified[:10], r.gated or "")
     print_table(table)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..catalog.facts import params_from_name
+from ..catalog.counts import params_from_name
 
 if TYPE_CHECKING:
     from ..catalog.store import CatalogStore

@@ -62,3 +62,31 @@ async def test_the_browse_filter_panel_ticks_only_what_is_selected(services: Ser
         await settle(pilot)
         assert [tick(app, s) for s in ("<3B", "3-8B", "8-15B")] == [" ", "X", " "]
         assert table_ids(app)
+
+
+async def test_the_browse_filter_panel_bounds_active_parameters(services: Services) -> None:
+    """A mixture of experts is found by what one token reads: "max 5B active" keeps gpt-oss-20b (20.9B, 3.6B
+    active) and drops Mixtral 8x7B (12.7B active) and every dense model above 5B."""
+    app = make_app(services.settings, services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        app.screen.query_one("#f-max-active").focus()
+        await pilot.press(*"5B")
+        await settle(pilot)
+        ids = table_ids(app)
+        assert "openai/gpt-oss-20b" in ids and "Qwen/Qwen3-30B-A3B" in ids
+        assert "mistralai/Mixtral-8x7B-Instruct-v0.1" not in ids and "meta-llama/Llama-3.1-8B-Instruct" not in ids
+        assert "active 0–5.0B" in text_of(app.screen.query_one("#summary"))
+        await pilot.press("ctrl+f")  # the panel closes; the table shows total/active
+        await settle(pilot)
+        line = next(line for line in screen_lines(app).splitlines() if "openai/gpt-oss-20b" in line)
+        assert "20.9B/3.6B" in line
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        app.screen.query_one("#f-max-active").focus()
+        await pilot.press("backspace", "backspace", *"x")  # not a count: no bound, the box says so
+        await settle(pilot)
+        assert "mistralai/Mixtral-8x7B-Instruct-v0.1" in table_ids(app)
+        assert app.screen.query_one("#f-max-active").has_class("-invalid")

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from huggingface_hub import ModelInfo
 
+from modelpick_tui.catalog.counts import params_from_name
 from modelpick_tui.catalog.facts import (
     classify_license,
     detect_formats,
     facts_from_info,
     format_params,
-    params_from_name,
     size_class,
 )
 

@@ -29,9 +29,10 @@ if TYPE_CHECKING:
 SORT_CYCLE = list(SORT_LABELS)
 SEARCH_DEBOUNCE_S = 0.15
 FIRST_ROWS = 30
-ID_WIDTH = 32  # at 80 columns: id, task, params, licence and downloads stay in view
-# Fixed widths: the table never measures its cells, which is most of a cold start's paint.
-COLUMNS = (("id", "model", ID_WIDTH), ("task", "task", 10), ("params", "params", 6), ("license", "licence", 12),
+ID_WIDTH = 28  # at 80 columns: id, task, params, licence and downloads stay in view
+# Fixed widths: the table never measures its cells, which is most of a cold start's paint. params holds a mixture
+# of experts' "total/active" ("20.9B/3.6B").
+COLUMNS = (("id", "model", ID_WIDTH), ("task", "task", 10), ("params", "params", 10), ("license", "licence", 12),
            ("downloads", "dl", 6), ("likes", "likes", 6), ("updated", "updated", 10), ("gated", "gated", 5))
 
 
@@ -188,13 +189,19 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         # that opens the catalogue has loaded them by the time rows come).
         from ...catalog.facts import format_params
 
+        def params(r: ModelRow) -> Text:
+            text = Text(format_params(r.params), justify="right")
+            if r.params and r.params_active:  # a mixture of experts: total/active
+                text.append("/" + format_params(r.params_active), style="cyan")
+            return text
+
         table = self.query_one("#results", DataTable)
         for r in rows:
             lic = Text(r.license or "none", style="green" if r.permissive else ("red" if not r.license else ""))
             table.add_row(
                 safe(r.id if len(r.id) <= ID_WIDTH else r.id[: ID_WIDTH - 1] + "…"),
                 safe(task_short(r.task)[:10]),
-                Text(format_params(r.params), justify="right"),
+                params(r),
                 lic[:12],
                 Text(compact(r.downloads), justify="right"),
                 Text(compact(r.likes), justify="right"),
@@ -217,6 +224,11 @@ class BrowseScreen(WorkerErrors, Screen[None]):
             parts.append("licence: " + ",".join(q.licenses))
         if q.size_classes:
             parts.append(",".join(q.size_classes))
+        from ...catalog.facts import format_params
+
+        for label, low, high in (("params", q.min_params, q.max_params), ("active", q.min_active, q.max_active)):
+            if low is not None or high is not None:
+                parts.append(f"{label} {format_params(low) if low else '0'}–{format_params(high) if high else '∞'}")
         for label, value in (("task", q.task), ("format", q.format), ("author", q.author)):
             if value:
                 parts.append(f"{label}: {value}")

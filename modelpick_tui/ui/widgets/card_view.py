@@ -9,7 +9,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ...catalog.facts import classify_license, format_params
+from ...catalog.counts import PARAMS_SOURCES
+from ...catalog.facts import classify_license, format_params_with_active
 from ...catalog.fit.memory import format_bytes
 from ...catalog.query import ModelDetails
 from ..format import compact, safe
@@ -45,7 +46,7 @@ def facts_table(d: ModelDetails) -> Table:
                                                             else "yellow"))
     rows: list[tuple[str, Text]] = [
         ("licence", lic_text),
-        ("parameters", Text(format_params(m.get("params")) + f"  ({m.get('size_class') or 'unknown'})")),
+        ("parameters", params_text(m)),
         ("context", Text(f"{m['context_length']:,} tokens" if m.get("context_length") else "unknown")),
         ("architecture", safe(m.get("architecture") or "unknown")),
         ("task", safe(m.get("task") or "—")),
@@ -65,6 +66,18 @@ def facts_table(d: ModelDetails) -> Table:
     for key, value in rows:
         table.add_row(key, value)
     return table
+
+
+def params_text(m: dict[str, Any]) -> Text:
+    """'20.9B (3.6B active)  (15-40B)', then where the count comes from: a quantised checkpoint's count decoded from
+    its stored dtypes names its format; one that could not be decoded says it is the Hub's raw figure."""
+    text = Text(format_params_with_active(m.get("params"), m.get("params_active"))
+                + f"  ({m.get('size_class') or 'unknown'})")
+    source = m.get("params_source") or ""
+    if source in PARAMS_SOURCES and source != "hub":  # the Hub's own count of an unquantised model needs no note
+        note = PARAMS_SOURCES[source] + (f", {m['native_format']}" if m.get("native_format") else "")
+        text.append(f"\n{note}", style="yellow" if source == "hub-raw" else "dim")
+    return text
 
 
 def evals_table(d: ModelDetails) -> Table | Text:

@@ -8,19 +8,38 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Label, Select, SelectionList, Switch
+from textual.validation import Function
+from textual.widgets import Input, Label, Select, SelectionList, Switch
 
-from ...catalog.facts import SIZE_CLASSES
+from ...catalog.counts import parse_param_count
+from ...catalog.facts import SIZE_CLASSES, format_params
 from ...catalog.query import SORT_LABELS, CatalogQuery, Facets
 from .ticks import TickList
 
 GATED_OPTIONS = [("open only", "open"), ("gated only", "gated")]
+# The parameter bounds: (input id, CatalogQuery field, placeholder).
+BOUNDS = (("f-min-params", "min_params", "min e.g. 7B"), ("f-max-params", "max_params", "max e.g. 15B"),
+          ("f-min-active", "min_active", "min e.g. 1B"), ("f-max-active", "max_active", "max e.g. 5B"))
+
+
+def _bound(text: str) -> int | None:
+    """An input's bound; empty is no bound. Raises ValueError for text that is not a count."""
+    return parse_param_count(text) if text.strip() else None
+
+
+def _valid(text: str) -> bool:
+    try:
+        _bound(text)
+    except ValueError:
+        return False
+    return True
 
 
 class FilterPanel(VerticalScroll):
-    """Licence (with a permissive switch), size class, task, format, gated, author, sort, local."""
+    """Licence (with a permissive switch), size class, parameter bounds (total and active), task, format, gated,
+    author, sort, local."""
 
     DEFAULT_CSS = """
     FilterPanel { width: 32; dock: left; border-right: solid $primary-darken-2; padding: 0 1; }
@@ -28,6 +47,8 @@ class FilterPanel(VerticalScroll):
     FilterPanel SelectionList { height: auto; max-height: 8; border: none; padding: 0; }
     FilterPanel Select { width: 100%; }
     FilterPanel .switch-row { height: auto; }
+    FilterPanel .bounds { height: auto; }
+    FilterPanel .bounds Input { width: 1fr; }
     """
 
     @dataclass
@@ -50,6 +71,13 @@ class FilterPanel(VerticalScroll):
         )
         yield Label("size")
         yield TickList(*[(s, s, s in q.size_classes) for s in SIZE_CLASSES], id="f-sizes")
+        for label, pair in (("parameters (all)", BOUNDS[:2]), ("active parameters (per token)", BOUNDS[2:])):
+            yield Label(label)
+            with Horizontal(classes="bounds"):
+                for widget_id, field, placeholder in pair:
+                    value = getattr(q, field)
+                    yield Input(format_params(value) if value else "", placeholder=placeholder, id=widget_id,
+                                validators=[Function(_valid, "a count such as 7B or 500M")])
         yield Label("task")
         yield Select([(Text(f"{t} ({n})"), t) for t, n in self.facets.tasks], prompt="any task",
                      value=q.task or Select.NULL, id="f-task")
@@ -74,7 +102,12 @@ class FilterPanel(VerticalScroll):
             return None if value is Select.NULL else value
 
         gated = sel("#f-gated")
+        bounds: dict[str, int | None] = {}
+        for widget_id, field, _ in BOUNDS:
+            text = self.query_one(f"#{widget_id}", Input).value
+            bounds[field] = _bound(text) if _valid(text) else None  # a half-typed bound is no bound yet
         return {
+            **bounds,
             "permissive_only": self.query_one("#f-permissive", Switch).value,
             "licenses": tuple(self.query_one("#f-licenses", SelectionList).selected),
             "size_classes": tuple(self.query_one("#f-sizes", SelectionList).selected),
@@ -108,6 +141,7 @@ class FilterPanel(VerticalScroll):
     @on(Switch.Changed)
     @on(Select.Changed)
     @on(SelectionList.SelectedChanged)
+    @on(Input.Changed, ".bounds Input")
     def _changed(self, event: Message) -> None:
         event.stop()
         self.post_message(self.Changed(self.values()))
