@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .catalog.service import CatalogService
     from .evals.compare import CompareSession
     from .evals.compare_params import CompareParams
+    from .evals.constraints import Constraints
     from .evals.decision import Candidate, ReportFiles
     from .evals.diff import RunDiff
     from .evals.judge import JudgeSummary
@@ -197,13 +198,16 @@ class Services:
                           prompt_version=prompt_version)
 
     def write_report(self, run_id: str | None = None, *, bar: float = 0.8, basis: str = "low",
-                     out_dir: Path | None = None, prompt_version: str | None = None) -> ReportFiles:
-        """Decide and write the report (Markdown + JSON) into `out_dir`, else settings.reports_dir."""
+                     out_dir: Path | None = None, prompt_version: str | None = None,
+                     constraints: Constraints | None = None) -> ReportFiles:
+        """Decide and write the report (Markdown + JSON) into `out_dir`, else settings.reports_dir; with
+        `constraints` (SLO, workload, budget) the load tests and prices decide too."""
         from .evals.decision import write_report
 
         return write_report(self.traces, self.failures, self.catalog.store, self.judge,
                             out_dir or self.settings.reports_dir, run_id=run_id, bar=bar, basis=basis,
-                            prompt_version=prompt_version)
+                            prompt_version=prompt_version, constraints=constraints,
+                            load=self.load if constraints else None, prices=self.prices if constraints else None)
 
     def traces_to_judge(self, run_id: str | None, *, labelled_only: bool = True,
                         limit: int | None = None) -> list[Trace]:

@@ -190,13 +190,16 @@ def show_table(figures: list[Any], workload: Any) -> None:
         table.add_row(*row)
         if f.load is not None and f.replicas:
             mix = "the load test's mix" if f.load.mix_from_test else "as given"
-            notes.append(f"{f.model}: {f.load.rps:.3g} req/s × {f.load.in_tokens:.0f} in + {f.load.out_tokens:.0f} "
-                         f"out tokens ({mix}) → {f.replicas} replica{'s' if f.replicas != 1 else ''} behind a "
-                         f"gateway, bound by {f.bound_by}")
+            size = ("?" if f.load.in_tokens is None else f"{f.load.in_tokens:.0f}") + f" in + {f.load.out_tokens:.0f}"
+            notes.append(f"{f.model}: {f.load.rps:.3g} req/s × {size} out tokens ({mix}) → {f.replicas} "
+                         f"replica{'s' if f.replicas != 1 else ''} behind a gateway, bound by {f.bound_by}")
         if f.api is not None and f.load is not None:
             be = f.break_even
-            line = (f"{f.model}: the API (${f.api.usd_per_1m_input:g} in / ${f.api.usd_per_1m_output:g} out per 1M) "
-                    f"costs {money(f.api_monthly_usd)}/month at this workload")
+            line = f"{f.model}: the API (${f.api.usd_per_1m_input:g} in / ${f.api.usd_per_1m_output:g} out per 1M)"
+            if f.api_monthly_usd is None:
+                notes.append(f"{line}: {f.api_missing}")
+                continue
+            line += f" costs {money(f.api_monthly_usd)}/month at this workload"
             if be is None:
                 line += "; set a price for the hardware to compare"
             elif be.always_cheaper is None:

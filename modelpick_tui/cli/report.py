@@ -95,16 +95,23 @@ def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, prompt_nam
               help="Folder for the report (default: MODELPICK_HOME/reports).")
 @click.option("--prompt", "prompt_name", metavar="VERSION",
               help="Decide on the traces made with this prompt version only (the decision is a model and its prompt).")
+@click.option("--slo", help="The chosen model must serve within this SLO (ttft=500ms,tpot=50ms[,e2e=2s]) at its "
+                             "load-tested capacity (`modelpick load`); untested models are 'not measured'.")
+@click.option("--workload", help="…and serve this workload: 2rps[,in=800,out=300] or 10Mtok/month (replicas "
+                                 "behind a gateway).")
+@click.option("--budget", help="…for at most this much: 3000/month (needs --workload and a price: `cost price`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report's JSON on stdout.")
 @click.pass_context
 def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, out_dir: Path | None,
-               prompt_name: str | None, as_json: bool) -> None:
+               prompt_name: str | None, slo: str | None, workload: str | None, budget: str | None,
+               as_json: bool) -> None:
     """Write the decision report (Markdown + JSON): the chosen model, pinned, and why the others were not."""
     from ..evals.decision import scores, write_report
 
     services = services_from(ctx)
     _check_run(services, run_id)
     version = _version_id(services, prompt_name)
+    constraints = _constraints(slo, workload, budget)
     if not scores(services.traces, services.failures, run_id, version):
         raise click.ClickException("no traces to decide on" + (f" in run {run_id}" if run_id else "") +
                                    (f" made with prompt version {prompt_name}" if version else "") +
@@ -112,7 +119,9 @@ def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, o
     try:
         files = write_report(services.traces, services.failures, services.catalog.store, services.judge,
                              out_dir or services.settings.reports_dir, run_id=run_id, bar=bar, basis=basis,
-                             prompt_version=version)
+                             prompt_version=version, constraints=constraints,
+                             load=services.load if constraints else None,
+                             prices=services.prices if constraints else None)
     except OSError as exc:
         raise click.ClickException(f"cannot write the report: {exc}") from None
     d = files.decision
@@ -130,13 +139,31 @@ def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, o
         for c in d.rejected:
             say(f"  [dim]rejected[/] {escape(c.score.model)}: {escape(c.reason)}")
     else:
-        say(f"[yellow]no model meets the bar {bar:.2f}[/]")
+        also = f" and {constraints.words()}" if constraints else ""
+        say(f"[yellow]no model meets the bar {bar:.2f}{escape(also)}[/]")
         for c in d.rejected:
             say(f"  {escape(c.score.model)}: {escape(c.reason)}")
     say(f"report: {escape(str(files.markdown_path))}", err=as_json)
     say(f"json:   {escape(str(files.json_path))}", err=as_json)
     if d.chosen is None:
         sys.exit(1)
+
+
+def _constraints(slo: str | None, workload: str | None, budget: str | None) -> Any:
+    """The report's constraints beyond the bar (evals/constraints.py), None when none is given; bad input is one
+    line."""
+    if slo is None and workload is None and budget is None:
+        return None
+    from ..evals.constraints import Constraints
+    from ..evals.cost import parse_budget, parse_workload
+    from ..evals.load import parse_slo
+
+    try:
+        return Constraints(str(parse_slo(slo)) if slo is not None else None,
+                           parse_workload(workload) if workload is not None else None,
+                           parse_budget(budget) if budget is not None else None)
+    except ValueError as exc:  # SloError, CostError, a budget without a workload
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command("rubric")

@@ -148,7 +148,7 @@ class Shape:
     """A workload resolved against a capacity result: requests/s and the tokens of one request."""
 
     rps: float
-    in_tokens: float
+    in_tokens: float | None  # None: not given, and the load test did not count input tokens (llama.cpp)
     out_tokens: float
     mix_from_test: bool  # in/out were the load test's own mix, not given
 
@@ -157,18 +157,18 @@ class Shape:
         return self.rps * SECONDS_PER_MONTH
 
     @property
-    def tokens_per_month(self) -> float:
-        return self.requests_per_month * (self.in_tokens + self.out_tokens)
+    def tokens_per_month(self) -> float | None:
+        return None if self.in_tokens is None else self.requests_per_month * (self.in_tokens + self.out_tokens)
 
 
-def test_mix(cap: Capacity) -> tuple[float, float] | None:
-    """The tokens in and out of the load test's average request at capacity: output tokens/s ÷ requests/s, and
-    (total − output) tokens/s ÷ requests/s. None where the test did not measure them."""
+def test_mix(cap: Capacity) -> tuple[float | None, float] | None:
+    """The tokens in and out of the load test's average request at capacity: (total − output) tokens/s ÷
+    requests/s, and output tokens/s ÷ requests/s. None where the test did not measure them; the input None where
+    it counted no input tokens (a server without `usage`: total tokens/s unknown)."""
     rps, out_tps, total_tps = cap.capacity_rps, cap.capacity_output_tps, cap.capacity_total_tps
     if not rps or not out_tps:
         return None
-    in_tps = max(0.0, (total_tps or out_tps) - out_tps)
-    return in_tps / rps, out_tps / rps
+    return ((total_tps - out_tps) / rps if total_tps and total_tps > out_tps else None), out_tps / rps
 
 
 def shape(workload: Workload, cap: Capacity | None) -> Shape:
@@ -178,13 +178,13 @@ def shape(workload: Workload, cap: Capacity | None) -> Shape:
     given = workload.in_tokens is not None and workload.out_tokens is not None
     in_tokens = workload.in_tokens if workload.in_tokens is not None else (mix[0] if mix else None)
     out_tokens = workload.out_tokens if workload.out_tokens is not None else (mix[1] if mix else None)
-    if in_tokens is None or out_tokens is None:
+    if out_tokens is None or (in_tokens is None and workload.rps is None):
         raise CostError(f"workload {workload.text!r}: give in= and out= (tokens per request): there is no load "
-                        "test whose requests could stand for them")
+                        "test whose requests could stand for them (or it counted no input tokens)")
     if workload.rps is not None:
         rps = workload.rps
     else:
-        assert workload.tokens_per_month is not None
+        assert workload.tokens_per_month is not None and in_tokens is not None
         rps = workload.tokens_per_month / (in_tokens + out_tokens) / SECONDS_PER_MONTH
     return Shape(rps, in_tokens, out_tokens, mix_from_test=not given)
 
@@ -232,9 +232,10 @@ def break_even(usd_per_hour: float, cap: Capacity, load: Shape, api: ApiPrice) -
     """The monthly volume above which self-hosting is cheaper than `api` (the module's docstring has the
     reasoning): one replica costs P = price × 730 a month and serves V₁ = capacity requests/s × seconds a month."""
     replica_month = usd_per_hour * HOURS_PER_MONTH
-    per_request = api.per_request(load.in_tokens, load.out_tokens)
+    in_tokens = load.in_tokens or 0.0  # estimate() asks for in= before it compares with an API
+    per_request = api.per_request(in_tokens, load.out_tokens)
     full = SECONDS_PER_MONTH / replicas_ratio(load, cap)[0]  # V₁: requests a month one replica serves
-    tokens = load.in_tokens + load.out_tokens
+    tokens = in_tokens + load.out_tokens
     if per_request <= 0 or per_request * full <= replica_month:
         return BreakEven(None, None, tokens)
     last_step = math.ceil(replica_month / (per_request * full - replica_month)) - 1  # k*
@@ -265,6 +266,7 @@ class CostFigures:
     api: ApiPrice | None = None
     api_monthly_usd: float | None = None
     break_even: BreakEven | None = None
+    api_missing: str | None = None  # why the API comparison is absent
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -286,6 +288,7 @@ class CostFigures:
             out["api_price"] = self.api.to_json()
             out["api_monthly_usd"] = _r(self.api_monthly_usd, 2)
             out["break_even"] = self.break_even.to_json() if self.break_even else None
+            out["api_missing"] = self.api_missing
         return out
 
 
@@ -316,11 +319,15 @@ def estimate(cap: Capacity | None, usd_per_hour: float | None, workload: Workloa
             fig.gpus = fig.replicas * gpus_per_replica(cap.hardware)
         if usd_per_hour is not None:
             fig.monthly_usd = fig.replicas * usd_per_hour * HOURS_PER_MONTH
-        if api is not None:
-            per_request = api.per_request(fig.load.in_tokens, fig.load.out_tokens)
+        if api is not None and fig.load.in_tokens is None:
+            fig.api_missing = "give in= in --workload: the load test counted no input tokens"
+        elif api is not None:
+            per_request = api.per_request(fig.load.in_tokens or 0.0, fig.load.out_tokens)
             fig.api_monthly_usd = fig.load.requests_per_month * per_request
             if usd_per_hour is not None:
                 fig.break_even = break_even(usd_per_hour, cap, fig.load, api)
+            else:
+                fig.api_missing = SET_A_PRICE
     return fig
 
 

@@ -15,14 +15,18 @@ from typing import TYPE_CHECKING, Any
 from ..catalog.facts import format_params
 from ..clock import now_iso, today_iso
 from ..home import make_private_dir, write_private
+from .constraints import NOT_TESTED, QUALITY, Constraints, rule_text
+from .cost import CostFigures, money
 from .provenance import Provenance, provenance
 from .scoreboard import ModelScore, scoreboard
 from .stats import Interval
 
 if TYPE_CHECKING:
     from ..catalog.store import CatalogStore
+    from .stores.cost import PriceStore
     from .stores.failure_modes import FailureModeStore
     from .stores.judge import JudgeStore
+    from .stores.load import LoadStore
     from .stores.traces import TraceStore
 
 BASES = ("low", "estimate")  # the bar applies to the interval's lower bound (default) or the point estimate
@@ -37,10 +41,15 @@ class Candidate:
     provenance: Provenance
     meets_bar: bool = False
     reason: str = ""
+    cost: CostFigures | None = None  # capacity and cost, when the decision has constraints beyond the bar
+    rejected_by: str | None = None  # the constraint that rejected it: quality | not measured | slo | budget
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.score.to_json(), "provenance": self.provenance.to_json(), "meets_bar": self.meets_bar,
-                "reason": self.reason}
+        out = {**self.score.to_json(), "provenance": self.provenance.to_json(), "meets_bar": self.meets_bar,
+               "reason": self.reason, "rejected_by": self.rejected_by}
+        if self.cost is not None:
+            out["capacity_and_cost"] = self.cost.to_json()
+        return out
 
 
 @dataclass
@@ -55,6 +64,7 @@ class Decision:
     prompts: list[dict[str, Any]] = field(default_factory=list)  # [{"id", "name"}] the chosen model's traces used
     restricted_to: str | None = None  # the prompt version id the scoreboard was restricted to
     created_at: str = field(default_factory=now_iso)
+    constraints: Constraints | None = None  # --slo / --workload / --budget: what the model must also do
 
     @property
     def model(self) -> str | None:
@@ -80,7 +90,8 @@ class Decision:
             "rejected": [c.to_json() for c in self.rejected],
             "rubric": self.rubric,
             "prompt_version": self.prompt_version_json(),
-            "rule": "the smallest model whose pass rate meets the bar; ties by latency p50",
+            "rule": rule_text(self.constraints),
+            **({"constraints": self.constraints.to_json()} if self.constraints else {}),
         }
 
 
@@ -105,10 +116,11 @@ def _rate_text(rate: Interval) -> str:
     return f"{rate.estimate:.2f} [{rate.low:.2f}, {rate.high:.2f}]"
 
 
-def choose(candidates: Sequence[Candidate], bar: float = 0.8, basis: str = "low") -> tuple[Candidate | None,
-                                                                                          list[Candidate]]:
-    """The smallest candidate whose pass rate (its Wilson lower bound by default) meets `bar`, ties broken by
-    latency p50; every other candidate comes back with the reason it was not chosen."""
+def choose(candidates: Sequence[Candidate], bar: float = 0.8, basis: str = "low",
+           constraints: Constraints | None = None) -> tuple[Candidate | None, list[Candidate]]:
+    """The smallest candidate whose pass rate (its Wilson lower bound by default) meets `bar` and, with
+    `constraints`, whose capacity and cost (`Candidate.cost`) meet them; ties broken by active parameters, then
+    latency p50. Every other candidate comes back with the reason it was not chosen, naming the constraint."""
     if basis not in BASES:
         raise ValueError(f"unknown basis {basis!r}: use low or estimate")
     if not 0.0 <= bar <= 1.0:
@@ -124,30 +136,47 @@ def choose(candidates: Sequence[Candidate], bar: float = 0.8, basis: str = "low"
         if not c.meets_bar:
             what = "lower bound" if basis == "low" else "pass rate"
             c.reason = f"pass rate {_rate_text(rate)} below bar {bar:.2f} ({what} {value:.2f}, n={s.labelled})"
-    meeting = [c for c in candidates if c.meets_bar]
+    for c in candidates:
+        c.rejected_by = None if c.meets_bar else QUALITY
+    if constraints is not None:
+        for c in candidates:
+            failed = constraints.check(c.cost)
+            if failed and c.meets_bar:
+                c.rejected_by, c.reason = failed
+            elif failed and failed[0] == NOT_TESTED:  # below the bar too: both are worth knowing
+                c.reason += "; not load-tested"
+    meeting = [c for c in candidates if c.rejected_by is None]
     if not meeting:
         return None, list(candidates)
 
     def rank(c: Candidate) -> tuple[Any, ...]:
-        p = c.provenance.params
+        p, active = c.provenance.params, c.provenance.params_active
         lat = c.score.latency_p50
-        return (p is None, p or 0, math.inf if lat is None else lat, -c.score.pass_rate.estimate, c.score.model)
+        return (p is None, p or 0, active or p or 0, math.inf if lat is None else lat, -c.score.pass_rate.estimate,
+                c.score.model)
 
     chosen = min(meeting, key=rank)
     size = format_params(chosen.provenance.params)
+    meets = "meets bar" if constraints is None else f"meets {constraints.meets_words()}"
     for c in meeting:
         if c is chosen:
             continue
-        p = c.provenance.params
+        p, active = c.provenance.params, c.provenance.params_active
+        chosen_active = chosen.provenance.params_active
         if p is None:
-            c.reason = f"meets bar but its size is unknown; the chosen model's is known ({size})"
+            c.reason = f"{meets} but its size is unknown; the chosen model's is known ({size})"
         elif chosen.provenance.params is not None and p > chosen.provenance.params:
-            c.reason = f"meets bar but larger ({format_params(p)}) than chosen ({size})"
+            c.reason = f"{meets} but larger ({format_params(p)}) than chosen ({size})"
+        elif (active or p) > (chosen_active or chosen.provenance.params or 0):
+            c.reason = (f"{meets}, same size ({format_params(p)}) but more active parameters "
+                        f"({format_params(active or p)} vs {format_params(chosen_active or chosen.provenance.params)})")
         else:
-            c.reason = (f"meets bar, same size ({format_params(p)}) but slower: latency p50 "
+            c.reason = (f"{meets}, same size ({format_params(p)}) but slower: latency p50 "
                         f"{_ms(c.score.latency_p50)} vs {_ms(chosen.score.latency_p50)}")
     chosen.reason = (f"smallest model meeting the bar: pass rate {_rate_text(chosen.score.pass_rate)}, "
                      f"{size} parameters")
+    if constraints is not None and chosen.cost is not None:
+        chosen.reason += f"; serves {constraints.serves_words(chosen.cost)}"
     return chosen, [c for c in candidates if c is not chosen]
 
 
@@ -178,15 +207,23 @@ def candidates(traces: TraceStore, failures: FailureModeStore, catalog: CatalogS
 
 def decide(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore, judge: JudgeStore,
            run_id: str | None = None, bar: float = 0.8, basis: str = "low",
-           prompt_version: str | None = None) -> Decision:
-    """Scoreboard → provenance → choose, with the run's rubric and the prompt versions the chosen model's traces
-    were made with (the decision is a model and its prompt)."""
-    chosen, rejected = choose(candidates(traces, failures, catalog, run_id, prompt_version=prompt_version), bar,
-                              basis)
+           prompt_version: str | None = None, *, constraints: Constraints | None = None,
+           load: LoadStore | None = None, prices: PriceStore | None = None) -> Decision:
+    """Scoreboard → provenance → (with `constraints`: each candidate's capacity and cost, from `load` and `prices`)
+    → choose, with the run's rubric and the prompt versions the chosen model's traces were made with (the decision
+    is a model and its prompt)."""
+    cands = candidates(traces, failures, catalog, run_id, prompt_version=prompt_version)
+    if constraints is not None:
+        if load is None or prices is None:
+            raise ValueError("constraints need the load tests and the prices")
+        costs = constraints.costs(load, prices, [c.score.model for c in cands])
+        for c in cands:
+            c.cost = costs.get(c.score.model)
+    chosen, rejected = choose(cands, bar, basis, constraints)
     rubric = judge.rubric(run_id)
     prompts = traces.prompt_versions_used(chosen.score.model, run_id, prompt_version) if chosen else []
     return Decision(chosen, rejected, bar, basis, run_id, rubric.text if rubric else None, prompts=prompts,
-                    restricted_to=prompt_version)
+                    restricted_to=prompt_version, constraints=constraints)
 
 
 # --- the report -----------------------------------------------------------------------------------------
@@ -244,7 +281,9 @@ def render_markdown(decision: Decision) -> str:
            f"- Scope: {'run ' + _md_cell(decision.run_id) if decision.run_id else 'all runs'}",
            f"- Prompt version: {_prompt_text(decision)}",
            f"- Bar: {decision.bar:.2f} on {_basis_text(decision.basis)}",
-           "- Rule: the smallest model meeting the bar; ties broken by latency p50", ""]
+           *([f"- Constraints: {_md_cell(decision.constraints.words())}"] if decision.constraints else []),
+           ("- Rule: the smallest model meeting the bar; ties broken by latency p50" if decision.constraints is None
+            else f"- Rule: {_md_cell(rule_text(decision.constraints))}"), ""]
     if c:
         p = c.provenance
         s = c.score
@@ -259,11 +298,16 @@ def render_markdown(decision: Decision) -> str:
                 f"- Pass rate: {_pct(s.pass_rate)} over {s.labelled} labelled traces "
                 f"({s.passed} pass, {s.failed} fail, {s.skipped} skipped; {s.traces} traces, {s.errors} errors)",
                 f"- Why: {_md_cell(c.reason)}", ""]
+    elif decision.constraints is not None:
+        out += ["## No model chosen", "", f"No candidate meets the bar of {decision.bar:.2f} and "
+                f"{_md_cell(decision.constraints.words())}: each rejected candidate below names the constraint.", ""]
     else:
         out += ["## No model chosen", "", f"No candidate's pass rate meets the bar of {decision.bar:.2f}. "
                 "Label more traces (a wider interval needs more evidence), improve the prompts, or lower the "
                 "bar knowingly.", ""]
     out += ["## Scoreboard", "", *scoreboard_markdown(everyone), ""]
+    if decision.constraints is not None:
+        out += ["## Capacity and cost", "", *capacity_markdown(everyone), ""]
     modes = [(cand.score.model, cand.score.failure_modes) for cand in everyone if cand.score.failure_modes]
     out += ["## Failure modes", ""]
     if modes:
@@ -292,6 +336,27 @@ def render_markdown(decision: Decision) -> str:
     return "\n".join(out)
 
 
+def capacity_markdown(candidates: Iterable[Candidate]) -> list[str]:
+    """Each candidate's capacity at the SLO, its hardware, $/1M output tokens and the fleet for the workload."""
+    lines = ["| model | SLO | capacity | hardware | $/1M output tokens | replicas | GPUs | $/month | verdict |",
+             "|---|---|---|---|---:|---:|---:|---:|---|"]
+    for c in candidates:
+        f = c.cost
+        verdict = "chosen" if c.rejected_by is None and c.reason.startswith("smallest") else (c.rejected_by or "")
+        if f is None or f.capacity_rps is None:
+            lines.append(f"| {_md_cell(c.score.model)} | | {_md_cell(f.missing if f else 'not measured')} "
+                         f"| | | | | | {_md_cell(verdict)} |")
+            continue
+        missing = f.missing or "set a price"
+        lines.append(
+            f"| {_md_cell(c.score.model)} | {_md_cell(f.slo or '')} | {f.capacity_concurrency} users, "
+            f"{f.capacity_rps:.3g} req/s | {_md_cell(f.hardware or 'unknown')} "
+            f"| {money(f.usd_per_1m_output_tokens, missing)} | {'' if f.replicas is None else f.replicas} "
+            f"| {'' if f.gpus is None else f.gpus} | {money(f.monthly_usd, missing) if f.replicas else ''} "
+            f"| {_md_cell(verdict)} |")
+    return lines
+
+
 def _slug(text: str) -> str:
     stem = text.rstrip("/").rsplit("/", 1)[-1]
     return re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")[:60] or "model"
@@ -307,10 +372,12 @@ class ReportFiles:
 
 def write_report(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore, judge: JudgeStore,
                  out_dir: Path, *, run_id: str | None = None, bar: float = 0.8, basis: str = "low",
-                 prompt_version: str | None = None) -> ReportFiles:
+                 prompt_version: str | None = None, constraints: Constraints | None = None,
+                 load: LoadStore | None = None, prices: PriceStore | None = None) -> ReportFiles:
     """Decide, then write DATE-MODEL.md and .json into `out_dir` (never overwriting an earlier report) and a
     decisions row."""
-    decision = decide(traces, failures, catalog, judge, run_id, bar, basis, prompt_version)
+    decision = decide(traces, failures, catalog, judge, run_id, bar, basis, prompt_version,
+                      constraints=constraints, load=load, prices=prices)
     folder = Path(out_dir)
     make_private_dir(folder)
     stem = f"{decision.date}-{_slug(decision.model) if decision.model else 'no-decision'}"

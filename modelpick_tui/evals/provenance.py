@@ -24,6 +24,7 @@ class Provenance:
     catalog_id: str | None = None
     params: int | None = None
     params_source: str = "unknown"  # catalogue | local scan | gguf | name | unknown
+    params_active: int | None = None  # parameters one token reads (mixture of experts), from the catalogue
     license: str | None = None
     pin: str = UNPINNED  # what a team pins: "sha256:…", "revision …", or UNPINNED
     pin_kind: str = "unpinned"  # gguf-sha256 | hf-revision | catalogue-sha | unpinned
@@ -116,6 +117,8 @@ def provenance(catalog: CatalogStore, model: str, model_ref: str | None, *, pin:
             prov.catalog_id = candidate
             if row.get("params") and prov.params_source not in ("local scan", "gguf"):
                 prov.params, prov.params_source = int(row["params"]), "catalogue"
+            if row.get("params_active"):
+                prov.params_active = int(row["params_active"])
             prov.license = row.get("license") or prov.license
             if prov.pin_kind == "unpinned":
                 rev = _hf_cache_revision(candidate)

@@ -180,3 +180,15 @@ def test_prices_budgets_hardware() -> None:
     for bad in ("H100", "0xNVIDIA H100", "2x", "1xNVIDIA\x1b[31m", "1x" + "A" * 200):
         with pytest.raises(CostError, match="COUNTxGPU-NAME"):
             normalise_hardware(bad)
+
+
+def test_a_test_without_input_counts_prices_the_fleet_but_not_the_api() -> None:
+    # llama.cpp sends no usage: output counted by chunks, total tokens/s unknown, so no input mix.
+    cap = Cap(capacity_total_tps=None)
+    fig = estimate(cap, 2.49, parse_workload("5rps"), ApiPrice("m", 1.0, 3.0))
+    assert fig.replicas == 3 and fig.load is not None and fig.load.in_tokens is None
+    assert fig.api_monthly_usd is None and fig.api_missing.startswith("give in= in --workload")
+    with pytest.raises(CostError, match="give in= and out="):
+        shape(parse_workload("10Mtok/month"), cap)
+    given = estimate(cap, 2.49, parse_workload("5rps,in=800,out=250"), ApiPrice("m", 1.0, 3.0))
+    assert given.api_monthly_usd == pytest.approx(20_367.0)  # 5 × 2,628,000 × $0.00155
