@@ -202,13 +202,30 @@ def _download_progress() -> Iterator[Callable[[str, int, int | None], None]]:
         yield update
 
 
+def _gpus_here() -> int:
+    """GPUs NVML finds on this host (0 without NVML or a GPU)."""
+    from ..nvml import gpus
+
+    with gpus() as found:
+        return found[1] if found is not None else 0
+
+
 @serve.command("vllm")
 @click.argument("model")
 @click.option("--name", help="Server name (default: from the model).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default: a free one).")
 @click.option("--max-model-len", type=click.IntRange(16, 10_000_000), help="Context length.")
 @click.option("--gpu-memory-utilization", type=click.FloatRange(0.01, 1.0), help="Fraction of GPU memory.")
-@click.option("--tensor-parallel-size", type=click.IntRange(1, 1024))
+@click.option("--tensor-parallel-size", type=click.IntRange(1, 1024),
+              help="GPUs each layer is split over (must divide the attention heads; modelpick fit ID suggests one).")
+@click.option("--pipeline-parallel-size", type=click.IntRange(1, 1024),
+              help="Pipeline stages (layers split over groups of GPUs), e.g. one per node.")
+@click.option("--distributed-executor-backend", type=click.Choice(["mp", "ray"]),
+              help="vLLM's executor: ray across the nodes of a Ray cluster you started (ray start --head, then "
+                   "ray start --address=HEAD:6379 on each node); default: vLLM decides, ray when TP x PP is more "
+                   "than the GPUs here.")
+@click.option("--ray-address", metavar="HOST:PORT", help="The Ray cluster to join (RAY_ADDRESS; default: Ray finds "
+                                                          "the one started on this host).")
 @click.option("--dtype", help="auto, bfloat16, float16…")
 @click.option("--quantization", help="awq, gptq, fp8…")
 @click.option("--served-model-name", help="The name requests use (default: MODEL).")
@@ -223,19 +240,32 @@ def _download_progress() -> Iterator[Callable[[str, int, int | None], None]]:
 @click.option("--json", "as_json", is_flag=True, help="The result as one JSON object on stdout.")
 @click.pass_context
 def serve_vllm(ctx: click.Context, model: str, name: str | None, port: int | None, max_model_len: int | None,
-               gpu_memory_utilization: float | None, tensor_parallel_size: int | None, dtype: str | None,
+               gpu_memory_utilization: float | None, tensor_parallel_size: int | None,
+               pipeline_parallel_size: int | None, distributed_executor_backend: str | None,
+               ray_address: str | None, dtype: str | None,
                quantization: str | None, served_model_name: str | None, trust_remote_code: bool,
                cuda_visible_devices: str | None, kv_cache_gib: float | None, enforce_eager: bool | None,
                timeout: float, as_json: bool) -> None:
-    """Serve a model with vLLM. MODEL is a Hub repo id or a local folder."""
+    """Serve a model with vLLM. MODEL is a Hub repo id or a local folder. Across nodes, vLLM runs on a Ray
+    cluster you started, with its own Ray executor (docs/serve.md)."""
     from ..serving.backends import get_backend
-    from ..serving.spec import ServerSpec
+    from ..serving.spec import ServerSpec, gpus_needed
 
+    if ray_address and distributed_executor_backend == "mp":
+        fail("--ray-address is for --distributed-executor-backend ray")
     spec = ServerSpec(name=name or "x", backend="vllm", model=model, port=port, ctx=max_model_len,
                       gpu_memory_utilization=gpu_memory_utilization, tensor_parallel_size=tensor_parallel_size,
+                      pipeline_parallel_size=pipeline_parallel_size,
+                      distributed_executor_backend=distributed_executor_backend or ("ray" if ray_address else None),
+                      ray_address=ray_address,
                       dtype=dtype, quantization=quantization, model_alias=served_model_name,
                       trust_remote_code=trust_remote_code, cuda_visible_devices=cuda_visible_devices,
                       kv_cache_gib=kv_cache_gib, enforce_eager=enforce_eager)
+    here = _gpus_here()
+    if spec.distributed_executor_backend is None and here and gpus_needed(spec) > here:
+        spec = replace(spec, distributed_executor_backend="ray")
+        say(f"TP x PP = {gpus_needed(spec)} GPUs, {here} here: vLLM runs across the nodes of your Ray cluster "
+            "(--distributed-executor-backend ray)", err=True)
     missing = get_backend("vllm").missing(spec)
     if missing:
         fail(missing)

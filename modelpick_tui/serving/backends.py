@@ -212,6 +212,11 @@ class VllmBackend(Backend):
             argv += ["--kv-cache-memory-bytes", str(int(spec.kv_cache_gib * 2**30))]
         if spec.tensor_parallel_size is not None:
             argv += ["--tensor-parallel-size", str(spec.tensor_parallel_size)]
+        if spec.pipeline_parallel_size is not None:
+            argv += ["--pipeline-parallel-size", str(spec.pipeline_parallel_size)]
+        if spec.distributed_executor_backend:
+            # Across nodes the distributed engine is vLLM's own Ray executor on the user's Ray cluster.
+            argv += ["--distributed-executor-backend", spec.distributed_executor_backend]
         if spec.dtype:
             argv += ["--dtype", spec.dtype]
         if spec.quantization:
@@ -230,6 +235,10 @@ class VllmBackend(Backend):
         env["VLLM_API_KEY"] = api_key
         env["VLLM_NO_USAGE_STATS"] = "1"  # a tool on someone's machine does not phone home
         env["DO_NOT_TRACK"] = "1"
+        if spec.distributed_executor_backend == "ray":
+            env["RAY_USAGE_STATS_ENABLED"] = "0"  # nor does Ray
+            if spec.ray_address:
+                env["RAY_ADDRESS"] = spec.ray_address  # ray.init() in vLLM joins this cluster
         if self.is_cpu_build():
             # The CPU build sizes its KV cache from a memory fraction of NUMA node 0 and fails with the
             # default (SERVING.md). The server's own size wins, then modelpick's setting, then the user's

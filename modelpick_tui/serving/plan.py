@@ -52,6 +52,9 @@ class StartPlan:
     device_count: int = 0  # GPUs found (NVML); the CUDA_VISIBLE_DEVICES field shows when there are several
     cuda_visible_devices: str = ""
     peers: list[GpuPeer] = field(default_factory=list)
+    tensor_parallel: int = 1  # vLLM: the fit's smallest plan at `ctx` on several GPUs (catalog/fit/parallel.py)
+    pipeline_parallel: int = 1
+    ray: bool = False  # the plan spans nodes: vLLM's Ray executor on the user's Ray cluster
 
 
 def server_name(model_id: str, quant: str = "", taken: set[str] | None = None) -> str:
@@ -67,8 +70,8 @@ def server_name(model_id: str, quant: str = "", taken: set[str] | None = None) -
 
 
 def devices_of(cuda_visible_devices: str | None, tensor_parallel: int | None, device_count: int) -> tuple[str, ...]:
-    """The GPUs a vLLM server uses: the first `tensor_parallel` of those CUDA_VISIBLE_DEVICES lists (all of
-    the machine's when it is not set)."""
+    """The GPUs a vLLM server uses: the first `tensor_parallel` (TP × PP, the GPUs it takes) of those
+    CUDA_VISIBLE_DEVICES lists (all of the machine's when it is not set)."""
     if cuda_visible_devices and cuda_visible_devices.strip():
         ids = tuple(x.strip() for x in cuda_visible_devices.split(",") if x.strip())
     else:
@@ -165,10 +168,15 @@ def plan_for(details: Any, cached_files: dict[str, str], taken: set[str],
     if details.fits:
         est = details.fits[0].estimate
         plan.ctx = best_ctx(est, max_ctx)
-        total = next((r.total_bytes for r in est.rows if r.context == plan.ctx), 0)
-        if memory.total_bytes and total:
+        row = next((r for r in est.rows if r.context == plan.ctx), None)
+        total, budget = (row.total_bytes if row else 0), memory.total_bytes
+        if row is not None and row.parallel is not None:  # several GPUs: what one of them holds, of one
+            p = row.parallel
+            plan.tensor_parallel, plan.pipeline_parallel, plan.ray = p.tensor_parallel, p.pipeline_parallel, p.nodes > 1
+            total, budget = p.per_gpu_bytes, memory.per_device_bytes
+        if budget and total:
             # The estimate for one sequence plus headroom; vLLM fills the rest of its share with KV cache.
-            plan.mem_fraction = min(0.95, max(0.1, math.ceil((total / memory.total_bytes + 0.05) * 20) / 20))
+            plan.mem_fraction = min(0.95, max(0.1, math.ceil((total / budget + 0.05) * 20) / 20))
     if plan.peers:
         gpu_in_use = max(gpu_in_use, _place(plan))
     if gpu_in_use > 0:

@@ -33,7 +33,12 @@ class ServerSpec:
     chat_format: str | None = None  # llama, e.g. "gemma" for a GGUF without a chat template
     model_alias: str | None = None  # llama --model_alias / vLLM --served-model-name
     gpu_memory_utilization: float | None = None  # vLLM
-    tensor_parallel_size: int | None = None  # vLLM
+    tensor_parallel_size: int | None = None  # vLLM --tensor-parallel-size
+    pipeline_parallel_size: int | None = None  # vLLM --pipeline-parallel-size (stages, e.g. one per node)
+    # vLLM --distributed-executor-backend: "ray" to run across the nodes of a Ray cluster the user started
+    # (vLLM's own executor; modelpick only passes the flag), "mp" for one host; None: vLLM decides.
+    distributed_executor_backend: str | None = None
+    ray_address: str | None = None  # vLLM with Ray: RAY_ADDRESS for the cluster to join (None: Ray finds it)
     dtype: str | None = None  # vLLM
     quantization: str | None = None  # vLLM
     trust_remote_code: bool = False  # vLLM: runs the repository's Python code; only when asked for
@@ -45,6 +50,14 @@ class ServerSpec:
     # The program to run instead of the backend's own (a wrapper, or a stand-in that speaks the same CLI
     # and HTTP routes); the backend's flags follow it.
     executable: tuple[str, ...] | None = None
+
+
+EXECUTOR_BACKENDS = ("mp", "ray")
+
+
+def gpus_needed(spec: ServerSpec) -> int:
+    """GPUs a vLLM server takes: tensor × pipeline parallel size."""
+    return max(1, spec.tensor_parallel_size or 1) * max(1, spec.pipeline_parallel_size or 1)
 
 
 class ServingError(Exception):

@@ -211,11 +211,13 @@ class ServerOps(WorkerErrors, App[None]):
                 if s.status in ("starting", "ready"):
                     specs[s.name] = (s.status, {"gpu_memory_utilization": s.spec.gpu_memory_utilization,
                                                 "cuda_visible_devices": s.spec.cuda_visible_devices,
-                                                "tensor_parallel_size": s.spec.tensor_parallel_size})
+                                                "tensor_parallel_size": s.spec.tensor_parallel_size,
+                                                "pipeline_parallel_size": s.spec.pipeline_parallel_size})
                 else:
                     specs.pop(s.name, None)
         peers = [GpuPeer(name, float(spec.get("gpu_memory_utilization") or DEFAULT_VLLM_FRACTION),
-                         devices_of(spec.get("cuda_visible_devices"), spec.get("tensor_parallel_size"), count),
+                         devices_of(spec.get("cuda_visible_devices"), (spec.get("tensor_parallel_size") or 1)
+                                    * (spec.get("pipeline_parallel_size") or 1), count),
                          "running" if status == "ready" else "starting")
                  for name, (status, spec) in sorted(specs.items())]
         return peers, count

@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import re
 import threading
-import time
-from dataclasses import dataclass
-from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Select, Static, Switch
 
@@ -40,9 +36,9 @@ from ...serving.plan import (
 )
 from ...serving.spec import ServerSpec
 from ..format import safe
-from ..messages import WorkFailed
 from ..widgets.gguf_picker import GgufPicker
 from ..workers import WorkerErrors
+from .quant_download import QuantDownloader
 
 __all__ = ["GpuPeer", "QuantChoice", "StartPlan", "StartServerModal", "plan_for", "server_name"]
 
@@ -50,17 +46,16 @@ BACKEND_LABELS = {"llama": "llama.cpp", "vllm": "vLLM"}
 TRUST_WARNING = ("trust remote code runs the model repository's own Python code on this machine, with your "
                  "rights: switch it on only for a repository you trust")
 _DEVICES = re.compile(r"^\s*[\w-]+\s*(,\s*[\w-]+\s*)*$")
-PROGRESS_EVERY_S = 0.1
 
 
-class StartServerModal(WorkerErrors, ModalScreen[ServerSpec | None]):
+class StartServerModal(WorkerErrors, QuantDownloader, ModalScreen[ServerSpec | None]):
     """Enter (in any field) starts, downloading the quant first when it is not here; escape cancels a
     download, else the modal."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="start.cancel")]
     DEFAULT_CSS = """
     StartServerModal .start-row > Switch { width: 8; height: 1; border: none; padding: 0; }
-    StartServerModal #start-trust-state { width: 1fr; }
+    StartServerModal #start-trust-state, StartServerModal #start-ray-state { width: 1fr; }
     StartServerModal #start-download { height: 1; }
     StartServerModal #start-download Bar { width: 1fr; }
     StartServerModal #start-download-line, StartServerModal #start-split, StartServerModal #start-trust-warning,
@@ -112,6 +107,15 @@ class StartServerModal(WorkerErrors, ModalScreen[ServerSpec | None]):
             with Horizontal(classes="start-row vllm-only"):
                 yield Label("GPU mem frac")
                 yield Input(f"{p.mem_fraction:g}", type="number", id="start-fraction")
+            with Horizontal(classes="start-row vllm-only"):
+                yield Label("tensor par.")
+                yield Input(str(p.tensor_parallel), type="integer", id="start-tp")
+                yield Label("pipeline")
+                yield Input(str(p.pipeline_parallel), type="integer", id="start-pp")
+            with Horizontal(classes="start-row vllm-only"):
+                yield Label("Ray (nodes)")
+                yield Switch(p.ray, id="start-ray")
+                yield Static(id="start-ray-state")
             with Horizontal(classes="start-row", id="start-cuda-row"):
                 yield Label("CUDA devices")
                 yield Input(p.cuda_visible_devices, placeholder="CUDA_VISIBLE_DEVICES, e.g. 0 or 1,2 (blank: all)",
@@ -165,6 +169,7 @@ class StartServerModal(WorkerErrors, ModalScreen[ServerSpec | None]):
         for w in self.query(".vllm-only"):
             w.display = not llama
         self._trust_changed()
+        self._ray_changed()
         self._show_split()
 
     @on(Select.Changed, "#start-quant")
@@ -190,8 +195,27 @@ class StartServerModal(WorkerErrors, ModalScreen[ServerSpec | None]):
         warning.update(safe(f"warning: {TRUST_WARNING}", "bold yellow"))
         warning.display = on_
 
+    @on(Switch.Changed, "#start-ray")
+    def _ray_changed(self) -> None:
+        on_ = self.query_one("#start-ray", Switch).value
+        self.query_one("#start-ray-state", Static).update(
+            Text(" on: --distributed-executor-backend ray (your Ray cluster)", style="bold") if on_ else
+            Text(" off: one host", style="dim"))
+
+    def _parallel(self) -> tuple[int, int]:
+        """The tensor and pipeline parallel sizes; ValueError with one line when they are not whole numbers ≥ 1."""
+        sizes = []
+        for wid, what in (("#start-tp", "tensor parallel size"), ("#start-pp", "pipeline parallel size")):
+            text = self.query_one(wid, Input).value.strip() or "1"
+            if not text.isdigit() or int(text) < 1:
+                raise ValueError(f"the {what} must be a whole number of GPUs, 1 or more")
+            sizes.append(int(text))
+        return sizes[0], sizes[1]
+
     @on(Input.Changed, "#start-fraction")
     @on(Input.Changed, "#start-cuda")
+    @on(Input.Changed, "#start-tp")
+    @on(Input.Changed, "#start-pp")
     def _show_split(self) -> None:
         widget = self.query_one("#start-split", Static)
         split = self.split()
@@ -213,7 +237,11 @@ class StartServerModal(WorkerErrors, ModalScreen[ServerSpec | None]):
         except ValueError:
             return None
         cuda = self.query_one("#start-cuda", Input).value.strip() or None
-        return gpu_split(fraction, devices_of(cuda, None, self.plan.device_count), self.plan.peers)
+        try:
+            tp, pp = self._parallel()
+        except ValueError:
+            tp = pp = 1
+        return gpu_split(fraction, devices_of(cuda, tp * pp, self.plan.device_count), self.plan.peers)
 
     @property
     def backend(self) -> str:
@@ -304,100 +332,16 @@ class StartServerModal(WorkerErrors, ModalScreen[ServerSpec | None]):
             hint = f"at most {room:g} for this one" if room > 0 else "stop one of them, or choose another GPU"
             raise ValueError(f"too much of GPU {split.device}: {split.line}, above {MAX_GPU_SHARE:g}; {hint}")
         trust = self.query_one("#start-trust", Switch).value
+        tp, pp = self._parallel()
+        ray = self.query_one("#start-ray", Switch).value
+        here = self.plan.device_count
+        if here and tp * pp > here and not ray:
+            raise ValueError(f"TP × PP = {tp * pp} GPUs, {here} here: switch Ray on (vLLM across the nodes of your "
+                             "Ray cluster) or lower them")
         return ServerSpec(name=name, backend="vllm", model=model, ctx=ctx, gpu_memory_utilization=fraction,
-                          trust_remote_code=trust, cuda_visible_devices=cuda)
-
-    # --- downloading a quant ----------------------------------------------------------------------
-
-    def _start_download(self, q: QuantChoice) -> None:
-        self.downloading = True
-        self._cancel = threading.Event()
-        bar = self.query_one("#start-download", ProgressBar)
-        bar.update(total=q.size, progress=0)
-        bar.display = True
-        self._progress_line(f"downloading {q.filename}: asking the Hub")
-        self._notice("")
-        self._progress: tuple[str, int, int | None, float] | None = None
-        # The worker only records the latest figures; this shows them (a stalled stream still shows its last).
-        self._progress_timer = self.set_interval(PROGRESS_EVERY_S, self._refresh_progress)
-        self._download(q, self._cancel)
-
-    def _refresh_progress(self) -> None:
-        if self.downloading and self._progress is not None and not self._cancel.is_set():
-            self._show_progress(*self._progress)
-
-    def _download_ended(self) -> None:
-        self.downloading = False
-        timer = getattr(self, "_progress_timer", None)
-        if timer is not None:
-            timer.stop()
-
-    def _progress_line(self, text: str) -> None:
-        self.download_line = text
-        line = self.query_one("#start-download-line", Static)
-        line.update(safe(text))
-        line.display = bool(text)
-
-    @dataclass
-    class DownloadFailed(Message):
-        kind: str  # HubError.kind: "cancelled" (escape), "disk", "network", …
-        line: str
-
-    @dataclass
-    class Downloaded(Message):
-        quant: QuantChoice
-        path: str  # the file on disk (a split GGUF's first part)
-
-    @work(thread=True, exclusive=True, group="quant-download", exit_on_error=False,
-          description="download the quant")
-    def _download(self, q: QuantChoice, cancel: threading.Event) -> None:
-        from ...catalog.sources.errors import HubError
-        services = self.app.services  # type: ignore[attr-defined]
-        assert q.filename is not None
-        done_by_part: dict[str, int] = {}
-        state: dict[str, Any] = {"part": None, "first": 0, "t0": time.monotonic()}
-
-        def report(part: str, done: int, total: int | None) -> None:
-            now = time.monotonic()
-            if state["part"] != part:  # a resumed file starts where it stopped: speed counts from there
-                state.update(part=part, first=done, t0=now)
-            speed = (done - state["first"]) / max(now - state["t0"], 1e-3)
-            done_by_part[part] = done
-            self._progress = (part, sum(done_by_part.values()), q.size or total, speed)
-
-        try:
-            # The disk check covers the whole file (all parts) before the first byte.
-            path = services.download_gguf(self.plan.model_id, q.filename, total=q.size, progress=report, cancel=cancel)
-        except HubError as err:  # the Hub's own line (and a cancel is not an error)
-            self.post_message(self.DownloadFailed(err.kind, str(err)))
-            return
-        self.post_message(self.Downloaded(q, str(path)))
-
-    def show_failure(self, failure: WorkFailed) -> None:
-        self._download_stopped("error", failure.line)
-
-    def _show_progress(self, part: str, done: int, total: int | None, speed: float) -> None:
-        bar = self.query_one("#start-download", ProgressBar)
-        bar.update(total=total, progress=done)
-        of = f" / {format_bytes(total)}" if total else ""
-        self._progress_line(f"{part.rsplit('/', 1)[-1]}  {format_bytes(done)}{of}  ·  {format_bytes(speed)}/s")
-
-    def on_start_server_modal_download_failed(self, message: DownloadFailed) -> None:
-        self._download_stopped(message.kind, message.line)
-
-    def _download_stopped(self, kind: str, line: str) -> None:
-        self._download_ended()
-        self.query_one("#start-download", ProgressBar).display = False
-        self._progress_line("")
-        self._notice(line, "yellow" if kind == "cancelled" else "red")
-
-    def on_start_server_modal_downloaded(self, message: Downloaded) -> None:
-        q, path = message.quant, message.path
-        self._download_ended()
-        q.local_path = path
-        self.query_one("#start-model", Input).value = path
-        self._progress_line(f"downloaded {q.filename} ({format_bytes(q.size) if q.size else 'done'}): starting")
-        self._submit()
+                          trust_remote_code=trust, cuda_visible_devices=cuda,
+                          tensor_parallel_size=tp if tp > 1 else None, pipeline_parallel_size=pp if pp > 1 else None,
+                          distributed_executor_backend="ray" if ray else None)
 
     def action_cancel(self) -> None:
         if self.downloading:
