@@ -779,3 +779,21 @@ def m013_model_param_facts(db: sqlite_utils.Database) -> None:
     db.table("models").add_column("params_source", str)
     db.table("models").add_column("native_format", str)
     db.table("models").create_index(["params_active"], find_unique_name=True)
+
+
+@migrations()
+def m014_model_sources(db: sqlite_utils.Database) -> None:
+    # Where else a model is found (catalog/source_store.py): a model on ModelScope too is one row of `models` with a
+    # row here per other source; and where it is hosted behind an API (OpenRouter's list), with its prices per
+    # token, linked to the Hub's rows by `hugging_face_id` (any case).
+    db.table("model_sources").create(
+        {"model_id": str, "source": str, "source_id": str, "url": str, "synced_at": str},
+        pk=("model_id", "source"),
+    )
+    db.table("model_sources").create_index(["source", "source_id"])
+    db.table("hosted_models").create(
+        {"provider": str, "id": str, "name": str, "hugging_face_id": str, "context_length": int,
+         "prompt_price": float, "completion_price": float, "synced_at": str},
+        pk=("provider", "id"),
+    )
+    db.execute("CREATE INDEX idx_hosted_models_hf ON hosted_models (hugging_face_id COLLATE NOCASE)")

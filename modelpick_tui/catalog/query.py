@@ -93,6 +93,8 @@ class ModelDetails:
     notice: str = ""  # one line from the Hub (gated, not found, offline...)
     shortlisted: bool = False
     shortlist_note: str = ""
+    sources: list[dict[str, Any]] = field(default_factory=list)  # every hub that lists it: {source, id, url}
+    hosted: list[dict[str, Any]] = field(default_factory=list)  # APIs that serve it, prices per token
 
     @property
     def license_class(self) -> Any:

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
 from . import ggufs, local
@@ -20,6 +20,9 @@ from .query import CatalogQuery, Facets, ListParams, LocalGguf, ModelDetails, Se
 from .sources.errors import HubError
 from .sources.hub import HubClient
 from .store import CatalogStore
+
+if TYPE_CHECKING:
+    from .source_sync import SourceSync
 
 Progress = Callable[[int, int | None], None]
 NO_CARD = "this repository has no model card (README.md)"
@@ -65,9 +68,11 @@ class CatalogService:
         memory: Memory | None = None,
         hf_cache_dir: Path | None = None,
         home: Path | None = None,
+        sources: SourceSync | None = None,
     ):
         self.store = store
         self.hub = hub
+        self.sources = sources  # ModelScope, OpenRouter, Ollama (catalog/source_sync.py)
         self.sample_dir = sample_dir
         # Resolved now from the environment (huggingface_hub resolves its default once, at import).
         self.hf_cache_dir = hf_cache_dir or local.hf_hub_cache_dir()
@@ -280,9 +285,16 @@ class CatalogService:
             cached is not None and cached.get("source") == "hub" and cached.get("sha") and row.get("sha")
             and cached["sha"] != row["sha"]
         )
-        wanted = refresh or (row.get("source") == "hub" and (cached is None or stale))
+        from_modelscope = row.get("source") == "modelscope" and self.sources is not None
+        wanted = refresh or ((row.get("source") == "hub" or from_modelscope) and (cached is None or stale))
         if wanted and (refresh or self._online is not False):
-            notice = self.refresh_details(model_id)
+            if from_modelscope:
+                assert self.sources is not None
+                notice = self.sources.refresh_modelscope(model_id)
+                # Merged into the Hub's row (its ModelScope page names it): that row is the card now.
+                model_id = self.sources.sources.linked("modelscope", [model_id]).get(model_id, model_id)
+            else:
+                notice = self.refresh_details(model_id)
             row = self.store.get(model_id) or row
             cached = self.store.card(model_id)
         elif wanted:
@@ -304,7 +316,15 @@ class CatalogService:
             notice=notice,
             shortlisted=short is not None,
             shortlist_note=(short or {}).get("note") or "",
+            **self._elsewhere(model_id),
         )
+
+    def _elsewhere(self, model_id: str) -> dict[str, Any]:
+        """The hubs that list the model and the APIs that host it, for the card."""
+        if self.sources is None:
+            return {}
+        return {"sources": self.sources.sources.sources(model_id),
+                "hosted": self.sources.sources.hosted_for([model_id]).get(model_id, [])}
 
     def _offline_notice(self, has_card: bool) -> str:
         head = "offline (HF_HUB_OFFLINE=1)" if self.hub.offline else "offline — the Hub could not be reached"
@@ -333,7 +353,10 @@ class CatalogService:
     # --- this machine ------------------------------------------------------------------
 
     def scan_dir(self, root: Path) -> local.ScanReport:
-        """Add the GGUF files under `root` to the catalogue as local models."""
+        """Add the GGUF files under `root` to the catalogue as local models (Ollama's models folder: its blobs,
+        by the names its manifests give them)."""
+        if local.is_ollama_dir(root):
+            return self._add_scanned(local.scan_ollama_dir(root, now_iso()))
         return self._add_scanned(local.scan_gguf_dir(root, now_iso()))
 
     def add_demo_models(self) -> list[local.DemoModel]:
@@ -389,6 +412,8 @@ class CatalogService:
                 if text is not None and self.store.card(m.repo_id) is None:
                     self.store.save_card(m.repo_id, text, source="cache")
         ids.update(m.repo_id for m in cached)
+        if self.sources is not None:  # what the local Ollama listed when last asked
+            ids.update(self.sources.sources.row_ids("ollama"))
         self.store.set_local(ids)
         return len(ids)
 

@@ -139,6 +139,11 @@ class CatalogStore:
                 marks = ",".join("?" * len(chunk))
                 self.db.execute(f"UPDATE models SET is_local = 1 WHERE id IN ({marks})", chunk)
 
+    def invalidate_count(self) -> None:
+        """Another store removed rows (catalog/source_store.py merges a ModelScope row into the Hub's)."""
+        with self.lock:
+            self._count = None
+
     # --- reading ------------------------------------------------------------------------
 
     def count(self) -> int:

@@ -31,6 +31,9 @@ def catalog() -> None:
 
 
 @catalog.command("sync")
+@click.option("--source", type=click.Choice(["hub", "modelscope", "openrouter", "ollama"]), default="hub",
+              show_default=True, help="Where from: the Hugging Face Hub, ModelScope, OpenRouter's hosted models and "
+                                      "prices, or the local Ollama.")
 @click.option("--search", "-s", help="Only models whose id contains this text.")
 @click.option("--task", "-t", help="Pipeline tag, e.g. text-generation.")
 @click.option("--author", "-a", help="Author or organisation, e.g. Qwen.")
@@ -40,15 +43,21 @@ def catalog() -> None:
               default="downloads", show_default=True)
 @click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=500, show_default=True)
 @click.pass_context
-def catalog_sync(ctx: click.Context, search: str | None, task: str | None, author: str | None,
+def catalog_sync(ctx: click.Context, source: str, search: str | None, task: str | None, author: str | None,
                  filters: tuple[str, ...], num_parameters: str | None, sort: str, limit: int) -> None:
-    """Fetch models from the Hub into the local cache (a re-run refreshes them)."""
+    """Fetch models from the Hub (or ModelScope, OpenRouter, the local Ollama) into the local cache (a re-run
+    refreshes them)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..catalog.query import ListParams
     from .output import err_console
 
     services = services_from(ctx)
+    if source != "hub":
+        from .sources import sync_other
+
+        sync_other(services, source, search=search, sort=sort, limit=limit)
+        return
     params = ListParams(search=search, task=task, author=author, filters=filters,
                         num_parameters=num_parameters, sort=sort, limit=limit)
     with Progress(TextColumn("syncing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -129,8 +138,11 @@ def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[st
                          gated=gated, author=author, local_only=local, sort=sort, limit=limit)
     result = services.catalog.search(query)
     if as_json:
-        for row in result.rows:
-            echo_json(_row_json(row))
+        from .sources import elsewhere
+
+        ids = [row.id for row in result.rows]
+        for row, extra in zip(result.rows, elsewhere(services, ids), strict=True):
+            echo_json({**_row_json(row), **extra})
         return
     table = Table(title=f"{result.matching} of {result.total} models", title_justify="left")
     for col, justify in (("id", "left"), ("task", "left"), ("params", "right"), ("license", "left"),

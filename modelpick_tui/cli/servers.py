@@ -142,27 +142,56 @@ def endpoint() -> None:
 
 
 @endpoint.command("add")
-@click.argument("name")
-@click.argument("base_url")
-@click.argument("model")
+@click.argument("name", required=False)
+@click.argument("base_url", required=False)
+@click.argument("model", required=False)
+@click.option("--model", "model_opt", help="The model to use, where the server lists several at /v1/models.")
+@click.option("--openrouter", "openrouter", metavar="MODEL",
+              help="Attach an OpenRouter model (e.g. qwen/qwen3-8b) with the key from OPENROUTER_API_KEY.")
+@click.option("--ollama", "ollama", metavar="MODEL", help="Attach a model of the local Ollama (OLLAMA_HOST).")
 @api_key_option("--key", what="API key (kept in the 0600 key file, never in the database).")
 @click.pass_context
-def endpoint_add(ctx: click.Context, name: str, base_url: str, model: str, key: str | None) -> None:
-    """Attach to an endpoint: BASE_URL (e.g. http://gpu-host:8000) must list MODEL at /v1/models."""
+def endpoint_add(ctx: click.Context, name: str | None, base_url: str | None, model: str | None,
+                 model_opt: str | None, openrouter: str | None, ollama: str | None, key: str | None) -> None:
+    """Attach to an endpoint: BASE_URL (e.g. http://gpu-host:8000) must list MODEL at /v1/models; without
+    MODEL, the one model it lists (several: pick one with --model). --openrouter MODEL or --ollama MODEL
+    attach those without a URL (NAME optional)."""
+    from ..serving.attach import ADDERS
     from ..serving.spec import ServingError
 
-    supervisor = services_from(ctx).supervisor
-    if any(r["name"] == name for r in supervisor.records()):
-        fail(f"the name {name!r} is taken (modelpick servers --all)")
+    services = services_from(ctx)
+    supervisor = services.supervisor
+    if model and model_opt and model != model_opt:
+        fail(f"two models given ({model!r} and --model {model_opt!r}): give one")
+    model = model or model_opt
     try:
-        server = supervisor.add_remote(name, base_url, model, api_key=key)
+        if openrouter or ollama:
+            if openrouter and ollama:
+                fail("give --openrouter or --ollama, not both")
+            if base_url:
+                fail("--openrouter and --ollama take no URL: give only a NAME, or none")
+            kind, wanted = ("openrouter", openrouter) if openrouter else ("ollama", ollama)
+            request = ADDERS[kind](services.settings, wanted or "", name)
+        else:
+            if not name or not base_url:
+                fail("give NAME and BASE_URL (or --openrouter MODEL / --ollama MODEL)")
+            from ..serving.attach import RemoteRequest
+
+            request = RemoteRequest(name, base_url, model, key)
+        if any(r["name"] == request.name for r in supervisor.records()):
+            fail(f"the name {request.name!r} is taken (modelpick servers --all)")
+        if not request.model:
+            request = request.pick_from(supervisor.remote_models(request.base_url, request.api_key,
+                                                                 request.headers_dict))
+        server = supervisor.add_remote(request.name, request.base_url, request.model or "", api_key=request.api_key,
+                                       api_key_env=request.api_key_env, headers=request.headers_dict)
     except ServingError as exc:
         fail(str(exc))
     if server.status != "ready":
         with contextlib.suppress(ServingError):
-            supervisor.remove(name)
+            supervisor.remove(request.name)
         fail(server.error or "the endpoint did not answer")
-    say(f"added {escape(name)}: {escape(server.base_url)} serves {escape(model)}")
+    say(f"added {escape(request.name)}: {escape(server.base_url)} serves {escape(request.model or '')}")
 
 
 @endpoint.command("rm")

@@ -159,7 +159,8 @@ class CompareSession:
         meter = pane._begin()
         final: Done | Failed | None = None
         try:
-            async for event in client.stream(endpoint.base_url, request, api_key=endpoint.api_key, meter=meter):
+            async for event in client.stream(endpoint.base_url, request, api_key=endpoint.api_key, meter=meter,
+                                             headers=dict(endpoint.headers)):
                 if isinstance(event, Delta):
                     pane.parts.append(event.text)
                     queue.put_nowait(PaneEvent(pane.position, event))

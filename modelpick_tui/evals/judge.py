@@ -77,7 +77,8 @@ async def run_judge(store: JudgeStore, endpoint: Endpoint, traces: Sequence[Trac
         request = ChatRequest(endpoint.model, tuple(judge_messages(rubric, trace)),
                               SamplingParams(temperature=0.0, max_tokens=max_tokens), response_format=shape)
         async with gate:
-            result = await chat.collect(endpoint.base_url, request, api_key=endpoint.api_key)
+            result = await chat.collect(endpoint.base_url, request, api_key=endpoint.api_key,
+                                        headers=dict(endpoint.headers))
         if isinstance(result, Done):
             verdict, raw = parse_verdict(result.text), result.text
             if verdict.error and result.metrics.finish_reason == "length":

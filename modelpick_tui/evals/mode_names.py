@@ -91,7 +91,7 @@ async def suggest_names(store: NamerStore, endpoint: Endpoint, *, client: ChatCl
         for i, mode in enumerate(modes):
             traces = await asyncio.to_thread(store.traces_of, mode.id)
             result = await chat.collect(endpoint.base_url, request_for(endpoint.model, traces),
-                                        api_key=endpoint.api_key)
+                                        api_key=endpoint.api_key, headers=dict(endpoint.headers))
             # A stream cut short (a server that ignores max_tokens and writes a page is cut by the client) still
             # names the mode when its first line came whole; a first line cut mid-way is no name.
             whole = not isinstance(result, Failed) or "\n" in result.text.lstrip()

@@ -224,7 +224,8 @@ class Runner:
                 state.in_flight += 1
                 report()  # "N running" shows before the first answer comes back
                 try:
-                    result = await client.collect(job.endpoint.base_url, request, api_key=job.endpoint.api_key)
+                    result = await client.collect(job.endpoint.base_url, request, api_key=job.endpoint.api_key,
+                                                  headers=dict(job.endpoint.headers))
                 finally:
                     state.in_flight -= 1
             trace = trace_for(run_id, set_id, job.prompt, job.endpoint, request, result, trace_id=job.retry_of)

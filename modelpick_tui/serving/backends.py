@@ -279,7 +279,7 @@ class RemoteBackend(Backend):
         raise ServingError(f"{spec.name} is a remote endpoint: modelpick does not start it")
 
     def is_ready(self, client: httpx.Client, base_url: str, api_key: str, spec: ServerSpec) -> bool:
-        return check_remote(base_url, spec.model, api_key or None, client=client) is None
+        return check_remote(base_url, spec.model, api_key or None, client=client, headers=dict(spec.headers)) is None
 
 
 _BACKENDS: dict[str, Backend] = {"llama": LlamaBackend(), "vllm": VllmBackend(), "remote": RemoteBackend()}
@@ -299,38 +299,47 @@ MODEL_LIST_MAX_BYTES = 4_000_000
 
 
 def check_remote(base_url: str, model: str, api_key: str | None = None, *, timeout: float = 10.0,
-                 client: httpx.Client | None = None) -> str | None:
+                 client: httpx.Client | None = None, headers: dict[str, str] | None = None) -> str | None:
     """Check an OpenAI-compatible endpoint with GET /v1/models: None when it answers and lists `model`,
     else one line saying what is wrong. The list is read with a size cap and `timeout` as a deadline."""
     try:
-        url = normalise_base_url(base_url)
+        listed = remote_models(base_url, api_key, timeout=timeout, client=client, headers=headers)
     except ServingError as exc:
         return str(exc)
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    if model and model not in listed:
+        url = normalise_base_url(base_url)
+        return f"{url} does not serve {model!r} (it lists: {', '.join(listed[:5]) or 'nothing'})"
+    return None
+
+
+def remote_models(base_url: str, api_key: str | None = None, *, timeout: float = 10.0,
+                  client: httpx.Client | None = None, headers: dict[str, str] | None = None) -> list[str]:
+    """The model ids an OpenAI-compatible endpoint lists at GET /v1/models (vLLM, SGLang, TGI, LM Studio,
+    llama-server's router), read with a size cap and `timeout` as the deadline of the whole answer.
+    Raises ServingError with one line."""
+    url = normalise_base_url(base_url)
+    sent = {**(headers or {}), **({"Authorization": f"Bearer {api_key}"} if api_key else {})}
     own = client is None
     http = client or httpx.Client(timeout=timeout)
     try:
-        resp, body = _get_capped(http, f"{url}/models", headers, timeout)
+        resp, body = _get_capped(http, f"{url}/models", sent, timeout)
     except httpx.TimeoutException:
-        return f"{url}: no answer within {timeout:g} s"
+        raise ServingError(f"{url}: no answer within {timeout:g} s") from None
     except httpx.HTTPError as exc:
-        return f"{url}: cannot connect ({type(exc).__name__}: {exc})"
+        raise ServingError(f"{url}: cannot connect ({type(exc).__name__}: {exc})") from None
     except _TooMuch as exc:
-        return f"{url}/models: {exc}; is this an OpenAI-compatible endpoint?"
+        raise ServingError(f"{url}/models: {exc}; is this an OpenAI-compatible endpoint?") from None
     finally:
         if own:
             http.close()
     if resp.status_code in (401, 403):
-        return f"{url}: HTTP {resp.status_code}, the API key is missing or wrong"
+        raise ServingError(f"{url}: HTTP {resp.status_code}, the API key is missing or wrong")
     if resp.status_code != 200:
-        return f"{url}/models: HTTP {resp.status_code}; is this an OpenAI-compatible endpoint?"
+        raise ServingError(f"{url}/models: HTTP {resp.status_code}; is this an OpenAI-compatible endpoint?")
     try:
-        listed = [str(m.get("id")) for m in json.loads(body).get("data", []) if isinstance(m, dict)]
+        return [str(m.get("id")) for m in json.loads(body).get("data", []) if isinstance(m, dict)]
     except (ValueError, AttributeError, RecursionError):
-        return f"{url}/models did not answer with an OpenAI model list"
-    if model and model not in listed:
-        return f"{url} does not serve {model!r} (it lists: {', '.join(listed[:5]) or 'nothing'})"
-    return None
+        raise ServingError(f"{url}/models did not answer with an OpenAI model list") from None
 
 
 

@@ -197,17 +197,19 @@ class ChatClient:
         return await list_models(base_url, api_key, timeouts=self.timeouts)
 
     async def collect(self, base_url: str, request: ChatRequest, *, api_key: str | None = None,
-                      timeouts: Timeouts | None = None, gaps: bool = False) -> Done | Failed:
+                      timeouts: Timeouts | None = None, gaps: bool = False,
+                      headers: Mapping[str, str] | None = None) -> Done | Failed:
         """Run a stream to its end and return its last event (the reader hands the answer over once, at the end:
         its figures are the same). `gaps`: the metrics carry every inter-token gap too (`gaps_ms`)."""
-        async for event in self.stream(base_url, request, api_key=api_key, timeouts=timeouts, _quiet=True,
-                                       _gaps=gaps):
+        async for event in self.stream(base_url, request, api_key=api_key, timeouts=timeouts, headers=headers,
+                                       _quiet=True, _gaps=gaps):
             if isinstance(event, Done | Failed):
                 return event
         raise AssertionError("a stream always ends with Done or Failed")  # pragma: no cover
 
     async def stream(self, base_url: str, request: ChatRequest, *, api_key: str | None = None,
                      timeouts: Timeouts | None = None, meter: StreamMeter | None = None,
+                     headers: Mapping[str, str] | None = None,
                      _quiet: bool = False, _gaps: bool = False) -> AsyncIterator[StreamEvent]:
         """Stream one chat completion: `Delta`s as content arrives (one per chunk: batch repaints on your
         side), then exactly one `Done` or `Failed`. Pass a `meter` to read the figures live meanwhile."""
@@ -225,7 +227,8 @@ class ChatClient:
         root = api_root(base_url)
         spec = {"id": sid, "pool": self._pool, "max_connections": self.max_connections,
                 "url": root + "/chat/completions", "root": root, "payload": request.payload(),
-                "headers": {**_headers(api_key), "Accept": "text/event-stream", "Cache-Control": "no-store"},
+                "headers": {**(headers or {}), **_headers(api_key), "Accept": "text/event-stream",
+                            "Cache-Control": "no-store"},
                 "connect": limits.connect, "read": limits.read, "deadline": limits.deadline,
                 "asked_at": meter.start, "quiet": _quiet, "gaps": _gaps}
         parts: list[str] = []

@@ -46,6 +46,7 @@ class Endpoint:
     api_key: str | None = field(default=None, repr=False)
     backend: str = "remote"  # llama | vllm | remote
     model_ref: str | None = None  # what pins the model: a GGUF path, a repo id or dir, a remote's name
+    headers: tuple[tuple[str, str], ...] = ()  # sent with every request (OpenRouter's attribution), none secret
 
     @property
     def public_url(self) -> str:
@@ -59,8 +60,10 @@ class Endpoint:
 
 
 def from_server(server: Server) -> Endpoint:
+    spec = getattr(server, "spec", None)
     return Endpoint(name=server.name, base_url=server.base_url, model=server.served_model or server.model,
-                    api_key=server.api_key, backend=server.backend, model_ref=server.model)
+                    api_key=server.api_key, backend=server.backend, model_ref=server.model,
+                    headers=tuple(getattr(spec, "headers", ()) or ()))
 
 
 # Routes a user may paste with the base (the URL of one request rather than the API's root).

@@ -154,11 +154,14 @@ class Registry:
             for tuple_field in ("extra_args", "executable"):
                 if spec_data.get(tuple_field) is not None:
                     spec_data[tuple_field] = tuple(spec_data[tuple_field])
+            spec_data["headers"] = tuple(tuple(h) for h in spec_data.get("headers") or ())
             spec = ServerSpec(**spec_data)
+        # A key named by its variable (OPENROUTER_API_KEY) is read from this process's environment, never a file.
+        api_key = os.environ.get(spec.api_key_env) or None if spec is not None and spec.api_key_env else None
         return Server(
             name=row["name"], backend=row["kind"], model=row["model"], served_model=row["served_model"],
             base_url=with_credentials(row["base_url"], self.read_key(row["name"], "auth")), port=row["port"],
-            api_key=self.read_key(row["name"]), status=row["status"],
+            api_key=api_key or self.read_key(row["name"]), status=row["status"],
             pid=row["pid"], pgid=row["pgid"], log_path=Path(row["log_path"]) if row.get("log_path") else None,
             detached=bool(row["detached"]), argv=json.loads(row["argv_json"] or "[]"),
             started_at=row["started_at"], ready_at=row["ready_at"], time_to_ready_s=row["time_to_ready_s"],

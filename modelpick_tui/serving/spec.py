@@ -47,6 +47,10 @@ class ServerSpec:
     cuda_visible_devices: str | None = None
     extra_args: tuple[str, ...] = ()
     base_url: str | None = None  # remote only: the OpenAI base URL (…/v1)
+    # remote only: the environment variable the key is read from each time (OPENROUTER_API_KEY), never the key
+    api_key_env: str | None = None
+    # remote only: headers sent with every request, none secret (OpenRouter's attribution: HTTP-Referer, X-Title)
+    headers: tuple[tuple[str, str], ...] = ()
     # The program to run instead of the backend's own (a wrapper, or a stand-in that speaks the same CLI
     # and HTTP routes); the backend's flags follow it.
     executable: tuple[str, ...] | None = None

@@ -37,7 +37,7 @@ import psutil
 
 from ..clock import now_iso
 from ..home import make_private_dir, open_private
-from .backends import check_remote, get_backend
+from .backends import check_remote, get_backend, remote_models
 from .endpoints import normalise_base_url, redact_url, split_credentials
 from .failures import last_line, recognise_failure
 from .procs import (
@@ -397,27 +397,38 @@ class Supervisor:
 
     # --- remote endpoints ----------------------------------------------------------------------------
 
-    def add_remote(self, name: str, base_url: str, model: str, api_key: str | None = None) -> Server:
+    def add_remote(self, name: str, base_url: str, model: str, api_key: str | None = None, *,
+                   api_key_env: str | None = None, headers: dict[str, str] | None = None) -> Server:
         """Attach to an OpenAI-compatible endpoint run elsewhere: checked with GET /v1/models, never
-        started or stopped. Its key (if any) is kept like a detached server's, in a 0600 file."""
+        started or stopped. Its key (if any) is kept like a detached server's, in a 0600 file; a key named by
+        `api_key_env` (OPENROUTER_API_KEY) is read from the environment each time and never written anywhere.
+        `headers` (none secret) go with every request."""
         check_name(name)
         url = normalise_base_url(base_url)
+        if api_key_env:
+            api_key = os.environ.get(api_key_env) or None
         # `user:password@` in the URL is a secret like the key: it goes to the 0600 key folder, and the
         # spec, the database and every listing get the URL without it (the Server keeps it in memory).
         public_url, userinfo = split_credentials(url)
-        spec = ServerSpec(name=name, backend="remote", model=model, base_url=public_url)
+        spec = ServerSpec(name=name, backend="remote", model=model, base_url=public_url, api_key_env=api_key_env,
+                          headers=tuple((headers or {}).items()))
         server = Server(name=name, backend="remote", model=model, served_model=model, base_url=url, port=None,
                         api_key=api_key, detached=True, started_at=now_iso(), spec=spec)
-        error = check_remote(url, model, api_key, client=self._http)
+        error = check_remote(url, model, api_key, client=self._http, headers=headers)
         error = redact_url(error) if error else None  # it quotes the URL
         server.status, server.error = (FAILED, error) if error else (READY, None)
-        if api_key:
+        if api_key and not api_key_env:
             self.registry.write_key(name, api_key)
         if userinfo:
             self.registry.write_key(name, userinfo, "auth")
         self._servers[name] = server
         self.registry.save(server)
         return server
+
+    def remote_models(self, base_url: str, api_key: str | None = None,
+                      headers: dict[str, str] | None = None) -> list[str]:
+        """The models an OpenAI-compatible endpoint lists (GET /v1/models); ServingError with one line."""
+        return remote_models(base_url, api_key, client=self._http, headers=headers)
 
     def remove(self, name: str) -> None:
         """Forget a stopped server or a remote endpoint."""

@@ -21,7 +21,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 __all__ = ["FakeHttpServer", "HubResponse", "RecordedRequest", "Request", "b64", "error", "json_response",
            "truthy", "unb64"]
 
-_RECORDED_HEADERS = ("user-agent", "range", "accept-encoding", "x-hf-download-counter", "if-none-match")
+_RECORDED_HEADERS = ("user-agent", "range", "accept-encoding", "x-hf-download-counter", "if-none-match",
+                     "http-referer", "x-title")
 
 class HubResponse(Exception):
     """Raised inside a route to answer with an error; also the plain response container."""
@@ -89,6 +90,7 @@ class Request:
     pairs: list[tuple[str, str]]  # query parameters in order
     token: str | None
     range: str | None
+    body: bytes = b""  # what a PUT or POST sent (the other fakes' routes read it; the Hub's are GET only)
 
     @property
     def params(self) -> dict[str, list[str]]:
@@ -154,6 +156,8 @@ class FakeHttpServer:
     Observation: `requests` (list of RecordedRequest), `errors` (tracebacks of unexpected server errors),
     `request_count(path_prefix, method=None)`.
     """
+
+    METHODS: tuple[str, ...] = ("GET", "HEAD")  # the other fakes (ModelScope's PUT, chat's POST) add theirs
 
     def __init__(self, tokens: Any = ()) -> None:
         self.tokens: set[str] = set(tokens)
@@ -271,8 +275,7 @@ class FakeHttpServer:
             self.requests.append(recorded)
         # A request body (never sent by the read-only client) must be drained to keep the connection usable.
         length = int(handler.headers.get("Content-Length") or 0)
-        if length:
-            handler.rfile.read(length)
+        body = handler.rfile.read(length) if length else b""
 
         injected = self.inject_path_prefix is None or recorded.path.startswith(self.inject_path_prefix)
         if injected and self.stall_seconds > 0 and self._take("stall_count"):
@@ -288,9 +291,9 @@ class FakeHttpServer:
                 raise self._injected_failure(self.fail_status)
             if token is not None and token not in self.tokens and self.reject_invalid_tokens:
                 raise error(401, "Invalid credentials in Authorization header")
-            if method not in ("GET", "HEAD"):
+            if method not in self.METHODS:
                 raise error(405, f"Method {method} not allowed on the fake Hub")
-            req = Request(method, raw_path, query_pairs, token, handler.headers.get("Range"))
+            req = Request(method, raw_path, query_pairs, token, handler.headers.get("Range"), body)
             response = self._route(req)
         except HubResponse as exc:
             response = exc

@@ -61,6 +61,10 @@ def facts_table(d: ModelDetails) -> Table:
         ("last modified", Text((m.get("last_modified") or "—")[:10])),
         ("revision", safe((m.get("sha") or "—")[:12])),
     ]
+    if d.sources:
+        rows.append(("sources", safe("  ·  ".join(f"{s['source']} {s['id']}" for s in d.sources))))
+    if d.hosted:
+        rows.append(("hosted", hosted_text(d.hosted)))
     if d.shortlisted:
         rows.append(("shortlist", safe(d.shortlist_note or "(no note)", style="cyan")))
     for key, value in rows:
@@ -78,6 +82,19 @@ def params_text(m: dict[str, Any]) -> Text:
         note = PARAMS_SOURCES[source] + (f", {m['native_format']}" if m.get("native_format") else "")
         text.append(f"\n{note}", style="yellow" if source == "hub-raw" else "dim")
     return text
+
+
+def _usd(per_token: float | None) -> str:
+    return "?" if per_token is None else f"${per_token * 1_000_000:.3f}".rstrip("0").rstrip(".")
+
+
+def hosted_text(hosted: list[dict[str, Any]], shown: int = 4) -> Text:
+    """Where the model is served behind an API: "openrouter qwen/qwen3-8b $0.035/M in, $0.138/M out", cheapest
+    first."""
+    parts = [f"{h['provider']} {h['id']} {_usd(h['prompt_price'])}/M in, {_usd(h['completion_price'])}/M out"
+             for h in hosted[:shown]]
+    more = f"  (+{len(hosted) - shown})" if len(hosted) > shown else ""
+    return safe("  ·  ".join(parts) + more)
 
 
 def evals_table(d: ModelDetails) -> Table | Text:

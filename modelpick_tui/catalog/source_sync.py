@@ -1,0 +1,205 @@
+"""The catalogue's other sources, synced into the same cache as the Hub's models: ModelScope (a second hub: its
+models become rows, or a second source of a Hub row), OpenRouter (where a model is hosted and at what price) and a
+local Ollama (its models, as local models). Failures are the Hub's: one HubError line, the cache stays."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..clock import now_iso
+from . import local
+from .facts import ModelFacts
+from .source_store import SourceStore
+from .sources.errors import HubError
+
+if TYPE_CHECKING:
+    from .sources.modelscope import ModelScopeClient
+    from .sources.ollama import OllamaClient, OllamaModel
+    from .sources.openrouter import OpenRouterClient
+    from .store import CatalogStore
+
+Progress = Callable[[int, int | None], None]
+SOURCES = ("hub", "modelscope", "openrouter", "ollama")
+BATCH = 100
+
+
+@dataclass
+class SourceReport:
+    fetched: int = 0
+    added: int = 0  # new rows in the catalogue
+    linked: int = 0  # rows another hub already had: one row, both sources
+    notes: list[str] = field(default_factory=list)
+
+
+class ApiPrice(NamedTuple):
+    """One API that serves a model, for the API-vs-self-hosting comparison: its id there and $ per 1M tokens in and
+    out (None where the provider publishes no fixed price)."""
+
+    id: str  # OpenRouter's id: "qwen/qwen3-8b" (a ":free" variant is another)
+    usd_per_m_in: float | None
+    usd_per_m_out: float | None
+
+
+def api_prices(sources: SourceStore, model_id: str) -> list[ApiPrice]:
+    """Where `model_id` (a Hub repo, any case) is served behind an API, from the last `catalog sync --source
+    openrouter`: (OpenRouter id, $ per 1M tokens in, $ per 1M out), cheapest first; [] when none lists it."""
+    return [ApiPrice(r["id"], per_million(r["prompt_price"]), per_million(r["completion_price"]))
+            for r in sources.hosted_for([model_id]).get(model_id, [])]
+
+
+def modelscope_url(model_id: str) -> str:
+    return f"https://modelscope.cn/models/{model_id}"
+
+
+def per_million(per_token: float | None) -> float | None:
+    """$ per token → $ per 1M tokens (None stays None)."""
+    # Rounded to the cent's hundredth: 0.000000035 $/token is 0.035 $/M, not 0.035000000000000003.
+    return None if per_token is None else round(per_token * 1_000_000, 6)
+
+
+class SourceSync:
+    def __init__(self, store: CatalogStore, sources: SourceStore, *, modelscope: ModelScopeClient,
+                 openrouter: OpenRouterClient, ollama: OllamaClient) -> None:
+        self.store = store
+        self.sources = sources
+        self.modelscope = modelscope
+        self.openrouter = openrouter
+        self.ollama = ollama
+
+    # --- ModelScope ----------------------------------------------------------------------
+
+    def sync_modelscope(self, search: str | None = None, limit: int = 500, sort: str = "downloads",
+                        progress: Progress | None = None) -> SourceReport:
+        """ModelScope's models into the catalogue: a model the catalogue has (same owner/name in any case, or
+        merged before because its page names its Hub original) gains ModelScope as a source; others become rows
+        of their own. What was fetched before a failure is kept; the failure is raised (one line)."""
+        report = SourceReport()
+        batch: list[dict[str, Any]] = []
+        try:
+            for entry in self.modelscope.list_models(search, limit, sort):
+                batch.append(entry)
+                report.fetched += 1
+                if len(batch) >= BATCH:
+                    self._save_modelscope(batch, report)
+                    batch.clear()
+                if progress:
+                    progress(report.fetched, limit)
+        finally:
+            if batch:
+                self._save_modelscope(batch, report)
+        self.store.set_meta("last_sync_modelscope", now_iso())
+        return report
+
+    def _save_modelscope(self, entries: list[dict[str, Any]], report: SourceReport) -> None:
+        from .sources.modelscope import facts_from_modelscope, model_id
+
+        ids = [model_id(e) for e in entries]
+        merged = self.sources.linked("modelscope", ids)
+        known = self.sources.known_ids(ids)
+        facts: list[ModelFacts] = []
+        links: list[tuple[str, str, str, str]] = []
+        for entry, mid in zip(entries, ids, strict=True):
+            target = merged.get(mid)
+            if target == mid:
+                target = None  # a row of its own: refreshed below
+            hit = known.get(mid.lower())
+            if target is None and hit is not None and hit[1] != "modelscope":
+                target = hit[0]
+            if target is not None:
+                report.linked += 1
+            else:
+                row_id = hit[0] if hit is not None else mid
+                fresh = facts_from_modelscope(entry)
+                fresh.id = row_id
+                row = self.store.get(row_id)
+                if row is not None:  # a listing has no files: keep those a details fetch brought
+                    from .facts import ModelFile
+
+                    fresh.files = [ModelFile(f["filename"], f["size"], f["quant"], f["format"], f["sha256"])
+                                   for f in row.get("files") or []]
+                else:
+                    report.added += 1
+                facts.append(fresh)
+                target = row_id
+            links.append((target, "modelscope", mid, modelscope_url(mid)))
+        self.store.upsert_models(facts)
+        self.sources.add_sources(links)
+
+    def refresh_modelscope(self, model_id: str) -> str:
+        """Details, files (subfolders and GGUF quants with sizes) and the README card of a ModelScope model;
+        returns a notice ("" when all came). A card that names its Hugging Face original the catalogue has
+        merges the two rows into the Hub's."""
+        from .sources.modelscope import facts_from_modelscope, hf_original
+
+        source_id = next((s["id"] for s in self.sources.sources(model_id) if s["source"] == "modelscope"), model_id)
+        try:
+            info = self.modelscope.model_info(source_id)
+            files = self.modelscope.files(source_id)
+            card = self.modelscope.card(source_id)
+        except HubError as err:
+            return str(err)
+        row = self.store.get(model_id)
+        if row is not None and row.get("source") == "modelscope":
+            facts = facts_from_modelscope(info, files)
+            facts.id = model_id
+            self.store.upsert_models([facts])
+            self.store.save_card(model_id, card or "", source="modelscope")
+            original = hf_original(card)
+            hit = self.sources.known_ids([original]).get(original.lower()) if original else None
+            if hit is not None and hit[1] != "modelscope" and hit[0] != model_id:
+                self.sources.merge_into("modelscope", source_id, hit[0], modelscope_url(source_id))
+                self.store.invalidate_count()
+                return f"the same model as {hit[0]} on the Hugging Face Hub (its ModelScope page says so): merged"
+        return "" if card is not None else "this ModelScope repository has no model card (README.md)"
+
+    # --- OpenRouter ----------------------------------------------------------------------
+
+    def sync_openrouter(self) -> SourceReport:
+        """OpenRouter's whole model list, replacing the last one (one request)."""
+        models = self.openrouter.list_models()
+        rows = [{"id": m.id, "name": m.name, "hugging_face_id": m.hugging_face_id, "context_length": m.context_length,
+                 "prompt_price": m.prompt_price, "completion_price": m.completion_price} for m in models]
+        self.sources.replace_hosted("openrouter", rows)
+        self.store.set_meta("last_sync_openrouter", now_iso())
+        linked = self.sources.known_ids([m.hugging_face_id for m in models if m.hugging_face_id])
+        return SourceReport(fetched=len(models), linked=len(linked))
+
+    def api_prices(self, model_id: str) -> list[ApiPrice]:
+        return api_prices(self.sources, model_id)
+
+    # --- Ollama --------------------------------------------------------------------------
+
+    def ollama_models(self) -> list[OllamaModel] | None:
+        """The local Ollama's models, or None when none answers (said by nobody: most machines have none)."""
+        return self.ollama.models()
+
+    def sync_ollama(self, scan_dir: Callable[[Path], local.ScanReport],
+                    refresh_local: Callable[[], int]) -> list[OllamaModel] | None:
+        """The local Ollama's models as local models (`ollama/NAME:TAG`): its GGUF blobs on disk with what their
+        headers say, and the models its /api/tags lists (an Ollama in a container shows no blobs here). None
+        when no Ollama answers; the blobs on disk are added all the same."""
+        from .sources.ollama import models_dir
+
+        root = models_dir()
+        scanned = {f.id for f in scan_dir(root).facts} if local.is_ollama_dir(root) else set()
+        models = self.ollama.models()
+        fresh = [ollama_facts(m) for m in models or [] if f"ollama/{m.name}" not in scanned]
+        self.store.upsert_models(fresh)
+        refresh_local()
+        return models
+
+
+def ollama_facts(model: OllamaModel) -> ModelFacts:
+    """What /api/tags tells of one model (its parameter size as Ollama writes it: "3.2B", "751.63M")."""
+    from .facts import params_from_name
+
+    size = model.parameter_size.strip().upper()
+    params = params_from_name(f"x-{size}") if size else None
+    return ModelFacts(id=f"ollama/{model.name}", author="ollama", task="text-generation", library="gguf",
+                      tags=["ollama", "local", *(t for t in (model.family, model.quantization) if t)],
+                      params=params, architecture=model.family, formats=["gguf"] if model.format == "gguf" else [],
+                      source="ollama", created_at=model.modified_at[:19] + "Z" if model.modified_at else "",
+                      last_modified=model.modified_at[:19] + "Z" if model.modified_at else "")

@@ -1,0 +1,192 @@
+"""ModelScope and OpenRouter through the real client code against local fakes with the real shapes: synced into the
+same cache (one row for a model on both hubs, its sources shown), ModelScope's details, files and card, OpenRouter's
+prices per model, and every failure one line with the cache taking over."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from modelpick_tui.catalog.sources import modelscope as modelscope_source
+from modelpick_tui.services import Services, build_services
+from modelpick_tui.settings import Settings
+from tests.support.cli import run
+from tests.support.modelscope_fake import FakeModelScope
+from tests.support.openrouter_fake import FakeOpenRouter
+
+
+@pytest.fixture
+def modelscope(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeModelScope]:
+    with FakeModelScope() as fake:
+        monkeypatch.setenv("MODELPICK_MODELSCOPE_ENDPOINT", fake.url)
+        monkeypatch.setenv("MODELPICK_HUB_TIMEOUT", "2")
+        yield fake
+
+
+@pytest.fixture
+def openrouter(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenRouter]:
+    with FakeOpenRouter(key="sk-or-v1-test") as fake:
+        monkeypatch.setenv("MODELPICK_OPENROUTER_ENDPOINT", fake.api)
+        yield fake
+
+
+@pytest.fixture
+def svc(settings: Settings, memory_24g, modelscope: FakeModelScope,  # type: ignore[no-untyped-def]
+        openrouter: FakeOpenRouter) -> Iterator[Services]:
+    live = dataclasses.replace(settings, modelscope_endpoint=modelscope.url, openrouter_endpoint=openrouter.api,
+                               hub_timeout=2.0)
+    services = build_services(live, memory=memory_24g)
+    services.catalog.ensure_loaded()
+    yield services
+    services.close()
+
+
+def search_json(db: Path, *args: str) -> dict[str, dict]:
+    result = run(db, "catalog", "search", "--json", "-n", "1000", *args)
+    assert result.exit_code == 0, result.output
+    return {row["id"]: row for row in map(json.loads, result.stdout.splitlines())}
+
+
+def test_modelscope_sync_one_row_per_model_with_its_sources(tmp_path: Path, modelscope: FakeModelScope) -> None:
+    db = tmp_path / "m.db"
+    synced = run(db, "catalog", "sync", "--source", "modelscope")
+    assert synced.exit_code == 0, synced.output
+    assert "synced 5 models from ModelScope (3 new, 2 also on the Hugging Face Hub)" in synced.stdout
+    rows = search_json(db)
+    # Same owner/name: one row; another case (qwen/qwen2.5-7b-instruct): the Hub's row, one row all the same.
+    assert rows["Qwen/Qwen3-8B"]["sources"] == ["huggingface", "modelscope"]
+    assert rows["Qwen/Qwen2.5-7B-Instruct"]["sources"] == ["huggingface", "modelscope"]
+    assert "qwen/qwen2.5-7b-instruct" not in rows
+    assert rows["iic/MS-Alpha-7B"]["sources"] == ["modelscope"]
+    assert rows["iic/MS-Alpha-7B-GGUF"]["formats"] == ["gguf"]
+    assert rows["meta-llama/Llama-3.1-8B-Instruct"]["sources"] == ["huggingface"]
+    again = run(db, "catalog", "sync", "--source", "modelscope")
+    assert "(0 new, 2 also on the Hugging Face Hub)" in again.stdout
+    assert len(search_json(db, "MS-Alpha")) == 2
+
+
+def test_modelscope_search_and_paging(svc: Services, modelscope: FakeModelScope,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    sync = svc.catalog.sources
+    assert sync is not None
+    report = sync.sync_modelscope("gguf", limit=50)
+    assert report.fetched == 1 and modelscope.searches[-1]["Name"] == "gguf"
+    monkeypatch.setattr(modelscope_source, "PAGE_SIZE", 2)
+    modelscope.searches.clear()
+    report = sync.sync_modelscope(None, limit=4)
+    assert report.fetched == 4
+    assert [(b["PageNumber"], b["PageSize"]) for b in modelscope.searches] == [(1, 2), (2, 2)]
+
+
+def test_modelscope_details_files_in_subfolders_and_card(svc: Services) -> None:
+    assert svc.catalog.sources is not None
+    svc.catalog.sources.sync_modelscope(None, limit=50)
+    svc.catalog._online = True  # a sync went through: the card fetches what it lacks
+    details = svc.catalog.details("iic/MS-Alpha-7B-GGUF")
+    assert details is not None and details.notice == ""
+    files = {f["filename"]: (f["size"], f["quant"]) for f in details.model["files"]}
+    assert files == {"MS-Alpha-7B-Q4_K_M.gguf": (4_683_073_184, "Q4_K_M"),
+                     "MS-Alpha-7B-Q5_K_M.gguf": (5_444_831_904, "Q5_K_M"),
+                     "Q8_0/MS-Alpha-7B-Q8_0-00001-of-00002.gguf": (4_000_000_000, "Q8_0"),
+                     "Q8_0/MS-Alpha-7B-Q8_0-00002-of-00002.gguf": (4_098_566_272, "Q8_0")}
+    assert details.card_text is not None and "Quantised with llama.cpp." in details.card_text
+    assert [s["source"] for s in details.sources] == ["modelscope"]
+    assert details.model["license"] == "apache-2.0" and details.model["downloads"] == 150_200
+    assert details.model["params"] == 7_000_000_000  # from its name, as for the Hub's repos
+
+
+def test_a_modelscope_page_naming_its_hub_original_makes_one_row(svc: Services) -> None:
+    sync = svc.catalog.sources
+    assert sync is not None
+    sync.sync_modelscope(None, limit=50)
+    svc.catalog._online = True
+    assert svc.catalog.store.exists("ZhipuAI/chatglm3-6b")
+    count = svc.catalog.store.count()
+    details = svc.catalog.details("ZhipuAI/chatglm3-6b")
+    assert details is not None and details.model["id"] == "THUDM/chatglm3-6b"
+    assert details.notice.startswith("the same model as THUDM/chatglm3-6b on the Hugging Face Hub")
+    assert [(s["source"], s["id"]) for s in details.sources] == [("huggingface", "THUDM/chatglm3-6b"),
+                                                                 ("modelscope", "ZhipuAI/chatglm3-6b")]
+    assert not svc.catalog.store.exists("ZhipuAI/chatglm3-6b") and svc.catalog.store.count() == count - 1
+    report = sync.sync_modelscope(None, limit=50)  # merged for good: the next sync links it, makes no row
+    assert report.added == 0 and not svc.catalog.store.exists("ZhipuAI/chatglm3-6b")
+
+
+@pytest.mark.parametrize(("setup", "line"), [
+    (lambda f: setattr(f, "fail_status", 401), "ModelScope: not authorised (HTTP 401) for the model list"),
+    (lambda f: setattr(f, "fail_status", 429), "rate limited by ModelScope (HTTP 429); try again later"),
+    (lambda f: setattr(f, "fail_status", 503), "ModelScope is unavailable (HTTP 503): using the local cache"),
+    (lambda f: setattr(f, "stall_seconds", 5), "ModelScope did not answer within 2 s: using the local cache"),
+    (lambda f: setattr(f, "malformed", True), "ModelScope answered the model list with something that is not JSON"),
+    (lambda f: setattr(f, "envelope_error", True), "ModelScope: the model list: Model not exist!"),
+])
+def test_modelscope_failures_are_one_line(tmp_path: Path, modelscope: FakeModelScope, setup, line: str) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "m.db"
+    setup(modelscope)
+    result = run(db, "catalog", "sync", "--source", "modelscope")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == f"error: {line}"
+    offline = line.endswith("using the local cache")
+    assert len(lines) == (2 if offline else 1), lines
+    if offline:  # the cache takes over: what it holds, and it still answers
+        assert lines[1].startswith("offline — cached 231 models from 20")
+    assert "Qwen/Qwen3-8B" in search_json(db)
+
+
+def test_modelscope_unreachable_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeModelScope() as gone:
+        url = gone.url
+    monkeypatch.setenv("MODELPICK_MODELSCOPE_ENDPOINT", url)
+    result = run(tmp_path / "m.db", "catalog", "sync", "--source", "modelscope")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == ("error: ModelScope is unreachable (connection refused): using the "
+                                             "local cache")
+
+
+def test_openrouter_prices_per_million_tokens(tmp_path: Path, svc: Services, openrouter: FakeOpenRouter) -> None:
+    db = tmp_path / "m.db"
+    synced = run(db, "catalog", "sync", "--source", "openrouter")
+    assert synced.exit_code == 0, synced.output
+    # 6 listed; linked by hugging_face_id in any case: Qwen/Qwen3-8B and meta-llama/llama-3.1-70b-instruct.
+    assert "synced 6 hosted models from OpenRouter (2 are models of the catalogue)" in synced.stdout
+    rows = search_json(db, "Qwen3-8B")
+    # By hand: "0.000000035" $/token × 1,000,000 = $0.035 per 1M prompt tokens; "0.000000138" → $0.138.
+    assert rows["Qwen/Qwen3-8B"]["hosted"] == [
+        {"provider": "openrouter", "id": "qwen/qwen3-8b:free", "usd_per_m_in": 0.0, "usd_per_m_out": 0.0,
+         "context_length": 40960},
+        {"provider": "openrouter", "id": "qwen/qwen3-8b", "usd_per_m_in": 0.035, "usd_per_m_out": 0.138,
+         "context_length": 128000}]
+    assert search_json(db, "Llama-3.1-70B-Instruct")["meta-llama/Llama-3.1-70B-Instruct"]["hosted"][0][
+        "usd_per_m_out"] == 0.28
+    assert svc.catalog.sources is not None
+    svc.catalog.sources.sync_openrouter()
+    assert svc.api_prices("Qwen/Qwen3-8B") == [("qwen/qwen3-8b:free", 0.0, 0.0), ("qwen/qwen3-8b", 0.035, 0.138)]
+    assert svc.api_prices("qwen/QWEN3-8B") == svc.api_prices("Qwen/Qwen3-8B")  # any case, as the link
+    assert svc.api_prices("meta-llama/Llama-3.2-1B") == []
+    details = svc.catalog.details("Qwen/Qwen3-8B")
+    assert details is not None and [h["id"] for h in details.hosted] == ["qwen/qwen3-8b:free", "qwen/qwen3-8b"]
+
+
+@pytest.mark.parametrize(("setup", "line"), [
+    (lambda f: setattr(f, "fail_status", 401),
+     "OpenRouter: not authorised (HTTP 401) for the model list; check OPENROUTER_API_KEY"),
+    (lambda f: setattr(f, "fail_status", 429), "rate limited by OpenRouter (HTTP 429); try again later"),
+    (lambda f: setattr(f, "fail_status", 502), "OpenRouter is unavailable (HTTP 502): using the local cache"),
+    (lambda f: setattr(f, "malformed", True), "OpenRouter answered the model list with something that is not JSON"),
+])
+def test_openrouter_failures_are_one_line(tmp_path: Path, openrouter: FakeOpenRouter, setup, line: str) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "m.db"
+    assert run(db, "catalog", "sync", "--source", "openrouter").exit_code == 0
+    setup(openrouter)
+    result = run(db, "catalog", "sync", "--source", "openrouter")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == f"error: {line}"
+    openrouter.fail_status = None
+    openrouter.malformed = False
+    # The last list stays: a failed sync replaces nothing.
+    assert search_json(db, "Qwen3-8B")["Qwen/Qwen3-8B"]["hosted"][1]["usd_per_m_in"] == 0.035
