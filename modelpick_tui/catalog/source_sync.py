@@ -194,7 +194,7 @@ class SourceSync:
 
 def ollama_facts(model: OllamaModel) -> ModelFacts:
     """What /api/tags tells of one model (its parameter size as Ollama writes it: "3.2B", "751.63M")."""
-    from .facts import params_from_name
+    from .counts import params_from_name
 
     size = model.parameter_size.strip().upper()
     params = params_from_name(f"x-{size}") if size else None

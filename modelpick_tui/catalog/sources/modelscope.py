@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from ..facts import ModelFacts, ModelFile, detect_formats, file_format, params_from_name
+from ..counts import params_from_name
+from ..facts import ModelFacts, ModelFile, detect_formats, file_format
 from ..fit.weights import quant_from_filename
 from .errors import HubError
 from .http import request_json, request_text

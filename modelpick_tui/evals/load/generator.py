@@ -147,7 +147,7 @@ async def run_level(client: ChatClient, endpoint: Endpoint, prompts: Sequence[Lo
                                               sampling=SamplingParams(max_tokens=max_tokens))
             asked = time.perf_counter()
             result = await client.collect(endpoint.base_url, request, api_key=endpoint.api_key, timeouts=timeouts,
-                                          gaps=True)
+                                          gaps=True, headers=dict(endpoint.headers))
             sample = sample_of(result, asked)
             if gone.is_set():
                 return  # after the server went: not a measurement of it
