@@ -261,9 +261,10 @@ def facts_from_info(info: Any, config_json: dict[str, Any] | None = None, source
     files = []
     for s in siblings:
         fmt = file_format(s.rfilename)
-        if fmt == "gguf":
+        if fmt in ("gguf", "safetensors"):  # GGUF quants to pick from; safetensors weights to size the fit
             sha = s.lfs.sha256 if s.lfs is not None else None
-            files.append(ModelFile(s.rfilename, s.size, quant_from_filename(s.rfilename), fmt, sha))
+            quant = quant_from_filename(s.rfilename) if fmt == "gguf" else None
+            files.append(ModelFile(s.rfilename, s.size, quant, fmt, sha))
     languages = _as_list(_card_get(card, "language"))
     base = _as_list(_card_get(card, "base_model"))
     architecture = ""

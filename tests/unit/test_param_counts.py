@@ -145,3 +145,53 @@ def test_a_bad_bound_is_one_line(tmp_path: Path) -> None:
     result = _search(tmp_path, "--max-active", "lots")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "not a parameter count: 'lots'" in result.output
+
+
+# --- weights as stored --------------------------------------------------------------------------------------
+
+
+def _row(model_id: str) -> dict[str, Any]:
+    record = sample(model_id)
+    config = record.pop("config_json", None)
+    facts = facts_from_info(ModelInfo(**record), config)
+    row = facts.to_row("2025-01-01")
+    row["config_json"] = config
+    row["files"] = [{"filename": f.filename, "size": f.size, "format": f.format} for f in facts.files]
+    return row
+
+
+def test_the_weights_row_is_the_repo_files_in_their_native_format() -> None:
+    from modelpick_tui.catalog.fit.arch import arch_from_config
+    from modelpick_tui.catalog.fit.memory import memory_from_spec
+    from modelpick_tui.catalog.fit.quants import quant_fits
+
+    row = _row("openai/gpt-oss-20b")
+    shards = {f["filename"]: f["size"] for f in row["files"] if f["filename"].startswith("model-")}
+    assert len(shards) == 3  # original/model.safetensors is the same weights for another loader: not counted
+    fits = quant_fits(row, arch_from_config(row["config_json"]), memory_from_spec("80GB"))
+    first = fits[0]
+    assert (first.label, first.stored, first.size) == ("MXFP4", 3, sum(shards.values()))
+    # OpenAI's model card gives the checkpoint as 12.8 GiB.
+    assert round(first.size / 2**30, 1) == 12.8
+    assert first.estimate.rows[0].weights_bytes == first.size
+    others = {q.label: q.estimate.rows[0].weights_bytes for q in fits[1:]}
+    assert others["BF16"] == 2 * row["params"] and others["FP8"] == row["params"]  # 20.9B parameters, not 12.0B
+
+
+def test_stored_weights_picks_the_layout_a_runtime_loads() -> None:
+    from modelpick_tui.catalog.fit.quants import stored_weights
+
+    files = [{"filename": "model-00001-of-00002.safetensors", "size": 5, "format": "safetensors"},
+             {"filename": "model-00002-of-00002.safetensors", "size": 3, "format": "safetensors"},
+             {"filename": "consolidated.safetensors", "size": 8, "format": "safetensors"},
+             {"filename": "original/model.safetensors", "size": 8, "format": "safetensors"},
+             {"filename": "model-Q4_K_M.gguf", "size": 4, "format": "gguf"}]
+    assert sum(stored_weights(files).values()) == 8 and len(stored_weights(files)) == 2
+    # Weights only in a subfolder: that folder's shards, with their path.
+    sub = [{"filename": "weights/model-00001-of-00002.safetensors", "size": 6, "format": "safetensors"},
+           {"filename": "weights/model-00002-of-00002.safetensors", "size": 4, "format": "safetensors"},
+           {"filename": "extra/small.safetensors", "size": 1, "format": "safetensors"}]
+    assert stored_weights(sub) == {"weights/model-00001-of-00002.safetensors": 6,
+                                   "weights/model-00002-of-00002.safetensors": 4}
+    # A size the Hub did not give: no stored row (the fit falls back to parameters x width).
+    assert stored_weights([{"filename": "model.safetensors", "size": None, "format": "safetensors"}]) == {}

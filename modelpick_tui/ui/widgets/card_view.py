@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ...catalog.counts import PARAMS_SOURCES
-from ...catalog.facts import classify_license, format_params_with_active
+from ...catalog.facts import classify_license, format_params, format_params_with_active
 from ...catalog.fit.memory import format_bytes
 from ...catalog.query import ModelDetails
 from ..format import compact, safe
@@ -163,6 +163,12 @@ def fit_table(d: ModelDetails) -> Group | Text:
         notes.append("weights + KV cache (fp16) + runtime overhead; no = does not fit")
     if any(r.beyond_max_context for q in d.fits for r in q.estimate.rows):
         notes.append("* beyond the model's maximum context")
+    stored = d.fits[0]
+    if stored.stored and stored.size:
+        files = "file" if stored.stored == 1 else "files"
+        notes.insert(0, f"{stored.label}: the repo's {stored.stored} weight {files} as stored "
+                        f"({stored.size / 1e9:.1f} GB); other rows: {format_params(d.model.get('params'))} "
+                        "parameters at that width")
     parts: list[Table | Text] = [head, table, *_parallel_lines(d), Text(" · ".join(notes), style="dim")]
     if speeds or mem.kind == "gpu":
         parts.append(Text(speed_basis(mem.bandwidth_bytes_per_s, mem.bandwidth_source), style="dim"))
