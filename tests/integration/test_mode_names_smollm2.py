@@ -8,31 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from modelpick_tui.catalog.gguf import read_gguf_metadata
 from modelpick_tui.evals import failure_modes
 from modelpick_tui.evals.mode_names import MAX_NAME
 from modelpick_tui.evals.traces import Trace
 from modelpick_tui.services import Services
-from modelpick_tui.serving.resolve import default_chat_format
-from modelpick_tui.serving.spec import ServerSpec
 from modelpick_tui.ui.app import make_app
-from tests.support.cleanup import kill_recorded_servers
 from tests.support.hostile import BAD
 from tests.support.pilot import SIZE, settle
+from tests.support.smollm2 import served_smol
 from tests.ui.test_ui_failures import FAILURES, modes_table
 
 
 @pytest.fixture
 def smol(services: Services, smollm2_gguf: Path) -> Iterator[str]:
-    chat_format, _ = default_chat_format(read_gguf_metadata(smollm2_gguf))
-    spec = ServerSpec("smol", "llama", str(smollm2_gguf), ctx=2048, chat_format=chat_format)
-    try:
-        server = services.supervisor.start_and_wait(spec, timeout=120)
-        assert server.status == "ready", server.error
+    with served_smol(services, smollm2_gguf) as server:
         yield server.name
-    finally:
-        services.stop_servers()
-        kill_recorded_servers(services.settings.db_path)
 
 
 @pytest.mark.integration

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +29,9 @@ from modelpick_tui.serving.spec import ServerSpec
 from modelpick_tui.serving.supervisor import FAILED, READY, STOPPED, Server, Supervisor, group_members, port_is_free
 from modelpick_tui.settings import VllmSettings
 from tests.conftest import VLLM_PYTHON
+from tests.support.vllm import env_for_vllm as _env_for_vllm
+from tests.support.vllm import kill_groups as _kill_groups
+from tests.support.vllm import served_tiny
 
 MODULE = "vllm.entrypoints.openai.api_server"
 
@@ -154,14 +156,6 @@ def test_vllm_oom_without_hint_names_vllms_knobs() -> None:
 # --- the real vLLM CPU build ---------------------------------------------------------------------------------
 
 
-def _env_for_vllm(mp: pytest.MonkeyPatch, hf_home: Path) -> None:
-    assert VLLM_PYTHON is not None
-    mp.setenv("MODELPICK_VLLM_PYTHON", VLLM_PYTHON)
-    mp.setenv("HF_HUB_OFFLINE", "1")
-    mp.setenv("HF_HOME", str(hf_home))
-    mp.setenv("HF_HUB_CACHE", str(hf_home / "hub"))
-
-
 def _tree(server: Server) -> list[psutil.Process]:
     """The server process and everything under it (vLLM: API server, engine core, worker)."""
     assert server.pid
@@ -184,28 +178,11 @@ def _gone(procs: list[psutil.Process]) -> bool:
     return True
 
 
-def _kill_groups(pgids: list[int | None]) -> None:
-    for pgid in pgids:
-        if pgid and group_members(pgid):
-            os.killpg(pgid, signal.SIGKILL)
-
-
 @pytest.fixture(scope="module")
 def tiny_vllm(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Supervisor, Server]]:
     """vLLM's CPU build serving the tiny model as "tiny", started once for the module through the Supervisor."""
-    home = tmp_path_factory.mktemp("vllm-home")
-    supervisor = Supervisor(home / "home", None, guard_grace=2.0)
-    try:
-        with pytest.MonkeyPatch.context() as mp:
-            _env_for_vllm(mp, home / "hf")
-            spec = ServerSpec(name="tiny", backend="vllm", model=str(tiny_model), ctx=256, dtype="bfloat16",
-                              model_alias="tiny", enforce_eager=True)
-            server = supervisor.start_and_wait(spec, timeout=300)
-        yield supervisor, server
-    finally:
-        pgids = [s.pgid for s in supervisor.servers()]
-        supervisor.close(grace=5.0)
-        _kill_groups(pgids)
+    with served_tiny(tiny_model, tmp_path_factory.mktemp("vllm-home")) as served:
+        yield served
 
 
 @pytest.mark.vllm

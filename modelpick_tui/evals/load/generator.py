@@ -119,13 +119,15 @@ class _Cpu:
 
 async def run_level(client: ChatClient, endpoint: Endpoint, prompts: Sequence[LoadPrompt], concurrency: int,
                     duration_s: float, max_tokens: int, *, timeouts: Timeouts,
-                    on_sample: Callable[[Sample], None] | None = None, offset: int = 0) -> LevelRun:
+                    on_sample: Callable[[Sample], None] | None = None, offset: int = 0,
+                    requests: int | None = None, temperature: float | None = None) -> LevelRun:
     """`concurrency` users for `duration_s` (their last requests finish after it), prompts taken in turn from
-    `offset`. Cancelling it cancels the streams in flight (the finished samples are lost with it)."""
+    `offset`; `requests`: no more than that many in all (a bench matching another tool's fixed count).
+    Cancelling it cancels the streams in flight (the finished samples are lost with it)."""
     run = LevelRun(concurrency)
     gone = asyncio.Event()
     probe_lock = asyncio.Lock()
-    counter = iter(range(offset, 1 << 62))
+    counter = iter(range(offset, offset + requests if requests is not None else 1 << 62))
     cpu = _Cpu(client.reader_pid)
     started = time.perf_counter()
     stop_at = started + duration_s
@@ -142,9 +144,12 @@ async def run_level(client: ChatClient, endpoint: Endpoint, prompts: Sequence[Lo
 
     async def user() -> None:
         while time.perf_counter() < stop_at and not gone.is_set():
-            p = prompts[next(counter) % len(prompts)]
+            index = next(counter, None)
+            if index is None:
+                return
+            p = prompts[index % len(prompts)]
             request = ChatRequest.from_prompt(endpoint.model, p.prompt, system=p.system,
-                                              sampling=SamplingParams(max_tokens=max_tokens))
+                                              sampling=SamplingParams(max_tokens=max_tokens, temperature=temperature))
             asked = time.perf_counter()
             result = await client.collect(endpoint.base_url, request, api_key=endpoint.api_key, timeouts=timeouts,
                                           gaps=True, headers=dict(endpoint.headers))

@@ -1,0 +1,226 @@
+"""The load generator's own ceiling: requests/s and concurrent streams one `modelpick load` process (the asking
+process + its stream reader) sustains against a local server that is not the bottleneck, beside a bare
+asyncio + httpx client (one process, the same SSE parsing: a JSON decode per event) against the same server,
+alternating, in one run.
+
+    .venv/bin/python bench/load_ceiling.py [--concurrency 64,256] [--tokens 16] [--interval-ms 0,50]
+                                           [--duration 8] [--rounds 2] [--servers 2]
+
+The server: `--servers` processes of a minimal asyncio HTTP/1.1 server sharing one port (SO_REUSEPORT), each
+answering every chat request with a static SSE body of `--tokens` content events (pre-encoded; `--interval-ms`
+between events: 0 measures requests/s flat out, 50 keeps many streams open at once). Python, not a compiled
+server: on 2 cores everything shares the machine, so the figure is the ratio of the two clients measured against
+the same server in the same run, with the load average beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MODEL = "static"
+
+
+# --- the server ----------------------------------------------------------------------------------------------
+
+
+def _body(tokens: int) -> tuple[bytes, list[bytes], bytes]:
+    def chunk(payload: str) -> bytes:
+        data = f"data: {payload}\n\n".encode()
+        return b"%x\r\n%s\r\n" % (len(data), data)
+
+    def event(delta: dict[str, str], finish: str | None = None) -> str:
+        return json.dumps({"id": "c", "object": "chat.completion.chunk", "model": MODEL,
+                           "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+
+    head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + chunk(event({"role": "assistant"})))
+    middle = [chunk(event({"content": f" w{i}"})) for i in range(tokens)]
+    usage = json.dumps({"id": "c", "object": "chat.completion.chunk", "model": MODEL, "choices": [],
+                        "usage": {"prompt_tokens": 8, "completion_tokens": tokens, "total_tokens": 8 + tokens}})
+    tail = chunk(event({}, "length")) + chunk(usage) + chunk("[DONE]") + b"0\r\n\r\n"
+    return head, middle, tail
+
+
+async def _serve(port: int, tokens: int, interval: float) -> None:
+    head, middle, tail = _body(tokens)
+    models = json.dumps({"object": "list", "data": [{"id": MODEL, "object": "model"}]}).encode()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                request = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in request.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                if length:
+                    await reader.readexactly(length)
+                if request.startswith(b"GET"):
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                                 % (len(models), models))
+                    continue
+                writer.write(head)
+                if interval:
+                    for piece in middle:
+                        await asyncio.sleep(interval)
+                        writer.write(piece)
+                else:
+                    writer.write(b"".join(middle))
+                writer.write(tail)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", port, reuse_port=True, backlog=4096)
+    async with server:
+        await server.serve_forever()
+
+
+# --- the two clients -----------------------------------------------------------------------------------------
+
+
+def _modelpick(url: str, concurrency: int, duration: float, tokens: int) -> dict[str, float]:
+    from modelpick_tui.evals.load.generator import LoadPrompt, run_level
+    from modelpick_tui.serving.client import ChatClient, Timeouts
+    from modelpick_tui.serving.endpoints import Endpoint
+
+    timeouts = Timeouts(connect=30, read=60, deadline=120)
+    endpoint = Endpoint("static", url + "/v1", MODEL)
+
+    async def go() -> object:
+        async with ChatClient(timeouts, max_connections=concurrency + 4) as client:
+            client.warm()
+            return await run_level(client, endpoint, [LoadPrompt("hello there")], concurrency, duration, tokens,
+                                   timeouts=timeouts)
+
+    cpu = time.process_time()
+    run = asyncio.run(go())
+    ok = [s for s in run.samples if s.error is None]  # type: ignore[attr-defined]
+    errors = len(run.samples) - len(ok)  # type: ignore[attr-defined]
+    return {"rps": len(ok) / run.wall_s, "errors": errors, "cpu": run.client_cpu or 0.0,  # type: ignore[attr-defined]
+            "own_cpu": (time.process_time() - cpu) / run.wall_s}  # type: ignore[attr-defined]
+
+
+def _bare(url: str, concurrency: int, duration: float, tokens: int) -> dict[str, float]:
+    import httpx
+
+    payload = {"model": MODEL, "messages": [{"role": "user", "content": "hello there"}], "max_tokens": tokens,
+               "stream": True, "stream_options": {"include_usage": True}}
+
+    async def go() -> tuple[int, int, float]:
+        ok = errors = 0
+        limits = httpx.Limits(max_connections=concurrency + 4)
+        async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(30, read=60)) as http:
+            start = time.perf_counter()
+            stop = start + duration
+
+            async def user() -> None:
+                nonlocal ok, errors
+                while time.perf_counter() < stop:
+                    try:
+                        async with http.stream("POST", url + "/v1/chat/completions", json=payload) as response:
+                            n = 0
+                            async for line in response.aiter_lines():
+                                if line.startswith("data: ") and line != "data: [DONE]":
+                                    chunk = json.loads(line[6:])
+                                    n += bool(chunk["choices"] and chunk["choices"][0]["delta"].get("content"))
+                        ok += n == tokens
+                        errors += n != tokens
+                    except httpx.HTTPError:
+                        errors += 1
+
+            await asyncio.gather(*(user() for _ in range(concurrency)))
+            return ok, errors, time.perf_counter() - start
+
+    cpu = time.process_time()
+    ok, errors, wall = asyncio.run(go())
+    own = (time.process_time() - cpu) / wall
+    return {"rps": ok / wall, "errors": errors, "cpu": own, "own_cpu": own}
+
+
+def _client(args: argparse.Namespace) -> None:
+    fn = _modelpick if args.client == "modelpick" else _bare
+    print(json.dumps(fn(args.url, args.c, args.duration, args.tokens)))
+
+
+# --- the bench -----------------------------------------------------------------------------------------------
+
+
+def _measure(client: str, url: str, c: int, duration: float, tokens: int) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, __file__, "--client", client, "--url", url, "--c", str(c), "--duration",
+                           str(duration), "--tokens", str(tokens)], capture_output=True, text=True, env=env,
+                          timeout=duration * 10 + 120)
+    if done.returncode != 0:
+        raise SystemExit(f"{client} failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--concurrency", default="64,256")
+    ap.add_argument("--tokens", type=int, default=16)
+    ap.add_argument("--interval-ms", default="0,50")
+    ap.add_argument("--duration", type=float, default=8.0)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--servers", type=int, default=2)
+    ap.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--interval", type=float, default=0.0, help=argparse.SUPPRESS)
+    ap.add_argument("--client", help=argparse.SUPPRESS)
+    ap.add_argument("--url", help=argparse.SUPPRESS)
+    ap.add_argument("--c", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve is not None:
+        asyncio.run(_serve(args.serve, args.tokens, args.interval))
+        return
+    if args.client:
+        _client(args)
+        return
+    print(f"load average at start {os.getloadavg()}")
+    for interval_ms in (float(x) for x in args.interval_ms.split(",")):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        servers = [subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--tokens", str(args.tokens),
+                                     "--interval", str(interval_ms / 1000)]) for _ in range(args.servers)]
+        try:
+            time.sleep(1.0)  # the servers bind (a bench, not a test: nothing to wait on but the port)
+            url = f"http://127.0.0.1:{port}"
+            for c in (int(x) for x in args.concurrency.split(",")):
+                ratios = []
+                for r in range(args.rounds):
+                    order = ("modelpick", "bare") if r % 2 == 0 else ("bare", "modelpick")
+                    got = {client: _measure(client, url, c, args.duration, args.tokens) for client in order}
+                    m, b = got["modelpick"], got["bare"]
+                    ratios.append(m["rps"] / b["rps"])
+                    print(f"{args.tokens} tokens, {interval_ms:g} ms apart, {c} streams, round {r + 1}: modelpick "
+                          f"{m['rps']:.1f} req/s ({m['errors']:.0f} errors; asking process {m['own_cpu']:.0%}, "
+                          f"busier of it and its reader {m['cpu']:.0%} of a core) vs bare httpx {b['rps']:.1f} "
+                          f"req/s ({b['errors']:.0f} errors, {b['cpu']:.0%} of a core): ratio "
+                          f"{m['rps'] / b['rps']:.2f}; load {os.getloadavg()[0]:.1f}")
+                print(f"  median ratio at {c} streams, {interval_ms:g} ms apart: {statistics.median(ratios):.2f} "
+                      "(target ≥ 0.9)")
+        finally:
+            for p in servers:
+                p.terminate()
+            for p in servers:
+                p.wait()
+    print(f"load average at end {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""modelpick's load generator beside vLLM's own serving benchmark (`vllm.benchmarks.serve`, run from vLLM's CPU build
+with `python -c`: that build's `vllm` console script crashes, and the module has no `__main__`), on one vLLM CPU
+server (the tiny model of tests/support/tinymodel.py), at the same concurrency, with the same prompts, the same
+answer length (greedy) and the same number of requests, in one run: rounds alternate which tool goes first.
+
+    .venv/bin/python bench/load_vs_vllm.py [--concurrency 8] [--requests 64] [--max-tokens 32] [--rounds 3]
+
+Prints, per round and as medians: output tokens/s and TTFT p50 from each, their ratio and difference, and the
+load average before and after (2 cores shared with other work: read the figures beside it). What each measures:
+vLLM's TTFT runs from just before its aiohttp `session.post` (a pooled connection's wait included) to the first
+chunk with choices; modelpick's from the request's bytes going out (the stream reader's httpx trace) to the first
+non-empty content (docs/timing.md). Both count output tokens from the server's usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from modelpick_tui.db import open_db  # noqa: E402
+from modelpick_tui.evals.load.generator import LoadPrompt, run_level  # noqa: E402
+from modelpick_tui.evals.stats import percentile  # noqa: E402
+from modelpick_tui.serving.client import ChatClient, Timeouts  # noqa: E402
+from modelpick_tui.serving.endpoints import Endpoint  # noqa: E402
+from modelpick_tui.serving.spec import ServerSpec  # noqa: E402
+from modelpick_tui.serving.supervisor import Supervisor  # noqa: E402
+
+VLLM_PYTHON = ROOT / ".venv-vllm" / "bin" / "python"
+VLLM_BENCH = ("import sys; from vllm.benchmarks.serve import add_cli_args, main; "
+              "from vllm.utils.argparse_utils import FlexibleArgumentParser; p = FlexibleArgumentParser(); "
+              "add_cli_args(p); main(p.parse_args(sys.argv[1:]))")
+WORDS = ("river stone lamp orchard copper violet harbour meadow lantern thistle quarry ember willow basalt "
+         "falcon juniper").split()
+
+
+def prompts_file(path: Path, n: int) -> list[str]:
+    """`n` distinct user prompts of a few words (the tiny model's context is 256 tokens), as vLLM's custom
+    dataset reads them (a `prompt` per JSON line)."""
+    texts = [f"Tell me about the {WORDS[i % len(WORDS)]} and the {WORDS[(3 * i + 5) % len(WORDS)]} number {i}."
+             for i in range(n)]
+    path.write_text("".join(json.dumps({"prompt": t}) + "\n" for t in texts))
+    return texts
+
+
+def modelpick(endpoint: Endpoint, texts: list[str], concurrency: int, requests: int, max_tokens: int
+              ) -> tuple[float, float, float]:
+    """(output tokens/s, TTFT p50 ms, client CPU share) of one run of the load generator."""
+    timeouts = Timeouts(connect=10, read=120, deadline=600)
+
+    async def go() -> object:
+        async with ChatClient(timeouts, max_connections=concurrency + 4) as client:
+            client.warm()
+            return await run_level(client, endpoint, [LoadPrompt(t) for t in texts], concurrency, 1e9, max_tokens,
+                                   timeouts=timeouts, requests=requests, temperature=0.0)
+
+    run = asyncio.run(go())
+    ok = [s for s in run.samples if s.error is None]  # type: ignore[attr-defined]
+    if len(ok) != requests:
+        errors = {s.error for s in run.samples if s.error}  # type: ignore[attr-defined]
+        raise SystemExit(f"modelpick: {len(ok)} of {requests} answered: {errors}")
+    ttft = percentile([s.ttft_ms for s in ok if s.ttft_ms is not None], 50)
+    return sum(s.output_tokens for s in ok) / run.wall_s, ttft or 0.0, run.client_cpu or 0.0  # type: ignore[attr-defined]
+
+
+def vllm_bench(server_url: str, key: str, model_dir: Path, dataset: Path, out: Path, concurrency: int,
+               requests: int, max_tokens: int) -> tuple[float, float]:
+    """(output tokens/s, TTFT p50 ms) of one run of vLLM's serving benchmark."""
+    argv = [str(VLLM_PYTHON), "-c", VLLM_BENCH, "--backend", "openai-chat", "--base-url", server_url.removesuffix(
+        "/v1"), "--endpoint", "/v1/chat/completions", "--model", "tiny", "--tokenizer", str(model_dir),
+            "--dataset-name", "custom", "--dataset-path", str(dataset), "--skip-chat-template",
+            "--custom-output-len", str(max_tokens), "--num-prompts", str(requests), "--max-concurrency",
+            str(concurrency), "--temperature", "0", "--disable-tqdm", "--save-result", "--result-dir",
+            str(out.parent), "--result-filename", out.name]
+    env = {**os.environ, "OPENAI_API_KEY": key, "HF_HUB_OFFLINE": "1", "VLLM_NO_USAGE_STATS": "1"}
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0 or not out.exists():
+        raise SystemExit(f"vllm bench failed ({done.returncode}): {done.stderr[-2000:]}")
+    result = json.loads(out.read_text())
+    out.unlink()
+    if result["completed"] != requests:
+        raise SystemExit(f"vllm bench: {result['completed']} of {requests} completed")
+    return float(result["output_throughput"]), float(result["median_ttft_ms"])
+
+
+def main() -> None:
+    from tests.support.tinymodel import build
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--requests", type=int, default=64)
+    ap.add_argument("--max-tokens", type=int, default=32)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    os.environ.setdefault("MODELPICK_VLLM_PYTHON", str(VLLM_PYTHON))
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        model_dir = build(home / "tiny")
+        texts = prompts_file(home / "prompts.jsonl", args.requests)
+        supervisor = Supervisor(home / "home", open_db(home / "bench.db"))
+        try:
+            spec = ServerSpec(name="tiny", backend="vllm", model=str(model_dir), ctx=256, dtype="bfloat16",
+                              model_alias="tiny", enforce_eager=True)
+            server = supervisor.start_and_wait(spec, timeout=600)
+            if server.status != "ready":
+                raise SystemExit(f"vLLM did not start: {server.error}")
+            endpoint = Endpoint("tiny", server.base_url, "tiny", api_key=server.api_key, backend="vllm")
+            print(f"vLLM ready in {server.time_to_ready_s:.0f} s; {args.requests} requests at concurrency "
+                  f"{args.concurrency}, {args.max_tokens} tokens each (greedy); load average {os.getloadavg()}")
+            modelpick(endpoint, texts, args.concurrency, args.concurrency, args.max_tokens)  # warm both paths
+            rows = []
+            for r in range(args.rounds):
+                order = ("modelpick", "vllm") if r % 2 == 0 else ("vllm", "modelpick")
+                got: dict[str, tuple[float, ...]] = {}
+                for tool in order:
+                    if tool == "modelpick":
+                        got[tool] = modelpick(endpoint, texts, args.concurrency, args.requests, args.max_tokens)
+                    else:
+                        got[tool] = vllm_bench(server.base_url, server.api_key or "", model_dir,
+                                               home / "prompts.jsonl", home / "vllm.json", args.concurrency,
+                                               args.requests, args.max_tokens)
+                (m_tps, m_ttft, cpu), (v_tps, v_ttft) = got["modelpick"], got["vllm"]
+                rows.append((m_tps / v_tps, m_ttft - v_ttft))
+                print(f"round {r + 1} ({' then '.join(order)}): output tok/s modelpick {m_tps:.1f} vs vLLM "
+                      f"{v_tps:.1f} (ratio {m_tps / v_tps:.3f}); TTFT p50 modelpick {m_ttft:.1f} ms vs vLLM "
+                      f"{v_ttft:.1f} ms (diff {m_ttft - v_ttft:+.1f} ms); generator CPU {cpu:.0%} of a core; "
+                      f"load {os.getloadavg()[0]:.1f}")
+            print(f"median: output tok/s ratio {statistics.median(r[0] for r in rows):.3f} (target 0.95-1.05), "
+                  f"TTFT p50 diff {statistics.median(r[1] for r in rows):+.1f} ms (target within ±5 ms); "
+                  f"load average {os.getloadavg()}")
+        finally:
+            supervisor.close()
+
+
+if __name__ == "__main__":
+    main()
