@@ -19,6 +19,27 @@ def package_sample_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "sample_data"
 
 
+OLLAMA_PORT = 11434
+
+
+def ollama_base(host: str = "") -> str:
+    """Ollama's base URL from OLLAMA_HOST the way Ollama reads it: `host`, `host:port`, `scheme://host[:port]`;
+    empty: http://127.0.0.1:11434. 0.0.0.0 (a server listening on every address) is asked on 127.0.0.1."""
+    text = host.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "http", text
+    default_port = {"http": 80, "https": 443}.get(scheme, OLLAMA_PORT) if sep else OLLAMA_PORT
+    hostport = rest.split("/", 1)[0]
+    name, colon, port = hostport.rpartition(":")
+    if not colon or not port.isdigit() or (name.count(":") and not name.startswith("[")):
+        name, port = hostport, str(default_port)
+    name = name or "127.0.0.1"
+    if name in ("0.0.0.0", "[::]"):
+        name = "127.0.0.1"
+    return f"{scheme}://{name}:{port}"
+
+
 @dataclass(frozen=True)
 class VllmSettings:
     """How modelpick runs vLLM where the app's own environment has no usable vLLM (the CPU build lives in a

@@ -70,7 +70,7 @@ def openrouter_request(settings: Settings, model: str, name: str | None = None) 
 
 def ollama_request(settings: Settings, model: str, name: str | None = None) -> RemoteRequest:
     """A model of the local Ollama (OLLAMA_HOST, else 127.0.0.1:11434) through its OpenAI-compatible /v1."""
-    from ..catalog.sources.ollama import ollama_base
+    from ..settings import ollama_base
 
     if not model.strip():
         raise ServingError("give the Ollama model, e.g. --ollama llama3.2:3b (ollama list shows them)")

@@ -17,8 +17,8 @@ from .messages import WorkFailed
 from .workers import WorkerErrors
 
 if TYPE_CHECKING:
+    from ..serving.attach import RemoteRequest
     from ..serving.spec import ServerSpec
-    from .screens.add_remote import RemoteRequest
 
 READY_TIMEOUT = {"llama": 120.0, "vllm": 600.0}
 
@@ -126,7 +126,10 @@ class ServerOps(WorkerErrors, App[None]):
         def op() -> str:
             server = supervisor.get(name)
             if server.backend == "remote":
-                server = supervisor.add_remote(name, server.base_url, server.model, server.api_key)
+                spec = server.spec
+                server = supervisor.add_remote(name, server.base_url, server.model, server.api_key,
+                                               api_key_env=spec.api_key_env if spec else None,
+                                               headers=dict(spec.headers) if spec else None)
                 return self._outcome(server)
             if server.spec is None:
                 return f"failed: {name}: its settings are not known, start it again with n"
@@ -150,18 +153,61 @@ class ServerOps(WorkerErrors, App[None]):
 
         self._run_op(name, op, "detach")
 
+    @dataclass
+    class ModelsListed(Message):
+        """The server of a remote asked for without a model lists several: the user picks one."""
+
+        request: RemoteRequest
+        models: list[str]
+
     def add_remote(self, req: RemoteRequest) -> None:
+        """Attach `req`; without a model, the one its server lists (several: a picker opens)."""
         supervisor = self.supervisor
 
-        def op() -> str:
-            return self._outcome(supervisor.add_remote(req.name, req.base_url, req.model, req.api_key))
+        def op() -> str | None:
+            chosen = req
+            if not chosen.model:
+                from ..serving.spec import ServingError
+
+                listed = supervisor.remote_models(req.base_url, req.api_key, req.headers_dict)
+                try:
+                    chosen = req.pick_from(listed)
+                except ServingError:
+                    if len(listed) < 2:
+                        raise
+                    self.post_message(self.ModelsListed(req, listed))
+                    return None
+            return self._outcome(supervisor.add_remote(chosen.name, chosen.base_url, chosen.model or "",
+                                                       chosen.api_key, api_key_env=chosen.api_key_env,
+                                                       headers=chosen.headers_dict))
 
         self._run_op(req.name, op, "add")
+
+    def on_server_ops_models_listed(self, message: ModelsListed) -> None:
+        from dataclasses import replace
+
+        from .screens.add_remote import PickModelModal
+
+        def picked(model: str | None) -> None:
+            if model:
+                self.add_remote(replace(message.request, model=model))
+
+        self.push_screen(PickModelModal(redact_url(message.request.base_url), message.models), picked)
 
     # --- serving a card's model ------------------------------------------------------------------
 
     def serve_model(self, model_id: str) -> None:
-        """Work out the start modal's defaults for `model_id` (card, fit, files on this machine), then open it."""
+        """Work out the start modal's defaults for `model_id` (card, fit, files on this machine), then open it. A
+        model of the local Ollama (`ollama/NAME:TAG`) is attached at once: Ollama serves it already."""
+        if model_id.startswith("ollama/"):
+            from ..serving.attach import ollama_request
+
+            request = ollama_request(self.services.settings, model_id.removeprefix("ollama/"))  # type: ignore[attr-defined]
+            if any(s.name == request.name for s in self.supervisor.servers()):
+                self.notify(f"{request.name} is attached already (S: servers)", markup=False)
+                return
+            self.add_remote(request)
+            return
         self.run_worker(lambda: self._plan_worker(model_id), thread=True, group="serve-plan", exclusive=True,
                         exit_on_error=False, description=f"plan a server for {model_id}")
 

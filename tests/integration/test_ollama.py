@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from modelpick_tui.catalog.sources.errors import HubError
-from modelpick_tui.catalog.sources.ollama import OllamaClient, ollama_base
+from modelpick_tui.catalog.sources.ollama import OllamaClient
+from modelpick_tui.settings import ollama_base
 from tests.support.cli import run
 from tests.support.files import write_gguf
 from tests.support.ollama_fake import FakeOllama, write_models_dir

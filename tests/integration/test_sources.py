@@ -190,3 +190,16 @@ def test_openrouter_failures_are_one_line(tmp_path: Path, openrouter: FakeOpenRo
     openrouter.malformed = False
     # The last list stays: a failed sync replaces nothing.
     assert search_json(db, "Qwen3-8B")["Qwen/Qwen3-8B"]["hosted"][1]["usd_per_m_in"] == 0.035
+
+
+def test_a_modelscope_card_offline_comes_from_the_cache(svc: Services, modelscope: FakeModelScope) -> None:
+    assert svc.catalog.sources is not None
+    svc.catalog.sources.sync_modelscope(None, limit=50)
+    svc.catalog._online = True
+    first = svc.catalog.details("iic/MS-Alpha-7B")
+    assert first is not None and first.card_text is not None and "First published on ModelScope." in first.card_text
+    modelscope.fail_status = 503
+    again = svc.catalog.details("iic/MS-Alpha-7B", refresh=True)
+    assert again is not None
+    assert again.notice == "ModelScope is unavailable (HTTP 503): using the local cache"
+    assert again.card_text == first.card_text and again.model["downloads"] == 12_000

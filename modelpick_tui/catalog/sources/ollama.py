@@ -13,30 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...settings import ollama_base
 from .errors import HubError
 from .http import request_json
 
-DEFAULT_PORT = 11434
 # The manifest layer that holds the weights (the GGUF file); the others are template, params, licence, system.
 MODEL_LAYER = "application/vnd.ollama.image.model"
-
-
-def ollama_base(host: str = "") -> str:
-    """Ollama's base URL from OLLAMA_HOST the way Ollama reads it: `host`, `host:port`, `scheme://host[:port]`;
-    empty: http://127.0.0.1:11434. 0.0.0.0 (a server listening on every address) is asked on 127.0.0.1."""
-    text = host.strip()
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        scheme, rest = "http", text
-    default_port = {"http": 80, "https": 443}.get(scheme, DEFAULT_PORT) if sep else DEFAULT_PORT
-    hostport = rest.split("/", 1)[0]
-    name, colon, port = hostport.rpartition(":")
-    if not colon or not port.isdigit() or (name.count(":") and not name.startswith("[")):
-        name, port = hostport, str(default_port)
-    name = name or "127.0.0.1"
-    if name in ("0.0.0.0", "[::]"):
-        name = "127.0.0.1"
-    return f"{scheme}://{name}:{port}"
 
 
 @dataclass(frozen=True)
