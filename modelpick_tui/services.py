@@ -212,14 +212,17 @@ class Services:
 
         return CompareSession(self.traces, self.review, endpoints, params, **options)
 
-    def candidates(self, run_id: str | None = None, *, pin: bool = True,
-                   prompt_version: str | None = None) -> list[Candidate]:
+    def candidates(self, run_id: str | None = None, *, pin: bool = True, prompt_version: str | None = None,
+                   costs: bool = False) -> list[Candidate]:
         """The scoreboard of `run_id` (all traces when None; of one prompt version's traces when given its id) with
-        each model's provenance (evals/decision.py)."""
-        from .evals.decision import candidates
+        each model's provenance (evals/decision.py) and, with `costs`, its newest capacity and its cost."""
+        from .evals.decision import attach_costs, candidates
 
-        return candidates(self.traces, self.failures, self.catalog.store, run_id, pin=pin,
-                          prompt_version=prompt_version)
+        cands = candidates(self.traces, self.failures, self.catalog.store, run_id, pin=pin,
+                           prompt_version=prompt_version)
+        if costs:
+            attach_costs(cands, self.load, self.prices)
+        return cands
 
     def write_report(self, run_id: str | None = None, *, bar: float = 0.8, basis: str = "low",
                      out_dir: Path | None = None, prompt_version: str | None = None,

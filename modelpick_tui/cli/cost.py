@@ -36,7 +36,8 @@ def cost() -> None:
 def price_cmd(ctx: click.Context, hardware: str, usd_per_hour: str | None, remove: bool) -> None:
     """Set what HARDWARE costs an hour, in dollars: `cpu` or COUNTxGPU-NAME as NVML names the GPU, e.g.
     `modelpick cost price '1xNVIDIA H100 80GB HBM3' 2.49`."""
-    from ..evals.cost import CostError, normalise_hardware, parse_price
+    from ..evals.cost import parse_price
+    from ..evals.prices import CostError, normalise_hardware
 
     services = services_from(ctx)
     try:
@@ -66,7 +67,8 @@ def api_price_cmd(ctx: click.Context, model: str, usd_per_1m_input: str | None, 
     """Set what an API charges for MODEL, in dollars per 1M input and per 1M output tokens, e.g.
     `modelpick cost api-price Qwen/Qwen3-8B 0.20 0.60`: `cost` then says the volume above which self-hosting
     it is cheaper."""
-    from ..evals.cost import CostError, parse_token_price
+    from ..evals.cost import parse_token_price
+    from ..evals.prices import CostError
 
     services = services_from(ctx)
     model = model.strip()
@@ -125,7 +127,8 @@ def show_cmd(ctx: click.Context, models: tuple[str, ...], workload: str | None, 
              hardware: str | None, as_json: bool) -> None:
     """Per load-tested model: capacity at the SLO, $/1M output tokens and $/1M requests on its hardware, and for
     a workload the replicas, GPUs and monthly cost (and with an API price, the volume where self-hosting wins)."""
-    from ..evals.cost import CostError, cost_figures, normalise_hardware, parse_workload
+    from ..evals.cost import cost_figures, parse_workload
+    from ..evals.prices import CostError, normalise_hardware
 
     services = services_from(ctx)
     try:
@@ -149,8 +152,8 @@ def _slo_key(slo: str | None) -> str | None:
     """The SLO as the load tests store it (evals/load.parse_slo's normalised text); its errors are one line."""
     if slo is None:
         return None
-    from ..evals.cost import CostError
     from ..evals.load import parse_slo
+    from ..evals.prices import CostError
 
     try:
         return str(parse_slo(slo))
@@ -161,7 +164,7 @@ def _slo_key(slo: str | None) -> str | None:
 def show_table(figures: list[Any], workload: Any) -> None:
     from rich.table import Table
 
-    from ..evals.cost import money, volume
+    from ..evals.prices import money, volume
 
     slos = {f.slo for f in figures if f.slo}
     one_slo = len(slos) == 1

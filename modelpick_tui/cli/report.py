@@ -38,26 +38,33 @@ def _ms(value: float | None) -> str:
                                            "tps", "win", "model"]), default="pass", show_default=True)
 @click.option("--prompt", "prompt_name", metavar="VERSION",
               help="Only the traces made with this prompt version (`modelpick run --prompt`).")
+@click.option("--slo", help="Capacity at this SLO (ttft=500ms,tpot=50ms); default: each model's newest load test.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per model on stdout.")
 @click.pass_context
-def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, prompt_name: str | None, as_json: bool) -> None:
-    """Per model: traces, labels, pass rate with a 95% interval, failure modes, latency, tokens/s, win rate."""
+def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, prompt_name: str | None, slo: str | None,
+                   as_json: bool) -> None:
+    """Per model: traces, labels, pass rate with a 95% interval, capacity at the SLO and $/1M output tokens (from
+    `modelpick load` and `cost price`), failure modes, latency, tokens/s, win rate."""
     from rich.table import Table
 
     from ..catalog.facts import format_params
-    from ..evals.decision import candidates
+    from ..evals.decision import attach_costs, candidates
+    from ..evals.prices import money
     from ..evals.scoreboard import sort_scores
 
     services = services_from(ctx)
     _check_run(services, run_id)
     version = _version_id(services, prompt_name)
-    cands = {c.score.model: c for c in candidates(services.traces, services.failures, services.catalog.store, run_id,
-                                                  pin=False, prompt_version=version)}
+    constraints = _constraints(slo, None, None)
+    found = candidates(services.traces, services.failures, services.catalog.store, run_id, pin=False,
+                       prompt_version=version)
+    attach_costs(found, services.load, services.prices, constraints)
+    cands = {c.score.model: c for c in found}
     scores = sort_scores([c.score for c in cands.values()], sort)
     if as_json:
         for s in scores:
-            echo_json({**s.to_json(), "license": cands[s.model].provenance.license},
-                                  ensure_ascii=False)
+            echo_json({**s.to_json(), "license": cands[s.model].provenance.license,
+                       **_capacity_json(cands[s.model].cost)}, ensure_ascii=False)
         return
     if not scores:
         say("no traces yet" + (f" in run {escape(run_id)}" if run_id else "") +
@@ -69,7 +76,8 @@ def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, prompt_nam
     table = Table(title=f"scoreboard ({scope}, sorted by {sort})",
                   title_justify="left")
     for col, justify in (("model", "left"), ("params", "right"), ("traces", "right"), ("labelled", "right"),
-                         ("pass rate [95% CI]", "left"), ("ttft p50/p95 ms", "right"),
+                         ("pass rate [95% CI]", "left"), ("capacity", "right"), ("$/1M out", "right"),
+                         ("ttft p50/p95 ms", "right"),
                          ("latency p50/p95 ms", "right"), ("tok/s", "right"), ("win", "right"),
                          ("failure modes", "left")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
@@ -79,10 +87,26 @@ def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, prompt_nam
         modes = ", ".join(f"{k} ({v})" for k, v in list(s.failure_modes.items())[:3])
         table.add_row(escape(s.model), format_params(s.params), str(s.traces), str(s.labelled),
                       f"{rate.estimate:.0%} [{rate.low:.0%}–{rate.high:.0%}]" if s.labelled else "",
-                      f"{_ms(s.ttft_p50)} / {_ms(s.ttft_p95)}", f"{_ms(s.latency_p50)} / {_ms(s.latency_p95)}",
+                      *_capacity_cells(cands[s.model].cost, money), f"{_ms(s.ttft_p50)} / {_ms(s.ttft_p95)}",
+                      f"{_ms(s.latency_p50)} / {_ms(s.latency_p95)}",
                       "" if s.tokens_per_s is None else f"{s.tokens_per_s:.1f}",
                       "" if win is None else f"{win:.0%}", escape(modes))
     print_table(table)
+
+
+def _capacity_json(fig: Any) -> dict[str, Any]:
+    """A model's capacity and cost fields for the scoreboard's JSON (None where not measured or not priced)."""
+    return {"slo": fig.slo, "capacity_concurrency": fig.capacity_concurrency, "capacity_rps": fig.capacity_rps,
+            "hardware": fig.hardware, "usd_per_1m_output_tokens": fig.usd_per_1m_output_tokens,
+            "usd_per_1m_requests": fig.usd_per_1m_requests, "cost_missing": fig.missing}
+
+
+def _capacity_cells(fig: Any, money: Any) -> tuple[str, str]:
+    """"8 @ ttft=500ms,tpot=50ms" and "$1.38", or what is missing ("not measured", "set a price")."""
+    if fig.capacity_rps is None:
+        return escape(fig.missing or "not measured"), ""
+    return (f"{fig.capacity_concurrency} @ {escape(fig.slo or '')}",
+            escape(money(fig.usd_per_1m_output_tokens, fig.missing or "set a price")))
 
 
 @click.command("report")

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .cost import NOT_MEASURED, CostFigures, Workload, cost_figures, money
+from .cost import NOT_MEASURED, CostFigures, Workload, cost_figures
+from .prices import money
 
 if TYPE_CHECKING:
     from .stores.cost import PriceStore

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .prices import ApiPrice, CostError, normalise_hardware
+from .prices import SET_A_PRICE, ApiPrice, CostError, normalise_hardware
 
 if TYPE_CHECKING:
     from .stores.cost import PriceStore
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 HOURS_PER_MONTH = 730.0  # 365 × 24 / 12: what cloud providers bill a month as
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600.0
-SET_A_PRICE = "set a price"
 NOT_MEASURED = "not measured"
 
 
@@ -267,6 +266,8 @@ class CostFigures:
     api_monthly_usd: float | None = None
     break_even: BreakEven | None = None
     api_missing: str | None = None  # why the API comparison is absent
+    target: float | None = None  # the share of requests the load test required to meet the SLO
+    levels: list[Any] = field(default_factory=list)  # the load test's levels (evals/load/result.py LoadLevel)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -303,7 +304,8 @@ def estimate(cap: Capacity | None, usd_per_hour: float | None, workload: Workloa
     if cap is None:
         return CostFigures(model, None, None, None, None, None, missing=NOT_MEASURED, workload=workload, api=api)
     fig = CostFigures(model or cap.model or "", cap.hardware, cap.slo, cap.capacity_concurrency, cap.capacity_rps,
-                      cap.capacity_output_tps, usd_per_hour=usd_per_hour, workload=workload, api=api)
+                      cap.capacity_output_tps, usd_per_hour=usd_per_hour, workload=workload, api=api,
+                      target=getattr(cap, "target", None), levels=list(getattr(cap, "levels", None) or []))
     if not cap.capacity_rps:
         fig.missing = "no capacity at this SLO"
         return fig
@@ -365,22 +367,3 @@ def cost_figures(load: LoadStore, prices: PriceStore, models: list[str] | None =
             fig.missing = why
         out.append(fig)
     return out
-
-
-def money(value: float | None, missing: str = SET_A_PRICE) -> str:
-    """Dollars as a person reads them: $0.0123, $1.23, $1,234."""
-    if value is None:
-        return missing
-    if value >= 100:
-        return f"${value:,.0f}"
-    return f"${value:.2f}" if value >= 1 else f"${value:.4f}"
-
-
-def volume(value: float | None) -> str:
-    """A count as a person reads it: 1.2M, 340k, 12."""
-    if value is None:
-        return "never"
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if value >= scale:
-            return f"{value / scale:.3g}{suffix}"
-    return f"{value:.3g}"

@@ -16,7 +16,8 @@ from ..catalog.facts import format_params
 from ..clock import now_iso, today_iso
 from ..home import make_private_dir, write_private
 from .constraints import NOT_TESTED, QUALITY, Constraints, rule_text
-from .cost import CostFigures, money
+from .cost import CostFigures
+from .prices import money
 from .provenance import Provenance, provenance
 from .scoreboard import ModelScore, scoreboard
 from .stats import Interval
@@ -205,6 +206,15 @@ def candidates(traces: TraceStore, failures: FailureModeStore, catalog: CatalogS
     return out
 
 
+def attach_costs(cands: Sequence[Candidate], load: LoadStore, prices: PriceStore,
+                 constraints: Constraints | None = None) -> None:
+    """Each candidate's capacity and cost (`Candidate.cost`) at the constraints' SLO and workload (none: its
+    newest load test, no workload)."""
+    costs = (constraints or Constraints()).costs(load, prices, [c.score.model for c in cands])
+    for c in cands:
+        c.cost = costs.get(c.score.model)
+
+
 def decide(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore, judge: JudgeStore,
            run_id: str | None = None, bar: float = 0.8, basis: str = "low",
            prompt_version: str | None = None, *, constraints: Constraints | None = None,
@@ -216,9 +226,7 @@ def decide(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore
     if constraints is not None:
         if load is None or prices is None:
             raise ValueError("constraints need the load tests and the prices")
-        costs = constraints.costs(load, prices, [c.score.model for c in cands])
-        for c in cands:
-            c.cost = costs.get(c.score.model)
+        attach_costs(cands, load, prices, constraints)
     chosen, rejected = choose(cands, bar, basis, constraints)
     rubric = judge.rubric(run_id)
     prompts = traces.prompt_versions_used(chosen.score.model, run_id, prompt_version) if chosen else []

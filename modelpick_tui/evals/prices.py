@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _MAX_HARDWARE = 120  # characters: an NVML name is ~30
+SET_A_PRICE = "set a price"  # what a dollar figure says where no price is set: none is invented
 
 
 class CostError(ValueError):
@@ -57,3 +58,22 @@ class ApiPrice:
     def to_json(self) -> dict[str, Any]:
         return {"model": self.model, "usd_per_1m_input": self.usd_per_1m_input,
                 "usd_per_1m_output": self.usd_per_1m_output, "updated_at": self.updated_at}
+
+
+def money(value: float | None, missing: str = SET_A_PRICE) -> str:
+    """Dollars as a person reads them: $0.0123, $1.23, $1,234."""
+    if value is None:
+        return missing
+    if value >= 100:
+        return f"${value:,.0f}"
+    return f"${value:.2f}" if value >= 1 else f"${value:.4f}"
+
+
+def volume(value: float | None) -> str:
+    """A count as a person reads it: 1.2M, 340k, 12."""
+    if value is None:
+        return "never"
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if value >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"

@@ -120,6 +120,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("scoreboard.sort", "o", "cycle_sort", "Sort", "scoreboard"),
     Action("scoreboard.run", "u", "cycle_run", "Run", "scoreboard"),
     Action("scoreboard.bar", "b", "cycle_bar", "Bar", "scoreboard", show=False),
+    Action("scoreboard.capacity", "c", "cycle_view", "Capacity", "scoreboard"),
     Action("scoreboard.report", "w", "write_report", "Report", "scoreboard"),
     Action("scoreboard.rubric", "e", "edit_rubric", "Rubric", "scoreboard"),
     Action("scoreboard.judge", "j", "run_judge", "Judge", "scoreboard"),
@@ -177,6 +178,8 @@ PALETTE_HELP = {
     "scoreboard.rubric": "Edit the pass/fail rubric (a draft from the failure modes when there is none)",
     "scoreboard.judge": "Run the LLM judge with an endpoint; show its agreement and kappa with the human labels",
     "scoreboard.refresh": "Reload the scoreboard from the database",
+    "scoreboard.capacity": "Cycle the scoreboard's view: quality, then capacity and $/1M tokens with attainment "
+                           "or tokens/s per user against concurrency",
     "review.pass": "Label the trace pass (committed), then show the next one",
     "review.fail": "Label the trace fail, with a note on why and optional tags",
     "review.skip": "Skip the trace (labelled skip, not counted as judged)",

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from modelpick_tui.evals.load import LoadLevel, LoadResult
+from tests.support.traces import add_traces
 
 _ids = itertools.count(1)
 SLO = "ttft=500ms,tpot=50ms"
@@ -33,3 +34,13 @@ def add_capacity(services: Any, model: str, *, hardware: str | None = "1xNVIDIA 
                                            ci_high=min(1.0, attainment + 0.05), verdict=verdict,
                                            output_tps=out_tps, rps=out_tps / 250))
     return result
+
+
+def three_models(services: Any) -> str:
+    """The scoreboard's usual three candidates (one run): Qwen3-0.6B below the bar (18/30), Qwen3-1.7B (30/30,
+    2.0B in the catalogue) and Qwen3-8B (29/30, 8.2B). Returns the run's id."""
+    run_id: str = services.traces.create_run(kind="set", name="support")
+    add_traces(services, run_id, "Qwen/Qwen3-0.6B", ["pass"] * 18 + ["fail"] * 12, latency=300)
+    add_traces(services, run_id, "Qwen/Qwen3-1.7B", ["pass"] * 30, latency=600)
+    add_traces(services, run_id, "Qwen/Qwen3-8B", ["pass"] * 29 + ["fail"], latency=1500)
+    return run_id

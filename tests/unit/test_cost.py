@@ -9,13 +9,10 @@ import pytest
 from modelpick_tui.evals.cost import (
     HOURS_PER_MONTH,
     SECONDS_PER_MONTH,
-    ApiPrice,
-    CostError,
     Shape,
     break_even,
     estimate,
     gpus_per_replica,
-    normalise_hardware,
     parse_budget,
     parse_price,
     parse_workload,
@@ -23,6 +20,7 @@ from modelpick_tui.evals.cost import (
     replicas_needed,
     shape,
 )
+from modelpick_tui.evals.prices import ApiPrice, CostError, normalise_hardware
 
 
 @dataclass

@@ -14,9 +14,8 @@ from modelpick_tui.evals.decision import Candidate, choose
 from modelpick_tui.evals.provenance import Provenance
 from modelpick_tui.evals.scoreboard import ModelScore
 from modelpick_tui.services import Services
-from tests.support.capacity import add_capacity
+from tests.support.capacity import add_capacity, three_models
 from tests.support.cli import run
-from tests.support.traces import add_traces
 
 H100 = "1xNVIDIA H100 80GB HBM3"
 FLAGS = ("--slo", "ttft=500ms,tpot=50ms", "--workload", "2rps", "--budget", "3000/month")
@@ -24,10 +23,7 @@ FLAGS = ("--slo", "ttft=500ms,tpot=50ms", "--workload", "2rps", "--budget", "300
 
 @pytest.fixture
 def decision_run(services: Services) -> str:
-    run_id = services.traces.create_run(kind="set", name="support")
-    add_traces(services, run_id, "Qwen/Qwen3-0.6B", ["pass"] * 18 + ["fail"] * 12, latency=300)  # below the bar
-    add_traces(services, run_id, "Qwen/Qwen3-1.7B", ["pass"] * 30, latency=600)  # 2.0B in the catalogue
-    add_traces(services, run_id, "Qwen/Qwen3-8B", ["pass"] * 29 + ["fail"], latency=1500)  # 8.2B
+    run_id = three_models(services)  # 0.6B below the bar, 1.7B (2.0B) and 8B (8.2B) above it
     services.prices.set_price(H100, 2.49)
     return run_id
 
@@ -129,3 +125,23 @@ def test_ties_in_total_parameters_go_to_fewer_active() -> None:
     # Without constraints a candidate with no cost is fine; with them it is "not measured".
     chosen, _ = choose([_cand("a", 1, None, 1)], 0.8, constraints=Constraints(slo="ttft=500ms"))
     assert chosen is None
+
+
+def test_scoreboard_has_capacity_and_cost_beside_pass_rate(services: Services, decision_run: str) -> None:
+    add_capacity(services, "Qwen/Qwen3-8B")
+    add_capacity(services, "Qwen/Qwen3-0.6B", hardware="cpu", concurrency=1, rps=0.5, output_tps=40.0,
+                 total_tps=60.0)
+    db = services.settings.db_path
+    rows = {r["model"]: r for r in map(json.loads, run(db, "scoreboard", "--json").stdout.splitlines())}
+    big, small, untested = rows["Qwen/Qwen3-8B"], rows["Qwen/Qwen3-0.6B"], rows["Qwen/Qwen3-1.7B"]
+    assert (big["pass_rate"], big["capacity_concurrency"], big["slo"]) == (0.9667, 8, "ttft=500ms,tpot=50ms")
+    assert big["usd_per_1m_output_tokens"] == pytest.approx(1.3833, abs=1e-4)  # 2.49 / (500 × 3600) × 1e6
+    assert small["usd_per_1m_output_tokens"] is None and small["cost_missing"] == "set a price"
+    assert untested["capacity_concurrency"] is None and untested["cost_missing"] == "not measured"
+    table = " ".join(run(db, "scoreboard").output.split())
+    assert "8 @ ttft=500ms,tpot=50ms" in table and "$1.38" in table
+    assert "not measured" in table and "set a price" in table
+    # At another SLO nothing was measured.
+    other = {r["model"]: r for r in map(json.loads, run(db, "scoreboard", "--json", "--slo", "ttft=2s").stdout
+                                        .splitlines())}
+    assert {r["cost_missing"] for r in other.values()} == {"not measured"}

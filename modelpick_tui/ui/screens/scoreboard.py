@@ -1,6 +1,8 @@
 """The scoreboard: per model pass rate with its 95% interval, latency, tokens/s, win rate; a chart of each
 model's interval with its pass rate; keys to write the decision report, edit the rubric and run the LLM judge
-(whose agreement with the human labels is shown, with a warning when kappa says not to trust it).
+(whose agreement with the human labels is shown, with a warning when kappa says not to trust it). `c` turns to
+capacity: beside the pass rate each model's capacity at its load test's SLO and $/1M output tokens, and a chart of
+SLO attainment, then of tokens/s per user, against concurrency, one line per model.
 
 Loading (SQL, GGUF metadata) and the report (a file hash) run in thread workers; the judge is an async
 worker (its HTTP is async and its database writes go to a thread), so the screen never blocks."""
@@ -24,6 +26,7 @@ from ...evals import scoreboard
 from ..actions import bindings
 from ..format import safe
 from ..messages import WorkFailed
+from ..widgets.capacity import capacity_cells, capacity_words, draw_load_chart
 from ..workers import WorkerErrors
 
 # At 80 columns every column stays in view (each cell has one column of padding either side).
@@ -32,7 +35,12 @@ COLUMNS = (("model", "model", 17), ("params", "params", 6), ("labelled", "lab", 
 SORT_LABEL = {"pass": "pass rate", "low": "CI lower bound", "labelled": "labelled", "traces": "traces",
               "params": "parameters", "latency": "latency p50", "ttft": "TTFT p50", "tps": "tokens/s",
               "win": "win rate", "model": "model"}
+# The capacity view's columns: the pass rate stays beside capacity and cost ("not measured" fits in 12).
+CAPACITY_COLUMNS = (("model", "model", 17), ("params", "params", 6), ("labelled", "lab", 4),
+                    ("pass", "pass  95% CI", 12), ("capacity", "users @SLO", 12), ("cost", "$/1M out", 12))
 BARS = (0.8, 0.9, 0.95, 0.5, 0.6, 0.7)  # the pass rate a model must reach; `b` cycles through them
+# `c` cycles: the quality view, then capacity with the attainment chart, then with the tokens/s per user chart.
+VIEWS = ("quality", "attainment", "tps")
 
 
 def _ms(value: float | None) -> str:
@@ -66,6 +74,7 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
         self.report_paths: tuple[str, str] | None = None
         self.agreement: Any = None  # evals.judge.AgreementReport after a judge run
         self.loaded = False
+        self.view = VIEWS[0]
 
     def compose(self) -> ComposeResult:
         yield Static(id="scoreboard-title")
@@ -76,9 +85,7 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#scoreboard", DataTable)
-        for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
+        self.set_columns()
         self.query_one("#scoreboard-title", Static).update(Text("loading the scoreboard…", style="dim"))
         self.load()
 
@@ -97,7 +104,7 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
           description="load the scoreboard")
     def load(self) -> None:
         # pin=False: hashing a multi-GB GGUF waits for the report; parameters and licence come now.
-        cands = self.services.candidates(self.run_id, pin=False)
+        cands = self.services.candidates(self.run_id, pin=False, costs=True)
         runs = [r["id"] for r in self.services.traces.runs() if r.get("n_traces")]
         self.post_message(self.Loaded(cands, runs))
 
@@ -118,6 +125,12 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
         by_model = {c.score.model: c for c in self.candidates}
         return [by_model[s.model] for s in scoreboard.sort_scores([c.score for c in self.candidates], self.sort)]
 
+    def set_columns(self) -> None:
+        table = self.query_one("#scoreboard", DataTable)
+        table.clear(columns=True)
+        for key, label, width in COLUMNS if self.view == "quality" else CAPACITY_COLUMNS:
+            table.add_column(label, key=key, width=width)
+
     def show(self) -> None:
         table = self.query_one("#scoreboard", DataTable)
         keep = self.selected()
@@ -130,11 +143,14 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
                       else "no labels")
             bar = self.bar
             style = "" if not s.labelled else ("green" if rate.low >= bar else "red" if rate.high < bar else "yellow")
-            win = f"{s.win.rate.estimate:.0%}" if s.win and s.win.decided else ""
-            table.add_row(safe(s.model), Text(format_params(c.provenance.params)), Text(str(s.labelled)),
-                          Text(passed, style=style), Text(_ms(s.latency_p50)), Text(_ms(s.latency_p95)),
-                          Text("" if s.tokens_per_s is None else f"{s.tokens_per_s:.1f}"), Text(win),
-                          key=s.model)
+            first = (safe(s.model), Text(format_params(c.provenance.params)), Text(str(s.labelled)),
+                     Text(passed, style=style))
+            if self.view == "quality":
+                win = f"{s.win.rate.estimate:.0%}" if s.win and s.win.decided else ""
+                table.add_row(*first, Text(_ms(s.latency_p50)), Text(_ms(s.latency_p95)),
+                              Text("" if s.tokens_per_s is None else f"{s.tokens_per_s:.1f}"), Text(win), key=s.model)
+            else:
+                table.add_row(*first, *capacity_cells(c.cost), key=s.model)
         if keep in {c.score.model for c in rows}:
             table.move_cursor(row=table.get_row_index(keep))
         scope = f"run {self.run_id}" if self.run_id else "all runs"
@@ -142,7 +158,10 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
                  f"sorted by {SORT_LABEL[self.sort]} · bar {self.bar:.2f}")
         self.query_one("#scoreboard-title", Static).update(safe(title, "bold"))
         self.show_detail()
-        self.draw_chart(rows)
+        if self.view == "quality":
+            self.draw_chart(rows)
+        else:
+            draw_load_chart(self.query_one("#scoreboard-chart", PlotextPlot), rows, self.view, _short)
         self.query_one("#scoreboard-status", Static).update(safe(self.status_text))
 
     def selected(self) -> str | None:
@@ -164,6 +183,8 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
         ttft = f"ttft p50/p95 {_ms(s.ttft_p50)}/{_ms(s.ttft_p95)} ms" if s.ttft_p50 is not None else "no ttft"
         line = (f"{s.traces} traces, {s.errors} errors, {s.skipped} skipped · {ttft} · "
                 f"licence {c.provenance.license or 'unknown'}\nfailure modes: {modes}")
+        if self.view != "quality":  # the capacity view: what the load test and the price say, then the modes
+            line = f"{capacity_words(c.cost)}\nfailure modes: {modes}"
         detail.update(safe(line, "dim"))
 
     def on_screen_resume(self) -> None:
@@ -200,6 +221,13 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
         chart.refresh()
 
     # --- keys ------------------------------------------------------------------------------------
+
+    def action_cycle_view(self) -> None:
+        before = self.view
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        if (before == "quality") != (self.view == "quality"):
+            self.set_columns()
+        self.show()
 
     def action_cycle_sort(self) -> None:
         keys = scoreboard.SORT_KEYS
