@@ -126,7 +126,7 @@ def arch_from_config(config: Mapping[str, Any]) -> Arch | None:
         n_kv = 1
     else:
         n_kv = n_heads  # no GQA key: plain multi-head attention
-    head_dim = _pos_int(cfg.get("head_dim")) or max(1, hidden // n_heads)
+    head_dim = _pos_int(_first(cfg, "head_dim", "attention_head_dim")) or max(1, hidden // n_heads)
     max_ctx = _pos_int(
         _first(cfg, "max_position_embeddings", "n_positions", "max_sequence_length", "seq_length")
     ) or _MAX_CONTEXT_DEFAULTS.get(model_type)
@@ -312,6 +312,14 @@ def arch_from_gguf(meta: Mapping[str, Any]) -> Arch | None:
 
     # Recurrent layers of hybrids store 0 KV heads (llama.cpp's qwen3next, jamba, nemotron_h, lfm2...).
     kinds = ["full" if kv_list is None or kv_list[i % len(kv_list)] else "linear" for i in range(n_layers)]
+    ffn = _int_list(key("feed_forward_length"))
+    if kv_list is not None and ffn is not None:  # nemotron_h: a layer with neither KV heads nor SSM is an MLP
+        kinds = ["mlp" if k == "linear" and ffn[i % len(ffn)] else k for i, k in enumerate(kinds)]
+    interval = _pos_int(key("full_attention_interval"))
+    if interval:  # qwen3next / qwen35: every interval-th layer attends, the others are Gated DeltaNet
+        kinds = ["full" if (i + 1) % interval == 0 else "linear" for i in range(n_layers)]
+    if _pos_int(key("ssm.inner_size")) and not _pos_int(key("attention.head_count_kv")) and kv_list is None:
+        kinds = ["linear"] * n_layers  # a pure state-space model (mamba, mamba2): no attention at all
     window = _pos_int(key("attention.sliding_window"))
     n_global: int | None = None
     if window is not None and mla_dim is None:
@@ -342,6 +350,26 @@ def arch_from_gguf(meta: Mapping[str, Any]) -> Arch | None:
         architecture=arch,
         kv_heads_per_layer=tuple(kv_list) if kv_list is not None else None,
         vocab_size=_pos_int(key("vocab_size")) or _pos_int(meta.get(GGUF_VOCAB_COUNT)),
+        n_cacheless_layers=sum(1 for k in kinds if k not in ("full", "sliding")) if kv_list is None else 0,
         layer_kinds=tuple(kinds),
+        state_elems=_gguf_state_elems(key, arch, kinds.count("linear")),
         moe=moe_from_gguf(key, n_layers, hidden),
     )
+
+
+def _gguf_state_elems(key: Any, arch: str, n_recurrent: int) -> int:
+    """The recurrent layers' fixed state from llama.cpp's ssm.* keys (the same sizes as ``_state_elems``):
+    Gated DeltaNet (qwen3next, qwen35*: time_step_rank value heads, group_count key heads of state_size),
+    Mamba-2 (group_count > 0: time_step_rank heads) or Mamba-1."""
+    inner, d_state = _pos_int(key("ssm.inner_size")), _pos_int(key("ssm.state_size"))
+    if not n_recurrent or not inner or not d_state:
+        return 0
+    conv = _pos_int(key("ssm.conv_kernel")) or 4
+    groups, heads = _pos_int(key("ssm.group_count")), _pos_int(key("ssm.time_step_rank"))
+    if arch.startswith(("qwen3next", "qwen35")) and groups and heads:
+        per_layer = heads * d_state * (inner // heads) + (conv - 1) * (2 * groups * d_state + inner)
+    elif groups and heads:
+        per_layer = inner * d_state + (conv - 1) * (inner + 2 * groups * d_state)
+    else:
+        per_layer = inner * d_state + inner * (conv - 1)
+    return n_recurrent * per_layer

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .arch import Arch
 from .budget import LLAMA_CPP_UBATCH, FitVerdict, overhead_bytes, verdict_for
-from .kv import kv_cache_bytes
+from .kv import kv_cache_bytes, state_bytes
 from .memory import Memory, format_bytes
 from .parallel import ParallelPlan, plan_parallel
 from .speed import decode_tokens_per_s_estimate
@@ -94,6 +94,10 @@ def estimate(
                          "but llama.cpp (llama-cpp-python's server) caches the full context for them")
         else:
             notes.append(f"{arch.sliding_layers} of {arch.attention_layers} layers use a {window}-token window")
+    recurrent = sum(1 for k in arch.layer_kinds if k in ("linear", "mamba")) if arch is not None else 0
+    if recurrent and arch is not None:
+        notes.append(f"{recurrent} of {arch.n_layers} layers are linear-attention or state-space layers: no KV "
+                     f"cache, a fixed {format_bytes(state_bytes(arch))} state per sequence")
     if vocab:
         notes.append(f"llama.cpp compute buffer: {LLAMA_CPP_UBATCH} × {vocab:,} vocab × 4 B = "
                      f"{format_bytes(LLAMA_CPP_UBATCH * vocab * 4)} of logits, at any context")

@@ -18,13 +18,24 @@ KV_CACHE_BYTES_PER_ELEM: dict[str, float] = {
 }
 
 
+# Recurrent state (Gated DeltaNet, Mamba) is kept in f32: llama.cpp's recurrent cache is f32, and vLLM keeps the
+# SSM state in f32 for the models that need the precision (its mamba_ssm_cache_dtype). The upper figure.
+STATE_BYTES_PER_ELEM = 4.0
+
+
+def state_bytes(arch: Arch, bytes_per_elem: float = STATE_BYTES_PER_ELEM) -> int:
+    """The fixed state one sequence keeps in the linear-attention and state-space layers, whatever the context."""
+    return round(arch.state_elems * bytes_per_elem)
+
+
 def kv_cache_bytes(arch: Arch, context: int, bytes_per_elem: float = 2.0, *, full_swa: bool = False) -> int:
     """Bytes of KV cache for one sequence of ``context`` tokens.
 
     Per layer: standard attention caches K and V, 2 x n_kv_heads x head_dim x tokens x bytes; sliding-window
     layers hold min(context, sliding_window) tokens (all ``context`` tokens with ``full_swa``: what
     llama-cpp-python's server allocates); MLA caches mla_kv_dim x tokens x bytes (one latent,
-    no factor 2, no heads). Cacheless hybrid blocks contribute nothing.
+    no factor 2, no heads). Linear-attention and state-space layers of hybrids cache no tokens: they add their
+    fixed state (``state_bytes``) once per sequence; MLP-only blocks add nothing.
     """
     # Why naive formulas (2 x n_heads x head_dim x every layer x context) are off several-fold:
     # * gemma-3-27B at 128k: 52 of its 62 layers are sliding-window layers holding only 1024 tokens, so the
@@ -34,6 +45,15 @@ def kv_cache_bytes(arch: Arch, context: int, bytes_per_elem: float = 2.0, *, ful
     # * GQA models (Llama 3: 8 KV heads for 32 query heads) need 4x less than counting query heads.
     if context <= 0:
         return 0
+    return _attention_bytes(arch, context, bytes_per_elem, full_swa=full_swa) + state_bytes(arch)
+
+
+def kv_bytes_per_token(arch: Arch, context: int, bytes_per_elem: float = 2.0) -> float:
+    """KV cache per token of context at ``context`` tokens (sliding windows amortised, the fixed state left out)."""
+    return _attention_bytes(arch, context, bytes_per_elem, full_swa=False) / context if context > 0 else 0.0
+
+
+def _attention_bytes(arch: Arch, context: int, bytes_per_elem: float, *, full_swa: bool) -> int:
     if arch.mla_kv_dim is not None:
         # vLLM and current llama.cpp cache the latent; llama.cpp before its 2025 MLA support (and GGUFs
         # converted before it) cached full per-head K/V instead, like the naive figure below.

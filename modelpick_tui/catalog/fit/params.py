@@ -101,7 +101,8 @@ def _mixer_params(cfg: Mapping[str, Any], model_type: str, kind: str, *, n_heads
             q = hidden * q_rank + q_rank + q_rank * q_out if q_rank else hidden * q_out
             kv = hidden * (kv_rank + rope) + kv_rank + kv_rank * n_heads * (nope + v_dim)
             return q + kv + n_heads * v_dim * hidden
-        q_width = n_heads * head_dim * (2 if model_type.startswith("qwen3_next") else 1)  # gated output
+        gated = model_type.startswith(("qwen3_next", "qwen3_5")) or cfg.get("attn_output_gate") is True
+        q_width = n_heads * head_dim * (2 if gated else 1)  # a gated output doubles q_proj
         params = hidden * q_width + 2 * hidden * n_kv_heads * head_dim + n_heads * head_dim * hidden
         if model_type == "gpt_oss":  # biases on q, k, v and o, and one attention sink per head
             params += n_heads * head_dim + 2 * n_kv_heads * head_dim + hidden + n_heads
