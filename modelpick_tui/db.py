@@ -401,6 +401,9 @@ _MODEL_INDEXES = (
     ["size_class"],
 )
 
+# The catalogue's columns the full-text index holds (m001 made it; m015 narrowed its update trigger to them).
+_MODEL_FTS = ("id", "author", "task", "tags", "license", "architecture", "base_model")
+
 
 @migrations()
 def m001_catalog(db: sqlite_utils.Database) -> None:
@@ -439,7 +442,7 @@ def m001_catalog(db: sqlite_utils.Database) -> None:
     for cols in _MODEL_INDEXES:
         db.table("models").create_index(cols, find_unique_name=True)
     db.table("models").enable_fts(
-        ["id", "author", "task", "tags", "license", "architecture", "base_model"],
+        list(_MODEL_FTS),
         create_triggers=True,
         tokenize="unicode61 tokenchars '_'",
     )
@@ -797,3 +800,35 @@ def m014_model_sources(db: sqlite_utils.Database) -> None:
         pk=("provider", "id"),
     )
     db.execute("CREATE INDEX idx_hosted_models_hf ON hosted_models (hugging_face_id COLLATE NOCASE)")
+
+
+@migrations()
+def m015_origin_and_tier(db: sqlite_utils.Database) -> None:
+    # Where a model comes from (catalog/origin.py): the country of its publisher and of the base model its card
+    # names, stored per row so that the origin filters are an index lookup; filled at ingest and recomputed when
+    # the shipped table or a user's entry changes ('unknown' until then). The user's own entries live apart from
+    # the shipped table, which is package data.
+    db.table("models").add_column("origin", str, not_null_default="unknown")
+    db.table("models").add_column("base_origin", str, not_null_default="unknown")
+    # The tier follows the total parameters (MoE: every expert) wherever they are written or corrected: a
+    # generated column, never stale. low < 32B ≤ medium < 300B ≤ high (docs/catalog.md).
+    db.execute(
+        "alter table models add column tier text generated always as (case"
+        " when params is null or params <= 0 then 'unknown' when params < 32000000000 then 'low'"
+        " when params < 300000000000 then 'medium' else 'high' end) virtual")
+    for cols in (["origin"], ["base_origin"], ["tier"]):
+        db.table("models").create_index(cols, find_unique_name=True)
+    db.table("origin_entries").create(
+        {"org": str, "name": str, "country": str, "source": str, "checked": str},
+        pk="org",  # lower case: the Hub's namespaces differ only by case
+    )
+    # The FTS index follows the columns it holds: recomputing origins (or is_local, downloads) need not
+    # rewrite every row's text index as sqlite-utils' "after update" trigger did.
+    quoted = ", ".join(f'"{c}"' for c in _MODEL_FTS)
+    old = ", ".join(f'old."{c}"' for c in _MODEL_FTS)
+    new = ", ".join(f'new."{c}"' for c in _MODEL_FTS)
+    db.execute('drop trigger if exists "models_au"')
+    db.execute(
+        f'create trigger "models_au" after update of {quoted} on "models" begin\n'
+        f'  insert into "models_fts" ("models_fts", rowid, {quoted}) values(\'delete\', old.rowid, {old});\n'
+        f'  insert into "models_fts" (rowid, {quoted}) values (new.rowid, {new});\nend')

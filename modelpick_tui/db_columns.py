@@ -6,7 +6,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "models": ("id", "author", "task", "library", "tags", "license", "permissive", "gated", "downloads", "likes",
         "trending", "created_at", "last_modified", "sha", "params", "size_class", "context_length", "architecture",
         "formats", "languages", "base_model", "config_json", "is_local", "source", "synced_at", "params_active",
-        "params_source", "native_format"),
+        "params_source", "native_format", "origin", "base_origin"),
     "model_files": ("model_id", "filename", "size", "quant", "format", "sha256",),
     "cards": ("model_id", "text", "sha", "fetched_at", "source",),
     "shortlist": ("model_id", "note", "added_at", "updated_at",),
@@ -48,4 +48,5 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "max_in_flight", "client_cpu", "extended", "error", "created_at"),
     "hardware_prices": ("hardware", "usd_per_hour", "updated_at"),
     "api_prices": ("model", "usd_per_1m_input", "usd_per_1m_output", "updated_at"),
+    "origin_entries": ("org", "name", "country", "source", "checked"),
 }

@@ -10,8 +10,9 @@ if TYPE_CHECKING:  # the card's types: the browse screen's first frame and `mode
     from .facts import CardFacts
     from .fit.memory import Memory
     from .fit.quants import QuantFit
+    from .origin import ModelOrigin
 
-__all__ = ["SORT_LABELS", "CatalogQuery", "Facets", "ListParams", "LocalGguf", "ModelDetails", "ModelRow",
+__all__ = ["SORT_LABELS", "TIERS", "CatalogQuery", "Facets", "ListParams", "LocalGguf", "ModelDetails", "ModelRow",
            "SearchResult"]
 
 # The sorts the catalogue offers (store.py holds their SQL), with the words the browse screen shows.
@@ -23,6 +24,11 @@ SORT_LABELS = {
     "params": "parameters",
     "created": "recently created",
 }
+
+
+# Tiers by total parameters (MoE: every expert), as db.py's generated column computes them: low < 32B,
+# medium 32B to < 300B, high ≥ 300B; unknown when the catalogue has no count.
+TIERS = ("low", "medium", "high", "unknown")
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,11 @@ class CatalogQuery:
     author: str | None = None
     local_only: bool = False
     shortlisted_only: bool = False
+    # Origin (catalog/origin.py): ISO country codes or "unknown", of the publisher or, with by_base, of the base.
+    origins: tuple[str, ...] = ()
+    exclude_origins: tuple[str, ...] = ()
+    by_base: bool = False
+    tiers: tuple[str, ...] = ()
     sort: str = "downloads"
     limit: int = 200
 
@@ -66,6 +77,10 @@ class ModelRow:
     trending: int = 0
     params_active: int | None = None  # a mixture of experts' active parameters; None for a dense model
     params_source: str = ""
+    base_model: str = ""
+    origin: str = "unknown"  # the publisher's country
+    base_origin: str = "unknown"  # the base model's (the publisher's when the card names none)
+    tier: str = "unknown"
 
 
 @dataclass
@@ -81,6 +96,8 @@ class Facets:
     tasks: list[tuple[str, int]] = field(default_factory=list)
     authors: list[tuple[str, int]] = field(default_factory=list)
     formats: list[tuple[str, int]] = field(default_factory=list)
+    origins: list[tuple[str, int]] = field(default_factory=list)
+    base_origins: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -95,6 +112,7 @@ class ModelDetails:
     shortlist_note: str = ""
     sources: list[dict[str, Any]] = field(default_factory=list)  # every hub that lists it: {source, id, url}
     hosted: list[dict[str, Any]] = field(default_factory=list)  # APIs that serve it, prices per token
+    origin: ModelOrigin | None = None
 
     @property
     def license_class(self) -> Any:

@@ -122,10 +122,11 @@ class CatalogService:
     # --- loading ------------------------------------------------------------------------
 
     def ensure_loaded(self) -> int:
-        """A first launch with an empty database loads the embedded sample catalogue."""
-        if self.store.count() == 0:
-            return self.load_sample()
-        return 0
+        """A first launch with an empty database loads the embedded sample catalogue; a first launch of a new
+        modelpick recomputes the stored origins if its shipped origin table changed."""
+        loaded = self.load_sample() if self.store.count() == 0 else 0
+        self.store.origins.refresh()
+        return loaded
 
     def load_sample(self) -> int:
         from huggingface_hub import ModelInfo
@@ -317,6 +318,7 @@ class CatalogService:
             shortlisted=short is not None,
             shortlist_note=(short or {}).get("note") or "",
             **self._elsewhere(model_id),
+            origin=self.store.origins.book().of_model(row["id"], row.get("base_model")),
         )
 
     def _elsewhere(self, model_id: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
 from .facts import ModelFacts, ModelFile
+from .origin_store import OriginStore
 from .query import SORT_LABELS, CatalogQuery, Facets, ModelRow, SearchResult
 
 SORTS = {
@@ -50,6 +51,24 @@ _ROW_COLUMNS = (
     "m.id, m.task, m.params, m.license, m.permissive, m.downloads, m.likes, m.last_modified, "
     "m.gated, m.size_class, m.formats, m.is_local, m.trending, m.params_active, m.params_source"
 )
+# Where a row comes from and its tier (origin_store.py, db.py's m015): read after the columns above.
+_ORIGIN_COLUMNS = "m.base_model, m.origin, m.base_origin, m.tier"
+
+
+def origin_conditions(q: CatalogQuery) -> tuple[list[str], list[Any]]:
+    """The origin and tier filters as SQL conditions on stored, indexed columns: the publisher's country, or with
+    `by_base` the base model's (a model that names no base is its own)."""
+    where: list[str] = []
+    args: list[Any] = []
+    column = "m.base_origin" if q.by_base else "m.origin"
+    for values, op in ((q.origins, "IN"), (q.exclude_origins, "NOT IN")):
+        if values:
+            where.append(f"{column} {op} ({','.join('?' * len(values))})")
+            args.extend(values)
+    if q.tiers:
+        where.append(f"m.tier IN ({','.join('?' * len(q.tiers))})")
+        args.extend(q.tiers)
+    return where, args
 
 
 # A dense model reads all of its parameters for every token: its active count is its total.
@@ -73,6 +92,7 @@ class CatalogStore:
         # a worker opens the file; its one lock serialises this store with every other over the connection.
         self.database = database
         self._count: int | None = None  # cached: counting 200k rows costs more than the search
+        self.origins = OriginStore(database)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -100,6 +120,7 @@ class CatalogStore:
         with self.database.write():
             self._count = None
             rows = [f.to_row(synced_at) for f in items]
+            self.origins.annotate(rows)
             self.db.table("models").upsert_all(rows, pk="id", alter=False)
             for f in items:
                 if f.files:
@@ -193,6 +214,9 @@ class CatalogStore:
             where.append("m.is_local = 1")
         if q.shortlisted_only:
             where.append("m.id IN (SELECT model_id FROM shortlist)")
+        origin_where, origin_args = origin_conditions(q)
+        where.extend(origin_where)
+        args.extend(origin_args)
         order = SORTS.get(q.sort, SORTS["downloads"])
         with self.lock:
             total = self.count()
@@ -203,7 +227,7 @@ class CatalogStore:
                         .fetchone()[0] if match else None)
             # Sort and limit row ids first, then fetch the wide rows of that page only: the sorter then
             # carries two columns instead of thirteen.
-            sql = (f"SELECT {_ROW_COLUMNS} FROM models m WHERE m.rowid IN "
+            sql = (f"SELECT {_ROW_COLUMNS}, {_ORIGIN_COLUMNS} FROM models m WHERE m.rowid IN "
                    f"(SELECT m.rowid FROM models m {{hint}} {clause} ORDER BY {order} LIMIT ?) ORDER BY {order}, m.id")
             raw = None
             if fts_hits is not None and fts_hits > BROAD_MATCH * q.limit and q.sort in SORT_INDEXES:
@@ -232,6 +256,7 @@ class CatalogStore:
                 downloads=r[5] or 0, likes=r[6] or 0, last_modified=r[7] or "", gated=r[8] or "",
                 size_class=r[9] or "unknown", formats=tuple((r[10] or "").split()), is_local=bool(r[11]),
                 trending=r[12] or 0, params_active=r[13], params_source=r[14] or "",
+                base_model=r[15] or "", origin=r[16], base_origin=r[17], tier=r[18],
             )
             for r in raw
         ]
@@ -271,7 +296,8 @@ class CatalogStore:
                                     [f" {fmt} "]).fetchone()[0]
                 if n:
                     fmt_counts.append((fmt, n))
-            return Facets(grouped("license"), grouped("task"), grouped("author", 500), fmt_counts)
+            return Facets(grouped("license"), grouped("task"), grouped("author", 500), fmt_counts,
+                          origins=grouped("origin"), base_origins=grouped("base_origin"))
 
     def get(self, model_id: str) -> dict[str, Any] | None:
         with self.lock:

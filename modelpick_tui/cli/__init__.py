@@ -40,6 +40,7 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
     "cost": lambda: import_module("modelpick_tui.cli.cost").cost,
     "fit": lambda: import_module("modelpick_tui.cli.fit").fit_cmd,
     "load": lambda: import_module("modelpick_tui.cli.load").load,
+    "origin": lambda: import_module("modelpick_tui.cli.origin").origin,
 }
 
 

@@ -76,13 +76,13 @@ def catalog_sync(ctx: click.Context, source: str, search: str | None, task: str 
     say(f"synced {report.fetched} models; {services.catalog.store.count()} in the catalogue")
 
 
-def _row_json(row: Any) -> dict[str, Any]:
+def _row_json(row: Any, book: Any) -> dict[str, Any]:
     return {
         "id": row.id, "task": row.task, "params": row.params, "params_active": row.params_active,
         "params_source": row.params_source or None, "size_class": row.size_class,
         "license": row.license, "permissive": row.permissive, "downloads": row.downloads,
         "likes": row.likes, "last_modified": row.last_modified, "gated": row.gated or False,
-        "formats": list(row.formats), "local": row.is_local,
+        "formats": list(row.formats), "local": row.is_local, **_origin_json(row, book),
     }
 
 
@@ -96,6 +96,34 @@ def _count(_ctx: click.Context, param: click.Parameter, value: str | None) -> in
         return parse_param_count(value)
     except ValueError as err:
         raise click.BadParameter(str(err)) from None
+
+
+def _origin_json(row: Any, book: Any) -> dict[str, Any]:
+    # The countries are the stored ones the filters matched; who said so ("table" or "user") is the book's.
+    origin = book.of_model(row.id, row.base_model).to_json()
+    origin["country"] = row.origin
+    if origin["base_model"]:
+        origin["base_country"] = row.base_origin
+    return {"origin": origin, "tier": row.tier}
+
+
+def _countries(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    from ..catalog.origin import OriginError, check_countries
+
+    try:
+        return check_countries(values)
+    except OriginError as err:
+        raise click.BadParameter(str(err), param=param) from None
+
+
+def _tiers(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    from ..catalog.query import TIERS
+
+    tiers = [part.strip().lower() for value in values for part in value.split(",") if part.strip()]
+    wrong = [t for t in tiers if t not in TIERS]
+    if wrong:
+        raise click.BadParameter(f"{clean(wrong[0])[:40]!r} is not a tier ({', '.join(TIERS)})", param=param)
+    return tuple(dict.fromkeys(tiers))
 
 
 @catalog.command("search")
@@ -114,6 +142,13 @@ def _count(_ctx: click.Context, param: click.Parameter, value: str | None) -> in
 @click.option("--gated/--open", default=None, help="Only gated, or only open models.")
 @click.option("--author")
 @click.option("--local", is_flag=True, help="Only models whose files are on this machine.")
+@click.option("--origin", "origins", multiple=True, callback=_countries,
+              help="Publisher's country, ISO codes or unknown: US,FR (repeatable).")
+@click.option("--exclude-origin", "exclude_origins", multiple=True, callback=_countries,
+              help="Leave out these countries: CN (unknown stays unless named).")
+@click.option("--by-base", is_flag=True, help="Match the origin of the base model the card names instead.")
+@click.option("--tier", "tiers", multiple=True, callback=_tiers,
+              help="low (<32B), medium (32B to <300B), high (>=300B), unknown: low,medium.")
 @click.option("--sort", type=LazyChoice(_sorts), default="downloads", show_default=True)
 @click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout, for scripts.")
@@ -121,7 +156,8 @@ def _count(_ctx: click.Context, param: click.Parameter, value: str | None) -> in
 def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[str, ...], permissive: bool,
                    sizes: tuple[str, ...], min_params: int | None, max_params: int | None, min_active: int | None,
                    max_active: int | None, task: str | None, fmt: str | None, gated: bool | None,
-                   author: str | None, local: bool, sort: str, limit: int, as_json: bool) -> None:
+                   author: str | None, local: bool, origins: tuple[str, ...], exclude_origins: tuple[str, ...],
+                   by_base: bool, tiers: tuple[str, ...], sort: str, limit: int, as_json: bool) -> None:
     """Search and filter the local catalogue (no network)."""
     from rich.table import Table
 
@@ -135,23 +171,27 @@ def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[st
     query = CatalogQuery(text=" ".join(text), licenses=tuple(x.lower() for x in licenses),
                          permissive_only=permissive, size_classes=sizes, min_params=min_params,
                          max_params=max_params, min_active=min_active, max_active=max_active, task=task, format=fmt,
-                         gated=gated, author=author, local_only=local, sort=sort, limit=limit)
+                         gated=gated, author=author, local_only=local, origins=origins,
+                         exclude_origins=exclude_origins, by_base=by_base, tiers=tiers, sort=sort, limit=limit)
     result = services.catalog.search(query)
     if as_json:
         from .sources import elsewhere
 
+        book = services.catalog.store.origins.book()
         ids = [row.id for row in result.rows]
         for row, extra in zip(result.rows, elsewhere(services, ids), strict=True):
-            echo_json({**_row_json(row), **extra})
+            echo_json({**_row_json(row, book), **extra})
         return
     table = Table(title=f"{result.matching} of {result.total} models", title_justify="left")
     for col, justify in (("id", "left"), ("task", "left"), ("params", "right"), ("license", "left"),
-                         ("downloads", "right"), ("likes", "right"), ("updated", "left"), ("gated", "left")):
+                         ("downloads", "right"), ("likes", "right"), ("updated", "left"), ("gated", "left"),
+                         ("origin", "left"), ("tier", "left")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in result.rows:
         table.add_row(escape(r.id), escape(r.task), format_params_with_active(r.params, r.params_active),
                       escape(r.license or "none"),
-                      f"{r.downloads:,}", f"{r.likes:,}", r.last_modified[:10], r.gated or "")
+                      f"{r.downloads:,}", f"{r.likes:,}", r.last_modified[:10], r.gated or "",
+                      r.base_origin if by_base else r.origin, r.tier)
     print_table(table)
 
 

@@ -46,6 +46,7 @@ STORES = {
     f"{TOP}.db": "the connection, its lock, transactions, migrations, shared views",
     f"{TOP}.catalog.store": "models (+ FTS), model_files, cards, shortlist, local_files, meta",
     f"{TOP}.catalog.source_store": "model_sources, hosted_models (reads models' ids and sources)",
+    f"{TOP}.catalog.origin_store": "origin_entries; the models' origin columns",
     f"{TOP}.serving.registry": "endpoints (the servers' records)",
     f"{TOP}.evals.stores.traces": "runs, traces, run_answers, decisions; the scoreboard's read",
     f"{TOP}.evals.stores.prompt_sets": "prompt_sets, prompts",

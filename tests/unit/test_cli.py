@@ -77,8 +77,8 @@ def test_search_json_is_one_object_per_line_sorted_by_downloads(db: Path) -> Non
     out = rows(run(db, "catalog", "search", "--json", "--limit", "7"))
     assert len(out) == 7
     assert set(out[0]) == {"id", "task", "params", "params_active", "params_source", "size_class", "license",
-                           "permissive", "downloads", "likes", "last_modified", "gated", "formats", "local", "hosted",
-                           "sources"}
+                           "permissive", "downloads", "likes", "last_modified", "gated", "formats", "local", "origin",
+                           "tier", "sources", "hosted"}
     top = sorted(FACTS, key=lambda f: f.downloads, reverse=True)[:7]
     assert [r["id"] for r in out] == [f.id for f in top]
 

@@ -31,9 +31,10 @@ SEARCH_DEBOUNCE_S = 0.15
 FIRST_ROWS = 30
 ID_WIDTH = 28  # at 80 columns: id, task, params, licence and downloads stay in view
 # Fixed widths: the table never measures its cells, which is most of a cold start's paint. params holds a mixture
-# of experts' "total/active" ("20.9B/3.6B").
+# of experts' "total/active" ("20.9B/3.6B"). Origin and tier come after, a scroll to the right.
 COLUMNS = (("id", "model", ID_WIDTH), ("task", "task", 10), ("params", "params", 10), ("license", "licence", 12),
-           ("downloads", "dl", 6), ("likes", "likes", 6), ("updated", "updated", 10), ("gated", "gated", 5))
+           ("downloads", "dl", 6), ("likes", "likes", 6), ("updated", "updated", 10), ("gated", "gated", 5),
+           ("origin", "origin", 7), ("tier", "tier", 7))
 
 
 class BrowseScreen(WorkerErrors, Screen[None]):
@@ -207,8 +208,14 @@ class BrowseScreen(WorkerErrors, Screen[None]):
                 Text(compact(r.likes), justify="right"),
                 Text(r.last_modified[:10]),
                 Text("gated" if r.gated else "", style="yellow"),
+                *self._origin_cells(r),
                 key=r.id,
             )
+
+    def _origin_cells(self, r: ModelRow) -> tuple[Text, Text]:
+        # With "origin of the base model" on, the column shows the country the filter matched.
+        country = r.base_origin if self.query_state.by_base else r.origin
+        return Text(country, style="dim" if country == "unknown" else ""), Text(r.tier)
 
     def _restore_cursor(self, model_id: str) -> None:
         table = self.query_one("#results", DataTable)
@@ -236,10 +243,25 @@ class BrowseScreen(WorkerErrors, Screen[None]):
             parts.append("gated only" if q.gated else "open only")
         if q.local_only:
             parts.append("local only")
+        parts.extend(self._origin_summary(q))
         parts.append(f"sort: {SORT_LABELS.get(q.sort, q.sort)}")
         text = Text(f"{result.matching} of {result.total} models", style="bold")
         text.append("  ·  " + "  ·  ".join(parts), style="dim")
         return text
+
+    @staticmethod
+    def _origin_summary(q: CatalogQuery) -> list[str]:
+        whose = "base origin" if q.by_base else "origin"
+        parts = []
+        if q.origins:
+            parts.append(f"{whose}: " + ",".join(q.origins))
+        if q.exclude_origins:
+            parts.append(f"{whose} not " + ",".join(q.exclude_origins))
+        if q.by_base and not (q.origins or q.exclude_origins):
+            parts.append("by base model")
+        if q.tiers:
+            parts.append("tier: " + ",".join(q.tiers))
+        return parts
 
     def selected_id(self) -> str | None:
         return cursor_key(self.query_one("#results", DataTable))

@@ -12,10 +12,12 @@ from rich.text import Text
 from ...catalog.counts import PARAMS_SOURCES
 from ...catalog.facts import classify_license, format_params, format_params_with_active
 from ...catalog.fit.memory import format_bytes
+from ...catalog.origin import publisher
 from ...catalog.query import ModelDetails
 from ..format import compact, safe
 
 VERDICT_STYLE = {"fits": "green", "tight": "yellow", "does not fit": "red"}
+TIER_RANGES = {"low": "< 32B", "medium": "32B to < 300B", "high": "≥ 300B"}
 VERDICT_SHORT = {"fits": "fits", "tight": "tight", "does not fit": "no"}
 
 
@@ -54,6 +56,7 @@ def facts_table(d: ModelDetails) -> Table:
         ("languages", safe(_join(m.get("languages") or (card.languages if card else [])))),
         ("base model", safe(_join([m.get("base_model") or ""] if m.get("base_model")
                                   else (card.base_models if card else [])))),
+        *origin_rows(d),
         ("datasets", safe(_join(card.datasets if card else []))),
         ("gated", Text(f"yes ({m['gated']}) — needs HF_TOKEN" if m.get("gated") else "no",
                        style="yellow" if m.get("gated") else "")),
@@ -95,6 +98,31 @@ def hosted_text(hosted: list[dict[str, Any]], shown: int = 4) -> Text:
              for h in hosted[:shown]]
     more = f"  (+{len(hosted) - shown})" if len(hosted) > shown else ""
     return safe("  ·  ".join(parts) + more)
+
+
+def origin_rows(d: ModelDetails) -> list[tuple[str, Text]]:
+    """Where the model comes from (its publisher's country, and its base model's when another organisation
+    published that) and its tier, as card rows. The sources are in `modelpick origin list`."""
+    o = d.origin
+    if o is None:
+        return []
+
+    def said(country: str, name: str, entry: Any) -> Text:
+        text = safe(country, style="bold" if country != "unknown" else "dim")
+        if entry is None:
+            text.append_text(safe(f" — {name or 'no organisation'}: not in the origin table", style="dim"))
+        else:
+            whose = "your entry" if entry.by == "user" else "modelpick's table"
+            text.append_text(safe(f" — {name} ({whose}, {entry.checked})",
+                                  style="cyan" if entry.by == "user" else "dim"))
+        return text
+
+    rows = [("origin", said(o.country, o.publisher, o.entry))]
+    if o.base_model and publisher(o.base_model).lower() != o.publisher.lower():
+        rows.append(("base origin", said(o.base_country or "unknown", o.base_model, o.base_entry)))
+    tier = d.model.get("tier") or "unknown"
+    rows.append(("tier", Text(f"{tier}  ({TIER_RANGES.get(tier, 'no parameter count')}, total parameters)")))
+    return rows
 
 
 def evals_table(d: ModelDetails) -> Table | Text:

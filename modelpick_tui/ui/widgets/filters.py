@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Select, SelectionList, Switch
 
 from ...catalog.counts import parse_param_count
 from ...catalog.facts import SIZE_CLASSES, format_params
-from ...catalog.query import SORT_LABELS, CatalogQuery, Facets
+from ...catalog.query import SORT_LABELS, TIERS, CatalogQuery, Facets
 from .ticks import TickList
 
 GATED_OPTIONS = [("open only", "open"), ("gated only", "gated")]
@@ -38,8 +38,8 @@ def _valid(text: str) -> bool:
 
 
 class FilterPanel(VerticalScroll):
-    """Licence (with a permissive switch), size class, parameter bounds (total and active), task, format, gated,
-    author, sort, local."""
+    """Licence (with a permissive switch), size class, parameter bounds (total and active), tier, origin, task,
+    format, gated, author, sort, local."""
 
     DEFAULT_CSS = """
     FilterPanel { width: 32; dock: left; border-right: solid $primary-darken-2; padding: 0 1; }
@@ -78,6 +78,7 @@ class FilterPanel(VerticalScroll):
                     value = getattr(q, field)
                     yield Input(format_params(value) if value else "", placeholder=placeholder, id=widget_id,
                                 validators=[Function(_valid, "a count such as 7B or 500M")])
+        yield from self._origin_filters(q)
         yield Label("task")
         yield Select([(Text(f"{t} ({n})"), t) for t, n in self.facets.tasks], prompt="any task",
                      value=q.task or Select.NULL, id="f-task")
@@ -95,6 +96,37 @@ class FilterPanel(VerticalScroll):
                      value=q.sort, id="f-sort")
         yield Label("on this machine only")
         yield Switch(value=q.local_only, id="f-local")
+
+    def _origin_filters(self, q: CatalogQuery) -> ComposeResult:
+        # Tier, then the origin: countries of the publishers and of the base models, each with both counts.
+        yield Label("tier (total parameters)")
+        yield TickList(*[(t, t, t in q.tiers) for t in TIERS], id="f-tiers")
+        own, base = dict(self.facets.origins), dict(self.facets.base_origins)
+        countries = sorted(own.keys() | base.keys(), key=lambda c: (c == "unknown", -own.get(c, 0), c))
+        labels = [(Text(f"{c} ({own.get(c, 0)}, base {base.get(c, 0)})"), c) for c in countries]
+        yield Label("origin (publisher's country)")
+        yield TickList(*[(label, c, c in q.origins) for label, c in labels], id="f-origins")
+        yield Label("not from")
+        yield TickList(*[(label, c, c in q.exclude_origins) for label, c in labels], id="f-exclude-origins")
+        yield Label("origin of the base model")
+        yield Switch(value=q.by_base, id="f-by-base")
+
+    def _origin_values(self) -> dict[str, Any]:
+        return {
+            "tiers": tuple(self.query_one("#f-tiers", SelectionList).selected),
+            "origins": tuple(self.query_one("#f-origins", SelectionList).selected),
+            "exclude_origins": tuple(self.query_one("#f-exclude-origins", SelectionList).selected),
+            "by_base": self.query_one("#f-by-base", Switch).value,
+        }
+
+    def _show_origin(self, q: CatalogQuery) -> None:
+        self.query_one("#f-by-base", Switch).value = q.by_base
+        for widget_id, values in (("#f-tiers", q.tiers), ("#f-origins", q.origins),
+                                  ("#f-exclude-origins", q.exclude_origins)):
+            ticks = self.query_one(widget_id, SelectionList)
+            ticks.deselect_all()
+            for value in values:
+                ticks.select(value)
 
     def values(self) -> dict[str, Any]:
         def sel(widget_id: str) -> Any:
@@ -117,6 +149,7 @@ class FilterPanel(VerticalScroll):
             "author": sel("#f-author"),
             "sort": sel("#f-sort") or "downloads",
             "local_only": self.query_one("#f-local", Switch).value,
+            **self._origin_values(),
         }
 
     def show(self, q: CatalogQuery) -> None:
@@ -137,6 +170,7 @@ class FilterPanel(VerticalScroll):
             sizes.deselect_all()
             for name in q.size_classes:
                 sizes.select(name)
+            self._show_origin(q)
 
     @on(Switch.Changed)
     @on(Select.Changed)

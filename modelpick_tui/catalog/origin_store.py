@@ -1,0 +1,95 @@
+"""The origin columns of the catalogue and the user's origin entries (table `origin_entries`).
+
+Each row of `models` stores its publisher's country (`origin`) and its base model's (`base_origin`), so filtering
+by origin is an index lookup. They are filled as rows are written (CatalogStore.upsert_models calls `annotate`)
+and recomputed when the shipped table changes (a new modelpick) or the user sets or unsets an entry."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import origin
+from .origin import OriginBook, OriginEntry
+
+if TYPE_CHECKING:
+    from ..db import Database
+
+_TABLE_KEY = "origin_table"  # meta: the hash of the shipped table the stored origins were computed with
+
+
+def _like_prefix(org: str) -> str:
+    return org.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+
+
+class OriginStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._book: OriginBook | None = None
+
+    # --- the entries ---------------------------------------------------------------------
+
+    def user_entries(self) -> list[OriginEntry]:
+        rows = self.database.query("SELECT name, country, source, checked FROM origin_entries ORDER BY org")
+        return [OriginEntry(r["name"], r["country"], r["source"], r["checked"], by="user") for r in rows]
+
+    def book(self) -> OriginBook:
+        """The shipped table with the user's entries over it (read once per process, again after a change here)."""
+        book = self._book  # no lock of its own: two threads may both read it, and neither waits on the other
+        if book is None:
+            book = self._book = OriginBook(origin.shipped(), self.user_entries())
+        return book
+
+    def set_entry(self, entry: OriginEntry) -> int:
+        """Store the user's entry (replacing theirs for the same organisation) and recompute the rows it touches;
+        returns how many rows changed."""
+        with self.database.write() as db:
+            db.table("origin_entries").upsert(
+                {"org": entry.org.lower(), "name": entry.org, "country": entry.country, "source": entry.source,
+                 "checked": entry.checked}, pk="org")
+            self._book = None
+            return self._recompute(entry.org)
+
+    def unset_entry(self, org: str) -> int | None:
+        """Drop the user's entry for `org` (the shipped table's applies again); None when the user had none."""
+        with self.database.write() as db:
+            if db.execute("DELETE FROM origin_entries WHERE org = ?", [org.lower()]).rowcount == 0:
+                return None
+            self._book = None
+            return self._recompute(org)
+
+    # --- the stored columns --------------------------------------------------------------
+
+    def annotate(self, rows: list[dict[str, Any]]) -> None:
+        """Fill `origin` and `base_origin` of rows about to be written."""
+        book = self.book()
+        for row in rows:
+            row["origin"], row["base_origin"] = book.countries(row["id"], row.get("base_model"))
+
+    def refresh(self) -> int:
+        """Recompute every row's origins if the shipped table changed since they were computed (a first start after
+        an upgrade); returns how many rows changed."""
+        sha = origin.table_sha()
+        if self.database.get_meta(_TABLE_KEY) == sha:
+            return 0
+        with self.database.write():
+            changed = self._recompute(None)
+            self.database.set_meta(_TABLE_KEY, sha)
+        return changed
+
+    def _recompute(self, org: str | None) -> int:
+        """Rewrite the origins of the rows published by `org` or naming a base model of it (every row when None),
+        only where they change: inside a write transaction."""
+        book = self.book()
+        sql = "SELECT rowid, id, base_model, origin, base_origin FROM models"
+        args: list[str] = []
+        if org is not None:
+            sql += r" WHERE id LIKE ? ESCAPE '\' OR base_model LIKE ? ESCAPE '\'"
+            args = [_like_prefix(org)] * 2
+        conn = self.database.conn
+        changes = []
+        for rowid, model_id, base, own, base_origin in conn.execute(sql, args).fetchall():
+            now = book.countries(model_id, base)
+            if now != (own, base_origin):
+                changes.append((*now, rowid))
+        conn.executemany("UPDATE models SET origin = ?, base_origin = ? WHERE rowid = ?", changes)
+        return len(changes)
