@@ -180,8 +180,11 @@ def show_table(figures: list[Any], workload: Any) -> None:
     for f in figures:
         missing = f.missing or "set a price"
         if f.capacity_rps is None:
-            table.add_row(escape(f.model), *([] if one_slo else [""]), escape(missing),
+            short = missing if missing in ("not measured", "no capacity at this SLO") else "none within the SLO"
+            table.add_row(escape(f.model), *([] if one_slo else [""]), escape(short),
                           *[""] * (len(columns) - (2 if one_slo else 3)))
+            if short != missing:  # the load test's own words, under the table
+                notes.append(f"{f.model}: {missing}")
             continue
         users = f"{f.capacity_concurrency} user{'s' if f.capacity_concurrency != 1 else ''}"
         row = [escape(f.model), *([] if one_slo else [escape(f.slo or "")]), f"{users}, {f.capacity_rps:.3g} rps",

@@ -106,3 +106,12 @@ def test_cost_view_for_a_test_without_hardware_or_capacity(services: Services) -
     assert "no load test yet" in run(services.settings.db_path.with_name("other.db"), "cost").output
     bad = run(db, "cost", "--slo", "ttft=fast")
     assert bad.exit_code == 1 and bad.output.count("\n") == 1 and "cannot read SLO part" in bad.output
+
+
+def test_hostile_names_from_a_load_test_are_shown_inert(services: Services) -> None:
+    hostile = "[bold red]evil[/]\x1b]52;c;aGk=\x07\x1b[2J"
+    add_capacity(services, hostile, hardware="cpu", concurrency=None, rps=None, output_tps=None, total_tps=None)
+    add_capacity(services, "ok\x1b[31m")
+    out = run(services.settings.db_path, "cost", "--workload", "1rps").output
+    assert "\x1b" not in out and "\x07" not in out
+    assert "[bold red]evil[/]" in out  # the markup as text, not applied
