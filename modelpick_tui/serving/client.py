@@ -25,7 +25,7 @@ import contextlib
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -206,6 +206,46 @@ class ChatClient:
             if isinstance(event, Done | Failed):
                 return event
         raise AssertionError("a stream always ends with Done or Failed")  # pragma: no cover
+
+    async def load(self, base_url: str, requests: Sequence[ChatRequest], *, users: int, duration_s: float,
+                   api_key: str | None = None, timeouts: Timeouts | None = None, max_requests: int | None = None,
+                   offset: int = 0) -> AsyncGenerator[tuple[float, Done | Failed], None]:
+        """A load test's closed loop, run by the stream reader itself (StreamHost.open_load): `users` users, each
+        sending its next request (the `requests` in turn from `offset`) when its answer ends, for `duration_s`
+        or `max_requests` in all. Yields (when it was asked for, its Done or Failed, with every inter-token gap)
+        as each answer ends; closing the iterator early stops the loop and drops the streams in flight.
+        EndpointError when the reader itself stopped."""
+        limits = timeouts or self.timeouts
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any, float]] = asyncio.Queue()
+
+        def sink(kind: str, data: Any, at: float) -> None:  # called on the engine's thread
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(queue.put_nowait, (kind, data, at))
+
+        sid = next(_ids)
+        root = api_root(base_url)
+        spec = {"id": sid, "pool": self._pool, "max_connections": self.max_connections,
+                "url": root + "/chat/completions", "root": root, "payloads": [r.payload() for r in requests],
+                "headers": {**_headers(api_key), "Accept": "text/event-stream", "Cache-Control": "no-store"},
+                "connect": limits.connect, "read": limits.read, "deadline": limits.deadline, "users": users,
+                "duration": duration_s, "requests": max_requests, "offset": offset}
+        ended = False
+        self._engine.start_load(spec, sink)
+        try:
+            while True:
+                kind, data, at = await queue.get()
+                if kind == "end":
+                    ended = True
+                    if data.get("error"):
+                        raise EndpointError(data["error"])
+                    return
+                meter = StreamMeter(start=data["asked_at"])
+                meter.take(data)
+                yield data["asked_at"], _final(data.get("text") or "", meter, {**data, "at": at})
+        finally:
+            if not ended:
+                self._engine.cancel(sid)
 
     async def stream(self, base_url: str, request: ChatRequest, *, api_key: str | None = None,
                      timeouts: Timeouts | None = None, meter: StreamMeter | None = None,

@@ -56,6 +56,12 @@ class Engine:
             self._sinks[spec["id"]] = sink
         self._send({"op": "open", "spec": dict(spec)}, spec["id"])
 
+    def start_load(self, spec: Mapping[str, Any], sink: Sink) -> None:
+        """Start a load test's closed loop (StreamHost.open_load); its "sample" events go to `sink`, "end" last."""
+        with self._lock:
+            self._sinks[spec["id"]] = sink
+        self._send({"op": "load", "spec": dict(spec)}, spec["id"])
+
     def warm(self) -> None:
         """Start the reader now, so the first stream does not wait for it (its queue time would show it)."""
 
@@ -202,6 +208,8 @@ def default_engine() -> Engine:
 def _handle(host: Any, op: Mapping[str, Any]) -> None:
     if op["op"] == "open":
         host.open(op["spec"])
+    elif op["op"] == "load":
+        host.open_load(op["spec"])
     elif op["op"] == "cancel":
         host.cancel(op["id"])
     elif op["op"] == "close_pool":

@@ -9,7 +9,7 @@ model list: when that fails too the server is gone, and the level stops there wi
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -122,47 +122,33 @@ async def run_level(client: ChatClient, endpoint: Endpoint, prompts: Sequence[Lo
                     on_sample: Callable[[Sample], None] | None = None, offset: int = 0,
                     requests: int | None = None, temperature: float | None = None) -> LevelRun:
     """`concurrency` users for `duration_s` (their last requests finish after it), prompts taken in turn from
-    `offset`; `requests`: no more than that many in all (a bench matching another tool's fixed count).
+    `offset`; `requests`: no more than that many in all (a bench matching another tool's fixed count). The loop
+    runs in the stream reader (ChatClient.load): no pipe hop between an answer and its user's next request.
     Cancelling it cancels the streams in flight (the finished samples are lost with it)."""
     run = LevelRun(concurrency)
-    gone = asyncio.Event()
-    probe_lock = asyncio.Lock()
-    counter = iter(range(offset, offset + requests if requests is not None else 1 << 62))
+    asks = [ChatRequest.from_prompt(endpoint.model, p.prompt, system=p.system,
+                                    sampling=SamplingParams(max_tokens=max_tokens, temperature=temperature))
+            for p in prompts]
     cpu = _Cpu(client.reader_pid)
     started = time.perf_counter()
-    stop_at = started + duration_s
-
-    async def check_gone(error: str) -> None:
-        async with probe_lock:
-            if gone.is_set():
-                return
-            try:
-                await list_models(endpoint.base_url, endpoint.api_key, timeouts=Timeouts(connect=3.0, read=5.0))
-            except EndpointError as exc:
-                run.died = f"{error} (and the server does not answer: {exc})"
-                gone.set()
-
-    async def user() -> None:
-        while time.perf_counter() < stop_at and not gone.is_set():
-            index = next(counter, None)
-            if index is None:
-                return
-            p = prompts[index % len(prompts)]
-            request = ChatRequest.from_prompt(endpoint.model, p.prompt, system=p.system,
-                                              sampling=SamplingParams(max_tokens=max_tokens, temperature=temperature))
-            asked = time.perf_counter()
-            result = await client.collect(endpoint.base_url, request, api_key=endpoint.api_key, timeouts=timeouts,
-                                          gaps=True, headers=dict(endpoint.headers))
-            sample = sample_of(result, asked)
-            if gone.is_set():
-                return  # after the server went: not a measurement of it
-            run.samples.append(sample)
-            if on_sample is not None:
-                on_sample(sample)
-            if sample.error and sample.error.startswith(_GONE_HINTS):
-                await check_gone(sample.error)
-
-    await asyncio.gather(*(user() for _ in range(concurrency)))
+    results = client.load(endpoint.base_url, asks, users=concurrency, duration_s=duration_s,
+                          api_key=endpoint.api_key, timeouts=timeouts, max_requests=requests, offset=offset)
+    try:
+        async with contextlib.aclosing(results):
+            async for asked, result in results:
+                sample = sample_of(result, asked)
+                run.samples.append(sample)
+                if on_sample is not None:
+                    on_sample(sample)
+                if sample.error and sample.error.startswith(_GONE_HINTS):
+                    try:  # the reader goes on meanwhile: the probe holds back no other user
+                        await list_models(endpoint.base_url, endpoint.api_key,
+                                          timeouts=Timeouts(connect=3.0, read=5.0))
+                    except EndpointError as exc:
+                        run.died = f"{sample.error} (and the server does not answer: {exc})"
+                        break
+    except EndpointError as exc:  # the stream reader itself stopped
+        run.died = str(exc)
     run.wall_s = time.perf_counter() - started
     run.client_cpu = cpu.share()
     return run
