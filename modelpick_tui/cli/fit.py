@@ -11,7 +11,7 @@ from .output import echo_json, escape, fail, print_table, say, services_from
 
 
 def _row_json(r: Any) -> dict[str, Any]:
-    plan = r.parallel
+    plan, off = r.parallel, r.experts_in_ram
     return {
         "context": r.context, "weights_bytes": r.weights_bytes, "kv_bytes": r.kv_bytes,
         "overhead_bytes": r.overhead_bytes, "total_bytes": r.total_bytes, "verdict": r.verdict,
@@ -22,6 +22,9 @@ def _row_json(r: Any) -> dict[str, Any]:
         "nodes": plan.nodes if plan else None,
         "per_gpu_bytes": plan.per_gpu_bytes if plan else None,
         "plan": plan.line if plan else None,
+        # A GGUF mixture of experts on a GPU: routed experts in system RAM (llama.cpp --cpu-moe; an estimate).
+        "experts_in_ram": {"gpu_bytes": off.gpu_bytes, "ram_bytes": off.ram_bytes, "verdict": off.verdict}
+        if off else None,
     }
 
 
@@ -80,14 +83,18 @@ def _print(model_id: str, memory: Any, fits: list[Any], basis: str) -> None:
     say(f"[bold]{escape(model_id)}[/] against {escape(memory.name)}: {format_bytes(memory.budget_bytes)}")
     table = Table(show_edge=False, box=None, padding=(0, 1))
     for col, justify in (("quant", "left"), ("context", "right"), ("weights", "right"), ("KV", "right"),
-                         ("total", "right"), ("verdict", "left"), ("~tok/s", "right"), ("GPUs", "left")):
+                         ("total", "right"), ("verdict", "left"), ("~tok/s", "right"), ("GPUs", "left"),
+                         ("experts in RAM", "left")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for q in fits:
         for r in q.estimate.rows:
             speed = f"{r.tokens_per_s:.1f}" if r.tokens_per_s is not None else "?"
+            off = r.experts_in_ram
+            offload = (f"GPU {format_bytes(off.gpu_bytes)} + RAM {format_bytes(off.ram_bytes)}: {off.verdict}"
+                       if off else "")
             table.add_row(escape(q.label), f"{r.context:,}", format_bytes(r.weights_bytes), format_bytes(r.kv_bytes),
                           format_bytes(r.total_bytes), r.verdict + ("*" if r.beyond_max_context else ""), speed,
-                          escape(r.parallel.line) if r.parallel else "")
+                          escape(r.parallel.line) if r.parallel else "", offload)
     print_table(table)
     say(f"[dim]{escape(basis)}[/]")
     notes = sorted({n for q in fits for n in q.estimate.notes})

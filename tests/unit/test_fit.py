@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from modelpick_tui.catalog.fit import memory as fit_memory
 from modelpick_tui.catalog.fit.arch import Arch, arch_from_config, arch_from_gguf
 from modelpick_tui.catalog.fit.budget import overhead_bytes, verdict_for
 from modelpick_tui.catalog.fit.estimate import WEIGHTS_ONLY_NOTE, estimate
@@ -593,10 +594,11 @@ def test_detect_memory_falls_back_when_nvml_fails(monkeypatch: pytest.MonkeyPatc
 def test_detect_memory_sums_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = _fake_nvml(names=("NVIDIA H100 80GB HBM3", "NVIDIA H100 80GB HBM3"))
     monkeypatch.setitem(sys.modules, "pynvml", fake)
+    monkeypatch.setattr(fit_memory, "_available_ram", lambda: 100 * GIB)  # the host's RAM, through psutil
     mem = detect_memory()
     # One GPU's memory and its datasheet bandwidth come with the sum (H100 SXM: 3.35 TB/s, nvidia.com).
     assert mem == Memory("gpu", 160 * GIB, 140 * GIB, "NVIDIA H100 80GB HBM3 ×2", 2, 1, 80 * GIB, 3.35e12,
-                         "H100 SXM datasheet: https://www.nvidia.com/en-us/data-center/h100/")
+                         "H100 SXM datasheet: https://www.nvidia.com/en-us/data-center/h100/", 100 * GIB)
     assert fake.shutdowns == 1
 
 

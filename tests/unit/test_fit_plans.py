@@ -298,3 +298,71 @@ def test_cli_fit_table_on_ram_uses_the_measured_cpu_bandwidth(tmp_path: Path, mo
     result = run(tmp_path / "m.db", "fit", "HuggingFaceTB/SmolLM2-135M-Instruct", "--ctx", "4096")
     assert result.exit_code == 0, result.output
     assert "20 GB/s (measured on this machine)" in result.output
+
+
+# --- mixtures of experts: speed from the active share, experts in system RAM (GGUF) ------------------------------
+
+# Qwen3-30B-A3B's config counts (fit/params.py, checked by helper facts against the Hub): 30,532,110,336 in all,
+# 28,991,029,248 in the routed experts (48 layers × 128 experts × 3 × 2048 × 768), 3,041,855,488 active.
+QWEN3_30B_TOTAL, QWEN3_30B_ROUTED, QWEN3_30B_ACTIVE = 30_532_110_336, 28_991_029_248, 3_041_855_488
+
+
+def test_memory_spec_with_system_ram() -> None:
+    mem = memory_from_spec("8GB+32GB@RTX 4090")
+    assert (mem.per_device_bytes, mem.host_ram_bytes, mem.bandwidth_bytes_per_s) == (8 * GIB, 32 * GIB, 1008e9)
+    assert memory_from_spec("24GB").host_ram_bytes == 0
+    with pytest.raises(ValueError):
+        memory_from_spec("8GB+0GB")
+
+
+def test_a_gguf_moe_fits_a_small_gpu_with_its_experts_in_ram(services: Services) -> None:
+    # unsloth/Qwen3-30B-A3B-GGUF's Q4_K_M file: 18,711,460,162 B. Routed experts: 28,991,029,248 / 30,532,110,336
+    # = 94.95 % of the weights → 17,767,015,868 B to system RAM; 944,444,294 B stay on the GPU, with
+    # KV at 8k = 48 layers × 2 × 4 KV heads × 128 × 2 B × 8,192 = 805,306,368 B and the GPU's overhead
+    # 536,870,912 (CUDA) + 47,222,214 (5 %) + 8,388,608 (1 KiB/token) + 311,164,928 (512 × 151,936 vocab × 4 B
+    # of llama.cpp logits) = 903,646,662 B: 2,653,397,324 B = 2.47 GiB ≤ 85 % of 8 GiB: fits; the experts'
+    # 16.55 GiB ≤ 85 % of 32 GiB: fits. Whole, 19.8 GiB does not fit 8 GiB.
+    services.catalog._memory = memory_from_spec("8GB+32GB@RTX 4090")
+    details = services.catalog.details("unsloth/Qwen3-30B-A3B-GGUF")
+    assert details is not None
+    q4 = next(q for q in details.fits if q.label == "Q4_K_M")
+    row = next(r for r in q4.estimate.rows if r.context == 8192)
+    assert row.verdict == "does not fit" and row.tokens_per_s is None  # it cannot run from the GPU alone
+    off = row.experts_in_ram
+    assert off is not None
+    assert (off.ram_bytes, off.gpu_bytes, off.verdict) == (17_767_015_868, 2_653_397_324, "fits")
+    text = _render(card_view.fit_table(details))
+    assert "experts in system RAM (llama.cpp --cpu-moe, estimate; not in llama-cpp-python's server)" in text
+    assert "llama-cpp-python's server (the backend here) has no such option" in " ".join(q4.estimate.notes)
+
+
+def test_moe_speed_reads_the_active_share(services: Services) -> None:
+    # The same Q4_K_M on a 24 GiB RTX 4090 at 4k: active share 3,041,855,488 / 30,532,110,336 of 18,711,460,162 B
+    # = 1,864,186,823 B; KV at 4k 402,653,184 B. 1.008e12 / 2,266,840,007 = 444.7 tokens/s (dense: 1.008e12 /
+    # 19,114,113,346 = 52.7).
+    services.catalog._memory = memory_from_spec("24GB@RTX 4090")
+    details = services.catalog.details("unsloth/Qwen3-30B-A3B-GGUF")
+    assert details is not None
+    q4 = next(q for q in details.fits if q.label == "Q4_K_M")
+    row = next(r for r in q4.estimate.rows if r.context == 4096)
+    active = int(18_711_460_162 * QWEN3_30B_ACTIVE / QWEN3_30B_TOTAL)
+    assert active == 1_864_186_823
+    assert row.tokens_per_s == pytest.approx(1.008e12 / (active + 48 * 2 * 4 * 128 * 2 * 4096))
+    assert row.tokens_per_s == pytest.approx(444.7, abs=0.1)
+
+
+def test_dense_models_keep_their_experts_on_the_gpu(services: Services) -> None:
+    services.catalog._memory = memory_from_spec("8GB+32GB")
+    details = services.catalog.details("bartowski/Llama-3.2-1B-Instruct-GGUF")
+    assert details is not None
+    assert all(r.experts_in_ram is None for q in details.fits for r in q.estimate.rows)
+
+
+def test_cli_fit_json_experts_in_ram(tmp_path: Path) -> None:
+    result = run(tmp_path / "m.db", "fit", "unsloth/Qwen3-30B-A3B-GGUF", "--memory", "8GB+32GB", "--ctx", "8192",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    q4 = next(q for q in json.loads(result.stdout)["quants"] if q["quant"] == "Q4_K_M")
+    assert q4["rows"][0]["experts_in_ram"] == {"gpu_bytes": 2_653_397_324, "ram_bytes": 17_767_015_868,
+                                               "verdict": "fits"}
+    assert any("--cpu-moe" in n and "estimate only" in n for n in q4["notes"])

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .arch import Arch
 from .budget import LLAMA_CPP_UBATCH, FitVerdict, overhead_bytes, verdict_for
+from .experts import CPU_MOE_NOTE, ExpertsInRam, experts_in_ram
 from .kv import kv_cache_bytes, state_bytes
 from .memory import Memory, format_bytes
 from .parallel import ParallelPlan, plan_parallel
@@ -34,6 +35,8 @@ class FitRow:
     tokens_per_s: float | None = None
     # Several GPUs (vLLM): the smallest TP (× PP) plan at this context; its verdict is the row's.
     parallel: ParallelPlan | None = None
+    # A GGUF mixture of experts on a GPU: the fit with its routed experts in system RAM (llama.cpp --cpu-moe).
+    experts_in_ram: ExpertsInRam | None = None
 
 
 @dataclass
@@ -56,6 +59,7 @@ def estimate(
     label: str = "",
     runtime: str | None = None,
     active_weights_bytes: int | None = None,
+    expert_share: float | None = None,
 ) -> FitEstimate:
     """Weights + KV cache + overhead for each context, with a verdict against ``memory``.
 
@@ -68,6 +72,8 @@ def estimate(
     ``active_weights_bytes`` (a mixture of experts reads only its routed experts; default all weights) + KV.
     On several GPUs, other runtimes than llama.cpp (vLLM) get a tensor (× pipeline) parallel plan per row
     (parallel.py) whose verdict, against one GPU, is the row's; llama.cpp splits layers and is judged on the sum.
+    ``expert_share`` (a GGUF mixture of experts: the routed experts' share of the weights): on a GPU, each row also
+    says whether it would fit with the experts in system RAM (experts.py; llama.cpp's --cpu-moe, an estimate).
     """
     llama = runtime == "llama.cpp"
     vocab = (arch.vocab_size or 0) if arch is not None and llama else 0
@@ -80,9 +86,12 @@ def estimate(
         beyond = bool(arch is not None and arch.max_context is not None and ctx > arch.max_context)
         plan = None if llama else plan_parallel(weights_bytes, kv, ctx, arch, memory)
         verdict = verdict_for(total, memory) if plan is None else plan.verdict
-        speed = decode_tokens_per_s_estimate(memory.bandwidth_bytes_per_s, active, kv,
-                                             tensor_parallel=plan.tensor_parallel if plan else 1)
-        rows.append(FitRow(ctx, weights_bytes, kv, over, total, verdict, beyond, speed, plan))
+        # Only where it can run from this memory: a model that does not fit runs partly from elsewhere.
+        speed = None if verdict == "does not fit" else decode_tokens_per_s_estimate(
+            memory.bandwidth_bytes_per_s, active, kv, tensor_parallel=plan.tensor_parallel if plan else 1)
+        offload = (experts_in_ram(weights_bytes, kv, ctx, expert_share, memory, vocab)
+                   if llama and expert_share else None)
+        rows.append(FitRow(ctx, weights_bytes, kv, over, total, verdict, beyond, speed, plan, offload))
     notes: list[str] = [WEIGHTS_ONLY_NOTE] if arch is None else []
     if memory.kind == "gpu" and memory.total_bytes and memory.available_bytes < 0.9 * memory.total_bytes:
         used = memory.total_bytes - memory.available_bytes
@@ -98,6 +107,8 @@ def estimate(
     if recurrent and arch is not None:
         notes.append(f"{recurrent} of {arch.n_layers} layers are linear-attention or state-space layers: no KV "
                      f"cache, a fixed {format_bytes(state_bytes(arch))} state per sequence")
+    if any(r.experts_in_ram for r in rows):
+        notes.append(CPU_MOE_NOTE)
     if vocab:
         notes.append(f"llama.cpp compute buffer: {LLAMA_CPP_UBATCH} × {vocab:,} vocab × 4 B = "
                      f"{format_bytes(LLAMA_CPP_UBATCH * vocab * 4)} of logits, at any context")

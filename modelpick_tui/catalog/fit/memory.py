@@ -1,8 +1,9 @@
 """Memory to fit in: GPUs via NVML, else system RAM, or a user's spec (MODELPICK_MEMORY, --memory); sizes.
 
 A spec names one GPU's memory and how many there are: "24GB", "4x80GB" (four GPUs on one host), "2x8x80GB"
-(two nodes of eight GPUs each), optionally "@GPU" for the GPU model whose datasheet bandwidth the speed
-estimate uses ("4x80GB@H100 SXM", "8x141GB@NVIDIA H200").
+(two nodes of eight GPUs each), optionally "+RAM" for the host's system RAM (where a mixture of experts' experts
+may live: "24GB+64GB") and "@GPU" for the GPU model whose datasheet bandwidth the speed estimate uses
+("4x80GB@H100 SXM", "8x141GB@NVIDIA H200", "24GB+64GB@RTX 4090").
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Memory:
     device_bytes: int = 0
     bandwidth_bytes_per_s: float | None = None
     bandwidth_source: str = ""  # where the bandwidth comes from: a datasheet's URL, "measured on this machine …"
+    host_ram_bytes: int = 0  # beside GPUs: the host's available system RAM (0: not known)
 
     @property
     def budget_bytes(self) -> int:
@@ -86,7 +88,16 @@ def _nvml_memory() -> Memory | None:
             return None
         label = f"{names[0]} ×{count}" if len(set(names)) == 1 else " + ".join(names)
         bandwidth, source = _gpu_bandwidth(names)
-        return Memory("gpu", total, free, label, count, 1, min(sizes), bandwidth, source)
+        return Memory("gpu", total, free, label, count, 1, min(sizes), bandwidth, source, _available_ram())
+
+
+def _available_ram() -> int:
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except Exception:
+        return 0
 
 
 def detect_memory() -> Memory:
@@ -105,17 +116,18 @@ def detect_memory() -> Memory:
 
 _SPEC_RE = re.compile(
     r"^\s*(?:(?P<a>\d+)\s*[x×*]\s*)?(?:(?P<b>\d+)\s*[x×*]\s*)?(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[kmgt]i?b?|b)?"
-    r"\s*(?:@\s*(?P<gpu>[^@]+?))?\s*$",
+    r"\s*(?:\+\s*(?P<ram>\d+(?:\.\d+)?)\s*(?P<ram_unit>[kmgt]i?b?|b)?)?\s*(?:@\s*(?P<gpu>[^@]+?))?\s*$",
     re.IGNORECASE,
 )
 _UNIT_POWER = {"b": 0, "k": 1, "m": 2, "g": 3, "t": 4}
-SPEC_HELP = "use e.g. 24GB, 80GiB, 4x80GB (GPUs), 2x8x80GB (nodes x GPUs), 4x80GB@H100 SXM"
+SPEC_HELP = ("use e.g. 24GB, 80GiB, 4x80GB (GPUs), 2x8x80GB (nodes x GPUs), 24GB+64GB (+ system RAM), "
+             "4x80GB@H100 SXM")
 
 
 def memory_from_spec(spec: str, kind: Literal["gpu", "ram"] = "gpu") -> Memory:
     """Memory from a user spec: "24GB", "80GiB", "512MiB" or "24" (GiB assumed) for one GPU; "4x80GB" for four
-    GPUs on one host; "2x8x80GB" for two nodes of eight GPUs; a trailing "@GPU" names the GPU model for its
-    bandwidth ("@H100 SXM", "@NVIDIA H200": see ``speed.GPU_BANDWIDTH``).
+    GPUs on one host; "2x8x80GB" for two nodes of eight GPUs; "+64GB" gives the host's system RAM; a trailing
+    "@GPU" names the GPU model for its bandwidth ("@H100 SXM", "@NVIDIA H200": see ``speed.GPU_BANDWIDTH``).
 
     GB and GiB are both read as binary units: cards and DIMMs sold as "24GB" have 24 GiB (an "80GB" H100
     has ~79.6 GiB usable, closer to 80 GiB than to 80e9 bytes). Raises ValueError on a malformed spec.
@@ -129,7 +141,9 @@ def memory_from_spec(spec: str, kind: Literal["gpu", "ram"] = "gpu") -> Memory:
     nodes, per_node = (int(first), int(second)) if second is not None else (1, int(first or 1))
     unit = (match.group("unit") or "g")[0].lower()
     per_device = int(float(match.group("num")) * 1024 ** _UNIT_POWER[unit])
-    if nodes <= 0 or per_node <= 0 or per_device <= 0:
+    ram_unit = (match.group("ram_unit") or "g")[0].lower()
+    ram = int(float(match.group("ram")) * 1024 ** _UNIT_POWER[ram_unit]) if match.group("ram") else 0
+    if nodes <= 0 or per_node <= 0 or per_device <= 0 or (match.group("ram") and ram <= 0):
         raise ValueError(f"bad memory size {spec!r}: must be positive")
     bandwidth, source = None, ""
     if match.group("gpu"):
@@ -140,7 +154,7 @@ def memory_from_spec(spec: str, kind: Literal["gpu", "ram"] = "gpu") -> Memory:
         bandwidth, source = found.bytes_per_s, f"{found.label} datasheet: {found.source}"
     count = nodes * per_node
     total = per_device * count
-    return Memory(kind, total, total, f"{spec.strip()} (given)", count, nodes, per_device, bandwidth, source)
+    return Memory(kind, total, total, f"{spec.strip()} (given)", count, nodes, per_device, bandwidth, source, ram)
 
 
 def format_bytes(n: int | float) -> str:

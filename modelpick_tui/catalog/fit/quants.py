@@ -9,6 +9,7 @@ from typing import Any
 from ..gguf import is_first_part, split_parts
 from .arch import Arch
 from .estimate import DEFAULT_CONTEXTS, FitEstimate, estimate
+from .experts import active_share, expert_share
 from .memory import Memory
 from .weights import bits_per_weight, weights_bytes
 
@@ -28,7 +29,9 @@ def quant_fits(row: Mapping[str, Any], arch: Arch | None, memory: Memory,
     (labelled with its native format: MXFP4, AWQ, BF16...) and then other formats from its parameter count.
     ``arch`` None: weights only (see ``estimate``). A mixture of experts reads its active share per token."""
     out: list[QuantFit] = []
-    share = _active_share(row)
+    # A mixture of experts: a token reads its active share (speed); llama.cpp could keep the experts in RAM.
+    share = active_share(arch, row.get("params"), row.get("params_active"))
+    experts = expert_share(arch, row.get("params"))
     for label, filename, size in _gguf_weights(row.get("files") or []):
         weights = size
         if weights is None and row.get("params") and bits_per_weight(label) is not None:
@@ -36,7 +39,7 @@ def quant_fits(row: Mapping[str, Any], arch: Arch | None, memory: Memory,
         if weights is None:
             continue
         est = estimate(int(weights), arch, memory, contexts, runtime="llama.cpp",  # GGUF files run on llama.cpp
-                       active_weights_bytes=int(weights * share))
+                       active_weights_bytes=int(weights * share), expert_share=experts)
         out.append(QuantFit(label, filename, size, est))
     if out:
         return out
@@ -56,12 +59,6 @@ def quant_fits(row: Mapping[str, Any], arch: Arch | None, memory: Memory,
             out.append(QuantFit(label, None, None, estimate(weights, arch, memory, contexts,
                                                             active_weights_bytes=int(weights * share))))
     return out
-
-
-def _active_share(row: Mapping[str, Any]) -> float:
-    """The share of the weights one token reads: a mixture of experts' active/total, else all of them."""
-    params, active = row.get("params"), row.get("params_active")
-    return min(1.0, active / params) if params and active else 1.0
 
 
 def stored_weights(files: list[dict[str, Any]]) -> dict[str, int]:

@@ -197,7 +197,8 @@ def fit_table(d: ModelDetails) -> Group | Text:
         notes.insert(0, f"{stored.label}: the repo's {stored.stored} weight {files} as stored "
                         f"({stored.size / 1e9:.1f} GB); other rows: {format_params(d.model.get('params'))} "
                         "parameters at that width")
-    parts: list[Table | Text] = [head, table, *_parallel_lines(d), Text(" · ".join(notes), style="dim")]
+    parts: list[Table | Text] = [head, table, *_parallel_lines(d), *_experts_lines(d),
+                                 Text(" · ".join(notes), style="dim")]
     if speeds or mem.kind == "gpu":
         parts.append(Text(speed_basis(mem.bandwidth_bytes_per_s, mem.bandwidth_source), style="dim"))
     return Group(*parts)
@@ -218,6 +219,27 @@ def _parallel_lines(d: ModelDetails) -> list[Text]:
             line.append(" · ")
         line.append(f"{r.context // 1024}k {r.parallel.short} ")
         line.append(VERDICT_SHORT.get(r.verdict, r.verdict), style=VERDICT_STYLE.get(r.verdict, ""))
+    return [line]
+
+
+def _experts_lines(d: ModelDetails) -> list[Text]:
+    """A GGUF mixture of experts that a GPU cannot hold whole: the quants that would fit with their routed experts in
+    system RAM (llama.cpp's own --cpu-moe; an estimate: llama-cpp-python's server has no such option)."""
+    found: list[tuple[str, Any]] = []
+    for q in d.fits:
+        row = next((r for r in q.estimate.rows if r.experts_in_ram and r.verdict == "does not fit"
+                    and r.experts_in_ram.verdict != "does not fit"), None)
+        if row is not None:
+            found.append((q.label, row))
+    if not found:
+        return []
+    line = Text("experts in system RAM (llama.cpp --cpu-moe, estimate; not in llama-cpp-python's server): ")
+    for i, (label, r) in enumerate(found[-3:]):  # the largest quants that would fit that way
+        off = r.experts_in_ram
+        if i:
+            line.append(" · ")
+        line.append(f"{label} {r.context // 1024}k GPU {_gib(off.gpu_bytes)} + RAM {_gib(off.ram_bytes)} ")
+        line.append(VERDICT_SHORT.get(off.verdict, off.verdict), style=VERDICT_STYLE.get(off.verdict, ""))
     return [line]
 
 
