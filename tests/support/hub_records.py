@@ -172,11 +172,16 @@ def siblings(repo: HubRepo, blobs: bool) -> list[dict[str, Any]]:
 
 
 def api_config(record: Mapping[str, Any]) -> Any:
-    """The API's (trimmed) "config"; derived from config_json when the record has none."""
+    """The API's (trimmed) "config"; derived from config_json when the record has none. The Hub's listing keeps a
+    config's architectures, model_type and quantization_config (quant_method, bits)."""
     config = record.get("config")
-    if config is None and isinstance(record.get("config_json"), dict):
-        cj = record["config_json"]
+    cj = record.get("config_json")
+    if config is None and isinstance(cj, dict):
         config = {k: cj[k] for k in ("architectures", "model_type") if k in cj}
+    if isinstance(config, dict) and isinstance(cj, dict) and isinstance(cj.get("quantization_config"), dict):
+        config = {**config, "quantization_config": {
+            k: v for k, v in cj["quantization_config"].items()
+            if k in ("quant_method", "bits", "load_in_4bit", "load_in_8bit")}}
     return config
 
 

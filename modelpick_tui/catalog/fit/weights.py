@@ -262,7 +262,8 @@ def native_params(dtypes: Mapping[str, int], config: Mapping[str, Any] | None) -
         q = u8 * 32 // 17  # per 32 values: 16 bytes of nibbles + 1 byte of shared exponent
         return NativeCount(q + rest("U8"), fmt)
     if fmt.startswith(("AWQ", "GPTQ")) and i32:
-        pack, group = 32 // _bits(quant), _group(quant.get("group_size") or quant.get("q_group_size"))
+        # The Hub's listing keeps only quant_method and bits of the config: group 128 is what nearly all use.
+        pack, group = 32 // _bits(quant), _group(quant.get("group_size", quant.get("q_group_size", 128)))
         # qweight holds P/pack I32 and qzeros P/(pack x group): P = I32 x pack x group / (group + 1).
         q = i32 * pack * group // (group + 1) if group else i32 * pack
         return NativeCount(q + rest("I32") + less_half(q // group if group else 0), fmt)
