@@ -176,6 +176,16 @@ class SourceSync:
         """The local Ollama's models, or None when none answers (said by nobody: most machines have none)."""
         return self.ollama.models()
 
+    def find_ollama(self) -> int:
+        """The local Ollama's models as local models, if one answers; silent otherwise (no Ollama, or one that
+        answers badly: `catalog sync --source ollama` says why). For the TUI's start, in a worker."""
+        try:
+            models = self.ollama.models()
+        except HubError:
+            return 0
+        self.store.upsert_models([ollama_facts(m) for m in models or [] if not self.store.exists(f"ollama/{m.name}")])
+        return len(models or [])
+
     def sync_ollama(self, scan_dir: Callable[[Path], local.ScanReport],
                     refresh_local: Callable[[], int]) -> list[OllamaModel] | None:
         """The local Ollama's models as local models (`ollama/NAME:TAG`): its GGUF blobs on disk with what their

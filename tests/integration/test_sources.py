@@ -203,3 +203,22 @@ def test_a_modelscope_card_offline_comes_from_the_cache(svc: Services, modelscop
     assert again is not None
     assert again.notice == "ModelScope is unavailable (HTTP 503): using the local cache"
     assert again.card_text == first.card_text and again.model["downloads"] == 12_000
+
+
+def test_hostile_modelscope_text_is_inert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.modelscope_fake import MODELS
+
+    hostile = {**MODELS[4], "entry": {**MODELS[4]["entry"], "Path": "evil",
+                                      "Name": "x[bold red]BOOM[/]\x1b]52;c;aGk=\x07",
+                                      "License": "[link=file:///etc/passwd]mit[/link]\x1b[2J"}}
+    db = tmp_path / "m.db"
+    with FakeModelScope(models=[hostile]) as fake:
+        monkeypatch.setenv("MODELPICK_MODELSCOPE_ENDPOINT", fake.url)
+        synced = run(db, "catalog", "sync", "--source", "modelscope")
+    assert synced.exit_code == 0, synced.output
+    listed = run(db, "catalog", "search", "evil")
+    as_json = run(db, "catalog", "search", "evil", "--json")
+    for out in (listed.stdout, as_json.stdout):
+        assert "\x1b" not in out and "\x07" not in out
+    assert "[link=file:///etc/passwd]mit[/link]" in listed.stdout.replace("\n", "")
+    assert "[bold red]BOOM[/]" in listed.stdout.replace("\n", "")  # shown as written, never as markup

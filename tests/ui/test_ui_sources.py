@@ -14,6 +14,7 @@ import pytest
 from textual.widgets import Input, OptionList
 
 from modelpick_tui.catalog.fit.memory import Memory
+from modelpick_tui.catalog.query import CatalogQuery
 from modelpick_tui.services import Services, build_services
 from modelpick_tui.serving.registry import Server
 from modelpick_tui.serving.spec import ServerSpec
@@ -135,3 +136,15 @@ async def test_ollama_model_attached_in_one_key_and_compared_with_llama(
         assert traces["ollama-qwen3-0.6b"].output == "".join(ANSWER)
         assert traces["smollm2"].error is None and traces["smollm2"].output  # the real model's own answer
         assert all(p.state == "done" for p in screen.panes)
+
+
+async def test_a_running_ollama_is_found_at_start(live: tuple[Services, FakeOllama]) -> None:
+    services, ollama = live
+    app = make_app(services.settings, services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: services.catalog.store.exists("ollama/qwen3:0.6b"), 10, "Ollama's models")
+        await app.workers.wait_for_complete()
+        local = services.catalog.search(dataclasses.replace(CatalogQuery(), local_only=True, text="ollama"))
+        assert {r.id for r in local.rows} == {"ollama/llama3.2:3b", "ollama/qwen3:0.6b"}
+        assert ollama.request_count("/api/tags") == 1

@@ -127,6 +127,8 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         catalog = self.app.catalog  # type: ignore[attr-defined]
         catalog.warm_up()
         before = catalog.search(CatalogQuery(local_only=True, limit=1)).matching
+        if catalog.sources is not None:
+            catalog.sources.find_ollama()  # a local Ollama's models are local models too (silent without one)
         after = catalog.refresh_local()
         if after != before:
             self.post_message(CatalogChanged())
