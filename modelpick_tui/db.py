@@ -832,3 +832,20 @@ def m015_origin_and_tier(db: sqlite_utils.Database) -> None:
         f'create trigger "models_au" after update of {quoted} on "models" begin\n'
         f'  insert into "models_fts" ("models_fts", rowid, {quoted}) values(\'delete\', old.rowid, {old});\n'
         f'  insert into "models_fts" (rowid, {quoted}) values (new.rowid, {new});\nend')
+
+
+@migrations()
+def m016_engine_reports(db: sqlite_utils.Database) -> None:
+    # What each engine reported about its memory when a server became ready (serving/engine_report.py): the
+    # "measured" figures set beside the fit estimate, one row per ready start (the latest wins on screen), with
+    # the model loaded (model_ref: a GGUF path, a folder or repo id), its quant and context. The process's own
+    # memory (RSS or NVML's GPU memory) at that moment is kept apart: mmap makes RSS move with use.
+    db.table("engine_reports").create(
+        {"id": int, "server": str, "backend": str, "engine": str, "model_ref": str, "quant": str, "context": int,
+         "weights_bytes": int, "kv_bytes": int, "compute_bytes": int, "kv_tokens": int, "max_concurrency": float,
+         "device": str, "weights_source": str, "process_memory_kind": str, "process_memory_bytes": int,
+         "measured_at": str},
+        pk="id",
+    )
+    db.table("engine_reports").create_index(["model_ref"])
+    db.table("engine_reports").create_index(["server"])

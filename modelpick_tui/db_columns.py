@@ -49,4 +49,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "hardware_prices": ("hardware", "usd_per_hour", "updated_at"),
     "api_prices": ("model", "usd_per_1m_input", "usd_per_1m_output", "updated_at"),
     "origin_entries": ("org", "name", "country", "source", "checked"),
+    "engine_reports": ("id", "server", "backend", "engine", "model_ref", "quant", "context", "weights_bytes",
+        "kv_bytes", "compute_bytes", "kv_tokens", "max_concurrency", "device", "weights_source",
+        "process_memory_kind", "process_memory_bytes", "measured_at"),
 }

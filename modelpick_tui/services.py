@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .evals.mode_names import Naming
     from .evals.next_step import LoopState
     from .evals.runner import Runner
+    from .evals.shortlist_table import Measurement, SideBySide
     from .evals.stores.checks import CheckStore
     from .evals.stores.cost import PriceStore
     from .evals.stores.failure_modes import FailureModeStore
@@ -223,6 +224,20 @@ class Services:
         if costs:
             attach_costs(cands, self.load, self.prices)
         return cands
+
+    def side_by_side(self, context: int | None = None) -> SideBySide:
+        """The shortlist's candidates as columns and their facts as rows, at `context` tokens on this machine
+        (evals/shortlist.py)."""
+        from .evals.shortlist import side_by_side
+        from .evals.shortlist_table import DEFAULT_CONTEXT
+
+        return side_by_side(self.catalog, self.traces, self.supervisor.registry, context or DEFAULT_CONTEXT)
+
+    def measured(self, model_id: str) -> list[Measurement]:
+        """What the engines serving `model_id` reported at load, beside the fit estimate (newest first)."""
+        from .evals.shortlist import measurements
+
+        return measurements(self.catalog, self.supervisor.registry, model_id).get(model_id, [])
 
     def write_report(self, run_id: str | None = None, *, bar: float = 0.8, basis: str = "low",
                      out_dir: Path | None = None, prompt_version: str | None = None,

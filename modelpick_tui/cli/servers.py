@@ -23,6 +23,18 @@ def _duration(seconds: float | None) -> str:
 
 
 
+def _measured(supervisor: Any, row: dict[str, Any]) -> tuple[dict[str, Any] | None, list[Any]]:
+    """The engine's latest report for a server and its figures beside the fit estimate ([] without one)."""
+    from ..serving.engine_report import EngineReport
+    from ..serving.measured import for_report
+
+    reports = supervisor.registry.reports(server=row["name"])[:1]
+    if not reports or row.get("kind") == "remote":
+        return None, []
+    report = EngineReport.from_row(reports[0])
+    return reports[0], for_report(row.get("kind") or "", row.get("model") or "", report)
+
+
 def _server_rows(supervisor: Any) -> list[dict[str, Any]]:
     from ..serving.supervisor import LIVE, MemoryUse, group_memory, group_rss
 
@@ -35,6 +47,7 @@ def _server_rows(supervisor: Any) -> list[dict[str, Any]]:
             with contextlib.suppress(ValueError):
                 uptime = round((now - datetime.fromisoformat(row["started_at"])).total_seconds(), 1)
         use = group_memory(row.get("pgid")) if live else MemoryUse("rss", 0)
+        report, figures = _measured(supervisor, row)
         out.append({
             "name": row["name"], "backend": row.get("kind"), "model": row.get("model"),
             "served_model": row.get("served_model"), "url": row.get("base_url"), "port": row.get("port"),
@@ -44,6 +57,9 @@ def _server_rows(supervisor: Any) -> list[dict[str, Any]]:
             # GPU memory (NVML) where the group holds any, else RSS: "GPU 3.1 GiB" / "RSS 957 MiB".
             "memory": str(use) or None, "memory_kind": use.kind if live else None,
             "memory_bytes": use.bytes if live else None,
+            # What the engine reported at load (serving/engine_report.py) and each part beside the fit estimate.
+            "engine_report": report, "measured_vs_estimated": [f.to_dict() for f in figures],
+            "_figures": figures,
         })
     return out
 
@@ -61,14 +77,15 @@ def servers_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     rows = [r for r in _server_rows(supervisor) if show_all or r["status"] != "stopped"]
     if as_json:
         for r in rows:
-            echo_json(r)
+            echo_json({k: v for k, v in r.items() if k != "_figures"})
         return
     if not rows:
         say("no servers (start one with: modelpick serve llama MODEL.gguf)")
         return
     table = Table(title=f"servers ({len(rows)})", title_justify="left")
     for col, justify in (("name", "left"), ("backend", "left"), ("model", "left"), ("url", "left"),
-                         ("status", "left"), ("uptime", "right"), ("ready in", "right"), ("memory", "right")):
+                         ("status", "left"), ("uptime", "right"), ("ready in", "right"), ("memory", "right"),
+                         ("engine (vs est.)", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     colours = {"ready": "green", "starting": "yellow", "failed": "red", "stopped": "dim"}
     for r in rows:
@@ -79,8 +96,25 @@ def servers_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
         table.add_row(escape(r["name"]), escape(r["backend"] or ""), escape(model.rsplit("/", 1)[-1] if
                       r["backend"] == "llama" else model), escape(r["url"] or ""), status,
                       _duration(r["uptime_s"]), _duration(r["time_to_ready_s"]),
-                      r["memory"] or "")
+                      r["memory"] or "", _headline(r["_figures"]))
     print_table(table)
+    from ..serving.measured import line
+
+    for r in rows:
+        if r["_figures"]:
+            say(f"{escape(r['name'])}: engine, measured / estimated: {escape(line(r['_figures']))}")
+
+
+def _headline(figures: list[Any]) -> str:
+    """The engine's total (llama.cpp) or KV tokens (vLLM) with the estimate's error: "237 MiB (+2.0%)"."""
+    from ..serving.measured import format_error, format_value, headline
+
+    top = headline(figures)
+    if top is None:
+        return ""
+    err = format_error(top.error_pct)
+    return format_value(top.measured, top.unit) + (f" ({err})" if err else "")
+
 
 
 @click.command("stop")

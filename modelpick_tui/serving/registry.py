@@ -16,8 +16,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..clock import now_iso
 from ..home import DIR_MODE, make_private_dir, open_private
 from .endpoints import redact_url, split_credentials, with_credentials
+from .engine_report import EngineReport
 from .procs import pid_matches
 from .spec import ServerSpec, ServingError
 
@@ -60,6 +62,7 @@ class Server:
     proc_create_time: float | None = None
     error: str | None = None
     spec: ServerSpec | None = field(default=None, repr=False)
+    report: EngineReport | None = field(default=None, repr=False)  # what the engine reported when ready
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _pipe_w: int | None = field(default=None, repr=False)
     _t0: float = field(default=0.0, repr=False)
@@ -126,6 +129,48 @@ class Registry:
             with self.db.write() as db:
                 db.execute("DELETE FROM endpoints WHERE name = ?", [name])
 
+    # --- engine reports (m011): what an engine said about its memory when it became ready ---------------------
+
+    def save_report(self, server: Server, report: EngineReport, process_kind: str, process_bytes: int) -> None:
+        """One row per ready start: the engine's figures, the model, and the process's memory apart."""
+        if self.db is None:
+            return
+        row = report.to_dict()
+        row.update(server=server.name, backend=server.backend, model_ref=server.model,
+                   process_memory_kind=process_kind, process_memory_bytes=process_bytes or None,
+                   measured_at=now_iso())
+        with self.db.write() as db:
+            db.table("engine_reports").insert(row)
+
+    def reports(self, *, server: str | None = None, model_refs: list[str] | None = None,
+                latest: bool = True) -> list[dict[str, Any]]:
+        """Engine reports, newest first; of one server, or of the models loaded from `model_refs`; with
+        `latest`, one per (server, model) pair."""
+        if self.db is None:
+            return []
+        where, args = [], []
+        if server is not None:
+            where.append("server = ?")
+            args.append(server)
+        if model_refs is not None:
+            if not model_refs:
+                return []
+            where.append(f"model_ref in ({', '.join('?' for _ in model_refs)})")
+            args.extend(model_refs)
+        with self.db.read() as db:
+            rows = [dict(r) for r in db.table("engine_reports").rows_where(
+                " and ".join(where) or None, args, order_by="id desc")]
+        if not latest:
+            return rows
+        seen: set[tuple[str, str]] = set()
+        out = []
+        for r in rows:
+            key = (r["server"], r["model_ref"])
+            if key not in seen:
+                seen.add(key)
+                out.append(r)
+        return out
+
     def key_file(self, name: str, kind: str = "key") -> Path:
         """`NAME.key` holds the API key, `NAME.auth` the `user:password` of its URL."""
         return self.keys_dir / f"{check_name(name)}.{kind}"
@@ -166,4 +211,5 @@ class Registry:
             detached=bool(row["detached"]), argv=json.loads(row["argv_json"] or "[]"),
             started_at=row["started_at"], ready_at=row["ready_at"], time_to_ready_s=row["time_to_ready_s"],
             proc_create_time=row["proc_create_time"], error=row["error"], spec=spec,
+            report=next((EngineReport.from_row(r) for r in self.reports(server=row["name"])[:1]), None),
         )

@@ -39,7 +39,9 @@ from ..clock import now_iso
 from ..home import make_private_dir, open_private
 from .backends import check_remote, get_backend, remote_models
 from .endpoints import normalise_base_url, redact_url, split_credentials
+from .engine_report import parse, read_log
 from .failures import last_line, recognise_failure
+from .measured import Figure, for_report
 from .procs import (
     MemoryUse,
     create_time,
@@ -228,6 +230,7 @@ class Supervisor:
                 server.status = READY
                 self._resolve_pid(server)
                 self.registry.save(server)
+                self._record_report(server)
                 return server
             if not server.alive:
                 rc = server._proc.poll() if server._proc is not None else None
@@ -243,6 +246,21 @@ class Supervisor:
                 self._kill_group(server, grace=2.0)
                 return self._fail(server, f"not ready after {timeout:g} s (log: {server.log_path})")
             time.sleep(poll if time.monotonic() - t0 < 30 else 0.25)
+
+    def _record_report(self, server: Server) -> None:
+        """What the engine reported about its memory at load (engine_report.py), stored with the process's own
+        memory at this moment; a log without the figures records nothing."""
+        report = parse(server.backend, read_log(server.log_path))
+        if report is None or report.empty:
+            return
+        server.report = report
+        use = self.memory_uses([server.name])[server.name]
+        self.registry.save_report(server, report, use.kind, use.bytes)
+
+    def measured(self, name: str) -> list[Figure]:
+        """The engine's figures of a server beside the fit estimate (serving/measured.py); [] without a report."""
+        server = self.get(name)
+        return for_report(server.backend, server.model, server.report) if server.report is not None else []
 
     def start_and_wait(self, spec: ServerSpec, *, detached: bool = False, timeout: float = 120.0) -> Server:
         server = self.start(spec, detached=detached)

@@ -58,6 +58,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("shortlist.note", "ctrl+s", "edit_note", "Note", "shortlist"),  # s: the browse table's shortlist+note
     Action("shortlist.remove", "ctrl+d", "remove", "Remove", "shortlist"),  # on the table
     Action("shortlist.serve", "ctrl+g", "serve", "Serve", "shortlist"),  # go
+    Action("shortlist.context", "ctrl+o", "cycle_context", "Context", "shortlist"),  # the side by side's fit row
     Action("servers.back", "escape", "back", "Back", "servers"),
     Action("servers.start", "n", "start", "Start", "servers"),
     Action("servers.stop", "x", "stop", "Stop", "servers"),
@@ -153,6 +154,7 @@ PALETTE_HELP = {
     "shortlist.note": "Edit the selected model's note",
     "shortlist.remove": "Remove the selected model from the shortlist",
     "shortlist.serve": "Start a server for the selected model",
+    "shortlist.context": "Side by side: the next context for the fit row (4k, 8k, 32k, 128k)",
     "servers.start": "Start a server: a GGUF path (llama.cpp) or a model for vLLM",
     "servers.stop": "Stop the selected server (a stopped one or a remote endpoint: remove it from the list)",
     "servers.restart": "Restart the selected server with the same settings",

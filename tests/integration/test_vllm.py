@@ -214,6 +214,27 @@ def test_vllm_ready_lists_the_model(tiny_vllm: tuple[Supervisor, Server]) -> Non
 @pytest.mark.vllm
 @pytest.mark.integration
 @pytest.mark.timeout(600)
+def test_vllm_reports_its_kv_cache_beside_the_estimate(tiny_vllm: tuple[Supervisor, Server]) -> None:
+    from tests.support import tinymodel
+
+    supervisor, server = tiny_vllm
+    assert server.status == READY
+    [row] = supervisor.registry.reports(server="tiny")
+    # VLLM_CPU_KVCACHE_SPACE=1: 1 GiB of KV cache; by hand, the tiny Llama caches 2 layers × 4 KV heads × 32 dims ×
+    # 2 (K and V) × 2 bytes (bf16) = 1,024 bytes per token: 1,048,576 tokens, 4,096 sequences of 256.
+    per_token = tinymodel.LAYERS * tinymodel.HEADS * (tinymodel.HIDDEN // tinymodel.HEADS) * 2 * 2
+    assert per_token == 1024
+    assert (row["engine"], row["kv_bytes"], row["context"]) == ("vllm", 2**30, 256)
+    assert row["kv_tokens"] == 2**30 // per_token and row["max_concurrency"] == 2**30 / per_token / 256
+    assert row["model_ref"] == server.model and row["process_memory_bytes"] > 500 * 2**20
+    figures = {f.part: f for f in supervisor.measured("tiny")}
+    assert figures["KV tokens"].estimated == row["kv_tokens"] and figures["KV tokens"].error_pct == 0.0
+    assert figures["max concurrency"].error_pct == 0.0
+
+
+@pytest.mark.vllm
+@pytest.mark.integration
+@pytest.mark.timeout(600)
 def test_vllm_streamed_chat_counts_tokens_from_usage(tiny_vllm: tuple[Supervisor, Server]) -> None:
     _, server = tiny_vllm
     assert server.status == READY, server.error

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from modelpick_tui.db import open_db
 from modelpick_tui.serving.spec import ServerSpec
 from modelpick_tui.serving.supervisor import Server, Supervisor, group_members
 from tests.conftest import VLLM_PYTHON
@@ -33,7 +34,8 @@ def kill_groups(pgids: list[int | None]) -> None:
 @contextlib.contextmanager
 def served_tiny(tiny_model: Path, home: Path) -> Iterator[tuple[Supervisor, Server]]:
     """vLLM serving the tiny model as "tiny" (eager, bf16, 256 tokens of context), stopped with its whole tree."""
-    supervisor = Supervisor(home / "home", None, guard_grace=2.0)
+    db = open_db(None)  # a private in-memory database: the registry and the engine's report are stored
+    supervisor = Supervisor(home / "home", db, guard_grace=2.0)
     try:
         with pytest.MonkeyPatch.context() as mp:
             env_for_vllm(mp, home / "hf")
@@ -45,3 +47,4 @@ def served_tiny(tiny_model: Path, home: Path) -> Iterator[tuple[Supervisor, Serv
         pgids = [s.pgid for s in supervisor.servers()]
         supervisor.close(grace=5.0)
         kill_groups(pgids)
+        db.close()

@@ -13,11 +13,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, LoadingIndicator, Markdown, Static
 
 from ...catalog.query import ModelDetails
+from ...evals.shortlist_table import Measurement
 from ...untrusted import clean
 from ..actions import bindings
 from ..format import safe
 from ..messages import CatalogChanged, WorkFailed
 from ..widgets import card_view
+from ..widgets.measured_view import measured_section
 from ..workers import WorkerErrors
 
 
@@ -38,6 +40,7 @@ class CardScreen(WorkerErrors, Screen[None]):
             yield Static(id="card-facts")
             yield Static(id="card-checklist")
             yield Static(id="card-fit")
+            yield Static(id="card-measured")  # the engines' own figures beside the fit, once a server ran it
             yield Static(id="card-files")
             yield Static(id="card-evals")
             yield Static(Text("model card", style="bold underline"), id="card-text-title")
@@ -46,7 +49,9 @@ class CardScreen(WorkerErrors, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#card-notice").display = False
+        self.query_one("#card-measured").display = False
         self.load(refresh=False)
+        self.load_measured()
 
     @dataclass
     class Loaded(Message):
@@ -55,6 +60,21 @@ class CardScreen(WorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, group="card", exit_on_error=False, description="load the card")
     def load(self, refresh: bool) -> None:
         self.post_message(self.Loaded(self.app.catalog.details(self.model_id, refresh=refresh)))  # type: ignore[attr-defined]
+
+    @dataclass
+    class Measured(Message):
+        measurements: list[Measurement]
+
+    @work(thread=True, exclusive=True, group="card-measured", exit_on_error=False,
+          description="read what the engines measured")
+    def load_measured(self) -> None:
+        self.post_message(self.Measured(self.app.services.measured(self.model_id)))  # type: ignore[attr-defined]
+
+    def on_card_screen_measured(self, message: Measured) -> None:
+        widget = self.query_one("#card-measured", Static)
+        widget.display = bool(message.measurements)
+        if message.measurements:
+            widget.update(measured_section(message.measurements))
 
     def show_failure(self, failure: WorkFailed) -> None:
         self.query_one("#card-loading").display = False
@@ -100,3 +120,4 @@ class CardScreen(WorkerErrors, Screen[None]):
 
     def on_catalog_changed(self, _: CatalogChanged) -> None:
         self.load(refresh=False)
+        self.load_measured()

@@ -1,5 +1,5 @@
 """Servers and endpoints: status, uptime, time to ready, memory (GPU through NVML, else RSS); the selected
-one's log below.
+one's engine figures beside the fit estimate (serving/measured.py) and its log below.
 
 A timer polls the supervisor every 2 s in a thread worker (process checks, RSS and the log are IO); the
 actions themselves run in the app's workers (see ui/server_ops.py) so they outlive this screen."""
@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, RichLog, Static
 
 from ...serving.endpoints import redact_url
+from ...serving.measured import line as measured_line
 from ..actions import bindings
 from ..format import safe
 from ..messages import WorkFailed
@@ -46,6 +47,7 @@ class ServerRow:
     detached: bool
     base_url: str
     error: str | None
+    measured: str = ""  # what the engine reported at load beside the estimate, with the error ("" without one)
 
 
 def uptime(started_at: str | None, now: datetime | None = None) -> str:
@@ -112,8 +114,9 @@ class ServersScreen(WorkerErrors, Screen[None]):
         memory_uses = supervisor.memory_uses([s.name for s in servers])  # one NVML query for them all
         for s in servers:
             memory = str(memory_uses[s.name]) if s.backend != "remote" else ""
+            measured = measured_line(supervisor.measured(s.name)) if s.report is not None else ""
             rows.append(ServerRow(s.name, s.backend, s.served_model or s.model, s.port, s.status, s.started_at,
-                                  s.time_to_ready_s, memory, s.detached, redact_url(s.base_url), s.error))
+                                  s.time_to_ready_s, memory, s.detached, redact_url(s.base_url), s.error, measured))
         if selected is None and rows:
             selected = rows[0].name
         log = ""
@@ -176,7 +179,12 @@ class ServersScreen(WorkerErrors, Screen[None]):
             detail.update(safe(f"failed: {r.error or 'unknown cause'}", "red"))
         else:
             extra = f"  ·  {r.error}" if r.error else ""
-            detail.update(safe(f"{r.base_url}  ·  {r.model}{extra}", "dim"))
+            text = safe(f"{r.base_url}  ·  {r.model}{extra}", "dim")
+            if r.measured:
+                # The process's memory (the memory column) moves with use (mmap); the engine's buffers do not.
+                text.append("\nengine, measured / estimated: ", style="bold")
+                text.append(r.measured)
+            detail.update(text)
 
     @on(DataTable.RowHighlighted, "#servers")
     def _highlighted(self) -> None:

@@ -1,4 +1,6 @@
-"""The shortlist: the 3-5 candidates with the notes that put them there. Read and edited in thread workers."""
+"""The shortlist: the 3-5 candidates with the notes that put them there, and below them side by side (models as
+columns, facts and benchmark results as rows, the best of each row marked: evals/shortlist.py). Read and edited
+in thread workers."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from ...catalog.facts import format_params
+from ...catalog.fit.estimate import DEFAULT_CONTEXTS
+from ...evals.shortlist_table import DEFAULT_CONTEXT, SideBySide
 from ..actions import bindings
 from ..format import safe
 from ..messages import CatalogChanged, WorkFailed
@@ -29,10 +33,16 @@ class ShortlistScreen(WorkerErrors, Screen[None]):
         super().__init__()
         self.notes: dict[str, str] = {}  # model id → its note, as last loaded
         self.rows: list[dict[str, Any]] = []  # as last loaded; the table shows those the search matches
+        self.context = DEFAULT_CONTEXT  # the fit row's context: ctrl+o cycles DEFAULT_CONTEXTS
+        self.side: SideBySide | None = None  # as last loaded
 
     @dataclass
     class Loaded(Message):
         rows: list[dict[str, Any]]  # the shortlist with each model's facts (CatalogService.shortlist)
+
+    @dataclass
+    class Compared(Message):
+        side: SideBySide
 
     @dataclass
     class Removed(Message):
@@ -43,6 +53,9 @@ class ShortlistScreen(WorkerErrors, Screen[None]):
         yield Input(placeholder="filter the shortlist: type a name  (esc clears)", id="search",
                     select_on_focus=False)  # typed on the table, a name lands here (ui/tables.type_to_search)
         yield DataTable(id="shortlist", cursor_type="row", zebra_stripes=True)
+        yield Static(id="side-title")
+        # Facts as rows, candidates as columns; the facts' names stay in view as it scrolls sideways.
+        yield DataTable(id="side-by-side", cursor_type="cell", zebra_stripes=True, fixed_columns=1)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -56,6 +69,29 @@ class ShortlistScreen(WorkerErrors, Screen[None]):
           description="load the shortlist")
     def reload(self) -> None:
         self.post_message(self.Loaded(self.app.catalog.shortlist()))  # type: ignore[attr-defined]
+        self.post_message(self.Compared(self.app.services.side_by_side(self.context)))  # type: ignore[attr-defined]
+
+    def on_shortlist_screen_compared(self, message: Compared) -> None:
+        self.side = side = message.side
+        title = Text(f"side by side: fit at {side.context:,} tokens on ", style="bold")
+        title.append(safe(side.memory))
+        title.append("  (★ best in the row · ctrl+o: context)", style="dim")
+        self.query_one("#side-title", Static).update(title)
+        table = self.query_one("#side-by-side", DataTable)
+        table.clear(columns=True)
+        table.add_column("", key="fact")
+        for i, cand in enumerate(side.candidates):
+            table.add_column(safe(cand.model_id), key=f"c{i}")
+        for row in side.rows:
+            label = safe(row.label, "bold" if row.group == "facts" else "italic")
+            cells = [safe(f"★ {c.text}", "bold green") if c.best else safe(c.text) for c in row.cells]
+            table.add_row(label, *cells, key=row.key)
+
+    def action_cycle_context(self) -> None:
+        contexts = list(DEFAULT_CONTEXTS)
+        self.context = contexts[(contexts.index(self.context) + 1) % len(contexts)] if self.context in contexts \
+            else contexts[0]
+        self.reload()
 
     def show_failure(self, failure: WorkFailed) -> None:
         self.query_one("#shortlist-title", Static).update(safe(failure.line, "red"))

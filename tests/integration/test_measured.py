@@ -1,0 +1,110 @@
+"""Estimated beside measured, for real: llama.cpp's server (llama-cpp-python) loads SmolLM2-135M-Instruct and the Gemma
+3 270M, and vLLM's CPU build the tiny Llama; what each engine printed at load is parsed, stored with the model, quant
+and context, and shown beside the fit estimate with the error — on the card and the servers screen (Pilot, 80×24)
+and in `modelpick servers --json`.
+
+The expected KV figures are hand computations from the models' shapes (written out below), which the engines' own
+logs state too; the estimate must come within 15% of every part llama.cpp reports. Every server is stopped in a
+finally."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from textual.widgets import Static
+
+from modelpick_tui.cli import main
+from modelpick_tui.services import Services
+from modelpick_tui.serving.spec import ServerSpec
+from modelpick_tui.settings import Settings
+from modelpick_tui.ui.app import make_app
+from tests.support.pilot import SIZE, settle, text_of, wait_for
+
+MiB = 2**20
+
+# (server name, context, chat format, KV bytes by hand, quant, file size (SERVING.md)). KV by hand: SmolLM2-135M:
+# 30 layers × 3 KV heads × 64 dims; Gemma 3 270M: 18 layers × 1 KV head × 256 dims (its 15 sliding-window layers
+# cached at full size by llama-cpp-python's server); × 2 (K and V) × context × 2 bytes (f16).
+CASES = {
+    "smollm2": ("smol", 2048, None, 30 * 3 * 64 * 2 * 2048 * 2, "Q4_1", 98_362_432),
+    "gemma": ("gemma", 4096, "gemma", 18 * 1 * 256 * 2 * 4096 * 2, "Q4_K_M", 253_113_024),
+}
+
+
+@pytest.mark.llama
+@pytest.mark.integration
+@pytest.mark.parametrize("model", ["smollm2", "gemma"])
+async def test_llama_cpp_reports_stored_and_shown_beside_the_estimate(
+        model: str, services: Services, request: pytest.FixtureRequest) -> None:
+    gguf: Path = request.getfixturevalue(f"{model}_gguf")
+    name, ctx, chat, kv_by_hand, quant, file_size = CASES[model]
+    catalog = services.catalog
+    catalog.scan_dir(gguf.parent) if model == "gemma" else catalog.add_demo_models()
+    model_id = catalog.store.local_file(str(gguf))["model_id"]  # type: ignore[index]
+    supervisor = services.supervisor
+    try:
+        server = supervisor.start_and_wait(ServerSpec(name, "llama", str(gguf), ctx=ctx, chat_format=chat),
+                                           timeout=120)
+        assert server.status == "ready", server.error
+        rows = supervisor.registry.reports(server=name)
+        assert len(rows) == 1
+        row = rows[0]
+        assert (row["model_ref"], row["quant"], row["context"]) == (str(gguf), quant, ctx)
+        assert row["kv_bytes"] == kv_by_hand
+        assert row["weights_bytes"] > 0.9 * file_size and row["compute_bytes"] > 0
+        assert row["process_memory_kind"] == "rss" and row["process_memory_bytes"] > 0
+        # Each part llama.cpp reports is within 15% of the estimate (docs/serve.md: no calibration needed here).
+        figures = supervisor.measured(name)
+        assert [f.part for f in figures] == ["weights", "KV cache", "compute", "engine total"]
+        for f in figures:
+            assert f.error_pct is not None and abs(f.error_pct) < 15, (f.part, f.estimated, f.measured)
+
+        measured = services.measured(model_id)
+        assert [m.server for m in measured] == [name]
+
+        app = make_app(services.settings, services)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.open_card(model_id)
+            await settle(pilot)
+            section = app.screen.query_one("#card-measured", Static)
+            await wait_for(pilot, lambda: section.display, 10, "the card's measured section")
+            text = text_of(section)
+            kv = f"{kv_by_hand // MiB} MiB"
+            assert "measured by the engine vs estimated" in text and f"· {quant} · {ctx} ctx" in text
+            # The KV row: part, measured, estimated, error (the engine's figure is the estimate's).
+            assert f"KV cache {kv} {kv} +0.0%" in " ".join(text.split()), text
+            assert "engine total" in text and "moves with use" in text
+            await pilot.press("escape", "S")
+            await settle(pilot)
+            detail = app.screen.query_one("#server-detail", Static)
+            await wait_for(pilot, lambda: "engine, measured / estimated" in text_of(detail), 10, "the detail line")
+            assert f"KV cache {kv} / est {kv} (+0.0%)" in " ".join(text_of(detail).split())
+    finally:
+        supervisor.close(grace=2.0)
+
+
+@pytest.mark.llama
+@pytest.mark.integration
+def test_cli_servers_json_has_the_engines_figures(smollm2_gguf: Path, settings: Settings,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    db = str(settings.db_path)
+    result = runner.invoke(main, ["--db", db, "serve", "llama", str(smollm2_gguf), "--name", "smol-cli", "--ctx",
+                                  "2048"], catch_exceptions=False)
+    try:
+        assert result.exit_code == 0, result.output
+        listed = runner.invoke(main, ["--db", db, "servers", "--json"], catch_exceptions=False)
+        row = next(json.loads(x) for x in listed.output.splitlines() if json.loads(x)["name"] == "smol-cli")
+        assert row["engine_report"]["kv_bytes"] == 30 * 3 * 64 * 2 * 2048 * 2
+        assert row["engine_report"]["quant"] == "Q4_1" and row["engine_report"]["context"] == 2048
+        parts = {f["part"]: f for f in row["measured_vs_estimated"]}
+        assert parts["KV cache"]["error_pct"] == 0.0 and parts["KV cache"]["unit"] == "bytes"
+        assert abs(parts["engine total"]["error_pct"]) < 15
+        table = runner.invoke(main, ["--db", db, "servers"], catch_exceptions=False, terminal_width=200)
+        assert "smol-cli: engine, measured / estimated: weights" in table.output
+    finally:
+        runner.invoke(main, ["--db", db, "stop", "smol-cli", "--grace", "2"])
