@@ -217,7 +217,8 @@ class Services:
                    costs: bool = False) -> list[Candidate]:
         """The scoreboard of `run_id` (all traces when None; of one prompt version's traces when given its id) with
         each model's provenance (evals/decision.py) and, with `costs`, its newest capacity and its cost."""
-        from .evals.decision import attach_costs, candidates
+        from .evals.constraints import attach_costs
+        from .evals.decision import candidates
 
         cands = candidates(self.traces, self.failures, self.catalog.store, run_id, pin=pin,
                            prompt_version=prompt_version)

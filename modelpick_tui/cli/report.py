@@ -48,7 +48,8 @@ def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, prompt_nam
     from rich.table import Table
 
     from ..catalog.facts import format_params
-    from ..evals.decision import attach_costs, candidates
+    from ..evals.constraints import attach_costs
+    from ..evals.decision import candidates
     from ..evals.prices import money
     from ..evals.scoreboard import sort_scores
 

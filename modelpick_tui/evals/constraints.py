@@ -5,6 +5,7 @@ load-tested is "not measured", never passed on trust."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -93,3 +94,12 @@ def rule_text(constraints: Constraints | None) -> str:
         return "the smallest model whose pass rate meets the bar; ties by latency p50"
     return ("the smallest model (total parameters; ties by active parameters, then latency p50) whose pass rate "
             f"meets the bar and that meets {constraints.words()}")
+
+
+def attach_costs(cands: Sequence[Any], load: LoadStore, prices: PriceStore,
+                 constraints: Constraints | None = None) -> None:
+    """Each candidate's capacity and cost (evals/decision.py's `Candidate.cost`) at the constraints' SLO and
+    workload (none: its newest load test, no workload)."""
+    costs = (constraints or Constraints()).costs(load, prices, [c.score.model for c in cands])
+    for c in cands:
+        c.cost = costs.get(c.score.model)

@@ -339,31 +339,37 @@ def tested_models(load: LoadStore) -> list[str]:
 
 
 def capacity_of(load: LoadStore, model: str, slo: str | None = None,
-                hardware: str | None = None) -> tuple[Any, str | None]:
-    """The newest capacity result of `model` at `slo` (any SLO when None), its hardware filled with `hardware`
-    where the test recorded none; or (None, why): "not measured", or the test's own words when it ran and no load
-    met the SLO."""
+                hardware: str | None = None) -> tuple[Any, str | None, Any]:
+    """(the newest capacity result of `model` at `slo` (any SLO when None), its hardware filled with `hardware`
+    where the test recorded none, None); or (None, why, the newest test when one ran): "not measured", or the
+    test's own words when it ran and no load met the SLO. A newer test that found no capacity wins over an older
+    one that did: the model was measured again, and failed."""
     from dataclasses import replace
 
+    newest = load.results(model=model, slo=slo, status="done", limit=1)
+    tried = newest[0] if newest else None
     cap = load.latest_capacity(model, slo)
-    if cap is not None:
-        return (replace(cap, hardware=hardware) if not cap.hardware and hardware else cap), None
-    tried = load.results(model=model, slo=slo, status="done", limit=1)
-    if tried:
-        return None, f"no capacity at {tried[0].slo}: {tried[0].sentence or tried[0].reason or 'no load met it'}"
-    return None, NOT_MEASURED
+    if cap is not None and (tried is None or tried.id == cap.id or tried.capacity_concurrency is not None):
+        return (replace(cap, hardware=hardware) if not cap.hardware and hardware else cap), None, None
+    if tried is not None:
+        tried.levels = load.levels(tried.id)
+        return None, f"no capacity at {tried.slo}: {tried.sentence or tried.reason or 'no load met it'}", tried
+    return None, NOT_MEASURED, None
 
 
 def cost_figures(load: LoadStore, prices: PriceStore, models: list[str] | None = None, slo: str | None = None,
                  workload: Workload | None = None, hardware: str | None = None) -> list[CostFigures]:
     """CostFigures per model (None: every load-tested model), each from its newest capacity at `slo` and the price
-    of the hardware it ran on (`hardware` for tests that recorded none), with the model's API price if set."""
+    of the hardware it ran on (`hardware` for tests that recorded none), with the model's API price if set. A model
+    tested with no capacity keeps its test's SLO, target and levels (the scoreboard charts them)."""
     out = []
     for model in models if models is not None else tested_models(load):
-        cap, why = capacity_of(load, model, slo, hardware)
+        cap, why, tried = capacity_of(load, model, slo, hardware)
         price = prices.price(cap.hardware) if cap is not None else None
         fig = estimate(cap, price.usd_per_hour if price else None, workload, prices.api_price(model), model=model)
         if why:
             fig.missing = why
+        if tried is not None:
+            fig.slo, fig.target, fig.levels, fig.hardware = tried.slo, tried.target, tried.levels, tried.hardware
         out.append(fig)
     return out

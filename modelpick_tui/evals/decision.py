@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..catalog.facts import format_params
 from ..clock import now_iso, today_iso
 from ..home import make_private_dir, write_private
-from .constraints import NOT_TESTED, QUALITY, Constraints, rule_text
+from .constraints import NOT_TESTED, QUALITY, Constraints, attach_costs, rule_text
 from .cost import CostFigures
 from .prices import money
 from .provenance import Provenance, provenance
@@ -206,15 +206,6 @@ def candidates(traces: TraceStore, failures: FailureModeStore, catalog: CatalogS
     return out
 
 
-def attach_costs(cands: Sequence[Candidate], load: LoadStore, prices: PriceStore,
-                 constraints: Constraints | None = None) -> None:
-    """Each candidate's capacity and cost (`Candidate.cost`) at the constraints' SLO and workload (none: its
-    newest load test, no workload)."""
-    costs = (constraints or Constraints()).costs(load, prices, [c.score.model for c in cands])
-    for c in cands:
-        c.cost = costs.get(c.score.model)
-
-
 def decide(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore, judge: JudgeStore,
            run_id: str | None = None, bar: float = 0.8, basis: str = "low",
            prompt_version: str | None = None, *, constraints: Constraints | None = None,
@@ -341,6 +332,9 @@ def render_markdown(decision: Decision) -> str:
             "interval. Latency and TTFT: percentiles over traces without errors. Tokens/s: median decode rate. "
             "Win rate: pairwise preferences, a tie counting half, with a Wilson interval. Traces and labels: "
             "`modelpick export` (CSV/JSONL).", ""]
+    if decision.constraints is not None:
+        out[-1:] = ["Capacity: each model's newest load test at the SLO (`modelpick load`); cost: hourly price over "
+                    "what it serves an hour, replicas behind a gateway, 730 hours a month (docs/capacity.md).", ""]
     return "\n".join(out)
 
 

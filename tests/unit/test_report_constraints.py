@@ -145,3 +145,17 @@ def test_scoreboard_has_capacity_and_cost_beside_pass_rate(services: Services, d
     other = {r["model"]: r for r in map(json.loads, run(db, "scoreboard", "--json", "--slo", "ttft=2s").stdout
                                         .splitlines())}
     assert {r["cost_missing"] for r in other.values()} == {"not measured"}
+
+
+def test_a_newer_test_without_capacity_wins_over_an_older_capacity(services: Services, decision_run: str,
+                                                                    tmp_path: Path) -> None:
+    add_capacity(services, "Qwen/Qwen3-8B")
+    add_capacity(services, "Qwen/Qwen3-8B", concurrency=None, rps=None, output_tps=None, total_tps=None,
+                 levels=[(1, 0.5, 40.0), (2, 0.2, 50.0)])  # measured again: no load meets the SLO now
+    out, data = report(services, tmp_path, "--slo", "ttft=500ms,tpot=50ms")
+    assert data["_exit"] == 1
+    assert "Qwen/Qwen3-8B: does not serve within the SLO: no capacity at ttft=500ms,tpot=50ms" in out
+    # Its levels stay with it (the scoreboard's chart draws them): attainment 50% at one user, 20% at two.
+    [fig] = [c.cost for c in services.candidates(costs=True) if c.score.model == "Qwen/Qwen3-8B"]
+    assert [(lv.concurrency, lv.attainment) for lv in fig.levels] == [(1, 0.5), (2, 0.2)]
+    assert fig.slo == "ttft=500ms,tpot=50ms" and fig.capacity_concurrency is None
