@@ -156,7 +156,7 @@ class ProcessEngine(Engine):
     def _send(self, op: dict[str, Any], sid: int | None) -> None:
         line = json.dumps(op, ensure_ascii=False).encode() + b"\n"
         with self._write_lock:
-            if op["op"] != "open" and self._proc is None:
+            if op["op"] not in ("open", "load") and self._proc is None:
                 return  # nothing runs there to cancel or close
             proc = self._ensure()
             try:

@@ -372,7 +372,12 @@ class StreamHost:
                 await self._run(one, keep)
                 self._emit(sid, "sample", {**ended, "asked_at": one["asked_at"]}, ended["at"])
 
-        await asyncio.gather(*(user() for _ in range(spec["users"])))
+        try:
+            await asyncio.gather(*(user() for _ in range(spec["users"])))
+        except Exception as exc:  # a bug here must not leave the asking side waiting for an end
+            error = f"the stream reader's load loop failed: {type(exc).__name__}: {one_line(str(exc))}"
+            self._emit(sid, "end", {"error": error}, time.perf_counter())
+            return
         self._emit(sid, "end", {"error": None}, time.perf_counter())
 
     async def _run(self, spec: Mapping[str, Any], emit: Emit) -> None:

@@ -19,6 +19,9 @@ import pytest
 
 from modelpick_tui.db import open_db
 from modelpick_tui.evals.stores.load import LoadStore
+from modelpick_tui.serving.client import ChatClient, ChatRequest, Timeouts
+from modelpick_tui.serving.engine import ProcessEngine
+from modelpick_tui.serving.events import Done
 from tests.support.batching_server import BatchingServer
 from tests.support.cli import run
 from tests.support.files import stored_rows
@@ -173,3 +176,22 @@ def test_ctrl_c_keeps_the_finished_levels_and_resume_goes_on(db: Path) -> None:
         assert [lv["concurrency"] for lv in out_json["levels"]] == [1, 2, 4]
         kept = LoadStore(open_db(db)).levels(test.id)[0]
         assert kept == level_1  # level 1 was not measured again
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(120)
+async def test_the_closed_loop_runs_in_a_reader_process_started_for_it() -> None:
+    engine = ProcessEngine()  # not started: the load job is what starts it
+    try:
+        with BatchingServer(step_s=0.005, tokens=5) as server:
+            async with ChatClient(Timeouts(connect=5, read=30, deadline=60), engine=engine) as client:
+                asks = [ChatRequest.from_prompt("m", f"question {i}") for i in range(2)]
+                got = [r async for r in client.load(server.url, asks, users=2, duration_s=60, max_requests=5)]
+            assert server.requests == 5 and server.max_active == 2
+        assert len(got) == 5 and all(isinstance(result, Done) for _, result in got)
+        for asked, result in got:
+            m = result.metrics
+            assert m.tokens_from == "usage" and m.output_tokens == 5 and m.gaps_ms is not None and len(m.gaps_ms) == 4
+            assert m.ttft_ms is not None and m.queue_ms is not None and asked > 0
+    finally:
+        engine.close()
