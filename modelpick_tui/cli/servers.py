@@ -26,7 +26,7 @@ def _duration(seconds: float | None) -> str:
 def _measured(supervisor: Any, row: dict[str, Any]) -> tuple[dict[str, Any] | None, list[Any]]:
     """The engine's latest report for a server and its figures beside the fit estimate ([] without one)."""
     from ..serving.engine_report import EngineReport
-    from ..serving.measured import for_report
+    from ..serving.estimate_inputs import for_report
 
     reports = supervisor.registry.reports(server=row["name"])[:1]
     if not reports or row.get("kind") == "remote":

@@ -23,7 +23,8 @@ from ..catalog.fit.estimate import FitRow
 from ..catalog.fit.memory import Memory, format_bytes
 from ..catalog.fit.quants import QuantFit, quant_fits
 from ..serving.engine_report import EngineReport
-from ..serving.measured import for_report, format_error, format_value, headline
+from ..serving.estimate_inputs import for_report
+from ..serving.measured import format_error, format_value, headline
 from .provenance import provenance
 from .shortlist_table import DEFAULT_CONTEXT, Better, Candidate, Cell, FactRow, Measurement, SideBySide, mark_best
 

@@ -8,19 +8,15 @@ that fixed part is left out of the comparison and named apart. vLLM sizes its KV
 given, so its comparison is per token: the estimate's KV bytes per token give the tokens that memory holds
 and the sequences of the max length it holds at once, beside vLLM's own figures.
 
-The estimate's inputs come from the model the server loaded: a GGUF file (its header and size) or a model
-folder (config.json, safetensors sizes). A repo id or a file that cannot be read leaves the estimate empty.
+Pure: the estimate's inputs are read from the model the server loaded by estimate_inputs.py.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from ..catalog.fit.arch import Arch, arch_from_config, arch_from_gguf
+from ..catalog.fit.arch import Arch
 from ..catalog.fit.estimate import overhead_bytes
 from ..catalog.fit.kv import kv_cache_bytes
 from .engine_report import EngineReport
@@ -52,39 +48,11 @@ class Figure:
 
 @dataclass(frozen=True)
 class EstimateInputs:
-    """What the fit estimate needs of a served model."""
+    """What the fit estimate needs of a served model (estimate_inputs.py reads them from what it loaded)."""
 
     weights_bytes: int | None
     arch: Arch | None
     kv_bytes_per_elem: float = 2.0
-
-
-@lru_cache(maxsize=64)  # the servers screen asks every 2 s: read each file's header once
-def inputs_for(backend: str, model_ref: str) -> EstimateInputs:
-    """The estimate's inputs for the model a server loaded: a GGUF's size and header (llama), a folder's
-    safetensors and config.json (vLLM). Never raises: what cannot be read is None."""
-    path = Path(model_ref).expanduser() if model_ref else None
-    if backend == "llama" and path is not None and path.is_file():
-        from ..catalog.gguf import read_gguf_metadata
-
-        try:
-            meta = read_gguf_metadata(path)
-        except (OSError, ValueError):
-            meta = {}
-        try:
-            size = path.stat().st_size
-        except OSError:
-            size = None
-        return EstimateInputs(size, arch_from_gguf(meta) if meta else None)
-    if backend == "vllm" and path is not None and path.is_dir():
-        try:
-            config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            config = None
-        arch = arch_from_config(config) if isinstance(config, dict) else None
-        sizes = [f.stat().st_size for f in path.glob("*.safetensors")]
-        return EstimateInputs(sum(sizes) if sizes else None, arch)
-    return EstimateInputs(None, None)
 
 
 def process_part(kind: str) -> int:
@@ -121,11 +89,6 @@ def compare(report: EngineReport, inputs: EstimateInputs, kind: str = "ram") -> 
 def memory_kind(report: EngineReport) -> str:
     """The estimate's memory kind for where the engine put the weights: "ram" on a CPU, else "gpu"."""
     return "ram" if (report.device or "CPU").upper().startswith("CPU") else "gpu"
-
-
-def for_report(backend: str, model_ref: str, report: EngineReport) -> list[Figure]:
-    """`compare` for a server's report, with the estimate's inputs read from the model it loaded."""
-    return compare(report, inputs_for(backend, model_ref), memory_kind(report))
 
 
 def headline(figures: list[Figure]) -> Figure | None:

@@ -40,8 +40,9 @@ from ..home import make_private_dir, open_private
 from .backends import check_remote, get_backend, remote_models
 from .endpoints import normalise_base_url, redact_url, split_credentials
 from .engine_report import parse, read_log
+from .estimate_inputs import for_report
 from .failures import last_line, recognise_failure
-from .measured import Figure, for_report
+from .measured import Figure
 from .procs import (
     MemoryUse,
     create_time,

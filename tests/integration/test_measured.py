@@ -108,3 +108,51 @@ def test_cli_servers_json_has_the_engines_figures(smollm2_gguf: Path, settings: 
         assert "smol-cli: engine, measured / estimated: weights" in table.output
     finally:
         runner.invoke(main, ["--db", db, "stop", "smol-cli", "--grace", "2"])
+
+
+def _cached_repo(root: Path, repo_id: str, files: dict[str, bytes]) -> None:
+    """A repo in the Hugging Face cache as huggingface_hub lays it out (snapshot links to blobs)."""
+    repo = root / ("models--" + repo_id.replace("/", "--"))
+    snap = repo / "snapshots" / "abc123"
+    for folder in (repo / "refs", repo / "blobs", snap):
+        folder.mkdir(parents=True)
+    (repo / "refs" / "main").write_text("abc123")
+    for i, (name, data) in enumerate(files.items()):
+        (repo / "blobs" / f"b{i}").write_bytes(data)
+        (snap / name).symlink_to(repo / "blobs" / f"b{i}")
+
+
+async def test_vllm_report_of_a_cached_repo_on_its_card(services: Services) -> None:
+    """vLLM started with a repo id loads it from the Hugging Face cache: its report (the real CPU build's log of the
+    tiny Llama) reaches that repo's card, the estimate read from the cached config.json."""
+    from modelpick_tui.catalog.local import hf_hub_cache_dir
+    from modelpick_tui.serving.engine_report import parse_vllm
+    from modelpick_tui.serving.registry import Server
+    from tests.support import tinymodel
+    from tests.support.paths import REPO
+
+    config = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": tinymodel.HIDDEN,
+              "num_hidden_layers": tinymodel.LAYERS, "num_attention_heads": tinymodel.HEADS,
+              "num_key_value_heads": tinymodel.HEADS, "intermediate_size": tinymodel.INTERMEDIATE,
+              "max_position_embeddings": tinymodel.MAX_POSITIONS, "vocab_size": tinymodel.VOCAB,
+              "torch_dtype": "bfloat16"}
+    _cached_repo(hf_hub_cache_dir(), "acme/tiny-llama", {"config.json": json.dumps(config).encode(),
+                                                          "model.safetensors": b"\0" * 4096})
+    services.catalog.refresh_local()  # the cached repo joins the catalogue
+    assert services.catalog.store.exists("acme/tiny-llama")
+    report = parse_vllm((REPO / "tests" / "support" / "engine_logs" / "vllm-cpu-tiny.log").read_text())
+    server = Server(name="tiny", backend="vllm", model="acme/tiny-llama", served_model="tiny",
+                    base_url="http://127.0.0.1:1/v1", port=1)
+    services.supervisor.registry.save_report(server, report, "rss", 2 * 2**30)
+    app = make_app(services.settings, services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_card("acme/tiny-llama")
+        await settle(pilot)
+        section = app.screen.query_one("#card-measured", Static)
+        await wait_for(pilot, lambda: section.display, 10, "the card's measured section")
+        text = " ".join(text_of(section).split())
+        # 1 GiB of KV cache ÷ (2 layers × 4 KV heads × 32 dims × 2 × 2 bytes = 1,024 bytes per token).
+        assert "KV tokens 1,048,576 tokens 1,048,576 tokens +0.0%" in text, text
+        assert "max concurrency 4096.0x 4096.0x +0.0%" in text and "vllm · tiny · ? · 256 ctx" in text
+        assert "process RSS 2.0 GiB at ready" in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,18 @@ def test_cli_shortlist_compare_json(db: Path) -> None:
     assert "★ 91.6" in table.stdout
     bad = run(db, "shortlist", "--json")
     assert bad.exit_code == 2 and "--json and --context go with --compare" in bad.output
+
+
+def test_cli_compare_prints_card_values_as_text(db: Path, settings: Settings) -> None:
+    assert run(db, "shortlist", "add", "google/gemma-3-4b-it").exit_code == 0
+    # YAML's "\\e" is ESC: an OSC 52 (write the clipboard) after Rich markup, in a dataset's name.
+    card = ('---\nlicense: mit\nmodel-index:\n- name: x\n  results:\n  - task: {type: text-generation}\n'
+            '    dataset: {name: "[bold red]pwned[/] \\e]52;c;SGVsbG8=\\a", type: x}\n'
+            '    metrics:\n    - {type: acc, value: 1.5}\n---\n# x\n')
+    svc = build_services(replace(settings, db_path=db))
+    svc.catalog.store.save_card("google/gemma-3-4b-it", card, source="sample")
+    svc.close()
+    out = run(db, "shortlist", "--compare").stdout
+    assert "[bold red]pwned[/]" in out and "\x1b" not in out and "\x07" not in out
+    data = json.loads(run(db, "shortlist", "--compare", "--json").stdout)
+    assert data["rows"][-1]["label"].startswith("[bold red]pwned[/]")

@@ -75,7 +75,7 @@ class ShortlistScreen(WorkerErrors, Screen[None]):
         self.side = side = message.side
         title = Text(f"side by side: fit at {side.context:,} tokens on ", style="bold")
         title.append(safe(side.memory))
-        title.append("  (★ best in the row · ctrl+o: context)", style="dim")
+        title.append("  ★ best", style="dim")
         self.query_one("#side-title", Static).update(title)
         table = self.query_one("#side-by-side", DataTable)
         table.clear(columns=True)
