@@ -55,6 +55,7 @@ class StartPlan:
     tensor_parallel: int = 1  # vLLM: the fit's smallest plan at `ctx` on several GPUs (catalog/fit/parallel.py)
     pipeline_parallel: int = 1
     ray: bool = False  # the plan spans nodes: vLLM's Ray executor on the user's Ray cluster
+    gpus_per_node: int = 0  # GPUs on one host of the memory planned for (MODELPICK_MEMORY=2x8x80GB: 8); 0: not known
 
 
 def server_name(model_id: str, quant: str = "", taken: set[str] | None = None) -> str:
@@ -172,6 +173,7 @@ def plan_for(details: Any, cached_files: dict[str, str], taken: set[str],
         total, budget = (row.total_bytes if row else 0), memory.total_bytes
         if row is not None and row.parallel is not None:  # several GPUs: what one of them holds, of one
             p = row.parallel
+            plan.gpus_per_node = p.gpus_per_node
             plan.tensor_parallel, plan.pipeline_parallel, plan.ray = p.tensor_parallel, p.pipeline_parallel, p.nodes > 1
             total, budget = p.per_gpu_bytes, memory.per_device_bytes
         if budget and total:

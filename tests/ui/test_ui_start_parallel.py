@@ -85,5 +85,6 @@ def test_a_plan_across_nodes_defaults_to_ray(settings: Settings, tmp_path: Path)
         plan = plan_for(details, {}, set(), device_count=16)
         # 405B in BF16 (811 GB) does not fit one node of 8 × 80 GiB; two nodes, TP=8 × PP=2, do.
         assert (plan.backend, plan.tensor_parallel, plan.pipeline_parallel, plan.ray) == ("vllm", 8, 2, True)
+        assert plan.gpus_per_node == 8  # the form asks for Ray past one host's 8 GPUs, not past all 16
     finally:
         svc.close()

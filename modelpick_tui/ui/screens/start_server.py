@@ -334,7 +334,7 @@ class StartServerModal(WorkerErrors, QuantDownloader, ModalScreen[ServerSpec | N
         trust = self.query_one("#start-trust", Switch).value
         tp, pp = self._parallel()
         ray = self.query_one("#start-ray", Switch).value
-        here = self.plan.device_count
+        here = self.plan.gpus_per_node or self.plan.device_count  # one host's GPUs
         if here and tp * pp > here and not ray:
             raise ValueError(f"TP × PP = {tp * pp} GPUs, {here} here: switch Ray on (vLLM across the nodes of your "
                              "Ray cluster) or lower them")
