@@ -188,12 +188,14 @@ def show_table(figures: list[Any], workload: Any) -> None:
             continue
         users = f"{f.capacity_concurrency} user{'s' if f.capacity_concurrency != 1 else ''}"
         row = [escape(f.model), *([] if one_slo else [escape(f.slo or "")]), f"{users}, {f.capacity_rps:.3g} rps",
-               escape(f.hardware or "unknown"), money(f.usd_per_hour, missing),
+               escape(f.hardware or "unknown"), money(f.usd_per_hour, missing) + ("*" if f.price_from else ""),
                money(f.usd_per_1m_output_tokens, missing), money(f.usd_per_1m_requests, missing)]
         if workload is not None:
             gpus = "" if f.gpus is None else ("cpu" if f.gpus == 0 else str(f.gpus))
             row += [str(f.replicas or ""), gpus, money(f.monthly_usd, missing)]
         table.add_row(*row)
+        if f.price_from:
+            notes.append(f"* {f.model}: no price set for {f.hardware}; {f.price_from} per hour")
         if f.load is not None and f.replicas:
             mix = "the load test's mix" if f.load.mix_from_test else "as given"
             size = ("?" if f.load.in_tokens is None else f"{f.load.in_tokens:.0f}") + f" in + {f.load.out_tokens:.0f}"

@@ -253,6 +253,7 @@ class CostFigures:
     capacity_rps: float | None
     capacity_output_tps: float | None
     usd_per_hour: float | None = None
+    price_from: str | None = None  # the price set for other hardware it was scaled from ("1xNVIDIA H100… × 2")
     usd_per_1m_output_tokens: float | None = None
     usd_per_1m_requests: float | None = None
     missing: str | None = None  # why the $ figures are absent
@@ -274,6 +275,7 @@ class CostFigures:
             "model": self.model, "hardware": self.hardware, "slo": self.slo,
             "capacity_concurrency": self.capacity_concurrency, "capacity_rps": _r(self.capacity_rps),
             "capacity_output_tps": _r(self.capacity_output_tps), "usd_per_hour": self.usd_per_hour,
+            "price_from": self.price_from,
             "usd_per_1m_output_tokens": _r(self.usd_per_1m_output_tokens),
             "usd_per_1m_requests": _r(self.usd_per_1m_requests), "missing": self.missing}
         if self.workload is not None:
@@ -357,6 +359,24 @@ def capacity_of(load: LoadStore, model: str, slo: str | None = None,
     return None, NOT_MEASURED, None
 
 
+def hourly_price(prices: PriceStore, hardware: str | None) -> tuple[float | None, str | None]:
+    """The hourly price of `hardware`: the one set for it, else COUNT × the price set for one of the same GPU (GPUs
+    are rented by the GPU-hour), saying so; (None, None) when neither is set."""
+    if not hardware:
+        return None, None
+    exact = prices.price(hardware)
+    if exact is not None:
+        return exact.usd_per_hour, None
+    try:
+        count, _, name = normalise_hardware(hardware).partition("x")
+    except CostError:  # a name a load test was given by hand, not COUNTxNAME: only its own price counts
+        return None, None
+    one = prices.price(f"1x{name}") if name and count.isdigit() and int(count) > 1 else None
+    if one is None:
+        return None, None
+    return one.usd_per_hour * int(count), f"{one.hardware} × {count}"
+
+
 def cost_figures(load: LoadStore, prices: PriceStore, models: list[str] | None = None, slo: str | None = None,
                  workload: Workload | None = None, hardware: str | None = None) -> list[CostFigures]:
     """CostFigures per model (None: every load-tested model), each from its newest capacity at `slo` and the price
@@ -365,8 +385,9 @@ def cost_figures(load: LoadStore, prices: PriceStore, models: list[str] | None =
     out = []
     for model in models if models is not None else tested_models(load):
         cap, why, tried = capacity_of(load, model, slo, hardware)
-        price = prices.price(cap.hardware) if cap is not None else None
-        fig = estimate(cap, price.usd_per_hour if price else None, workload, prices.api_price(model), model=model)
+        usd, scaled = hourly_price(prices, cap.hardware if cap is not None else None)
+        fig = estimate(cap, usd, workload, prices.api_price(model), model=model)
+        fig.price_from = scaled
         if why:
             fig.missing = why
         if tried is not None:

@@ -115,3 +115,18 @@ def test_hostile_names_from_a_load_test_are_shown_inert(services: Services) -> N
     out = run(services.settings.db_path, "cost", "--workload", "1rps").output
     assert "\x1b" not in out and "\x07" not in out
     assert "[bold red]evil[/]" in out  # the markup as text, not applied
+
+
+def test_a_price_per_gpu_scales_to_a_multi_gpu_replica(services: Services) -> None:
+    db = services.settings.db_path
+    add_capacity(services, "big", hardware="2xNVIDIA H100 80GB HBM3")
+    add_capacity(services, "odd", hardware="my rack")  # a name given by hand: only its own price would count
+    run(db, "cost", "price", H100, "2.49")
+    rows = {r["model"]: r for r in map(json.loads, run(db, "cost", "--json").stdout.splitlines())}
+    # No price for two H100s: 2 × $2.49 = $4.98 an hour, and it says where that came from.
+    big = rows["big"]
+    assert big["usd_per_hour"] == pytest.approx(4.98) and big["price_from"] == f"{H100} × 2"
+    assert big["usd_per_1m_output_tokens"] == pytest.approx(2.7667, abs=1e-4)  # 4.98 / (500 × 3600) × 1e6
+    assert rows["odd"]["missing"] == "set a price"
+    text = " ".join(run(db, "cost").output.split())
+    assert "$4.98*" in text and f"* big: no price set for 2xNVIDIA H100 80GB HBM3; {H100} × 2 per hour" in text
