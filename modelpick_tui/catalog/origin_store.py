@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..db import Database
 
 _TABLE_KEY = "origin_table"  # meta: the hash of the shipped table the stored origins were computed with
+_USER_KEY = "origin_entries_rev"  # meta: bumped by every change of the user's entries, from any process
 
 
 def _like_prefix(org: str) -> str:
@@ -25,6 +26,7 @@ class OriginStore:
     def __init__(self, database: Database) -> None:
         self.database = database
         self._book: OriginBook | None = None
+        self._book_rev: str | None = None
 
     # --- the entries ---------------------------------------------------------------------
 
@@ -33,11 +35,18 @@ class OriginStore:
         return [OriginEntry(r["name"], r["country"], r["source"], r["checked"], by="user") for r in rows]
 
     def book(self) -> OriginBook:
-        """The shipped table with the user's entries over it (read once per process, again after a change here)."""
+        """The shipped table with the user's entries over it, read again when they changed (here, or in another
+        process: a TUI open while `modelpick origin set` runs tags what it syncs next with the new entry)."""
+        rev = self.database.get_meta(_USER_KEY)
         book = self._book  # no lock of its own: two threads may both read it, and neither waits on the other
-        if book is None:
-            book = self._book = OriginBook(origin.shipped(), self.user_entries())
+        if book is None or rev != self._book_rev:
+            book = OriginBook(origin.shipped(), self.user_entries())
+            self._book, self._book_rev = book, rev
         return book
+
+    def _changed(self) -> None:
+        """Inside the write that changed the user's entries: every process reads them again."""
+        self.database.set_meta(_USER_KEY, str(int(self.database.get_meta(_USER_KEY) or 0) + 1))
 
     def set_entry(self, entry: OriginEntry) -> int:
         """Store the user's entry (replacing theirs for the same organisation) and recompute the rows it touches;
@@ -46,7 +55,7 @@ class OriginStore:
             db.table("origin_entries").upsert(
                 {"org": entry.org.lower(), "name": entry.org, "country": entry.country, "source": entry.source,
                  "checked": entry.checked}, pk="org")
-            self._book = None
+            self._changed()
             return self._recompute(entry.org)
 
     def unset_entry(self, org: str) -> int | None:
@@ -54,7 +63,7 @@ class OriginStore:
         with self.database.write() as db:
             if db.execute("DELETE FROM origin_entries WHERE org = ?", [org.lower()]).rowcount == 0:
                 return None
-            self._book = None
+            self._changed()
             return self._recompute(org)
 
     # --- the stored columns --------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
 from .facts import ModelFacts, ModelFile
+from .origin import ISO_COUNTRIES, UNKNOWN
 from .origin_store import OriginStore
 from .query import SORT_LABELS, CatalogQuery, Facets, ModelRow, SearchResult
 
@@ -36,6 +37,10 @@ BROAD_MATCH = 10
 # with bench/catalog_search.py), so a walk that fails costs at most as much again.
 WALK_STEPS_PER_HIT = 15
 _PROGRESS_EVERY = 1000
+# An origin or tier filter matching this many pages of rows walks the sort index (it fills the page sooner than
+# sorting every match), with a budget in VM steps per row of the page (bench/catalog_search.py measures both).
+DENSE_PAGES = 20
+ORIGIN_WALK_STEPS_PER_ROW = 1000
 
 
 if TYPE_CHECKING:
@@ -61,9 +66,12 @@ def origin_conditions(q: CatalogQuery) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     args: list[Any] = []
     column = "m.base_origin" if q.by_base else "m.origin"
-    for values, op in ((q.origins, "IN"), (q.exclude_origins, "NOT IN")):
+    # Leaving countries out is asking for every other value a row can hold (a country code or "unknown", as
+    # origin.py checks them): written as IN, the origin index answers a sparse remainder instead of a full scan.
+    keep = sorted((ISO_COUNTRIES | {UNKNOWN}) - set(q.exclude_origins)) if q.exclude_origins else []
+    for values in (q.origins, keep):
         if values:
-            where.append(f"{column} {op} ({','.join('?' * len(values))})")
+            where.append(f"{column} IN ({','.join('?' * len(values))})")
             args.extend(values)
     if q.tiers:
         where.append(f"m.tier IN ({','.join('?' * len(q.tiers))})")
@@ -237,6 +245,12 @@ class CatalogStore:
                 # cost, and the sort takes over when the budget runs out.
                 raw = self._bounded(sql.format(hint=f"INDEXED BY {SORT_INDEXES[q.sort]}"), [*args, q.limit],
                                     budget=fts_hits * WALK_STEPS_PER_HIT)
+            if raw is None and not match and q.sort in SORT_INDEXES and self._dense(origin_where, origin_args, q):
+                # SQLite answers an origin or tier filter from its index and sorts every match: slow when most rows
+                # match, when walking the sort index fills the page at once. The other filters may still make the
+                # walk long: it has a budget, and the index answers after it.
+                raw = self._bounded(sql.format(hint=f"INDEXED BY {SORT_INDEXES[q.sort]}"), [*args, q.limit],
+                                    budget=q.limit * ORIGIN_WALK_STEPS_PER_ROW)
             if raw is None:
                 raw = self.conn.execute(sql.format(hint=""), [*args, q.limit]).fetchall()
             if len(raw) < q.limit:
@@ -261,6 +275,15 @@ class CatalogStore:
             for r in raw
         ]
         return SearchResult(rows=rows, matching=int(matching), total=total)
+
+    def _dense(self, where: list[str], args: list[Any], q: CatalogQuery) -> bool:
+        """Whether the origin and tier filters match at least DENSE_PAGES pages of rows (counted from their indexes,
+        stopping there: a cost bounded whatever the catalogue's size)."""
+        if not where:
+            return False
+        enough = q.limit * DENSE_PAGES
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM models m WHERE {' AND '.join(where)} LIMIT ?)"
+        return int(self.conn.execute(sql, [*args, enough]).fetchone()[0]) >= enough
 
     def _bounded(self, sql: str, args: list[Any], budget: int) -> list[Any] | None:
         """Run a query with a budget of SQLite VM steps; None when it ran out (the query is abandoned)."""

@@ -187,9 +187,16 @@ def test_a_users_entry_wins_and_unset_gives_the_table_back(store: CatalogStore) 
     # Newly synced rows take the user's entry too.
     store.upsert_models([_model("Qwen/Qwen3-8B", 8_190_735_360)])
     assert "Qwen/Qwen3-8B" in ids(store, origins=("SG",))
-    assert origins.unset_entry("QWEN") == 3
+    # Another process (a TUI open while `modelpick origin set` ran) tags what it writes next with the new entry.
+    other = CatalogStore(store.database)
+    assert other.origins.book().country("Qwen") == "SG"
+    other.origins.set_entry(user_entry("Qwen", "JP", "https://example.org/qwen"))
+    store.upsert_models([_model("Qwen/Qwen3-4B", 4_022_468_096)])
+    assert "Qwen/Qwen3-4B" in ids(store, origins=("JP",))
+    origins.set_entry(user_entry("qwen", "SG", "https://example.org/qwen"))
+    assert origins.unset_entry("QWEN") == 4
     assert ids(store, origins=("SG",)) == set()
-    assert {"Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen3-8B"} <= ids(store, origins=("CN",))
+    assert {"Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen3-8B", "Qwen/Qwen3-4B"} <= ids(store, origins=("CN",))
     assert origins.unset_entry("qwen") is None
 
 
@@ -212,3 +219,28 @@ def test_the_text_index_still_follows_the_columns_it_holds(store: CatalogStore) 
     store.upsert_models([_model("quantlord420/mystery-7b", None, base="meta-llama/Llama-3.1-8B")])
     assert ids(store, text="zebra") == set()
     assert "quantlord420/mystery-7b" in ids(store, text="llama", by_base=True, origins=("US",))
+
+
+def test_dense_and_sparse_origin_filters_give_the_top_of_the_sort() -> None:
+    # A dense filter walks the downloads index, a sparse one is answered from the origin index: both give the page
+    # a plain sort of every match would.
+    store = CatalogStore(open_db(None))
+    orgs = ["meta-llama"] * 6 + ["Qwen"] * 3 + ["someone"]  # US 60 %, CN 30 %, unknown 10 %
+    facts = [ModelFacts(id=f"{orgs[i % 10]}/m-{i}", author=orgs[i % 10], params=(i % 40) * 10**9 or None,
+                        downloads=(i * 7919) % 1000) for i in range(400)]
+    store.upsert_models(facts)
+    country = {"meta-llama": "US", "Qwen": "CN", "someone": "unknown"}
+
+    def top(keep: object) -> list[str]:
+        kept = [f for f in facts if keep(f)]  # type: ignore[operator]
+        return [f.id for f in sorted(kept, key=lambda f: (-f.downloads, f.id))[:5]]
+
+    for query, keep in (
+        (CatalogQuery(origins=("US",), limit=5), lambda f: country[f.author] == "US"),  # dense: 240 ≥ 5 × 20
+        (CatalogQuery(exclude_origins=("US", "CN"), limit=5), lambda f: country[f.author] == "unknown"),  # sparse
+        (CatalogQuery(exclude_origins=("CN",), tiers=("medium",), limit=5),
+         lambda f: country[f.author] != "CN" and f.params and f.params >= 32e9),
+    ):
+        result = store.search(query)
+        assert [r.id for r in result.rows] == top(keep), query
+        assert result.matching == sum(1 for f in facts if keep(f))
