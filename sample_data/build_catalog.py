@@ -529,6 +529,16 @@ S("Qwen/Qwen3-30B-A3B-Instruct-2507", qwen3moe(48, 2048, 32, 4, 768, 128, ctx=26
 S("Qwen/Qwen3-Coder-30B-A3B-Instruct", qwen3moe(48, 2048, 32, 4, 768, 128, ctx=262144, rope_theta=10000000.0),
   30532122624, "2025-07-31", "2025-08-21", 520 * K, 720, lic_link=QLIC.format("Qwen3-Coder-30B-A3B-Instruct"),
   **dict(Q3, arxiv=["2505.09388"]))
+# Qwen3-Next: Gated DeltaNet in 3 of every 4 layers, gated attention in the 4th, 512 experts (10 per token) and a
+# shared one. The count is the config's shapes' (modelpick's fit/params.py), the multi-token-prediction layer left out.
+QWEN3_NEXT = C("qwen3_next", "Qwen3NextForCausalLM", 48, 2048, 16, 2, 5120, 151936, 262144, head_dim=256,
+               full_attention_interval=4, linear_conv_kernel_dim=4, linear_key_head_dim=128, linear_num_key_heads=16,
+               linear_num_value_heads=32, linear_value_head_dim=128, num_experts=512, num_experts_per_tok=10,
+               moe_intermediate_size=512, shared_expert_intermediate_size=512, decoder_sparse_step=1,
+               mlp_only_layers=[], norm_topk_prob=True, partial_rotary_factor=0.25, rope_theta=10000000,
+               tie_word_embeddings=False)
+S("Qwen/Qwen3-Next-80B-A3B-Instruct", QWEN3_NEXT, 79674385152, "2025-09-09", "2025-09-15", 420 * K, 830,
+  lic_link=QLIC.format("Qwen3-Next-80B-A3B-Instruct"), **dict(Q3, arxiv=["2505.09388"]))
 S("Qwen/QwQ-32B", qwen2(64, 5120, 40, 8, 27648, ctx=40960), 32763876352, "2025-03-05", "2025-03-11", 260 * K,
   2_850, lic="apache-2.0", lic_link=QLIC.format("QwQ-32B"), base="Qwen/Qwen2.5-32B", tok="qwen2", lang=["en"],
   tags=["chat"], arxiv=["2309.00071", "2412.15115"])
@@ -1125,9 +1135,14 @@ S("CohereLabs/aya-expanse-8b",
 
 # ---- OpenAI gpt-oss (MXFP4 experts, stored packed as U8) -------------------------------------
 def gptoss_params(L, experts):
+    """Stored elements per dtype, tensor by tensor: expert weights as MXFP4 blocks (U8, two values a byte) and
+    scales (U8, one per 32); attention with its biases and sinks, the router, the experts' biases, norms,
+    embeddings and head in BF16."""
     w = L * experts * (2880 * 5760 + 2880 * 2880)
     u8 = w // 2 + w // 32
-    bf16 = 2 * 201088 * 2880 + L * (2880 * 4096 * 2 + 2 * 2880 * 512 + 2880 * experts) + L * experts * 8640
+    per_layer = (2880 * 4096 + 4096) + 2 * (2880 * 512 + 512) + (4096 * 2880 + 2880) + 64
+    per_layer += experts * 2880 + experts + experts * 5760 + experts * 2880 + 2 * 2880
+    bf16 = 2 * 201088 * 2880 + 2880 + L * per_layer
     return {"BF16": bf16, "U8": u8}, bf16 + w
 
 

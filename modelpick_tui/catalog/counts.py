@@ -98,3 +98,11 @@ def parse_param_count(text: str) -> int:
         raise ValueError(f"not a parameter count: {text!r} (use e.g. 7B, 500M, 1.5T)")
     return int(float(match.group(1)) * _COUNT_SCALE[match.group(2).lower()])
 
+
+
+def active_from_base(params: int | None, base_params: int | None, base_active: int | None) -> int | None:
+    """A repack's active count from the model it was converted from (a GGUF of a mixture of experts has no
+    config.json): the base's, when the two totals agree to 2% (the same weights, another file format)."""
+    if not params or not base_params or not base_active:
+        return None
+    return base_active if abs(params - base_params) <= 0.02 * base_params else None

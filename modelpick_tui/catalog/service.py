@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
 from . import ggufs, local
+from .counts import active_from_base
 from .facts import ModelFacts, ModelFile, facts_from_info
 from .fit.arch import Arch, arch_from_config, arch_from_gguf
 from .fit.memory import Memory, detect_memory
@@ -142,6 +143,11 @@ class CatalogService:
                 item = json.loads(line)
                 config_json = item.pop("config_json", None)
                 facts.append(facts_from_info(ModelInfo(**item), config_json, source="sample"))
+        by_id = {f.id: f for f in facts}
+        for f in facts:
+            base = by_id.get(f.base_model)
+            if f.params_active is None and base is not None:
+                f.params_active = active_from_base(f.params, base.params, base.params_active)
         stamp = self._sample_date(facts)
         self.store.upsert_models(facts, synced_at=stamp)
         cards_dir = self.sample_dir / "cards"
@@ -193,9 +199,13 @@ class CatalogService:
         A listing has neither, and an upsert without them would turn every fit estimate the user
         already opened back into "weights only"."""
         row = self.store.get(info.id)
+        facts = facts_from_info(info, row.get("config_json") if row is not None else None)
+        if facts.params_active is None and facts.base_model and facts.base_model != facts.id:
+            base = self.store.get(facts.base_model)
+            if base is not None:
+                facts.params_active = active_from_base(facts.params, base.get("params"), base.get("params_active"))
         if row is None:
-            return facts_from_info(info)
-        facts = facts_from_info(info, row.get("config_json"))
+            return facts
         same_commit = not facts.sha or facts.sha == row.get("sha")
         sizes = {f["filename"]: f["size"] for f in row.get("files") or [] if f.get("size")}
         if same_commit and sizes:

@@ -375,8 +375,8 @@ def test_an_unreachable_hub_fails_fast_and_the_cache_takes_over(
     assert time.monotonic() - started < 1.5  # a refused connection is not retried for 25 s
     assert err.value.kind == "unreachable" and "connection refused" in one_line(str(err.value))
     status = services.catalog.status()
-    assert status.online is False and status.count == 231
-    assert status.banner.startswith("offline — cached 231 models from 20")
+    assert status.online is False and status.count == 232
+    assert status.banner.startswith("offline — cached 232 models from 20")
     services.catalog.hub.close()
 
 
@@ -405,7 +405,7 @@ def test_offline_mode_sends_nothing(hub: FakeHub, tmp_path: Path, memory_24g: Me
         with pytest.raises(HubError) as err:
             services.catalog.sync(ListParams(limit=10))
         assert err.value.kind == "offline" and "HF_HUB_OFFLINE" in str(err.value)
-        assert services.catalog.status().banner.startswith("offline — cached 231 models from ")
+        assert services.catalog.status().banner.startswith("offline — cached 232 models from ")
         assert hub.requests == []
     finally:
         services.close()

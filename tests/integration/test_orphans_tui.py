@@ -68,7 +68,7 @@ def server_row(home: Path, name: str, limit: float, **want: Any) -> dict[str, An
 def start_gemma_by_keys(tui: Tui, gguf: Path) -> None:
     """S (servers), n (start), pick the GGUF from the form's list by typing part of its name, then name it
     gemma and give it a 1024 context; enter; until it says ready."""
-    mark = tui.wait_for("231 of 231 models", 60)  # the browse screen, with its catalogue loaded
+    mark = tui.wait_for("232 of 232 models", 60)  # the browse screen, with its catalogue loaded
     tui.keys("S")
     mark = tui.wait_for("no servers yet", 15, mark)
     tui.keys("n")

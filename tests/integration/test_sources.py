@@ -134,7 +134,7 @@ def test_modelscope_failures_are_one_line(tmp_path: Path, modelscope: FakeModelS
     offline = line.endswith("using the local cache")
     assert len(lines) == (2 if offline else 1), lines
     if offline:  # the cache takes over: what it holds, and it still answers
-        assert lines[1].startswith("offline — cached 231 models from 20")
+        assert lines[1].startswith("offline — cached 232 models from 20")
     assert "Qwen/Qwen3-8B" in search_json(db)
 
 

@@ -20,15 +20,15 @@ async def test_search_as_you_type_narrows_the_table(services: Services) -> None:
     app = make_app(services.settings, services)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert text_of(app.screen.query_one("#summary")).startswith("231 of 231 models")
+        assert text_of(app.screen.query_one("#summary")).startswith("232 of 232 models")
         # The fixture runs with HF_HUB_OFFLINE: the banner says so, with the cache's size and date.
-        assert text_of(app.screen.query_one("#banner")).startswith("offline — cached 231 models from 20")
+        assert text_of(app.screen.query_one("#banner")).startswith("offline — cached 232 models from 20")
         await pilot.press("slash", *"qwen coder")
         await settle(pilot)
         ids = table_ids(app)
         assert "Qwen/Qwen2.5-Coder-7B-Instruct" in ids
         assert ids and all("coder" in i.lower() for i in ids)
-        assert text_of(app.screen.query_one("#summary")).startswith(f"{len(ids)} of 231 models")
+        assert text_of(app.screen.query_one("#summary")).startswith(f"{len(ids)} of 232 models")
 
 
 async def test_filter_keys_and_panel(services: Services) -> None:
@@ -203,7 +203,7 @@ async def test_first_launch_opens_the_database_and_loads_the_sample_in_a_worker(
         app = make_app(settings, services)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            assert text_of(app.screen.query_one("#summary")).startswith("231 of 231 models")
+            assert text_of(app.screen.query_one("#summary")).startswith("232 of 232 models")
             assert len(table_ids(app)) == 200  # the first page; the count covers the rest
     finally:
         services.close()

@@ -64,7 +64,7 @@ async def test_a_failing_hub_turns_the_banner_offline_with_one_line(online: Serv
         await pilot.press("ctrl+r")
         await wait_for_sync(pilot)
         banner = text_of(app.screen.query_one("#banner"))
-        assert banner.startswith("offline — cached 231 models from 20")
+        assert banner.startswith("offline — cached 232 models from 20")
         errors = [str(n.message) for n in app._notifications if n.severity == "error"]
         assert len(errors) == 1 and "\n" not in errors[0] and "503" in errors[0]
         # The catalogue still answers from the cache.

@@ -119,7 +119,7 @@ async def test_a_failing_search_says_so_and_the_app_goes_on(services: Services,
         assert len(table_ids(app)) == rows  # the last good result stays
         monkeypatch.undo()
         await pilot.press("ctrl+l")
-        await wait_for(pilot, lambda: "of 231 models" in text_of(app.screen.query_one("#summary")), 10, "a search")
+        await wait_for(pilot, lambda: "of 232 models" in text_of(app.screen.query_one("#summary")), 10, "a search")
 
 
 async def test_a_catalogue_that_cannot_open_says_so(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:

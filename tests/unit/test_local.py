@@ -58,7 +58,7 @@ def test_a_model_downloaded_into_the_hf_cache_is_local(hub: FakeHub, services: S
     result = services.catalog.search(CatalogQuery(local_only=True))
     assert [r.id for r in result.rows] == [SMALL]
     assert result.rows[0].is_local
-    assert services.catalog.store.count() == 231  # a known model is marked, not added
+    assert services.catalog.store.count() == 232  # a known model is marked, not added
 
     shutil.rmtree(hf_cache() / f"models--{SMALL.replace('/', '--')}")
     assert services.catalog.refresh_local() == 0
