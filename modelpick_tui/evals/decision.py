@@ -292,7 +292,9 @@ def render_markdown(decision: Decision) -> str:
                 f"- Model reference: {_md_code(s.model_ref or s.model)}",
                 f"- Pinned revision: {_md_code(p.pin)}",
                 f"- Licence: {_md_cell(p.license or 'unknown')}",
-                f"- Parameters: {format_params(p.params)} (from {p.params_source})",
+                f"- Parameters: {format_params(p.params)}"
+                + (f" ({format_params(p.params_active)} active)" if p.params_active else "")
+                + f" (from {p.params_source})",
                 f"- Endpoints: {', '.join(_md_cell(e) for e in s.endpoints) or 'n/a'}",
                 f"- Pass rate: {_pct(s.pass_rate)} over {s.labelled} labelled traces "
                 f"({s.passed} pass, {s.failed} fail, {s.skipped} skipped; {s.traces} traces, {s.errors} errors)",

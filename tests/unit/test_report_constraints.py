@@ -16,6 +16,7 @@ from modelpick_tui.evals.scoreboard import ModelScore
 from modelpick_tui.services import Services
 from tests.support.capacity import add_capacity, three_models
 from tests.support.cli import run
+from tests.support.traces import add_traces
 
 H100 = "1xNVIDIA H100 80GB HBM3"
 FLAGS = ("--slo", "ttft=500ms,tpot=50ms", "--workload", "2rps", "--budget", "3000/month")
@@ -159,3 +160,12 @@ def test_a_newer_test_without_capacity_wins_over_an_older_capacity(services: Ser
     [fig] = [c.cost for c in services.candidates(costs=True) if c.score.model == "Qwen/Qwen3-8B"]
     assert [(lv.concurrency, lv.attainment) for lv in fig.levels] == [(1, 0.5), (2, 0.2)]
     assert fig.slo == "ttft=500ms,tpot=50ms" and fig.capacity_concurrency is None
+
+
+def test_the_report_names_a_mixture_of_experts_active_parameters(services: Services, tmp_path: Path) -> None:
+    run_id = services.traces.create_run(kind="set", name="support")
+    add_traces(services, run_id, "Qwen/Qwen3-30B-A3B", ["pass"] * 30, latency=400)
+    out, data = report(services, tmp_path)
+    # The catalogue's counts from the model's config: 30,532,122,624 total, 3,041,855,488 read per token.
+    assert "- Parameters: 30.5B (3.0B active) (from catalogue)" in data["_markdown"]
+    assert data["chosen"]["provenance"]["params_active"] == 3_041_855_488
