@@ -54,7 +54,15 @@ def catalog_sync(ctx: click.Context, source: str, search: str | None, task: str 
 
     services = services_from(ctx)
     if source != "hub":
+        from .output import fail
         from .sources import sync_other
+
+        given = [flag for flag, value in (("--task", task), ("--author", author), ("--filter", filters),
+                                          ("--params", num_parameters)) if value]
+        if search and source != "modelscope":
+            given.insert(0, "--search")
+        if given:
+            fail(f"{', '.join(given)}: not with --source {source} (the Hub's filters; ModelScope takes --search)")
 
         sync_other(services, source, search=search, sort=sort, limit=limit)
         return

@@ -222,3 +222,11 @@ def test_hostile_modelscope_text_is_inert(tmp_path: Path, monkeypatch: pytest.Mo
         assert "\x1b" not in out and "\x07" not in out
     assert "[link=file:///etc/passwd]mit[/link]" in listed.stdout.replace("\n", "")
     assert "[bold red]BOOM[/]" in listed.stdout.replace("\n", "")  # shown as written, never as markup
+
+
+def test_the_hubs_filters_are_refused_for_other_sources(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    result = run(db, "catalog", "sync", "--source", "openrouter", "--search", "qwen", "--task", "text-generation")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: --search, --task: not with --source openrouter (the Hub's filters; "
+                                     "ModelScope takes --search)")
