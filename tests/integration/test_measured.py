@@ -156,3 +156,56 @@ async def test_vllm_report_of_a_cached_repo_on_its_card(services: Services) -> N
         assert "KV tokens 1,048,576 tokens 1,048,576 tokens +0.0%" in text, text
         assert "max concurrency 4096.0x 4096.0x +0.0%" in text and "vllm · tiny · ? · 256 ctx" in text
         assert "process RSS 2.0 GiB at ready" in text
+
+
+@pytest.mark.llama
+@pytest.mark.integration
+async def test_measured_decode_speed_beside_the_estimate(smollm2_gguf: Path, settings: Settings,
+                                                         tmp_path: Path) -> None:
+    """Answers of a real run on SmolLM2 (llama.cpp) measure its decode tokens/s; the side by side sets their median
+    beside the bandwidth ceiling at the same context, with the share of it reached."""
+    import asyncio
+    from statistics import median
+
+    from modelpick_tui.catalog.fit.memory import Memory
+    from modelpick_tui.evals.promptsets import load_prompt_set
+    from modelpick_tui.evals.shortlist import side_by_side
+    from modelpick_tui.evals.traces import RunParams
+    from modelpick_tui.services import build_services
+    from modelpick_tui.serving.client import Timeouts
+    from modelpick_tui.serving.endpoints import from_server
+    from modelpick_tui.serving.params import SamplingParams
+    from tests.support.files import write_set
+
+    # A stated bandwidth (5 GB/s, what speed.measure_cpu_bandwidth found on this machine when quiet), so the ceiling
+    # is a hand computation: 5e9 ÷ (98,362,432 bytes of weights + 47,185,920 of KV cache at 2,048 tokens).
+    memory = Memory(kind="ram", total_bytes=16 * 2**30, available_bytes=12 * 2**30, name="system RAM",
+                    bandwidth_bytes_per_s=5e9)
+    services = build_services(settings, memory=memory)
+    services.catalog.ensure_loaded()
+    services.catalog.add_demo_models()
+    model_id = services.catalog.store.local_file(str(smollm2_gguf))["model_id"]  # type: ignore[index]
+    services.catalog.shortlist_add(model_id, "")
+    supervisor = services.supervisor
+    try:
+        server = await asyncio.to_thread(supervisor.start_and_wait, ServerSpec("smol", "llama", str(smollm2_gguf),
+                                                                               ctx=2048), timeout=120)
+        assert server.status == "ready", server.error
+        runner = services.runner(concurrency=1, timeouts=Timeouts(read=60, deadline=120))
+        params = RunParams(sampling=SamplingParams(temperature=0.0, max_tokens=32, seed=1))
+        result = await runner.run(load_prompt_set(write_set(tmp_path / "colours.jsonl", 3)), [from_server(server)],
+                                  params, name="speed")
+        rates = [t.tokens_per_s for t in services.traces.list(run_id=result.run_id) if t.tokens_per_s]
+        assert len(rates) >= 2, result
+        side = await asyncio.to_thread(side_by_side, services.catalog, services.traces, supervisor.registry, 2048)
+        ceiling = 5e9 / (98_362_432 + 47_185_920)
+        assert round(ceiling, 1) == 34.4
+        speed = side.candidates[0].facts["speed"]
+        assert speed["measured_tokens_per_s"] == round(median(rates), 2)
+        assert speed["estimated_tokens_per_s"] == round(ceiling, 2)
+        assert speed["ratio"] == round(median(rates) / ceiling, 3)
+        cell = next(r for r in side.rows if r.key == "speed").cells[0].text
+        print(f"SmolLM2 Q4_1 decode on llama.cpp here: {cell} (rates {rates})")
+        assert cell.startswith(f"{median(rates):.1f} / 34.4 (Q4_1), ")
+    finally:
+        await asyncio.to_thread(services.close)
