@@ -30,6 +30,8 @@ EXPECTED = {
     "apple": "US",
     # Individuals and community groups with no published base: unknown, stated, not guessed.
     "bartowski": "unknown", "TheBloke": "unknown", "lmstudio-community": "unknown",
+    # ModelScope's namespaces: a maker's own (Zhipu AI), and ModelScope's mirrors of other makers' models.
+    "ZhipuAI": "CN", "LLM-Research": "unknown", "AI-ModelScope": "unknown",
 }
 
 
