@@ -73,7 +73,10 @@ def count_params(info: Any, config_json: dict[str, Any] | None, formats: list[st
             return ParamsFacts(by_name, active, "name") if by_name else ParamsFacts(raw, active, "hub-raw")
         return ParamsFacts(raw, active, "hub")
     if gguf.get("total"):
-        return ParamsFacts(int(gguf["total"]), active, "gguf")  # a parameter count, not bytes
+        total = int(gguf["total"])  # a parameter count, not bytes
+        if active is None and isinstance(config.get("gguf"), dict):
+            active = gguf_active(total, config["gguf"])
+        return ParamsFacts(total, active, "gguf")
     if shapes is not None:
         return ParamsFacts(shapes.total, active, "config")
     by_name = params_from_name(info.id)
@@ -106,3 +109,16 @@ def active_from_base(params: int | None, base_params: int | None, base_active: i
     if not params or not base_params or not base_active:
         return None
     return base_active if abs(params - base_params) <= 0.02 * base_params else None
+
+
+def gguf_active(params: int | None, meta: dict[str, Any]) -> int | None:
+    """A GGUF mixture of experts' active count from its header: the total less the routed experts a token is not
+    sent to (llama.cpp's expert_* keys) and the input embedding row it does not read. None for a dense model."""
+    from .fit.arch import arch_from_gguf  # the fit maths load only for a GGUF's facts
+
+    arch = arch_from_gguf(meta)
+    if not params or arch is None or arch.moe is None or not arch.moe.routed_params:
+        return None
+    unused = arch.moe.routed_params - arch.moe.active_routed_params
+    active = params - unused - (arch.vocab_size or 0) * arch.hidden_size
+    return active if 0 < active < params else None

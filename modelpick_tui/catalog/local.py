@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .counts import params_from_name
+from .counts import gguf_active, params_from_name
 from .facts import ModelFacts, ModelFile, context_from_config, detect_formats, file_format
 from .fit.memory import format_bytes
 from .fit.weights import quant_from_filename, quant_from_gguf
@@ -295,6 +295,8 @@ def scan_gguf_files(paths: Iterator[Path] | list[Path], now: str) -> ScanReport:
                else ["instruct"] if is_instruct(meta) else ["base"]),
             license=str(meta.get("general.license") or "").lower(),
             params=params or None,
+            params_active=gguf_active(params, meta),
+            params_source="gguf" if params else "",
             context_length=context if isinstance(context, int) and context > 0 else None,
             architecture=arch_name,
             formats=["gguf"],

@@ -111,3 +111,17 @@ def test_moe_from_gguf_keys() -> None:
     assert (arch.moe.n_experts, arch.moe.experts_per_token, arch.moe.n_moe_layers) == (128, 8, 48)
     assert arch.moe.routed_params == 48 * 128 * 3 * 2048 * 768
     assert arch.layer_kinds == ("full",) * 48 and arch.params is None
+
+
+def test_a_gguf_mixture_of_experts_active_count_from_its_header() -> None:
+    from modelpick_tui.catalog.counts import gguf_active
+
+    meta = {"general.architecture": "qwen3moe", "qwen3moe.block_count": 48, "qwen3moe.embedding_length": 2048,
+            "qwen3moe.attention.head_count": 32, "qwen3moe.attention.head_count_kv": 4,
+            "qwen3moe.expert_count": 128, "qwen3moe.expert_used_count": 8,
+            "qwen3moe.expert_feed_forward_length": 768, "qwen3moe.vocab_size": 151936}
+    total = 30_532_122_624  # Qwen3-30B-A3B, the header's parameter count
+    unused = 48 * 120 * 3 * 2048 * 768  # 120 of 128 experts a token is not sent to
+    assert gguf_active(total, meta) == total - unused - 151936 * 2048  # 3.04B, as from the config
+    dense = {k: v for k, v in meta.items() if "expert" not in k}
+    assert gguf_active(total, dense) is None
