@@ -25,7 +25,7 @@ class _CostGroup(click.Group):
 @click.group("cost", cls=_CostGroup)
 def cost() -> None:
     """Prices and costs: `cost price HARDWARE USD_PER_HOUR`, `cost api-price MODEL IN OUT`, `cost prices`, and
-    `cost [MODEL...] [--workload 2rps,in=800,out=300]` for $/1M tokens, replicas and the monthly cost."""
+    `cost [show] [MODEL...] [--workload 2rps,in=800,out=300]` for $/1M tokens, replicas and the monthly cost."""
 
 
 @cost.command("price")
@@ -115,7 +115,7 @@ def prices_cmd(ctx: click.Context, as_json: bool) -> None:
             f"(set {escape(a.updated_at)})")
 
 
-@cost.command("show", hidden=True)
+@cost.command("show")
 @click.argument("models", nargs=-1)
 @click.option("--workload", help="What the fleet must serve: 2rps,in=800,out=300 or 10Mtok/month[,in=…,out=…] "
                                  "(in/out: tokens per request; default the load test's own mix).")
