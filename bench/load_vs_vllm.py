@@ -44,11 +44,13 @@ WORDS = ("river stone lamp orchard copper violet harbour meadow lantern thistle 
 
 
 def prompts_file(path: Path, n: int) -> list[str]:
-    """`n` distinct user prompts of a few words (the tiny model's context is 256 tokens), as vLLM's custom
-    dataset reads them (a `prompt` per JSON line)."""
+    """`n` distinct user prompts of a few words (the tiny model's context is 256 tokens), in the ShareGPT shape
+    vLLM's benchmark reads with the standard library (its `custom` JSONL dataset needs pandas, which vLLM's CPU
+    build does not install: it fails looking up vllm's own metadata)."""
     texts = [f"Tell me about the {WORDS[i % len(WORDS)]} and the {WORDS[(3 * i + 5) % len(WORDS)]} number {i}."
              for i in range(n)]
-    path.write_text("".join(json.dumps({"prompt": t}) + "\n" for t in texts))
+    path.write_text(json.dumps([{"conversations": [{"from": "human", "value": t}, {"from": "gpt", "value": "ok"}]}
+                                for t in texts]))
     return texts
 
 
@@ -77,8 +79,8 @@ def vllm_bench(server_url: str, key: str, model_dir: Path, dataset: Path, out: P
     """(output tokens/s, TTFT p50 ms) of one run of vLLM's serving benchmark."""
     argv = [str(VLLM_PYTHON), "-c", VLLM_BENCH, "--backend", "openai-chat", "--base-url", server_url.removesuffix(
         "/v1"), "--endpoint", "/v1/chat/completions", "--model", "tiny", "--tokenizer", str(model_dir),
-            "--dataset-name", "custom", "--dataset-path", str(dataset), "--skip-chat-template",
-            "--custom-output-len", str(max_tokens), "--num-prompts", str(requests), "--max-concurrency",
+            "--dataset-name", "sharegpt", "--dataset-path", str(dataset), "--sharegpt-output-len", str(max_tokens),
+            "--num-prompts", str(requests), "--max-concurrency",
             str(concurrency), "--temperature", "0", "--disable-tqdm", "--save-result", "--result-dir",
             str(out.parent), "--result-filename", out.name]
     env = {**os.environ, "OPENAI_API_KEY": key, "HF_HUB_OFFLINE": "1", "VLLM_NO_USAGE_STATS": "1"}
@@ -106,7 +108,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         model_dir = build(home / "tiny")
-        texts = prompts_file(home / "prompts.jsonl", args.requests)
+        texts = prompts_file(home / "prompts.json", args.requests)
         supervisor = Supervisor(home / "home", open_db(home / "bench.db"))
         try:
             spec = ServerSpec(name="tiny", backend="vllm", model=str(model_dir), ctx=256, dtype="bfloat16",
@@ -127,7 +129,7 @@ def main() -> None:
                         got[tool] = modelpick(endpoint, texts, args.concurrency, args.requests, args.max_tokens)
                     else:
                         got[tool] = vllm_bench(server.base_url, server.api_key or "", model_dir,
-                                               home / "prompts.jsonl", home / "vllm.json", args.concurrency,
+                                               home / "prompts.json", home / "vllm.json", args.concurrency,
                                                args.requests, args.max_tokens)
                 (m_tps, m_ttft, cpu), (v_tps, v_ttft) = got["modelpick"], got["vllm"]
                 rows.append((m_tps / v_tps, m_ttft - v_ttft))

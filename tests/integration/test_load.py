@@ -43,6 +43,13 @@ def stored_levels(db: Path) -> int:
     return stored_rows(db, "load_levels")
 
 
+def batching_process(port: str = "0") -> subprocess.Popen[str]:
+    """The batching server in a process of its own (killed, its connections close), its URL on its stdout."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "tests.support.batching_server", "0.005", "0.0005", port],
+                            stdout=subprocess.PIPE, text=True, env=env, cwd=REPO, start_new_session=True)
+
+
 def load_cli(db: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen([sys.executable, "-m", "modelpick_tui", "--db", str(db), "load", *args],
@@ -115,14 +122,12 @@ def test_bad_input_is_one_line(db: Path, args: tuple[str, ...], says: str) -> No
 @pytest.mark.integration
 @pytest.mark.timeout(300)
 def test_a_server_that_dies_fails_its_level_with_the_cause_and_keeps_the_others(db: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    server = subprocess.Popen([sys.executable, "-m", "tests.support.batching_server", "0.005", "0.0005"],
-                              stdout=subprocess.PIPE, text=True, env=env, cwd=REPO, start_new_session=True)
+    server = batching_process()
     try:
         assert server.stdout is not None
         url = server.stdout.readline().strip()
         proc = load_cli(db, url, "--model", "m", "--slo", "e2e=10s", "--duration", "3", "--max-tokens", "16",
-                        "--target", "0.5")
+                        "--target", "0.5", "--max-concurrency", "2")
         try:
             wait_until(lambda: stored_levels(db) >= 1 or proc.poll() is not None, "the first level stored")
             server.kill()  # mid-level 2: its streams are cut, its port closed
@@ -142,6 +147,17 @@ def test_a_server_that_dies_fails_its_level_with_the_cause_and_keeps_the_others(
     assert test.status == "failed" and test.capacity_concurrency is None and test.error and test.error in line
     assert test.reason is not None and test.reason.startswith("the server failed at 2 concurrent users; 1 ")
     assert [(lv.concurrency, lv.verdict) for lv in levels] == [(1, "pass"), (2, "error")]
+    # The server back on its port: --resume measures the failed level again and goes on to the end.
+    server = batching_process(url.rsplit(":", 1)[1])
+    try:
+        result = run(db, "load", "--resume", test.id, "--json")
+    finally:
+        server.kill()
+        server.wait()
+    assert result.exit_code == 0, result.output
+    [out] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert out["status"] == "done" and out["error"] is None
+    assert [(lv["concurrency"], lv["verdict"]) for lv in out["levels"]] == [(1, "pass"), (2, "pass")]
 
 
 @pytest.mark.integration

@@ -32,7 +32,8 @@ __all__ = ["BatchingServer"]
 
 class BatchingServer:
     def __init__(self, *, step_s: float = 0.01, per_request_s: float = 0.0005, tokens: int = 32,
-                 models: Sequence[str] = ("batch",), api_key: str | None = None) -> None:
+                 models: Sequence[str] = ("batch",), api_key: str | None = None, port: int = 0) -> None:
+        self.port = port
         self.step_s = step_s
         self.per_request_s = per_request_s
         self.tokens = tokens
@@ -60,7 +61,7 @@ class BatchingServer:
 
     def start(self) -> BatchingServer:
         handler = type("Handler", (_Handler,), {"owner": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         self._httpd.daemon_threads = True
         self._threads = [
             threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
@@ -248,12 +249,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    """`python -m tests.support.batching_server [STEP_S PER_REQUEST_S]`: serve until killed, the URL on stdout (a
-    server a test can kill for real: its connections close with it)."""
+    """`python -m tests.support.batching_server [STEP_S PER_REQUEST_S [PORT]]`: serve until killed, the URL on
+    stdout (a server a test can kill for real: its connections close with it; and start again on its port)."""
     import sys
 
     step, per = (float(a) for a in sys.argv[1:3]) if len(sys.argv) >= 3 else (0.01, 0.0005)
-    server = BatchingServer(step_s=step, per_request_s=per).start()
+    server = BatchingServer(step_s=step, per_request_s=per, port=int(sys.argv[3]) if len(sys.argv) > 3 else 0).start()
     print(server.url, flush=True)
     threading.Event().wait()
 

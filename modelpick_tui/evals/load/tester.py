@@ -70,7 +70,8 @@ async def run_test(store: LoadStore, client: ChatClient, endpoint: Endpoint, tes
                    on_level: Callable[[LoadLevel], None] | None = None) -> LoadResult:
     """Run (or resume) `test` against `endpoint` to its end; returns it as stored."""
     slo = parse_slo(test.slo)
-    levels = {lv.concurrency: lv for lv in store.levels(test.id)}
+    # A level the server failed is measured again on resume (the server may be back); the others are kept.
+    levels = {lv.concurrency: lv for lv in store.levels(test.id) if lv.verdict != "error"}
     sources = {test.token_count_source} - {None}
     store.update(test.id, status="running", error=None, finished_at=None)
     client.warm()
