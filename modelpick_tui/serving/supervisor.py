@@ -254,6 +254,8 @@ class Supervisor:
         report = parse(server.backend, read_log(server.log_path))
         if report is None or report.empty:
             return
+        if report.quant is None and server.spec is not None:  # vLLM's log does not name it: what it was asked for
+            report.quant = server.spec.quantization or server.spec.dtype
         server.report = report
         use = self.memory_uses([server.name])[server.name]
         self.registry.save_report(server, report, use.kind, use.bytes)

@@ -227,6 +227,7 @@ def test_vllm_reports_its_kv_cache_beside_the_estimate(tiny_vllm: tuple[Supervis
     assert (row["engine"], row["kv_bytes"], row["context"]) == ("vllm", 2**30, 256)
     assert row["kv_tokens"] == 2**30 // per_token and row["max_concurrency"] == 2**30 / per_token / 256
     assert row["model_ref"] == server.model and row["process_memory_bytes"] > 500 * 2**20
+    assert row["quant"] == "bfloat16"  # not in vLLM's log: the dtype it was started with
     figures = {f.part: f for f in supervisor.measured("tiny")}
     assert figures["KV tokens"].estimated == row["kv_tokens"] and figures["KV tokens"].error_pct == 0.0
     assert figures["max concurrency"].error_pct == 0.0
