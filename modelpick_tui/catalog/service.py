@@ -424,8 +424,8 @@ class CatalogService:
                 if text is not None and self.store.card(m.repo_id) is None:
                     self.store.save_card(m.repo_id, text, source="cache")
         ids.update(m.repo_id for m in cached)
-        if self.sources is not None:  # what the local Ollama listed when last asked
-            ids.update(self.sources.sources.row_ids("ollama"))
+        if self.sources is not None:  # what the local Ollama listed when it last answered
+            ids.update(self.sources.ollama_listed())
         self.store.set_local(ids)
         return len(ids)
 

@@ -93,11 +93,6 @@ class SourceStore:
                         listed.append({"source": src, "id": sid, "url": url})
         return out
 
-    def row_ids(self, source: str) -> list[str]:
-        """The ids of the rows `source` made."""
-        with self.database.read() as db:
-            return [r[0] for r in db.execute("SELECT id FROM models WHERE source = ?", [source])]
-
     # --- hosted behind an API -------------------------------------------------------------
 
     def replace_hosted(self, provider: str, rows: Sequence[dict[str, Any]]) -> None:

@@ -4,6 +4,7 @@ local Ollama (its models, as local models). Failures are the Hub's: one HubError
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int | None], None]
 SOURCES = ("hub", "modelscope", "openrouter", "ollama")
 BATCH = 100
+OLLAMA_LISTED = "ollama_listed"  # meta key: the models the local Ollama listed when it last answered
 
 
 @dataclass
@@ -184,7 +186,20 @@ class SourceSync:
         except HubError:
             return 0
         self.store.upsert_models([ollama_facts(m) for m in models or [] if not self.store.exists(f"ollama/{m.name}")])
+        self._listed(models)
         return len(models or [])
+
+    def _listed(self, models: list[OllamaModel] | None) -> None:
+        if models is not None:  # Ollama answered: what it has now (a model removed there is local no more)
+            self.store.set_meta(OLLAMA_LISTED, json.dumps(sorted(f"ollama/{m.name}" for m in models)))
+
+    def ollama_listed(self) -> list[str]:
+        """The models the local Ollama listed when it last answered (`ollama/NAME:TAG`)."""
+        try:
+            value = json.loads(self.store.get_meta(OLLAMA_LISTED) or "[]")
+        except ValueError:
+            return []
+        return [str(v) for v in value] if isinstance(value, list) else []
 
     def sync_ollama(self, scan_dir: Callable[[Path], local.ScanReport],
                     refresh_local: Callable[[], int]) -> list[OllamaModel] | None:
@@ -198,6 +213,7 @@ class SourceSync:
         models = self.ollama.models()
         fresh = [ollama_facts(m) for m in models or [] if f"ollama/{m.name}" not in scanned]
         self.store.upsert_models(fresh)
+        self._listed(models)
         refresh_local()
         return models
 
