@@ -230,3 +230,17 @@ def test_the_hubs_filters_are_refused_for_other_sources(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.strip() == ("error: --search, --task: not with --source openrouter (the Hub's filters; "
                                      "ModelScope takes --search)")
+
+
+def test_odd_modelscope_values_are_no_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.modelscope_fake import MODELS
+
+    odd = {**MODELS[4], "entry": {**MODELS[4]["entry"], "Downloads": "1.2k", "Stars": None, "CreatedTime": "soon",
+                                  "LastUpdatedTime": 10**20, "Tags": ["ok", 3, None], "Tasks": "text-generation"}}
+    db = tmp_path / "m.db"
+    with FakeModelScope(models=[odd]) as fake:
+        monkeypatch.setenv("MODELPICK_MODELSCOPE_ENDPOINT", fake.url)
+        synced = run(db, "catalog", "sync", "--source", "modelscope")
+    assert synced.exit_code == 0, synced.output
+    row = search_json(db, "MS-Alpha")["iic/MS-Alpha-7B"]
+    assert (row["downloads"], row["likes"], row["last_modified"], row["task"]) == (0, 0, "", "")

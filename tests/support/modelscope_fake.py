@@ -116,7 +116,8 @@ class FakeModelScope(FakeHttpServer):
         text = str(body.get("Name") or "").lower()
         found = [m["entry"] for m in self.models
                  if text in f"{m['entry']['Path']}/{m['entry']['Name']}".lower()]
-        found.sort(key=lambda e: -int(e.get(_SORT_KEYS.get(str(body.get("SortBy")), "Downloads")) or 0))
+        key = _SORT_KEYS.get(str(body.get("SortBy")), "Downloads")
+        found.sort(key=lambda e: -e[key] if isinstance(e.get(key), int) else 0)
         size = int(body.get("PageSize") or 10)
         page = int(body.get("PageNumber") or 1)
         chunk = found[(page - 1) * size: page * size]

@@ -47,10 +47,15 @@ def _ok(envelope: Any, what: str) -> Any:
 
 
 def _iso(value: Any) -> str:
-    """ModelScope's times are Unix seconds."""
-    if isinstance(value, int | float) and value > 0:
+    """ModelScope's times are Unix seconds; anything else is no date."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 32503680000:
         return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return str(value or "")
+    return ""
+
+
+def _count(value: Any) -> int:
+    """A count from remote JSON: a non-negative integer, else 0 (never an exception)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def _license(value: Any) -> str:
@@ -60,7 +65,7 @@ def _license(value: Any) -> str:
 
 def _tasks(data: dict[str, Any]) -> list[str]:
     tasks = data.get("Tasks") or []
-    out = []
+    out: list[str] = []
     for t in tasks if isinstance(tasks, list) else []:
         name = t.get("Name") if isinstance(t, dict) else t
         if isinstance(name, str) and name:
@@ -97,8 +102,8 @@ def facts_from_modelscope(data: dict[str, Any], files: list[dict[str, Any]] | No
         task=tasks[0] if tasks else "",
         tags=["modelscope", *tags],
         license=_license(data.get("License")),
-        downloads=int(data.get("Downloads") or 0),
-        likes=int(data.get("Stars") or 0),
+        downloads=_count(data.get("Downloads")),
+        likes=_count(data.get("Stars")),
         created_at=_iso(data.get("CreatedTime")),
         last_modified=_iso(data.get("LastUpdatedTime")),
         params=params_from_name(mid),
