@@ -298,7 +298,9 @@ class CatalogService:
         )
         from_modelscope = row.get("source") == "modelscope" and self.sources is not None
         wanted = refresh or ((row.get("source") == "hub" or from_modelscope) and (cached is None or stale))
-        if wanted and (refresh or self._online is not False):
+        # Each hub's own state: HF_HUB_OFFLINE or a Hub out of reach says nothing of ModelScope.
+        online = self.sources.modelscope_online if from_modelscope and self.sources else self._online
+        if wanted and (refresh or online is not False):
             if from_modelscope:
                 assert self.sources is not None
                 notice = self.sources.refresh_modelscope(model_id)
@@ -308,6 +310,9 @@ class CatalogService:
                 notice = self.refresh_details(model_id)
             row = self.store.get(model_id) or row
             cached = self.store.card(model_id)
+        elif wanted and from_modelscope:
+            notice = "offline — ModelScope could not be reached: " + (
+                "showing the cached card" if cached and cached.get("text") else "no card cached for this model")
         elif wanted:
             notice = self._offline_notice(has_card=bool(cached and cached.get("text")))
         text = cached["text"] if cached and cached.get("text") else None

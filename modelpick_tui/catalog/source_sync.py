@@ -70,6 +70,7 @@ class SourceSync:
         self.modelscope = modelscope
         self.openrouter = openrouter
         self.ollama = ollama
+        self.modelscope_online: bool | None = None  # None: not asked yet this session
 
     # --- ModelScope ----------------------------------------------------------------------
 
@@ -82,6 +83,7 @@ class SourceSync:
         batch: list[dict[str, Any]] = []
         try:
             for entry in self.modelscope.list_models(search, limit, sort):
+                self.modelscope_online = True
                 batch.append(entry)
                 report.fetched += 1
                 if len(batch) >= BATCH:
@@ -89,6 +91,10 @@ class SourceSync:
                     batch.clear()
                 if progress:
                     progress(report.fetched, limit)
+        except HubError as err:
+            if err.offline_like:
+                self.modelscope_online = False
+            raise
         finally:
             if batch:
                 self._save_modelscope(batch, report)
@@ -142,7 +148,10 @@ class SourceSync:
             files = self.modelscope.files(source_id)
             card = self.modelscope.card(source_id)
         except HubError as err:
+            if err.offline_like:
+                self.modelscope_online = False  # cards open from the cache until a refresh or a sync gets through
             return str(err)
+        self.modelscope_online = True
         row = self.store.get(model_id)
         if row is not None and row.get("source") == "modelscope":
             facts = facts_from_modelscope(info, files)

@@ -85,7 +85,6 @@ def test_modelscope_search_and_paging(svc: Services, modelscope: FakeModelScope,
 def test_modelscope_details_files_in_subfolders_and_card(svc: Services) -> None:
     assert svc.catalog.sources is not None
     svc.catalog.sources.sync_modelscope(None, limit=50)
-    svc.catalog._online = True  # a sync went through: the card fetches what it lacks
     details = svc.catalog.details("iic/MS-Alpha-7B-GGUF")
     assert details is not None and details.notice == ""
     files = {f["filename"]: (f["size"], f["quant"]) for f in details.model["files"]}
@@ -103,7 +102,6 @@ def test_a_modelscope_page_naming_its_hub_original_makes_one_row(svc: Services) 
     sync = svc.catalog.sources
     assert sync is not None
     sync.sync_modelscope(None, limit=50)
-    svc.catalog._online = True
     assert svc.catalog.store.exists("ZhipuAI/chatglm3-6b")
     count = svc.catalog.store.count()
     details = svc.catalog.details("ZhipuAI/chatglm3-6b")
@@ -195,7 +193,6 @@ def test_openrouter_failures_are_one_line(tmp_path: Path, openrouter: FakeOpenRo
 def test_a_modelscope_card_offline_comes_from_the_cache(svc: Services, modelscope: FakeModelScope) -> None:
     assert svc.catalog.sources is not None
     svc.catalog.sources.sync_modelscope(None, limit=50)
-    svc.catalog._online = True
     first = svc.catalog.details("iic/MS-Alpha-7B")
     assert first is not None and first.card_text is not None and "First published on ModelScope." in first.card_text
     modelscope.fail_status = 503
@@ -203,6 +200,10 @@ def test_a_modelscope_card_offline_comes_from_the_cache(svc: Services, modelscop
     assert again is not None
     assert again.notice == "ModelScope is unavailable (HTTP 503): using the local cache"
     assert again.card_text == first.card_text and again.model["downloads"] == 12_000
+    cached = svc.catalog.details("iic/MS-Alpha-7B-GGUF")  # never opened: not asked while ModelScope is down
+    assert cached is not None and cached.notice == ("offline — ModelScope could not be reached: no card cached for "
+                                                    "this model")
+    assert modelscope.request_count("/api/v1/models/iic/MS-Alpha-7B-GGUF") == 0
 
 
 def test_hostile_modelscope_text_is_inert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
