@@ -125,6 +125,22 @@ def nvml(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     yield install
 
 
+def _both_asleep(leader: int) -> bool:
+    """The leader and its child both sleeping in time.sleep (the child's own program, not the parent's copy)."""
+    import psutil
+
+    members = group_members(leader)
+    if len(members) < 2:
+        return False
+    try:
+        procs = [psutil.Process(pid) for pid in members]
+        child_started = any(p.pid != leader and "time.sleep(60)" in " ".join(p.cmdline())
+                            and "subprocess" not in " ".join(p.cmdline()) for p in procs)
+        return child_started and all(p.status() == psutil.STATUS_SLEEPING for p in procs)
+    except psutil.Error:
+        return False
+
+
 @pytest.fixture
 def group() -> Iterator[list[int]]:
     """A real process group of two sleeping processes: [leader, child]."""
@@ -133,7 +149,9 @@ def group() -> Iterator[list[int]]:
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     try:
         deadline = time.monotonic() + 10
-        while len(group_members(proc.pid)) < 2:
+        while not _both_asleep(proc.pid):
+            # Wait for both to sleep: a child just forked is the parent's copy until it has exec'd and imported,
+            # and two reads of its RSS while it grows differ by more than the test allows (seen under load).
             assert time.monotonic() < deadline, "the child did not start"
             time.sleep(0.05)
         members = group_members(proc.pid)
