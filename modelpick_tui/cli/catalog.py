@@ -63,15 +63,16 @@ def catalog_sync(ctx: click.Context, source: str, search: str | None, task: str 
             given.insert(0, "--search")
         if given:
             fail(f"{', '.join(given)}: not with --source {source} (the Hub's filters; ModelScope takes --search)")
-
-        sync_other(services, source, search=search, sort=sort, limit=limit)
-        return
     params = ListParams(search=search, task=task, author=author, filters=filters,
                         num_parameters=num_parameters, sort=sort, limit=limit)
     with Progress(TextColumn("syncing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True,
                   disable=not err_console.is_terminal) as progress:  # a script's stderr gets only the result
         bar = progress.add_task("sync", total=limit)
+        if source != "hub":
+            sync_other(services, source, search=search, sort=sort, limit=limit,
+                       progress=lambda done, _total: progress.update(bar, completed=done), stop=progress.stop)
+            return
         try:
             report = services.catalog.sync(params, lambda done, _total: progress.update(bar, completed=done))
         except HubError as err:

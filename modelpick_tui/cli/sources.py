@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..catalog.source_sync import per_million
@@ -31,14 +32,20 @@ def elsewhere(services: Services, model_ids: list[str]) -> list[dict[str, Any]]:
             for m in model_ids]
 
 
-def sync_other(services: Services, source: str, *, search: str | None, sort: str, limit: int) -> None:
+def sync_other(services: Services, source: str, *, search: str | None, sort: str, limit: int,
+               progress: Callable[[int, int | None], None] | None = None,
+               stop: Callable[[], None] = lambda: None) -> None:
+    """Sync one of the other sources, ModelScope with `progress`; `stop` ends the progress display before a line."""
     catalog = services.catalog
     sync = catalog.sources
     assert sync is not None
     catalog.ensure_loaded()
+    if source != "modelscope":
+        stop()  # one request, no pages to count
     try:
         if source == "modelscope":
-            report = sync.sync_modelscope(search, limit, _MODELSCOPE_SORTS.get(sort, "default"))
+            report = sync.sync_modelscope(search, limit, _MODELSCOPE_SORTS.get(sort, "default"), progress)
+            stop()
             say(f"synced {report.fetched} models from ModelScope ({report.added} new, {report.linked} also on the "
                 f"Hugging Face Hub); {catalog.store.count()} in the catalogue")
         elif source == "openrouter":
@@ -52,6 +59,7 @@ def sync_other(services: Services, source: str, *, search: str | None, sort: str
             else:
                 say(f"{len(models)} Ollama models: {escape(', '.join(m.name for m in models)) or 'none'}")
     except HubError as err:
+        stop()
         say(f"error: {escape(str(err))}", err=True)
         if err.offline_like:
             say(escape(catalog.status().offline_line), err=True)
