@@ -82,9 +82,12 @@ def _print(model_id: str, memory: Any, fits: list[Any], basis: str) -> None:
 
     say(f"[bold]{escape(model_id)}[/] against {escape(memory.name)}: {format_bytes(memory.budget_bytes)}")
     table = Table(show_edge=False, box=None, padding=(0, 1))
-    for col, justify in (("quant", "left"), ("context", "right"), ("weights", "right"), ("KV", "right"),
-                         ("total", "right"), ("verdict", "left"), ("~tok/s", "right"), ("GPUs", "left"),
-                         ("experts in RAM", "left")):
+    rows = [r for q in fits for r in q.estimate.rows]
+    columns = [("quant", "left"), ("context", "right"), ("weights", "right"), ("KV", "right"), ("total", "right"),
+               ("verdict", "left"), ("~tok/s", "right")]
+    plans, offloads = any(r.parallel for r in rows), any(r.experts_in_ram for r in rows)
+    columns += [("GPUs", "left")] * plans + [("experts in RAM", "left")] * offloads
+    for col, justify in columns:
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for q in fits:
         for r in q.estimate.rows:
@@ -92,9 +95,10 @@ def _print(model_id: str, memory: Any, fits: list[Any], basis: str) -> None:
             off = r.experts_in_ram
             offload = (f"GPU {format_bytes(off.gpu_bytes)} + RAM {format_bytes(off.ram_bytes)}: {off.verdict}"
                        if off else "")
-            table.add_row(escape(q.label), f"{r.context:,}", format_bytes(r.weights_bytes), format_bytes(r.kv_bytes),
-                          format_bytes(r.total_bytes), r.verdict + ("*" if r.beyond_max_context else ""), speed,
-                          escape(r.parallel.line) if r.parallel else "", offload)
+            cells = [escape(q.label), f"{r.context:,}", format_bytes(r.weights_bytes), format_bytes(r.kv_bytes),
+                     format_bytes(r.total_bytes), r.verdict + ("*" if r.beyond_max_context else ""), speed]
+            cells += [escape(r.parallel.line) if r.parallel else ""] * plans + [offload] * offloads
+            table.add_row(*cells)
     print_table(table)
     say(f"[dim]{escape(basis)}[/]")
     notes = sorted({n for q in fits for n in q.estimate.notes})
