@@ -218,6 +218,7 @@ def test_cpu_bandwidth_is_measured_once_and_cached_in_the_home(tmp_path: Path, m
         return 12.5e9
 
     monkeypatch.setattr(speed, "measure_cpu_bandwidth", measure)
+    monkeypatch.setattr(speed, "_quiet", lambda: True)
     first = speed.cpu_bandwidth(tmp_path)
     assert first.bytes_per_s == 12.5e9 and len(calls) == 1
     stored = json.loads((tmp_path / speed.CACHE_FILE).read_text())["cpu"]
@@ -229,6 +230,31 @@ def test_cpu_bandwidth_is_measured_once_and_cached_in_the_home(tmp_path: Path, m
     assert len(calls) == 2
     (tmp_path / speed.CACHE_FILE).write_text("{not json")
     assert speed.cpu_bandwidth(tmp_path).bytes_per_s == 12.5e9 and len(calls) == 3
+
+
+def test_a_bandwidth_measured_under_load_is_measured_again_and_the_best_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Other work on the cores only lowers a copy's speed: 0.56 GB/s taken at load 9 must not stay the figure.
+    figures = iter([0.56e9, 5.1e9, 4.2e9, 9.9e9])
+    monkeypatch.setattr(speed, "measure_cpu_bandwidth", lambda budget_s=1.0: next(figures))
+    monkeypatch.setattr(speed, "_quiet", lambda: False)
+    assert speed.cpu_bandwidth(tmp_path).bytes_per_s == 0.56e9  # used, not settled
+    assert speed.cpu_bandwidth(tmp_path).bytes_per_s == 5.1e9  # measured again: the better figure
+    monkeypatch.setattr(speed, "_quiet", lambda: True)
+    assert speed.cpu_bandwidth(tmp_path).bytes_per_s == 5.1e9  # 4.2 taken quiet settles it; the best stays
+    assert speed.cpu_bandwidth(tmp_path).bytes_per_s == 5.1e9  # settled: no fourth measurement
+    assert next(figures) == 9.9e9
+    stored = json.loads((tmp_path / speed.CACHE_FILE).read_text())["cpu"]
+    assert stored["settled"] is True and stored["tries"] == 3
+
+
+def test_an_unquiet_machine_settles_after_a_few_tries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(speed, "measure_cpu_bandwidth", lambda budget_s=1.0: calls.append(1) or 3e9)
+    monkeypatch.setattr(speed, "_quiet", lambda: False)
+    for _ in range(speed.SETTLE_AFTER + 3):
+        speed.cpu_bandwidth(tmp_path)
+    assert len(calls) == speed.SETTLE_AFTER  # never more than that many half-second measurements
 
 
 def test_cpu_bandwidth_measurement_is_real_and_bounded() -> None:

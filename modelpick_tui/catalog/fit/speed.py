@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 TB = 1e12
 GB = 1e9
@@ -141,26 +142,49 @@ def measure_cpu_bandwidth(budget_s: float = _MEASURE_BUDGET_S) -> float:
     return best
 
 
+# Other work on the cores only ever lowers a bandwidth measurement (a copy never runs faster than DRAM): the cache
+# keeps the best figure so far, and is settled only by a measurement taken while the machine was quiet (load
+# average under half the cores), or after SETTLE_AFTER tries. A figure taken under load (0.56 GB/s at load 9 on this
+# 2-core machine, ~5-12 GB/s quiet) is used but measured again the next time it is asked for.
+SETTLE_AFTER = 5
+
+
+def _quiet() -> bool:
+    try:
+        return os.getloadavg()[0] < 0.5 * (os.cpu_count() or 1)
+    except OSError:  # no load average on this platform: trust the measurement
+        return True
+
+
 def cpu_bandwidth(home: Path | None) -> CpuBandwidth:
-    """This machine's CPU memory bandwidth: from `home`'s cache when it was measured on this machine, else
-    measured now (about half a second) and cached there. Never raises: an unwritable home only means measuring
-    again next time."""
+    """This machine's CPU memory bandwidth: from `home`'s cache when a settled figure for this machine is there,
+    else measured now (about half a second), the best of this and earlier tries kept there. Never raises: an
+    unwritable home only means measuring again next time."""
     path = home / CACHE_FILE if home is not None else None
     machine = _machine()
+    method = "numpy copy of 64 MiB, best round"
     with _lock:
+        before: dict[str, Any] = {}
         if path is not None:
-            with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+            with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
                 cached = json.loads(path.read_text(encoding="utf-8"))["cpu"]
                 if cached["machine"] == machine and float(cached["bytes_per_s"]) > 0:
-                    return CpuBandwidth(float(cached["bytes_per_s"]), str(cached["measured_at"]),
-                                        str(cached["method"]))
-        method = "numpy copy of 64 MiB, best round"
-        measured = CpuBandwidth(measure_cpu_bandwidth(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), method)
+                    if cached.get("settled", True):  # a cache written before settling existed was final
+                        return CpuBandwidth(float(cached["bytes_per_s"]), str(cached["measured_at"]),
+                                            str(cached["method"]))
+                    before = cached
+        now = measure_cpu_bandwidth()
+        tries = int(before.get("tries") or 0) + 1
+        best = max(now, float(before.get("bytes_per_s") or 0.0))
+        at = (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) if best == now or not before
+              else str(before["measured_at"]))
+        measured = CpuBandwidth(best, at, method)
         if path is not None:
             with contextlib.suppress(OSError):
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps({"cpu": {"machine": machine, "bytes_per_s": measured.bytes_per_s,
-                                                    "measured_at": measured.measured_at, "method": method}}),
+                path.write_text(json.dumps({"cpu": {"machine": machine, "bytes_per_s": best, "measured_at": at,
+                                                    "method": method, "tries": tries,
+                                                    "settled": _quiet() or tries >= SETTLE_AFTER}}),
                                 encoding="utf-8")
         return measured
 
