@@ -17,12 +17,14 @@ from ...catalog.fit.memory import format_bytes
 from ...serving.plan import QuantChoice
 from ..format import safe
 from ..messages import WorkFailed
+from ..workers import WorkerErrors
 
 PROGRESS_EVERY_S = 0.1
 
 
-class QuantDownloader:
-    """Downloads `plan.model_id`'s quant file for the form; the form provides `_notice` and `_submit`."""
+class QuantDownloader(WorkerErrors):
+    """Downloads `plan.model_id`'s quant file for the form; the form provides `_notice` and `_submit`. A download
+    worker that fails ends the progress and says why in the form (WorkerErrors has put up the notice)."""
 
     downloading: bool
     _cancel: threading.Event
@@ -96,7 +98,10 @@ class QuantDownloader:
         self.post_message(self.Downloaded(q, str(path)))
 
     def show_failure(self, failure: WorkFailed) -> None:
-        self._download_stopped("error", failure.line)
+        if failure.group == "quant-download":
+            self._download_stopped("error", failure.line)
+        else:
+            super().show_failure(failure)
 
     def _show_progress(self, part: str, done: int, total: int | None, speed: float) -> None:
         bar = self.query_one("#start-download", ProgressBar)

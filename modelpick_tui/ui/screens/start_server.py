@@ -37,7 +37,6 @@ from ...serving.plan import (
 from ...serving.spec import ServerSpec
 from ..format import safe
 from ..widgets.gguf_picker import GgufPicker
-from ..workers import WorkerErrors
 from .quant_download import QuantDownloader
 
 __all__ = ["GpuPeer", "QuantChoice", "StartPlan", "StartServerModal", "plan_for", "server_name"]
@@ -48,7 +47,7 @@ TRUST_WARNING = ("trust remote code runs the model repository's own Python code 
 _DEVICES = re.compile(r"^\s*[\w-]+\s*(,\s*[\w-]+\s*)*$")
 
 
-class StartServerModal(WorkerErrors, QuantDownloader, ModalScreen[ServerSpec | None]):
+class StartServerModal(QuantDownloader, ModalScreen[ServerSpec | None]):  # QuantDownloader is a WorkerErrors
     """Enter (in any field) starts, downloading the quant first when it is not here; escape cancels a
     download, else the modal."""
 
