@@ -122,3 +122,20 @@ def gguf_active(params: int | None, meta: dict[str, Any]) -> int | None:
     unused = arch.moe.routed_params - arch.moe.active_routed_params
     active = params - unused - (arch.vocab_size or 0) * arch.hidden_size
     return active if 0 < active < params else None
+
+
+# How many mixtures of experts' config.json a sync fetches (one request each), beyond the listing's pages.
+MOE_CONFIGS_PER_SYNC = 50
+# Architecture class names of mixtures of experts, as the Hub's listing gives them (config.architectures).
+_MOE_ARCH = re.compile(r"moe|mixtral|gptoss|deepseekv[23]|qwen3next|qwen3_5moe|jamba|kimi|dbrx|llama4|arctic",
+                       re.IGNORECASE)
+
+
+def moe_architecture(listing_config: Any) -> bool:
+    """Whether a listing's config names a mixture-of-experts architecture (MixtralForCausalLM, GptOssForCausalLM,
+    Qwen3MoeForCausalLM, DeepseekV3ForCausalLM, Glm4MoeForCausalLM...)."""
+    if not isinstance(listing_config, dict):
+        return False
+    archs = listing_config.get("architectures")
+    names = [str(a) for a in archs] if isinstance(archs, list) else []
+    return any(_MOE_ARCH.search(name) for name in [*names, str(listing_config.get("model_type") or "")])

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
 from . import ggufs, local
-from .counts import active_from_base
+from .counts import MOE_CONFIGS_PER_SYNC, active_from_base, moe_architecture
 from .facts import ModelFacts, ModelFile, facts_from_info
 from .fit.arch import Arch, arch_from_config, arch_from_gguf
 from .fit.memory import Memory, detect_memory
@@ -173,9 +173,10 @@ class CatalogService:
         Raises HubError (one line) when the Hub cannot be used; what was fetched is kept."""
         report = SyncReport()
         batch: list[ModelFacts] = []
+        config_budget = [MOE_CONFIGS_PER_SYNC]
         try:
             for info in self.hub.list_models(params):
-                batch.append(self._listed_facts(info))
+                batch.append(self._listed_facts(info, config_budget))
                 report.fetched += 1
                 if len(batch) >= 100:
                     self.store.upsert_models(batch)
@@ -193,13 +194,24 @@ class CatalogService:
         self.store.set_meta("last_sync", now_iso())
         return report
 
-    def _listed_facts(self, info: Any) -> ModelFacts:
+    def _listed_facts(self, info: Any, budget: list[int] | None = None) -> ModelFacts:
         """Facts from a listing, keeping what only a details fetch brings (config.json, file sizes).
 
         A listing has neither, and an upsert without them would turn every fit estimate the user
         already opened back into "weights only"."""
         row = self.store.get(info.id)
-        facts = facts_from_info(info, row.get("config_json") if row is not None else None)
+        config = row.get("config_json") if row is not None else None
+        if config is None and budget is not None and budget[0] > 0 and moe_architecture(info.config):
+            # A mixture of experts' active count needs its config.json, which a listing lacks: fetched now (a few
+            # per sync) so that the active-parameter filters hold right after a sync. A refusal leaves it for later.
+            budget[0] -= 1
+            try:
+                config = self.hub.fetch_config(info.id, info.sha)
+            except HubError as err:
+                config = None
+                if err.offline_like:
+                    budget[0] = 0  # the Hub is gone: the listing will say so, no more waits here
+        facts = facts_from_info(info, config)
         if facts.params_active is None and facts.base_model and facts.base_model != facts.id:
             base = self.store.get(facts.base_model)
             if base is not None:

@@ -19,16 +19,19 @@ from tests.support.paths import SAMPLE
 
 
 @pytest.fixture
-def svc(tmp_path: Path, memory_24g: Memory) -> Iterator[Services]:
+def hub() -> Iterator[FakeHub]:
     with FakeHub(quantised_repos(), quantised_cards()) as hub:
-        settings = Settings(home=tmp_path / "home", db_path=tmp_path / "home" / "m.db", sample_dir=SAMPLE,
-                            hf_endpoint=hub.url, hub_timeout=2.0, hub_deadline=5.0)
-        services = build_services(settings, memory=memory_24g)
-        try:
-            yield services
-        finally:
-            services.close()
-        assert hub.errors == []
+        yield hub
+    assert hub.errors == []
+
+
+@pytest.fixture
+def svc(hub: FakeHub, tmp_path: Path, memory_24g: Memory) -> Iterator[Services]:
+    settings = Settings(home=tmp_path / "home", db_path=tmp_path / "home" / "m.db", sample_dir=SAMPLE,
+                        hf_endpoint=hub.url, hub_timeout=2.0, hub_deadline=5.0)
+    services = build_services(settings, memory=memory_24g)
+    yield services
+    services.close()
 
 
 def test_sync_then_search_shows_the_true_counts(svc: Services) -> None:
@@ -45,6 +48,16 @@ def test_sync_then_search_shows_the_true_counts(svc: Services) -> None:
     # Filters use the true count.
     found = svc.catalog.search(CatalogQuery(min_params=15_000_000_000)).rows
     assert [r.id for r in found] == ["openai/gpt-oss-20b"]
+
+
+def test_sync_fetches_a_mixture_of_experts_config_for_its_active_count(hub: FakeHub, svc: Services) -> None:
+    svc.catalog.sync(ListParams(limit=10))
+    rows = {r.id: r for r in svc.catalog.search(CatalogQuery(limit=10)).rows}
+    assert round(rows["openai/gpt-oss-20b"].params_active / 1e9, 2) == 3.61  # no details fetch needed
+    assert rows["Qwen/Qwen2.5-7B-Instruct-AWQ"].params_active is None  # dense: its config is not asked for
+    asked = {r.path.split("/resolve/")[0] for r in hub.requests if r.path.endswith("/config.json")}
+    assert asked == {"/openai/gpt-oss-20b"}  # huggingface_hub's HEAD then GET of the one file
+    assert active_search(svc) == ["openai/gpt-oss-20b"]
 
 
 def test_details_bring_the_active_count_and_the_weights_as_stored(svc: Services) -> None:
