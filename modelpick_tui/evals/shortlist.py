@@ -147,7 +147,7 @@ def side_by_side(catalog: CatalogService, traces: TraceStore, registry: Registry
     """The shortlist as columns, the facts as rows, at `context` tokens on this machine's memory."""
     from ..catalog.card import parse_card
 
-    memory = catalog.memory()
+    memory = catalog.memory(with_speed=True)  # the speed row sets the estimate beside what runs measured
     shortlist = catalog.shortlist()
     speeds = measured_speeds(catalog, traces)
     measured = measurements(catalog, registry)

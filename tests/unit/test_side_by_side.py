@@ -89,6 +89,25 @@ def test_side_by_side_facts_and_measured_speed(services_100gbs: Services) -> Non
     assert facts["card_quality"] == {"present": 5, "of": 6, "missing": ["training data"]}
 
 
+def test_on_a_machine_without_a_gpu_the_estimate_comes_from_the_cpus_bandwidth(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A laptop: the models run from system RAM, whose bandwidth is measured once (catalog/fit/speed.py); the speed
+    # row must set that estimate beside the (here absent) measurement, as on a GPU.
+    from modelpick_tui.catalog.fit import speed
+
+    monkeypatch.setattr(speed, "measure_cpu_bandwidth", lambda budget_s=1.0: 100e9)
+    memory = Memory(kind="ram", total_bytes=64 * 2**30, available_bytes=64 * 2**30, name="system RAM")
+    services = build_services(settings, memory=memory)
+    try:
+        services.catalog.ensure_loaded()
+        services.catalog.shortlist_add(THREE[0], "")
+        side = side_by_side(services.catalog, services.traces, services.supervisor.registry, 4096)
+        speed_row = next(r for r in side.rows if r.key == "speed")
+        assert _texts(speed_row) == ["— / 6.5 (BF16)"]  # the same 100 GB/s ceiling as the GPU case above
+    finally:
+        services.close()
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "modelpick.db"
