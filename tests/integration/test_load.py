@@ -150,6 +150,8 @@ def test_a_server_that_dies_fails_its_level_with_the_cause_and_keeps_the_others(
     # The server back on its port: --resume measures the failed level again and goes on to the end.
     server = batching_process(url.rsplit(":", 1)[1])
     try:
+        assert server.stdout is not None
+        assert server.stdout.readline().strip() == url  # listening again (it prints its URL once bound)
         result = run(db, "load", "--resume", test.id, "--json")
     finally:
         server.kill()
