@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .output import api_key_option, echo_json, escape, fail, print_table, say, services_from
+from .output import api_key_option, echo_json, escape, fail, ms_cell, print_table, say, services_from
 
 EXIT_CANCELLED = 130
 
@@ -174,10 +174,6 @@ class _View:
                 "users: the client, not the server, may be the limit", err=True)
 
 
-def _ms(value: float | None) -> str:
-    return "" if value is None else f"{value:,.0f}"
-
-
 def _show(result: Any, as_json: bool) -> None:
     if as_json:
         echo_json(result.to_json())
@@ -191,8 +187,9 @@ def _show(result: Any, as_json: bool) -> None:
         table.add_column(col, justify="left" if col == "verdict" else "right")
     for lv in result.levels:
         table.add_row(str(lv.concurrency), str(lv.requests), str(lv.errors), f"{lv.rps:.2f}", f"{lv.output_tps:.1f}",
-                      f"{_ms(lv.ttft_p50)}/{_ms(lv.ttft_p99)}", f"{_ms(lv.tpot_p50)}/{_ms(lv.tpot_p99)}",
-                      _ms(lv.itl_p50), f"{_ms(lv.e2e_p50)}/{_ms(lv.e2e_p99)}",
+                      f"{ms_cell(lv.ttft_p50)}/{ms_cell(lv.ttft_p99)}",
+                      f"{ms_cell(lv.tpot_p50)}/{ms_cell(lv.tpot_p99)}",
+                      ms_cell(lv.itl_p50), f"{ms_cell(lv.e2e_p50)}/{ms_cell(lv.e2e_p99)}",
                       f"{lv.attainment:.0%} ({lv.ci_low * 100:.0f}-{lv.ci_high * 100:.0f}%)", lv.verdict)
     print_table(table)
     counted = ""

@@ -98,6 +98,11 @@ def fail(line: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
+def ms_cell(value: float | None) -> str:
+    """Milliseconds in a table cell whose header names the unit: "1,234", or empty when not measured."""
+    return "" if value is None else f"{value:,.0f}"
+
+
 def print_table(table: Table) -> None:
     """Print a table: in a terminal it fits the window; piped to a file or a pager it gets the width it needs,
     not the 80 columns Rich assumes, so that model ids are not cut."""

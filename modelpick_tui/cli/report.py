@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..untrusted import json_text
-from .output import api_key_option, echo_json, echo_text, escape, fail, print_table, say, services_from
+from .output import api_key_option, echo_json, echo_text, escape, fail, ms_cell, print_table, say, services_from
 
 
 def _check_run(services: Any, run_id: str | None) -> None:
@@ -26,10 +26,6 @@ def _version_id(services: Any, name: str | None) -> str | None:
     if version is None:
         raise click.ClickException(f"no prompt version {name!r} (see `modelpick prompt list`)")
     return str(version.id)
-
-
-def _ms(value: float | None) -> str:
-    return "" if value is None else f"{value:,.0f}"
 
 
 @click.command("scoreboard")
@@ -88,8 +84,8 @@ def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, prompt_nam
         modes = ", ".join(f"{k} ({v})" for k, v in list(s.failure_modes.items())[:3])
         table.add_row(escape(s.model), format_params(s.params), str(s.traces), str(s.labelled),
                       f"{rate.estimate:.0%} [{rate.low:.0%}–{rate.high:.0%}]" if s.labelled else "",
-                      *_capacity_cells(cands[s.model].cost, money), f"{_ms(s.ttft_p50)} / {_ms(s.ttft_p95)}",
-                      f"{_ms(s.latency_p50)} / {_ms(s.latency_p95)}",
+                      *_capacity_cells(cands[s.model].cost, money), f"{ms_cell(s.ttft_p50)} / {ms_cell(s.ttft_p95)}",
+                      f"{ms_cell(s.latency_p50)} / {ms_cell(s.latency_p95)}",
                       "" if s.tokens_per_s is None else f"{s.tokens_per_s:.1f}",
                       "" if win is None else f"{win:.0%}", escape(modes))
     print_table(table)
