@@ -1,4 +1,7 @@
-"""The local catalogue: rows, FTS search and filters over SQLite. Searching never touches the network."""
+"""The local catalogue: rows, FTS search and filters over SQLite. Searching never touches the network.
+
+Longer than ~400 lines on purpose: every SQL statement over the catalogue tables lives here, so the FTS
+search, its bounded walks and the filters are read beside the rows they query."""
 
 from __future__ import annotations
 

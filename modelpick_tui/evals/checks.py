@@ -3,6 +3,9 @@ again on demand (`modelpick checks`). A prompt carries its checks (`checks` in a
 default checks); a trace passes its checks when every check passes. Results are stored apart from the human
 labels and the judge's verdicts (stores/checks.py), one row per trace × check with a one-line reason.
 
+Longer than ~400 lines on purpose: the check kinds' parsing, their grading and their one-line reasons are
+one table of rules read side by side (a new kind is a value parser, a grader and a reason, all here).
+
 Plain: no IO. `parse_checks` turns a prompt set's field into `Check`s (a ValueError is that row's error, with
 its line); `grade` runs them on one answer. docs/checks.md lists the types.
 """

@@ -22,6 +22,9 @@ Bounds (issue 11), each in the error line that it ends a stream with:
 - content chunks past `max_tokens` (+ TOKEN_SLACK), or past DEFAULT_TOKEN_CAP without it, are cut: a server
   that ignores max_tokens never ends on its own;
 - the stream's bytes past 1 MB + 4 kB per token allowed are cut.
+
+Longer than ~400 lines on purpose: the timestamps and the caps must be taken in one place, on the reader's
+loop, for compare, runs, the judge and the load test's closed loop alike; apart, they would drift.
 """
 
 from __future__ import annotations

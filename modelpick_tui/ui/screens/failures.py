@@ -2,7 +2,10 @@
 of a mode (note and output). Opening the screen (or coming back to it) places the failed traces labelled since
 into the modes as the human left them — the first time, the first clustering — with its progress on the status
 line; r re-clusters them all. Rename, merge, split and move too — all in thread workers, since the clustering
-and every store call are IO or heavy maths."""
+and every store call are IO or heavy maths.
+
+Longer than ~400 lines on purpose: the placing on open, the full re-cluster and the human's edits share one
+`busy` guard, and which job frees the screen is only readable with all of them in view."""
 
 from __future__ import annotations
 
