@@ -98,8 +98,12 @@ lint: install
 	$(BIN)/ruff check modelpick_tui tests bench
 	$(BIN)/mypy
 
+# Two workers: the tests that start llama.cpp or vLLM share one of them (conftest.py's xdist_group), so two model
+# servers never compete for the cores. TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
+
 test: lint install-vllm
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 bench: install
 	$(BIN)/python bench/catalog_search.py
