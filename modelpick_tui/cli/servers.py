@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..clock import seconds_since
 from .output import api_key_option, echo_json, escape, fail, print_table, say, services_from
 
 
@@ -42,10 +43,8 @@ def _server_rows(supervisor: Any) -> list[dict[str, Any]]:
     out = []
     for row in supervisor.records():
         live = row.get("status") in LIVE and row.get("kind") != "remote"
-        uptime = None
-        if live and row.get("started_at"):
-            with contextlib.suppress(ValueError):
-                uptime = round((now - datetime.fromisoformat(row["started_at"])).total_seconds(), 1)
+        since = seconds_since(row.get("started_at"), now) if live else None
+        uptime = round(since, 1) if since is not None else None
         use = group_memory(row.get("pgid")) if live else MemoryUse("rss", 0)
         report, figures = _measured(supervisor, row)
         out.append({

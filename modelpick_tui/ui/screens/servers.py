@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, RichLog, Static
 
+from ...clock import seconds_since
 from ...serving.endpoints import redact_url
 from ...serving.measured import line as measured_line
 from ..actions import bindings
@@ -51,15 +52,10 @@ class ServerRow:
 
 
 def uptime(started_at: str | None, now: datetime | None = None) -> str:
-    if not started_at:
+    since = seconds_since(started_at, now)
+    if since is None:
         return ""
-    try:
-        start = datetime.fromisoformat(started_at)
-    except ValueError:
-        return ""
-    secs = int(((now or datetime.now(UTC)) - start).total_seconds())
-    if secs < 0:
-        return ""
+    secs = int(since)
     if secs < 3600:
         return f"{secs // 60}m{secs % 60:02d}s"
     return f"{secs // 3600}h{secs % 3600 // 60:02d}m"
