@@ -84,10 +84,14 @@ def provenance(catalog: CatalogStore, model: str, model_ref: str | None, *, pin:
                 prov.pin, prov.pin_kind = "sha256:" + file_sha256(path, catalog), "gguf-sha256"
             except OSError as exc:
                 prov.pin = f"unpinned (cannot read {path.name}: {exc.strerror or exc})"
-        m = _HF_SNAPSHOT.search(prov.file)
+        # The path as given names what the file is (an HF cache snapshot's file is a symlink into blobs/, and the
+        # local scan stores the paths it walked, symlinks included); the resolved one is the same file reached
+        # another way.
+        given = str(path.absolute())
+        m = _HF_SNAPSHOT.search(given) or _HF_SNAPSHOT.search(prov.file)
         if m:
             repo_id, prov.revision = f"{m['org']}/{m['name']}", m["rev"]
-        local = catalog.local_file(prov.file)
+        local = catalog.local_file(given) or catalog.local_file(prov.file)
         if local and local["params"]:
             prov.params, prov.params_source = int(local["params"]), "local scan"
             repo_id = repo_id or local["model_id"]

@@ -166,3 +166,22 @@ def test_a_remote_endpoint_is_unpinned_and_a_missing_file_does_not_break_the_rep
 def test_the_real_gemma_gguf_gives_its_parameter_count(services: Services, gemma_gguf: Path) -> None:
     prov = provenance.provenance(services.catalog.store, "gemma", str(gemma_gguf), pin=False)
     assert prov.params_source == "gguf" and 200_000_000 < (prov.params or 0) < 400_000_000
+
+
+def test_a_gguf_in_the_hf_cache_is_known_by_its_snapshot_path_not_its_blob(services: Services, tmp_path: Path) -> None:
+    """huggingface_hub's cache: snapshots/<rev>/file is a symlink to blobs/<sha>; the repo and revision are in the
+    snapshot path only (resolving the symlink first lost them), and the local scan stores the path it walked."""
+    repo = tmp_path / "hub" / "models--acme--Tiny-Chat"
+    blob = repo / "blobs" / ("b" * 64)
+    blob.parent.mkdir(parents=True)
+    blob.write_bytes(b"GGUF" + bytes(64))
+    rev = "c" * 40
+    link = repo / "snapshots" / rev / "tiny-chat-270M-Q4_K_M.gguf"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(blob)
+    prov = provenance.provenance(services.catalog.store, "tiny", str(link), pin=False)
+    assert prov.revision == rev and prov.file == str(blob)
+    services.catalog.store.save_local_files([{"path": str(link), "model_id": "acme/Tiny-Chat", "params": 271_000_000,
+                                              "size": 68}])
+    prov = provenance.provenance(services.catalog.store, "tiny", str(link), pin=False)
+    assert (prov.params, prov.params_source) == (271_000_000, "local scan")
