@@ -1,5 +1,10 @@
 """Where a model comes from: the country of the organisation that publishes it, from a curated table shipped with
-the package (data/origins.csv: country, source, date checked) and the user's own entries, which win.
+the package (data/origins.csv: country, source, date checked, how it was checked) and the user's own entries, which
+win.
+
+Each row says how it was checked (`verified`): "offline" rows were written from what the cited source says without
+opening it (no network where they were written), "online" rows were checked against the live page on their date.
+Nothing here claims more than that; the user's entries are "user": their own word.
 
 "unknown" is a state, never a guess: an organisation the table does not name is unknown. A fine-tune or a repack
 keeps its own publisher; the base model its card names has its own origin beside it. Pure functions and plain
@@ -19,7 +24,10 @@ from typing import Any
 
 UNKNOWN = "unknown"
 TABLE_PATH = Path(__file__).parent / "data" / "origins.csv"
-_FIELDS = ["org", "country", "source", "checked", "note"]
+_FIELDS = ["org", "country", "source", "checked", "verified", "note"]
+# How a row was checked. "offline": written from the cited source without opening it; "online": checked against
+# the live page on the date it gives; "user": the user's own entry (modelpick checked nothing).
+VERIFIED = {"offline": "not verified online", "online": "verified online", "user": "your entry"}
 # ISO 3166-1 alpha-2, officially assigned codes (249).
 ISO_COUNTRIES = frozenset("""
 AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC
@@ -45,13 +53,27 @@ class OriginEntry:
     org: str  # as written (the Hub's spelling)
     country: str  # ISO 3166-1 alpha-2, or "unknown"
     source: str  # URL
-    checked: str  # YYYY-MM-DD
+    checked: str  # YYYY-MM-DD: the date it was written (offline) or checked against the live page (online)
     note: str = ""
     by: str = "table"  # "table": shipped with modelpick; "user": the user's own entry
+    verified: str = "offline"  # a key of VERIFIED; a user's entry is "user"
 
     def to_json(self) -> dict[str, Any]:
         return {"org": self.org, "country": self.country, "source": self.source, "checked": self.checked,
-                "note": self.note, "by": self.by}
+                "verified": self.verified, "note": self.note, "by": self.by}
+
+    def provenance(self) -> str:
+        """'en.wikipedia.org/wiki/Meta_Platforms · not verified online': where it was read and how it was checked,
+        as the card and `origin list` say it."""
+        how = VERIFIED.get(self.verified, self.verified)
+        if self.verified != "offline":
+            how += f", {self.checked}"
+        return f"{short_url(self.source)} · {how}"
+
+
+def short_url(url: str) -> str:
+    """'https://www.example.org/about/' → 'example.org/about'."""
+    return re.sub(r"^https?://(www\.)?", "", url).rstrip("/")
 
 
 def check_country(text: str) -> str:
@@ -117,13 +139,17 @@ def load_table(path: Path = TABLE_PATH) -> dict[str, OriginEntry]:
         where = f"{path.name} line {lineno}"
         if len(row) != len(_FIELDS):
             raise OriginError(f"{where}: {len(row)} fields, not {len(_FIELDS)}")
-        org, country, source, checked, note = (cell.strip() for cell in row)
+        org, country, source, checked, verified, note = (cell.strip() for cell in row)
         try:
-            entry = OriginEntry(check_org(org), check_country(country), check_source(source), checked, note)
+            entry = OriginEntry(check_org(org), check_country(country), check_source(source), checked, note,
+                                verified=verified)
         except OriginError as err:
             raise OriginError(f"{where}: {err}") from None
         if not _DATE.fullmatch(checked):
             raise OriginError(f"{where}: the date checked must be YYYY-MM-DD, not {checked!r}")
+        if verified not in ("offline", "online"):
+            raise OriginError(f"{where}: verified must be offline (written from the source without opening it) or "
+                              f"online (checked against the live page), not {verified!r}")
         if org.lower() in table:
             raise OriginError(f"{where}: {org} is in the table twice")
         table[org.lower()] = entry
@@ -138,7 +164,7 @@ def shipped() -> Mapping[str, OriginEntry]:
 def user_entry(org: str, country: str, source: str, checked: str | None = None) -> OriginEntry:
     """A user's entry, checked: the organisation as typed, the country code, the URL that says so, today."""
     return OriginEntry(check_org(org), check_country(country), check_source(source),
-                       checked or date.today().isoformat(), by="user")
+                       checked or date.today().isoformat(), by="user", verified="user")
 
 
 @dataclass(frozen=True)
@@ -156,8 +182,11 @@ class ModelOrigin:
     def to_json(self) -> dict[str, Any]:
         return {
             "publisher": self.publisher, "country": self.country, "by": self.entry.by if self.entry else None,
+            "verified": self.entry.verified if self.entry else None,
+            "source": self.entry.source if self.entry else None,
             "base_model": self.base_model or None, "base_country": self.base_country,
             "base_by": self.base_entry.by if self.base_entry else None,
+            "base_verified": self.base_entry.verified if self.base_entry else None,
         }
 
 

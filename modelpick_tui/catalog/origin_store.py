@@ -32,7 +32,8 @@ class OriginStore:
 
     def user_entries(self) -> list[OriginEntry]:
         rows = self.database.query("SELECT name, country, source, checked FROM origin_entries ORDER BY org")
-        return [OriginEntry(r["name"], r["country"], r["source"], r["checked"], by="user") for r in rows]
+        return [OriginEntry(r["name"], r["country"], r["source"], r["checked"], by="user", verified="user")
+                for r in rows]
 
     def book(self) -> OriginBook:
         """The shipped table with the user's entries over it, read again when they changed (here, or in another

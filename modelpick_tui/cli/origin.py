@@ -16,7 +16,7 @@ def origin() -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout, for scripts.")
 @click.pass_context
 def origin_list(ctx: click.Context, as_json: bool) -> None:
-    """Every entry in force: organisation, country, source, date checked, and whose it is."""
+    """Every entry in force: organisation, country, whose it is, date checked, how (verified), and source."""
     from rich.table import Table
 
     book = services_from(ctx).catalog.store.origins.book()
@@ -29,12 +29,17 @@ def origin_list(ctx: click.Context, as_json: bool) -> None:
                 item["replaces"] = shipped.to_json()  # the shipped entry the user's stands in for
             echo_json(item)
         return
-    table = Table(title=f"{len(entries)} organisations ({len(book.user)} yours)", title_justify="left")
-    for col in ("org", "country", "by", "checked", "source"):
+    offline = sum(1 for e in entries if e.verified == "offline")
+    table = Table(title=f"{len(entries)} organisations ({len(book.user)} yours)", title_justify="left",
+                  caption=f"verified: offline = written from the source without opening it ({offline} rows), "
+                          "online = checked against the live page on that date; docs/catalog.md says how to verify",
+                  caption_justify="left")
+    for col in ("org", "country", "by", "checked", "verified", "source"):
         table.add_column(col)
     for e in entries:
         by = "you" if e.by == "user" else "table"
-        table.add_row(escape(e.org), e.country, f"[cyan]{by}[/]" if e.by == "user" else by, e.checked,
+        verified = {"user": "yours", "offline": "[yellow]offline[/]"}.get(e.verified, escape(e.verified))
+        table.add_row(escape(e.org), e.country, f"[cyan]{by}[/]" if e.by == "user" else by, e.checked, verified,
                       escape(e.source))
     print_table(table)
 

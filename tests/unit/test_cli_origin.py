@@ -91,3 +91,23 @@ def test_the_users_entry_wins_until_unset(db: Path) -> None:  # noqa: F811
     assert again.exit_code == 1 and again.output.count("\n") == 1 and "no origin entry" in again.output
     bad = run(db, "origin", "set", "acme", "XX", "--source", "https://example.org")
     assert bad.exit_code == 1 and bad.output.count("\n") == 1 and "ISO 3166" in bad.output
+
+
+def test_every_origin_says_how_it_was_checked(db: Path) -> None:  # noqa: F811
+    # The shipped table was written from its cited pages without opening them: no row claims an online check.
+    listed = rows(run(db, "origin", "list", "--json"))
+    assert listed and {e["verified"] for e in listed} == {"offline"}
+    text = run(db, "origin", "list").output
+    assert "verified" in text and f"without opening it ({len(listed)} rows)" in " ".join(text.split())
+    out = search(db, "--origin", "FR", "--by-base")
+    assert {r["origin"]["base_verified"] for r in out if r["origin"]["base_model"]} == {"offline"}
+    assert {(r["origin"]["verified"], r["origin"]["source"]) for r in out if r["origin"]["publisher"] == "mistralai"
+            } == {("offline", "https://en.wikipedia.org/wiki/Mistral_AI")}
+    # A publisher the table does not name has no entry, so nothing to have checked: unknown, verified null.
+    unlisted = [r for r in search(db, "--origin", "unknown") if r["origin"]["by"] is None]
+    assert unlisted and {r["origin"]["verified"] for r in unlisted} == {None}
+    # The user's own entry is theirs: modelpick claims no check of it.
+    assert run(db, "origin", "set", "bartowski", "GB", "--source", "https://example.org/about").exit_code == 0
+    mine = {e["org"]: e for e in rows(run(db, "origin", "list", "--json"))}["bartowski"]
+    assert (mine["by"], mine["verified"]) == ("user", "user")
+    assert {r["origin"]["verified"] for r in search(db, "--origin", "GB")} == {"user"}

@@ -34,6 +34,9 @@ EXPECTED = {
     "ZhipuAI": "CN", "LLM-Research": "unknown", "AI-ModelScope": "unknown",
 }
 
+# The rows a maintainer checked against the live page (docs/catalog.md, "How the origin table was checked"): none yet.
+VERIFIED_ONLINE: set[str] = set()
+
 
 # --- the shipped table ------------------------------------------------------------------------------------------
 
@@ -58,21 +61,43 @@ def test_the_wheel_ships_the_table() -> None:
 
 
 @pytest.mark.parametrize(("row", "error"), [
-    ("acme,XX,https://acme.example,2026-01-02,", "line 3: not an ISO 3166-1 alpha-2 country code"),
-    ("acme,,https://acme.example,2026-01-02,", "line 3: not an ISO 3166-1 alpha-2 country code"),
-    ("acme,US,,2026-01-02,", "line 3: the source must be an http(s) URL"),
-    ("acme,US,https://acme.example,last year,", "line 3: the date checked must be YYYY-MM-DD"),
-    ("acme,US,https://acme.example,2026-01-02", "line 3: 4 fields, not 5"),
-    ("ACME,US,https://acme.example,2026-01-02,", "line 3: acme is in the table twice"),
+    ("acme,XX,https://acme.example,2026-01-02,offline,", "line 3: not an ISO 3166-1 alpha-2 country code"),
+    ("acme,,https://acme.example,2026-01-02,offline,", "line 3: not an ISO 3166-1 alpha-2 country code"),
+    ("acme,US,,2026-01-02,offline,", "line 3: the source must be an http(s) URL"),
+    ("acme,US,https://acme.example,last year,offline,", "line 3: the date checked must be YYYY-MM-DD"),
+    ("acme,US,https://acme.example,2026-01-02,offline", "line 3: 5 fields, not 6"),
+    ("acme,US,https://acme.example,2026-01-02,,", "line 3: verified must be offline"),
+    ("acme,US,https://acme.example,2026-01-02,yes,", "line 3: verified must be offline"),
+    ("ACME,US,https://acme.example,2026-01-02,offline,", "line 3: acme is in the table twice"),
 ])
 def test_a_bad_table_row_is_refused_naming_its_line(tmp_path: Path, row: str, error: str) -> None:
     path = tmp_path / "origins.csv"
-    path.write_text("# comment\norg,country,source,checked,note\n" + row + "\n"
-                    + ("acme,US,https://acme.example,2026-01-02,\n" if "twice" in error else ""))
+    path.write_text("# comment\norg,country,source,checked,verified,note\n" + row + "\n"
+                    + ("acme,US,https://acme.example,2026-01-02,online,\n" if "twice" in error else ""))
     if "twice" in error:  # the duplicate is the second row
         error = error.replace("line 3", "line 4")
     with pytest.raises(OriginError, match=re.escape(error)):
         load_table(path)
+
+
+def test_every_shipped_row_says_how_it_was_checked() -> None:
+    # The table was written without network: every row cites its source but none was opened. A row marked online
+    # must be one a maintainer checked against the live page (docs/catalog.md); none is yet, and none is claimed.
+    table = load_table()
+    assert {e.org for e in table.values() if e.verified == "online"} == VERIFIED_ONLINE
+    assert {e.verified for e in table.values()} <= {"offline", "online"}
+    raw = origin.TABLE_PATH.read_text().splitlines()
+    header = next(line for line in raw if not line.startswith("#"))
+    assert header.split(",")[4] == "verified"
+    meta = table["meta-llama"]
+    assert meta.provenance() == "en.wikipedia.org/wiki/Meta_Platforms · not verified online"
+    assert meta.to_json()["verified"] == "offline"
+    # "unknown" stays a state with its own provenance, not a missing row.
+    assert table["bartowski"].country == "unknown" and table["bartowski"].verified == "offline"
+    checked = origin.OriginEntry("acme", "FR", "https://www.acme.example/about/", "2027-01-05", verified="online")
+    assert checked.provenance() == "acme.example/about · verified online, 2027-01-05"
+    mine = user_entry("acme", "fr", "https://acme.example/about", "2026-12-02")
+    assert (mine.verified, mine.provenance()) == ("user", "acme.example/about · your entry, 2026-12-02")
 
 
 def test_user_entries_are_checked() -> None:
@@ -126,8 +151,9 @@ def test_a_repack_keeps_its_publisher_and_shows_its_base_models_origin(store: Ca
     book = store.origins.book()
     shown = book.of_model("bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", "meta-llama/Llama-3.1-8B-Instruct")
     assert shown.to_json() == {"publisher": "bartowski", "country": "unknown", "by": "table",
+                               "verified": "offline", "source": "https://huggingface.co/bartowski",
                                "base_model": "meta-llama/Llama-3.1-8B-Instruct", "base_country": "US",
-                               "base_by": "table"}
+                               "base_by": "table", "base_verified": "offline"}
 
 
 def test_origin_filters_match_the_publisher_or_with_by_base_the_base_model(store: CatalogStore) -> None:

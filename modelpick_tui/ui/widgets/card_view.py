@@ -102,24 +102,24 @@ def hosted_text(hosted: list[dict[str, Any]], shown: int = 4) -> Text:
 
 def origin_rows(d: ModelDetails) -> list[tuple[str, Text]]:
     """Where the model comes from (its publisher's country, and its base model's when another organisation
-    published that) and its tier, as card rows. The sources are in `modelpick origin list`."""
+    published that) and its tier, as card rows: "US · en.wikipedia.org/wiki/Google · not verified online", the
+    source the entry was written from and how it was checked (`modelpick origin list` has them all)."""
     o = d.origin
     if o is None:
         return []
 
-    def said(country: str, name: str, entry: Any) -> Text:
+    def said(country: str, name: str, entry: Any, named: bool) -> Text:
         text = safe(country, style="bold" if country != "unknown" else "dim")
         if entry is None:
             text.append_text(safe(f" — {name or 'no organisation'}: not in the origin table", style="dim"))
-        else:
-            whose = "your entry" if entry.by == "user" else "modelpick's table"
-            text.append_text(safe(f" — {name} ({whose}, {entry.checked})",
-                                  style="cyan" if entry.by == "user" else "dim"))
+        else:  # the publisher's own row needs no name (the card's title has it); the base model's does
+            text.append_text(safe(f" — {name} · " if named else " · ", style="dim"))
+            text.append_text(safe(entry.provenance(), style="cyan" if entry.by == "user" else "dim"))
         return text
 
-    rows = [("origin", said(o.country, o.publisher, o.entry))]
+    rows = [("origin", said(o.country, o.publisher, o.entry, named=False))]
     if o.base_model and publisher(o.base_model).lower() != o.publisher.lower():
-        rows.append(("base origin", said(o.base_country or "unknown", o.base_model, o.base_entry)))
+        rows.append(("base origin", said(o.base_country or "unknown", o.base_model, o.base_entry, named=True)))
     tier = d.model.get("tier") or "unknown"
     rows.append(("tier", Text(f"{tier}  ({TIER_RANGES.get(tier, 'no parameter count')}, total parameters)")))
     return rows
