@@ -849,3 +849,11 @@ def m016_engine_reports(db: sqlite_utils.Database) -> None:
     )
     db.table("engine_reports").create_index(["model_ref"])
     db.table("engine_reports").create_index(["server"])
+
+
+@migrations()
+def m017_modelscope_original(db: sqlite_utils.Database) -> None:
+    # The Hugging Face original a ModelScope page names (catalog/source_sync.py): read at `catalog sync --source
+    # modelscope` for the models whose name matches no Hub row, so the two rows become one without opening the
+    # card. NULL: the page was not read yet; '': read, it names none; 'org/name': the original it names.
+    db.execute("ALTER TABLE model_sources ADD COLUMN hf_original TEXT")

@@ -49,7 +49,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "hardware_prices": ("hardware", "usd_per_hour", "updated_at"),
     "api_prices": ("model", "usd_per_1m_input", "usd_per_1m_output", "updated_at"),
     "origin_entries": ("org", "name", "country", "source", "checked"),
-    "model_sources": ("model_id", "source", "source_id", "url", "synced_at"),
+    "model_sources": ("model_id", "source", "source_id", "url", "synced_at", "hf_original"),
     "hosted_models": ("provider", "id", "name", "hugging_face_id", "context_length", "prompt_price",
         "completion_price", "synced_at"),
     "engine_reports": ("id", "server", "backend", "engine", "model_ref", "quant", "context", "weights_bytes",

@@ -47,17 +47,32 @@ class SourceStore:
                     found.setdefault(mid.lower(), (mid, src or ""))
         return found
 
-    def linked(self, source: str, source_ids: Sequence[str]) -> dict[str, str]:
-        """The rows models of `source` were merged into: its id → the catalogue's id."""
-        out: dict[str, str] = {}
+    def _by_source_id(self, source: str, source_ids: Sequence[str], column: str) -> dict[str, Any]:
+        """`column` of the model_sources rows of `source` for each of its ids that has one."""
+        out: dict[str, Any] = {}
         with self.database.read() as db:
             for start in range(0, len(source_ids), 500):
                 chunk = list(source_ids[start:start + 500])
                 marks = ",".join("?" * len(chunk))
-                for mid, sid in db.execute(f"SELECT model_id, source_id FROM model_sources WHERE source = ? AND "
-                                           f"source_id IN ({marks})", [source, *chunk]):
-                    out[sid] = mid
+                for sid, value in db.execute(f"SELECT source_id, {column} FROM model_sources WHERE source = ? AND "
+                                             f"source_id IN ({marks})", [source, *chunk]):
+                    out[sid] = value
         return out
+
+    def linked(self, source: str, source_ids: Sequence[str]) -> dict[str, str]:
+        """The rows models of `source` were merged into: its id → the catalogue's id."""
+        return self._by_source_id(source, source_ids, "model_id")
+
+    def originals(self, source: str, source_ids: Sequence[str]) -> dict[str, str | None]:
+        """The Hugging Face original each page of `source` names, as read at a sync: its id → 'org/name', '' (read,
+        names none) or None (not read yet)."""
+        return self._by_source_id(source, source_ids, "hf_original")
+
+    def set_original(self, source: str, source_id: str, original: str) -> None:
+        """What the page of `source_id` names as its Hugging Face original ('' for none)."""
+        with self.database.write() as db:
+            db.execute("UPDATE model_sources SET hf_original = ? WHERE source = ? AND source_id = ?",
+                       [original, source, source_id])
 
     def merge_into(self, source: str, source_id: str, model_id: str, url: str) -> None:
         """`source_id`, a row `source` made on its own, is `model_id` after all (its page names it): one row with

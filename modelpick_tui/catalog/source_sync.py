@@ -5,7 +5,10 @@ local Ollama (its models, as local models). Failures are the Hub's: one HubError
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -26,6 +29,12 @@ Progress = Callable[[int, int | None], None]
 SOURCES = ("hub", "modelscope", "openrouter", "ollama")
 BATCH = 100
 OLLAMA_LISTED = "ollama_listed"  # meta key: the models the local Ollama listed when it last answered
+# A sync reads the pages of the ModelScope models whose name matches no Hub row, for the Hugging Face original they
+# name: at most ORIGIN_READS pages, ORIGIN_WORKERS at a time, for ORIGIN_SECONDS; the rest at the next sync (a page
+# read once is not read again: what it names is kept in model_sources.hf_original).
+ORIGIN_READS = 50
+ORIGIN_WORKERS = 4
+ORIGIN_SECONDS = 60.0
 
 
 @dataclass
@@ -33,7 +42,8 @@ class SourceReport:
     fetched: int = 0
     added: int = 0  # new rows in the catalogue
     linked: int = 0  # rows another hub already had: one row, both sources
-    notes: list[str] = field(default_factory=list)
+    named: int = 0  # of those, the ones whose ModelScope page names the Hub row (their names differ)
+    notes: list[str] = field(default_factory=list)  # one line each: a page not read, pages left for the next sync
 
 
 class ApiPrice(NamedTuple):
@@ -78,16 +88,19 @@ class SourceSync:
                         progress: Progress | None = None) -> SourceReport:
         """ModelScope's models into the catalogue: a model the catalogue has (same owner/name in any case, or
         merged before because its page names its Hub original) gains ModelScope as a source; others become rows
-        of their own. What was fetched before a failure is kept; the failure is raised (one line)."""
+        of their own. What was fetched before a failure is kept; the failure is raised (one line). Then the pages of
+        the models whose name matches no Hub row are read (bounded) for the Hugging Face original they name: a row
+        the catalogue has from the Hub takes them in, without their card being opened."""
         report = SourceReport()
         batch: list[dict[str, Any]] = []
+        own: list[tuple[str, bool]] = []  # (ModelScope id, new this sync) of the rows of their own
         try:
             for entry in self.modelscope.list_models(search, limit, sort):
                 self.modelscope_online = True
                 batch.append(entry)
                 report.fetched += 1
                 if len(batch) >= BATCH:
-                    self._save_modelscope(batch, report)
+                    self._save_modelscope(batch, report, own)
                     batch.clear()
                 if progress:
                     progress(report.fetched, limit)
@@ -97,11 +110,77 @@ class SourceSync:
             raise
         finally:
             if batch:
-                self._save_modelscope(batch, report)
+                self._save_modelscope(batch, report, own)
+        self._link_originals(own, report)
         self.store.set_meta("last_sync_modelscope", now_iso())
         return report
 
-    def _save_modelscope(self, entries: list[dict[str, Any]], report: SourceReport) -> None:
+    def _link_originals(self, own: list[tuple[str, bool]], report: SourceReport) -> None:
+        """Merge into the Hub's rows the ModelScope rows whose page names them as their original: the pages read
+        at an earlier sync from what was kept, the others read now (up to ORIGIN_READS)."""
+        recorded = self.sources.originals("modelscope", [sid for sid, _ in own])
+        unread = [sid for sid, _ in own if recorded.get(sid) is None]
+        found, failed, stopped = self._read_originals(unread[:ORIGIN_READS], report)
+        left = len(unread) - len(found) - failed
+        if stopped is not None:
+            report.notes.append(f"stopped reading ModelScope pages for their Hugging Face original ({stopped}); "
+                                f"{left} are left for the next sync")
+        elif left > 0:
+            report.notes.append(f"read {len(found)} ModelScope pages for the Hugging Face original they name; "
+                                f"{left} more are left for the next sync (at most {ORIGIN_READS} pages and "
+                                f"{ORIGIN_SECONDS:g} s a sync)")
+        originals = {sid: name for sid, name in {**recorded, **found}.items() if name}
+        hits = self.sources.known_ids(list(originals.values()))
+        for sid, new in own:
+            hit = hits.get(originals[sid].lower()) if sid in originals else None
+            if hit is None or hit[1] == "modelscope" or hit[0] == sid:
+                continue
+            self.sources.merge_into("modelscope", sid, hit[0], modelscope_url(sid))
+            report.linked += 1
+            report.named += 1
+            report.added -= int(new)
+        if report.named:
+            self.store.invalidate_count()
+
+    def _read_originals(self, ids: list[str], report: SourceReport) -> tuple[dict[str, str], int, HubError | None]:
+        """The Hugging Face original each page names ('' for none), kept for the next syncs; how many pages could
+        not be read (one note each, the others go on); and the error that stopped the reads (ModelScope out of
+        reach or rate limiting), if one did."""
+        from .sources.modelscope import hf_original
+
+        deadline = time.monotonic() + ORIGIN_SECONDS
+        stop = threading.Event()
+
+        def read(sid: str) -> str | None:
+            if stop.is_set() or time.monotonic() > deadline:
+                return None  # left for the next sync
+            info = self.modelscope.model_info(sid)
+            readme = info.get("ReadMeContent")  # the details carry the README; else it is one more call
+            return hf_original(readme if isinstance(readme, str) else self.modelscope.card(sid)) or ""
+
+        found: dict[str, str] = {}
+        failed = 0
+        stopped: HubError | None = None
+        with ThreadPoolExecutor(ORIGIN_WORKERS, thread_name_prefix="modelscope-original") as pool:
+            for sid, future in [(sid, pool.submit(read, sid)) for sid in ids]:
+                try:
+                    original = future.result()
+                except HubError as err:
+                    if err.offline_like or err.kind == "rate_limited":
+                        stop.set()
+                        stopped = stopped or err
+                    else:
+                        failed += 1
+                        report.notes.append(f"could not read {sid}'s ModelScope page for its Hugging Face "
+                                            f"original: {err}")
+                    continue
+                if original is not None:
+                    found[sid] = original
+                    self.sources.set_original("modelscope", sid, original)
+        return found, failed, stopped
+
+    def _save_modelscope(self, entries: list[dict[str, Any]], report: SourceReport,
+                         own: list[tuple[str, bool]]) -> None:
         from .sources.modelscope import facts_from_modelscope, model_id
 
         ids = [model_id(e) for e in entries]
@@ -132,6 +211,8 @@ class SourceSync:
                     report.added += 1
                 facts.append(fresh)
                 target = row_id
+                if row_id == mid:  # its name matches no Hub row: its page may name the original
+                    own.append((mid, row is None))
             links.append((target, "modelscope", mid, modelscope_url(mid)))
         self.store.upsert_models(facts)
         self.sources.add_sources(links)
@@ -159,6 +240,7 @@ class SourceSync:
             self.store.upsert_models([facts])
             self.store.save_card(model_id, card or "", source="modelscope")
             original = hf_original(card)
+            self.sources.set_original("modelscope", source_id, original or "")
             hit = self.sources.known_ids([original]).get(original.lower()) if original else None
             if hit is not None and hit[1] != "modelscope" and hit[0] != model_id:
                 self.sources.merge_into("modelscope", source_id, hit[0], modelscope_url(source_id))

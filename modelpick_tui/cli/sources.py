@@ -46,8 +46,11 @@ def sync_other(services: Services, source: str, *, search: str | None, sort: str
         if source == "modelscope":
             report = sync.sync_modelscope(search, limit, _MODELSCOPE_SORTS.get(sort, "default"), progress)
             stop()
+            named = f", {report.named} by the original its page names" if report.named else ""
             say(f"synced {report.fetched} models from ModelScope ({report.added} new, {report.linked} also on the "
-                f"Hugging Face Hub); {catalog.store.count()} in the catalogue")
+                f"Hugging Face Hub{named}); {catalog.store.count()} in the catalogue")
+            for note in report.notes:  # a page not read, or pages left for the next sync: the sync went on
+                say(f"note: {escape(note)}", err=True)
         elif source == "openrouter":
             report = sync.sync_openrouter()
             say(f"synced {report.fetched} hosted models from OpenRouter ({report.linked} are models of the "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from modelpick_tui.catalog import source_sync
 from modelpick_tui.catalog.sources import modelscope as modelscope_source
 from modelpick_tui.services import Services, build_services
 from modelpick_tui.settings import Settings
@@ -55,18 +56,28 @@ def test_modelscope_sync_one_row_per_model_with_its_sources(tmp_path: Path, mode
     db = tmp_path / "m.db"
     synced = run(db, "catalog", "sync", "--source", "modelscope")
     assert synced.exit_code == 0, synced.output
-    assert "synced 5 models from ModelScope (3 new, 2 also on the Hugging Face Hub)" in synced.stdout
+    assert ("synced 5 models from ModelScope (2 new, 3 also on the Hugging Face Hub, 1 by the original its page "
+            "names)") in synced.stdout
+    assert synced.stderr == ""  # every page read: nothing left, nothing failed
     rows = search_json(db)
     # Same owner/name: one row; another case (qwen/qwen2.5-7b-instruct): the Hub's row, one row all the same.
     assert rows["Qwen/Qwen3-8B"]["sources"] == ["huggingface", "modelscope"]
     assert rows["Qwen/Qwen2.5-7B-Instruct"]["sources"] == ["huggingface", "modelscope"]
     assert "qwen/qwen2.5-7b-instruct" not in rows
+    # Another name: its ModelScope page names THUDM/chatglm3-6b as its original, one row right after the sync
+    # (its card never opened: the details carry the README).
+    assert rows["THUDM/chatglm3-6b"]["sources"] == ["huggingface", "modelscope"]
+    assert "ZhipuAI/chatglm3-6b" not in rows
+    assert modelscope.request_count("/api/v1/models/ZhipuAI/chatglm3-6b/repo") == 0
     assert rows["iic/MS-Alpha-7B"]["sources"] == ["modelscope"]
     assert rows["iic/MS-Alpha-7B-GGUF"]["formats"] == ["gguf"]
     assert rows["meta-llama/Llama-3.1-8B-Instruct"]["sources"] == ["huggingface"]
+    # Only the models whose name matches no Hub row had their page read, once: the next sync reads none again.
+    assert modelscope.details_requests == {"ZhipuAI/chatglm3-6b": 1, "iic/MS-Alpha-7B-GGUF": 1, "iic/MS-Alpha-7B": 1}
     again = run(db, "catalog", "sync", "--source", "modelscope")
-    assert "(0 new, 2 also on the Hugging Face Hub)" in again.stdout
+    assert "(0 new, 3 also on the Hugging Face Hub)" in again.stdout
     assert len(search_json(db, "MS-Alpha")) == 2
+    assert sum(modelscope.details_requests.values()) == 3
 
 
 def test_modelscope_search_and_paging(svc: Services, modelscope: FakeModelScope,
@@ -98,9 +109,11 @@ def test_modelscope_details_files_in_subfolders_and_card(svc: Services) -> None:
     assert details.model["params"] == 7_000_000_000  # from its name, as for the Hub's repos
 
 
-def test_a_modelscope_page_naming_its_hub_original_makes_one_row(svc: Services) -> None:
+def test_a_modelscope_page_naming_its_hub_original_makes_one_row(svc: Services,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     sync = svc.catalog.sources
     assert sync is not None
+    monkeypatch.setattr(source_sync, "ORIGIN_READS", 0)  # no page read at the sync: opening the card merges it
     sync.sync_modelscope(None, limit=50)
     assert svc.catalog.store.exists("ZhipuAI/chatglm3-6b")
     count = svc.catalog.store.count()
@@ -112,6 +125,53 @@ def test_a_modelscope_page_naming_its_hub_original_makes_one_row(svc: Services) 
     assert not svc.catalog.store.exists("ZhipuAI/chatglm3-6b") and svc.catalog.store.count() == count - 1
     report = sync.sync_modelscope(None, limit=50)  # merged for good: the next sync links it, makes no row
     assert report.added == 0 and not svc.catalog.store.exists("ZhipuAI/chatglm3-6b")
+
+
+def test_pages_read_at_sync_are_bounded_and_the_rest_wait_for_the_next(svc: Services, modelscope: FakeModelScope,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    sync = svc.catalog.sources
+    assert sync is not None
+    monkeypatch.setattr(source_sync, "ORIGIN_READS", 1)
+    modelscope.readme_in_details = False  # the README is then its own request, as a details answer without it needs
+    first = sync.sync_modelscope(None, limit=50)
+    # The listing's order (downloads): chatglm3-6b's page first, which names its Hub original.
+    assert (first.added, first.linked, first.named) == (2, 3, 1)
+    assert first.notes == ["read 1 ModelScope pages for the Hugging Face original they name; 2 more are left for "
+                           "the next sync (at most 1 pages and 60 s a sync)"]
+    assert modelscope.request_count("/api/v1/models/ZhipuAI/chatglm3-6b/repo") == 1
+    assert [(s["source"], s["id"]) for s in sync.sources.sources("THUDM/chatglm3-6b")] == [
+        ("huggingface", "THUDM/chatglm3-6b"), ("modelscope", "ZhipuAI/chatglm3-6b")]
+    assert not svc.catalog.store.exists("ZhipuAI/chatglm3-6b")
+    second = sync.sync_modelscope(None, limit=50)
+    assert second.notes[0].startswith("read 1 ModelScope pages") and "1 more are left" in second.notes[0]
+    third = sync.sync_modelscope(None, limit=50)
+    assert third.notes == [] and (third.added, third.linked, third.named) == (0, 3, 0)
+    assert modelscope.details_requests == {"ZhipuAI/chatglm3-6b": 1, "iic/MS-Alpha-7B-GGUF": 1, "iic/MS-Alpha-7B": 1}
+
+
+def test_a_page_that_cannot_be_read_is_one_line_and_the_sync_goes_on(tmp_path: Path,
+                                                                     modelscope: FakeModelScope) -> None:
+    db = tmp_path / "m.db"
+    modelscope.details_fail = {"iic/MS-Alpha-7B": 0, "iic/MS-Alpha-7B-GGUF": 404}
+    synced = run(db, "catalog", "sync", "--source", "modelscope")
+    assert synced.exit_code == 0, synced.output
+    assert "(2 new, 3 also on the Hugging Face Hub, 1 by the original its page names)" in synced.stdout
+    assert sorted(synced.stderr.splitlines()) == [
+        "note: could not read iic/MS-Alpha-7B's ModelScope page for its Hugging Face original: ModelScope: "
+        "iic/MS-Alpha-7B: Model not exist!",
+        "note: could not read iic/MS-Alpha-7B-GGUF's ModelScope page for its Hugging Face original: "
+        "iic/MS-Alpha-7B-GGUF was not found on ModelScope"]
+    assert "ZhipuAI/chatglm3-6b" not in search_json(db)
+    # Out of reach: the reads stop (one line), the listing is kept, and the pages wait for the next sync.
+    modelscope.details_fail = {m: 503 for m in ("iic/MS-Alpha-7B", "iic/MS-Alpha-7B-GGUF")}
+    again = run(db, "catalog", "sync", "--source", "modelscope")
+    assert again.exit_code == 0, again.output
+    assert again.stderr.splitlines() == [
+        "note: stopped reading ModelScope pages for their Hugging Face original (ModelScope is unavailable (HTTP "
+        "503): using the local cache); 2 are left for the next sync"]
+    modelscope.details_fail = {}
+    last = run(db, "catalog", "sync", "--source", "modelscope")
+    assert last.stderr == "" and modelscope.details_requests["iic/MS-Alpha-7B"] == 3
 
 
 @pytest.mark.parametrize(("setup", "line"), [
@@ -193,6 +253,7 @@ def test_openrouter_failures_are_one_line(tmp_path: Path, openrouter: FakeOpenRo
 def test_a_modelscope_card_offline_comes_from_the_cache(svc: Services, modelscope: FakeModelScope) -> None:
     assert svc.catalog.sources is not None
     svc.catalog.sources.sync_modelscope(None, limit=50)
+    read_at_sync = modelscope.request_count("/api/v1/models/iic/MS-Alpha-7B-GGUF")  # its page, for an original
     first = svc.catalog.details("iic/MS-Alpha-7B")
     assert first is not None and first.card_text is not None and "First published on ModelScope." in first.card_text
     modelscope.fail_status = 503
@@ -203,7 +264,7 @@ def test_a_modelscope_card_offline_comes_from_the_cache(svc: Services, modelscop
     cached = svc.catalog.details("iic/MS-Alpha-7B-GGUF")  # never opened: not asked while ModelScope is down
     assert cached is not None and cached.notice == ("offline — ModelScope could not be reached: no card cached for "
                                                     "this model")
-    assert modelscope.request_count("/api/v1/models/iic/MS-Alpha-7B-GGUF") == 0
+    assert modelscope.request_count("/api/v1/models/iic/MS-Alpha-7B-GGUF") == read_at_sync
 
 
 def test_hostile_modelscope_text_is_inert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

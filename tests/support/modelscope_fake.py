@@ -12,7 +12,9 @@ The models: Qwen/Qwen3-8B and qwen/qwen2.5-7b-instruct (on the Hub as Qwen/Qwen2
 ZhipuAI/chatglm3-6b (its card names its Hugging Face original THUDM/chatglm3-6b), and two ModelScope-only repos:
 iic/MS-Alpha-7B and iic/MS-Alpha-7B-GGUF (quants at the top and in a subfolder). Failures: FakeHttpServer's
 `fail_status`, `stall_seconds`, and `malformed` (a body that is not JSON), `envelope_error` (HTTP 200 with
-Success false, as ModelScope answers for a model that does not exist)."""
+Success false, as ModelScope answers for a model that does not exist), and per model `details_fail` ({"owner/name":
+HTTP status, or 0 for the envelope's "Model not exist!"}). `readme_in_details = False` leaves ReadMeContent out of
+the details (the README is then its own request); `details_requests` counts the details asked per model."""
 
 from __future__ import annotations
 
@@ -82,6 +84,9 @@ class FakeModelScope(FakeHttpServer):
         self.malformed = False
         self.envelope_error = False
         self.searches: list[dict[str, Any]] = []  # the bodies of every list request
+        self.details_fail: dict[str, int] = {}
+        self.readme_in_details = True
+        self.details_requests: dict[str, int] = {}
 
     def _find(self, owner: str, name: str) -> dict[str, Any] | None:
         return next((m for m in self.models if (m["entry"]["Path"], m["entry"]["Name"]) == (owner, name)), None)
@@ -101,7 +106,15 @@ class FakeModelScope(FakeHttpServer):
                 return _envelope(None, code=10010205, message="Model not exist!", success=False)
             rest = parts[2:]
             if not rest:
-                return _envelope({**model["entry"], "ReadMeContent": model["card"], "Revision": "master"})
+                mid = f"{parts[0]}/{parts[1]}"
+                self.details_requests[mid] = self.details_requests.get(mid, 0) + 1
+                status = self.details_fail.get(mid)
+                if status == 0:
+                    return _envelope(None, code=10010205, message="Model not exist!", success=False)
+                if status is not None:
+                    return json_response(status, {"Code": status, "Message": "failed", "Success": False})
+                readme = {"ReadMeContent": model["card"]} if self.readme_in_details else {}
+                return _envelope({**model["entry"], **readme, "Revision": "master"})
             if rest == ["repo", "files"]:
                 return _envelope({"Files": self._files(model), "LatestCommitter": None})
             if rest == ["repo"]:
