@@ -20,11 +20,12 @@ from .settings import Settings
 if TYPE_CHECKING:
     from .catalog.fit.memory import Memory
     from .catalog.service import CatalogService
+    from .catalog.source_store import SourceStore
     from .catalog.source_sync import ApiPrice, SourceSync
     from .catalog.store import CatalogStore
     from .evals.compare import CompareSession
     from .evals.compare_params import CompareParams
-    from .evals.constraints import Constraints
+    from .evals.constraints import Constraints, ReportInputs
     from .evals.decision import Candidate, ReportFiles
     from .evals.diff import RunDiff
     from .evals.judge import JudgeSummary
@@ -187,6 +188,14 @@ class Services:
         return self._store("grades", GradeStore)  # type: ignore[no-any-return]
 
     @property
+    def sources(self) -> SourceStore:
+        """Other hubs' listings of the catalogue's models and where they are hosted behind an API, at what price
+        (catalog/source_store.py), without the catalogue's clients: `cost` reads OpenRouter's synced prices."""
+        from .catalog.source_store import SourceStore
+
+        return self._store("sources", SourceStore)  # type: ignore[no-any-return]
+
+    @property
     def prices(self) -> PriceStore:
         """Hardware prices an hour and API prices per 1M tokens, as the user set them (evals/cost.py)."""
         from .evals.stores.cost import PriceStore
@@ -223,7 +232,7 @@ class Services:
         cands = candidates(self.traces, self.failures, self.catalog.store, run_id, pin=pin,
                            prompt_version=prompt_version)
         if costs:
-            attach_costs(cands, self.load, self.prices)
+            attach_costs(cands, self.load, self.prices, hosted=self.sources)
         return cands
 
     def side_by_side(self, context: int | None = None) -> SideBySide:
@@ -250,7 +259,20 @@ class Services:
         return write_report(self.traces, self.failures, self.catalog.store, self.judge,
                             out_dir or self.settings.reports_dir, run_id=run_id, bar=bar, basis=basis,
                             prompt_version=prompt_version, constraints=constraints,
-                            load=self.load if constraints else None, prices=self.prices if constraints else None)
+                            load=self.load if constraints else None, prices=self.prices if constraints else None,
+                            hosted=self.sources if constraints else None)
+
+    def report_inputs(self) -> ReportInputs:
+        """The bar, SLO, workload and budget of the last decision report (a setting of this home), to start the
+        next one from."""
+        from .evals.constraints import REPORT_INPUTS, ReportInputs
+
+        return ReportInputs.from_text(self.db.get_meta(REPORT_INPUTS))
+
+    def save_report_inputs(self, inputs: ReportInputs) -> None:
+        from .evals.constraints import REPORT_INPUTS
+
+        self.db.set_meta(REPORT_INPUTS, inputs.to_text())
 
     def traces_to_judge(self, run_id: str | None, *, labelled_only: bool = True,
                         limit: int | None = None) -> list[Trace]:

@@ -126,8 +126,10 @@ def prices_cmd(ctx: click.Context, as_json: bool) -> None:
 def show_cmd(ctx: click.Context, models: tuple[str, ...], workload: str | None, slo: str | None,
              hardware: str | None, as_json: bool) -> None:
     """Per load-tested model: capacity at the SLO, $/1M output tokens and $/1M requests on its hardware, and for
-    a workload the replicas, GPUs and monthly cost (and with an API price, the volume where self-hosting wins)."""
-    from ..evals.cost import cost_figures, parse_workload
+    a workload the replicas, GPUs and monthly cost, and the volume where self-hosting beats the API price (yours from
+    `cost api-price`, else OpenRouter's for the same model from `catalog sync --source openrouter`)."""
+    from ..evals.cost import parse_workload
+    from ..evals.cost_lookup import cost_figures
     from ..evals.prices import CostError, normalise_hardware
 
     services = services_from(ctx)
@@ -135,7 +137,8 @@ def show_cmd(ctx: click.Context, models: tuple[str, ...], workload: str | None, 
         wl = parse_workload(workload) if workload is not None else None
         hw = normalise_hardware(hardware) if hardware is not None else None
         slo_key = _slo_key(slo)
-        figures = cost_figures(services.load, services.prices, list(models) or None, slo_key, wl, hw)
+        figures = cost_figures(services.load, services.prices, list(models) or None, slo_key, wl, hw,
+                               hosted=services.sources)
     except CostError as exc:
         fail(str(exc))
     if as_json:
@@ -164,7 +167,8 @@ def _slo_key(slo: str | None) -> str | None:
 def show_table(figures: list[Any], workload: Any) -> None:
     from rich.table import Table
 
-    from ..evals.prices import money, volume
+    from ..evals.cost import api_words
+    from ..evals.prices import money
 
     slos = {f.slo for f in figures if f.slo}
     one_slo = len(slos) == 1
@@ -201,21 +205,7 @@ def show_table(figures: list[Any], workload: Any) -> None:
             size = ("?" if f.load.in_tokens is None else f"{f.load.in_tokens:.0f}") + f" in + {f.load.out_tokens:.0f}"
             notes.append(f"{f.model}: {f.load.rps:.3g} req/s × {size} out tokens ({mix}) → {f.replicas} "
                          f"replica{'s' if f.replicas != 1 else ''} behind a gateway, bound by {f.bound_by}")
-        if f.api is not None and f.load is not None:
-            be = f.break_even
-            line = f"{f.model}: the API (${f.api.usd_per_1m_input:g} in / ${f.api.usd_per_1m_output:g} out per 1M)"
-            if f.api_monthly_usd is None:
-                notes.append(f"{line}: {f.api_missing}")
-                continue
-            line += f" costs {money(f.api_monthly_usd)}/month at this workload"
-            if be is None:
-                line += "; set a price for the hardware to compare"
-            elif be.always_cheaper is None:
-                line += "; self-hosting is never cheaper at these prices"
-            else:
-                line += (f"; self-hosting is cheaper above {volume(be.always_cheaper * be.request_tokens)} tokens "
-                         f"({volume(be.always_cheaper)} requests) a month")
-            notes.append(line)
+        notes.append(f"{f.model}: {api_words(f)}")
     print_table(table)
     for line in notes:
         say(escape(line))

@@ -126,8 +126,10 @@ def _capacity_cells(fig: Any, money: Any) -> tuple[str, str]:
 def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, out_dir: Path | None,
                prompt_name: str | None, slo: str | None, workload: str | None, budget: str | None,
                as_json: bool) -> None:
-    """Write the decision report (Markdown + JSON): the chosen model, pinned, and why the others were not."""
-    from ..evals.decision import scores, write_report
+    """Write the decision report (Markdown + JSON): the chosen model, pinned, and why the others were not. The bar
+    and constraints are kept as the next report's defaults in the TUI (`w` on the scoreboard)."""
+    from ..evals.constraints import ReportInputs
+    from ..evals.decision import scores
 
     services = services_from(ctx)
     _check_run(services, run_id)
@@ -138,13 +140,11 @@ def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, o
                                    (f" made with prompt version {prompt_name}" if version else "") +
                                    ": run a prompt set and label its traces first")
     try:
-        files = write_report(services.traces, services.failures, services.catalog.store, services.judge,
-                             out_dir or services.settings.reports_dir, run_id=run_id, bar=bar, basis=basis,
-                             prompt_version=version, constraints=constraints,
-                             load=services.load if constraints else None,
-                             prices=services.prices if constraints else None)
+        files = services.write_report(run_id, bar=bar, basis=basis, out_dir=out_dir, prompt_version=version,
+                                      constraints=constraints)
     except OSError as exc:
         raise click.ClickException(f"cannot write the report: {exc}") from None
+    services.save_report_inputs(ReportInputs(f"{bar:g}", slo or "", workload or "", budget or ""))
     d = files.decision
     if as_json:
         click.echo(json_text(files.json_path.read_text(encoding="utf-8")), nl=False)
@@ -173,16 +173,10 @@ def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, o
 def _constraints(slo: str | None, workload: str | None, budget: str | None) -> Any:
     """The report's constraints beyond the bar (evals/constraints.py), None when none is given; bad input is one
     line."""
-    if slo is None and workload is None and budget is None:
-        return None
-    from ..evals.constraints import Constraints
-    from ..evals.cost import parse_budget, parse_workload
-    from ..evals.load import parse_slo
+    from ..evals.constraints import parse_constraints
 
     try:
-        return Constraints(str(parse_slo(slo)) if slo is not None else None,
-                           parse_workload(workload) if workload is not None else None,
-                           parse_budget(budget) if budget is not None else None)
+        return parse_constraints(slo, workload, budget)
     except ValueError as exc:  # SloError, CostError, a budget without a workload
         raise click.ClickException(str(exc)) from None
 

@@ -5,14 +5,18 @@ load-tested is "not measured", never passed on trust."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from .cost import NOT_MEASURED, CostFigures, Workload, cost_figures
+from .cost import NOT_MEASURED, CostFigures, Workload
+from .cost_lookup import cost_figures
 from .prices import money
 
 if TYPE_CHECKING:
+    from .cost_lookup import HostedPrices
     from .stores.cost import PriceStore
     from .stores.load import LoadStore
 
@@ -50,9 +54,12 @@ class Constraints:
         return {"slo": self.slo, "workload": self.workload.to_json() if self.workload else None,
                 "budget_usd_per_month": self.budget}
 
-    def costs(self, load: LoadStore, prices: PriceStore, models: list[str]) -> dict[str, CostFigures]:
-        """Each model's figures at this SLO and workload (evals/cost.py)."""
-        return {f.model: f for f in cost_figures(load, prices, models, self.slo, self.workload)}
+    def costs(self, load: LoadStore, prices: PriceStore, models: list[str], hosted: HostedPrices | None = None,
+              links: Mapping[str, Sequence[str]] | None = None) -> dict[str, CostFigures]:
+        """Each model's figures at this SLO and workload (evals/cost_lookup.py), its API price the user's or
+        OpenRouter's from `hosted` (matched by name or `links`)."""
+        return {f.model: f for f in cost_figures(load, prices, models, self.slo, self.workload, hosted=hosted,
+                                                 links=links)}
 
     def check(self, fig: CostFigures | None) -> tuple[str, str] | None:
         """(the constraint, the reason with its figure) that `fig` fails, or None when it meets them all."""
@@ -97,9 +104,70 @@ def rule_text(constraints: Constraints | None) -> str:
 
 
 def attach_costs(cands: Sequence[Any], load: LoadStore, prices: PriceStore,
-                 constraints: Constraints | None = None) -> None:
+                 constraints: Constraints | None = None, *, hosted: HostedPrices | None = None) -> None:
     """Each candidate's capacity and cost (evals/decision.py's `Candidate.cost`) at the constraints' SLO and
-    workload (none: its newest load test, no workload)."""
-    costs = (constraints or Constraints()).costs(load, prices, [c.score.model for c in cands])
+    workload (none: its newest load test, no workload); the API price found by its name or its catalogue id."""
+    links = {c.score.model: [c.provenance.catalog_id] for c in cands if c.provenance.catalog_id}
+    costs = (constraints or Constraints()).costs(load, prices, [c.score.model for c in cands], hosted, links)
     for c in cands:
         c.cost = costs.get(c.score.model)
+
+
+def parse_bar(text: str | float) -> float:
+    """The pass rate a model must reach: 0.8, or 80%; a ValueError (one line) for anything else."""
+    raw = str(text).strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        raise ValueError(f"bar {raw[:40]!r}: expected a pass rate between 0 and 1 (or 0-100%), e.g. 0.8")
+    return value
+
+
+def parse_constraints(slo: str | None, workload: str | None, budget: str | None) -> Constraints | None:
+    """`--slo`, `--workload` and `--budget` as given (None or empty: that constraint is not applied) → Constraints,
+    None when none is given. Bad input is a ValueError whose text is the one line to show (SloError, CostError,
+    a budget without a workload)."""
+    from .cost import parse_budget, parse_workload
+    from .load import parse_slo
+
+    slo, workload, budget = (t if t is not None and t.strip() else None for t in (slo, workload, budget))
+    if slo is None and workload is None and budget is None:
+        return None
+    return Constraints(str(parse_slo(slo)) if slo is not None else None,
+                       parse_workload(workload) if workload is not None else None,
+                       parse_budget(budget) if budget is not None else None)
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """The bar and constraints of the last decision report, as typed (`modelpick report` or the TUI's `w`): a
+    setting of the home (meta key REPORT_INPUTS), so the next report starts from them. Empty: not applied."""
+
+    bar: str = "0.8"
+    slo: str = ""
+    workload: str = ""
+    budget: str = ""
+
+    def to_text(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_text(cls, text: str | None) -> ReportInputs:
+        """The stored setting; anything unreadable (a hand edit, an older shape) is the defaults."""
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        return cls(**{k: str(data[k])[:200] for k in ("bar", "slo", "workload", "budget")
+                      if isinstance(data.get(k), str | int | float)})
+
+    def parse(self) -> tuple[float, Constraints | None]:
+        """(the bar, the constraints) these texts say; a ValueError (one line) for the first that is wrong."""
+        return parse_bar(self.bar or "0.8"), parse_constraints(self.slo, self.workload, self.budget)
+
+
+REPORT_INPUTS = "report_inputs"  # the meta key of the last report's ReportInputs

@@ -21,13 +21,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from .prices import SET_A_PRICE, ApiPrice, CostError, normalise_hardware
-
-if TYPE_CHECKING:
-    from .stores.cost import PriceStore
-    from .stores.load import LoadStore
+from .prices import SET_A_PRICE, SET_AN_API_PRICE, ApiPrice, CostError, money, normalise_hardware, volume
 
 HOURS_PER_MONTH = 730.0  # 365 × 24 / 12: what cloud providers bill a month as
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600.0
@@ -287,11 +283,12 @@ class CostFigures:
                         "request_mix_from_load_test": load.mix_from_test if load else None,
                         "replicas": self.replicas, "bound_by": self.bound_by, "gpus": self.gpus,
                         "monthly_usd": _r(self.monthly_usd, 2)})
+        out["api_price_source"] = self.api.source_text if self.api is not None else None
         if self.api is not None:
             out["api_price"] = self.api.to_json()
             out["api_monthly_usd"] = _r(self.api_monthly_usd, 2)
             out["break_even"] = self.break_even.to_json() if self.break_even else None
-            out["api_missing"] = self.api_missing
+        out["api_missing"] = self.api_missing if self.api is not None else SET_AN_API_PRICE
         return out
 
 
@@ -335,62 +332,26 @@ def estimate(cap: Capacity | None, usd_per_hour: float | None, workload: Workloa
     return fig
 
 
-def tested_models(load: LoadStore) -> list[str]:
-    """The models with a finished load test, by name."""
-    return sorted({r.model for r in load.results(status="done") if r.model}, key=str.lower)
-
-
-def capacity_of(load: LoadStore, model: str, slo: str | None = None,
-                hardware: str | None = None) -> tuple[Any, str | None, Any]:
-    """(the newest capacity result of `model` at `slo` (any SLO when None), its hardware filled with `hardware`
-    where the test recorded none, None); or (None, why, the newest test when one ran): "not measured", or the
-    test's own words when it ran and no load met the SLO. A newer test that found no capacity wins over an older
-    one that did: the model was measured again, and failed."""
-    from dataclasses import replace
-
-    newest = load.results(model=model, slo=slo, status="done", limit=1)
-    tried = newest[0] if newest else None
-    cap = load.latest_capacity(model, slo)
-    if cap is not None and (tried is None or tried.id == cap.id or tried.capacity_concurrency is not None):
-        return (replace(cap, hardware=hardware) if not cap.hardware and hardware else cap), None, None
-    if tried is not None:
-        tried.levels = load.levels(tried.id)
-        return None, f"no capacity at {tried.slo}: {tried.sentence or tried.reason or 'no load met it'}", tried
-    return None, NOT_MEASURED, None
-
-
-def hourly_price(prices: PriceStore, hardware: str | None) -> tuple[float | None, str | None]:
-    """The hourly price of `hardware`: the one set for it, else COUNT × the price set for one of the same GPU (GPUs
-    are rented by the GPU-hour), saying so; (None, None) when neither is set."""
-    if not hardware:
-        return None, None
-    exact = prices.price(hardware)
-    if exact is not None:
-        return exact.usd_per_hour, None
-    try:
-        count, _, name = normalise_hardware(hardware).partition("x")
-    except CostError:  # a name a load test was given by hand, not COUNTxNAME: only its own price counts
-        return None, None
-    one = prices.price(f"1x{name}") if name and count.isdigit() and int(count) > 1 else None
-    if one is None:
-        return None, None
-    return one.usd_per_hour * int(count), f"{one.hardware} × {count}"
-
-
-def cost_figures(load: LoadStore, prices: PriceStore, models: list[str] | None = None, slo: str | None = None,
-                 workload: Workload | None = None, hardware: str | None = None) -> list[CostFigures]:
-    """CostFigures per model (None: every load-tested model), each from its newest capacity at `slo` and the price
-    of the hardware it ran on (`hardware` for tests that recorded none), with the model's API price if set. A model
-    tested with no capacity keeps its test's SLO, target and levels (the scoreboard charts them)."""
-    out = []
-    for model in models if models is not None else tested_models(load):
-        cap, why, tried = capacity_of(load, model, slo, hardware)
-        usd, scaled = hourly_price(prices, cap.hardware if cap is not None else None)
-        fig = estimate(cap, usd, workload, prices.api_price(model), model=model)
-        fig.price_from = scaled
-        if why:
-            fig.missing = why
-        if tried is not None:
-            fig.slo, fig.target, fig.levels, fig.hardware = tried.slo, tried.target, tried.levels, tried.hardware
-        out.append(fig)
-    return out
+def api_words(fig: CostFigures) -> str:
+    """The API comparison of one model in a sentence, with where its price comes from (the CLI's notes and the
+    report): "the API ($0.035 in / $0.138 out per 1M; OpenRouter (qwen/qwen3-8b), synced …) costs $91/month at
+    this workload; self-hosting is cheaper above 1.2B tokens (1.2M requests) a month"."""
+    api = fig.api
+    if api is None:
+        return (f"no API price to compare with: {SET_AN_API_PRICE} (modelpick cost api-price MODEL IN OUT) or sync "
+                "OpenRouter's (modelpick catalog sync --source openrouter)")
+    line = (f"the API (${api.usd_per_1m_input:g} in / ${api.usd_per_1m_output:g} out per 1M; {api.source_text})")
+    if fig.workload is None:
+        return line + ": give a workload to compare (--workload 2rps,in=800,out=300)"
+    if fig.load is None:
+        return line + ": no capacity to compare with"
+    if fig.api_monthly_usd is None:
+        return f"{line}: {fig.api_missing or 'not compared'}"
+    line += f" costs {money(fig.api_monthly_usd)}/month at this workload"
+    be = fig.break_even
+    if be is None:
+        return line + "; set a price for the hardware to compare"
+    if be.always_cheaper is None:
+        return line + "; self-hosting is never cheaper at these prices"
+    return (line + f"; self-hosting is cheaper above {volume(be.always_cheaper * be.request_tokens)} tokens "
+            f"({volume(be.always_cheaper)} requests) a month")

@@ -1,5 +1,6 @@
-"""The decision: the smallest model whose pass rate meets the bar, pinned, with why the others were
-rejected, and its report (Markdown + JSON, and a row in `decisions`). The evidence comes from
+"""The decision: the smallest model whose pass rate meets the bar (and with constraints, that serves the workload
+within the SLO and the budget: evals/constraints.py), pinned, with why the others were rejected, and its report
+(JSON, Markdown rendered by evals/decision_report.py, and a row in `decisions`). The evidence comes from
 evals/scoreboard.py and evals/provenance.py; exports of traces and labels are evals/exchange.py."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,13 +18,14 @@ from ..clock import now_iso, today_iso
 from ..home import make_private_dir, write_private
 from .constraints import NOT_TESTED, QUALITY, Constraints, attach_costs, rule_text
 from .cost import CostFigures
-from .prices import money
+from .decision_report import basis_text, ms_text, render_markdown
 from .provenance import Provenance, provenance
 from .scoreboard import ModelScore, scoreboard
 from .stats import Interval
 
 if TYPE_CHECKING:
     from ..catalog.store import CatalogStore
+    from .cost_lookup import HostedPrices
     from .stores.cost import PriceStore
     from .stores.failure_modes import FailureModeStore
     from .stores.judge import JudgeStore
@@ -84,7 +86,7 @@ class Decision:
         chosen = self.chosen
         return {
             "decision": self.model, "date": self.date, "created_at": self.created_at,
-            "run": self.run_id or "all", "bar": self.bar, "bar_applies_to": _basis_text(self.basis),
+            "run": self.run_id or "all", "bar": self.bar, "bar_applies_to": basis_text(self.basis),
             "chosen": None if chosen is None else {
                 **chosen.to_json(), "revision_pin": chosen.provenance.pin,
                 "license": chosen.provenance.license, "params": chosen.provenance.params},
@@ -94,23 +96,6 @@ class Decision:
             "rule": rule_text(self.constraints),
             **({"constraints": self.constraints.to_json()} if self.constraints else {}),
         }
-
-
-def _prompt_text(decision: Decision) -> str:
-    """The prompt the decision holds for, in words: the version, the set's own prompts, or a mix to restrict."""
-    named = [p for p in decision.prompts if p.get("id")]
-    if not decision.prompts:
-        return "n/a"
-    if len(decision.prompts) == 1:
-        p = decision.prompts[0]
-        return (f"{_md_cell(p.get('name') or '?')} ({_md_code(p['id'])})" if p.get("id")
-                else "the prompt set's own prompts (no prompt version)")
-    shown = ", ".join(_md_cell(p.get("name") or "?") for p in named)
-    return f"mixed ({shown}{', and none' if len(named) < len(decision.prompts) else ''}): restrict with --prompt"
-
-
-def _basis_text(basis: str) -> str:
-    return "the 95% Wilson lower bound of the pass rate" if basis == "low" else "the pass rate"
 
 
 def _rate_text(rate: Interval) -> str:
@@ -173,16 +158,12 @@ def choose(candidates: Sequence[Candidate], bar: float = 0.8, basis: str = "low"
                         f"({format_params(active or p)} vs {format_params(chosen_active or chosen.provenance.params)})")
         else:
             c.reason = (f"{meets}, same size ({format_params(p)}) but slower: latency p50 "
-                        f"{_ms(c.score.latency_p50)} vs {_ms(chosen.score.latency_p50)}")
+                        f"{ms_text(c.score.latency_p50)} vs {ms_text(chosen.score.latency_p50)}")
     chosen.reason = (f"smallest model meeting the bar: pass rate {_rate_text(chosen.score.pass_rate)}, "
                      f"{size} parameters")
     if constraints is not None and chosen.cost is not None:
         chosen.reason += f"; serves {constraints.serves_words(chosen.cost)}"
     return chosen, [c for c in candidates if c is not chosen]
-
-
-def _ms(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:,.0f} ms"
 
 
 def scores(traces: TraceStore, failures: FailureModeStore, run_id: str | None = None,
@@ -209,156 +190,21 @@ def candidates(traces: TraceStore, failures: FailureModeStore, catalog: CatalogS
 def decide(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore, judge: JudgeStore,
            run_id: str | None = None, bar: float = 0.8, basis: str = "low",
            prompt_version: str | None = None, *, constraints: Constraints | None = None,
-           load: LoadStore | None = None, prices: PriceStore | None = None) -> Decision:
-    """Scoreboard → provenance → (with `constraints`: each candidate's capacity and cost, from `load` and `prices`)
-    → choose, with the run's rubric and the prompt versions the chosen model's traces were made with (the decision
-    is a model and its prompt)."""
+           load: LoadStore | None = None, prices: PriceStore | None = None,
+           hosted: HostedPrices | None = None) -> Decision:
+    """Scoreboard → provenance → (with `constraints`: each candidate's capacity and cost, from `load` and `prices`,
+    its API price the user's or OpenRouter's from `hosted`) → choose, with the run's rubric and the prompt versions
+    the chosen model's traces were made with (the decision is a model and its prompt)."""
     cands = candidates(traces, failures, catalog, run_id, prompt_version=prompt_version)
     if constraints is not None:
         if load is None or prices is None:
             raise ValueError("constraints need the load tests and the prices")
-        attach_costs(cands, load, prices, constraints)
+        attach_costs(cands, load, prices, constraints, hosted=hosted)
     chosen, rejected = choose(cands, bar, basis, constraints)
     rubric = judge.rubric(run_id)
     prompts = traces.prompt_versions_used(chosen.score.model, run_id, prompt_version) if chosen else []
     return Decision(chosen, rejected, bar, basis, run_id, rubric.text if rubric else None, prompts=prompts,
                     restricted_to=prompt_version, constraints=constraints)
-
-
-# --- the report -----------------------------------------------------------------------------------------
-
-
-# Markdown's punctuation that could make a link, an image (a viewer fetches it), a code span, emphasis,
-# a heading, a table cell or HTML out of a model name or a note: each is backslash-escaped (CommonMark).
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]()!<>|#~{}&])")
-
-
-def _md_cell(text: object) -> str:
-    """Untrusted text (model names, notes, reasons) as Markdown that shows exactly that text: one line,
-    every Markdown and HTML character escaped, so no link, image or code span can come from it."""
-    from ..untrusted import clean
-
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(clean(str(text)).splitlines()))
-
-
-def _md_code(text: object) -> str:
-    """Untrusted text as a code span (where Markdown is not interpreted): its fence is one backtick longer
-    than the longest run of backticks in it, so a backtick cannot end it early."""
-    from ..untrusted import clean
-
-    value = " ".join(clean(str(text)).splitlines())
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", value)), default=0) + 1)
-    pad = " " if value.startswith("`") or value.endswith("`") or len(fence) > 1 else ""
-    return f"{fence}{pad}{value}{pad}{fence}"
-
-
-def _pct(rate: Interval | None) -> str:
-    return "n/a" if rate is None else f"{rate.estimate:.0%} [{rate.low:.0%}, {rate.high:.0%}]"
-
-
-def scoreboard_markdown(candidates: Iterable[Candidate]) -> list[str]:
-    lines = ["| model | params | traces | labelled | pass rate [95% CI] | TTFT p50/p95 | latency p50/p95 "
-             "| tok/s | win rate |",
-             "|---|---:|---:|---:|---|---|---|---:|---|"]
-    for c in candidates:
-        s = c.score
-        win = _pct(s.win.rate) + f" (n={s.win.decided})" if s.win and s.win.decided else "n/a"
-        lines.append(
-            f"| {_md_cell(s.model)} | {format_params(c.provenance.params)} | {s.traces} | {s.labelled} "
-            f"| {_pct(s.pass_rate) if s.labelled else 'n/a'} | {_ms(s.ttft_p50)} / {_ms(s.ttft_p95)} "
-            f"| {_ms(s.latency_p50)} / {_ms(s.latency_p95)} "
-            f"| {'n/a' if s.tokens_per_s is None else f'{s.tokens_per_s:.1f}'} | {win} |")
-    return lines
-
-
-def render_markdown(decision: Decision) -> str:
-    """The report a team pins in a repository: the decision first, then the evidence."""
-    c = decision.chosen
-    everyone = ([c] if c else []) + decision.rejected
-    out = [f"# Model decision: {_md_cell(decision.model) if c else 'no model meets the bar'}", "",
-           f"- Date: {decision.date} (generated {decision.created_at})",
-           f"- Scope: {'run ' + _md_cell(decision.run_id) if decision.run_id else 'all runs'}",
-           f"- Prompt version: {_prompt_text(decision)}",
-           f"- Bar: {decision.bar:.2f} on {_basis_text(decision.basis)}",
-           *([f"- Constraints: {_md_cell(decision.constraints.words())}"] if decision.constraints else []),
-           ("- Rule: the smallest model meeting the bar; ties broken by latency p50" if decision.constraints is None
-            else f"- Rule: {_md_cell(rule_text(decision.constraints))}"), ""]
-    if c:
-        p = c.provenance
-        s = c.score
-        out += ["## Chosen model", "",
-                f"- Model: {_md_code(s.model)}" + (f" (catalogue: {_md_code(p.catalog_id)})" if p.catalog_id
-                                                     else ""),
-                f"- Model reference: {_md_code(s.model_ref or s.model)}",
-                f"- Pinned revision: {_md_code(p.pin)}",
-                f"- Licence: {_md_cell(p.license or 'unknown')}",
-                f"- Parameters: {format_params(p.params)}"
-                + (f" ({format_params(p.params_active)} active)" if p.params_active else "")
-                + f" (from {p.params_source})",
-                f"- Endpoints: {', '.join(_md_cell(e) for e in s.endpoints) or 'n/a'}",
-                f"- Pass rate: {_pct(s.pass_rate)} over {s.labelled} labelled traces "
-                f"({s.passed} pass, {s.failed} fail, {s.skipped} skipped; {s.traces} traces, {s.errors} errors)",
-                f"- Why: {_md_cell(c.reason)}", ""]
-    elif decision.constraints is not None:
-        out += ["## No model chosen", "", f"No candidate meets the bar of {decision.bar:.2f} and "
-                f"{_md_cell(decision.constraints.words())}: each rejected candidate below names the constraint.", ""]
-    else:
-        out += ["## No model chosen", "", f"No candidate's pass rate meets the bar of {decision.bar:.2f}. "
-                "Label more traces (a wider interval needs more evidence), improve the prompts, or lower the "
-                "bar knowingly.", ""]
-    out += ["## Scoreboard", "", *scoreboard_markdown(everyone), ""]
-    if decision.constraints is not None:
-        out += ["## Capacity and cost", "", *capacity_markdown(everyone), ""]
-    modes = [(cand.score.model, cand.score.failure_modes) for cand in everyone if cand.score.failure_modes]
-    out += ["## Failure modes", ""]
-    if modes:
-        for model, counts in modes:
-            out.append(f"- {_md_cell(model)}: " + ", ".join(f"{_md_cell(k)} ({v})" for k, v in counts.items()))
-    else:
-        out.append("No failure modes recorded.")
-    out += ["", "## Rejected candidates", ""]
-    if decision.rejected:
-        for cand in decision.rejected:
-            p = cand.provenance
-            out.append(f"- {_md_code(cand.score.model)} ({format_params(p.params)}, licence "
-                       f"{_md_cell(p.license or 'unknown')}, pin {_md_code(p.pin)}): {_md_cell(cand.reason)}")
-    else:
-        out.append("None.")
-    out += ["", "## Rubric", ""]
-    if decision.rubric:
-        out += ["```text", decision.rubric.replace("```", "ʼʼʼ").rstrip(), "```"]
-    else:
-        out.append("No rubric was written for this scope (`modelpick rubric --edit FILE`).")
-    out += ["", "## Method", "",
-            "Pass rate: human labels (the latest label per trace; skips excluded) with a 95% Wilson score "
-            "interval. Latency and TTFT: percentiles over traces without errors. Tokens/s: median decode rate. "
-            "Win rate: pairwise preferences, a tie counting half, with a Wilson interval. Traces and labels: "
-            "`modelpick export` (CSV/JSONL).", ""]
-    if decision.constraints is not None:
-        out[-1:] = ["Capacity: each model's newest load test at the SLO (`modelpick load`); cost: hourly price over "
-                    "what it serves an hour, replicas behind a gateway, 730 hours a month (docs/capacity.md).", ""]
-    return "\n".join(out)
-
-
-def capacity_markdown(candidates: Iterable[Candidate]) -> list[str]:
-    """Each candidate's capacity at the SLO, its hardware, $/1M output tokens and the fleet for the workload."""
-    lines = ["| model | SLO | capacity | hardware | $/1M output tokens | replicas | GPUs | $/month | verdict |",
-             "|---|---|---|---|---:|---:|---:|---:|---|"]
-    for c in candidates:
-        f = c.cost
-        verdict = "chosen" if c.rejected_by is None and c.reason.startswith("smallest") else (c.rejected_by or "")
-        if f is None or f.capacity_rps is None:
-            lines.append(f"| {_md_cell(c.score.model)} | | {_md_cell(f.missing if f else 'not measured')} "
-                         f"| | | | | | {_md_cell(verdict)} |")
-            continue
-        missing = f.missing or "set a price"
-        lines.append(
-            f"| {_md_cell(c.score.model)} | {_md_cell(f.slo or '')} | {f.capacity_concurrency} users, "
-            f"{f.capacity_rps:.3g} req/s | {_md_cell(f.hardware or 'unknown')} "
-            f"| {money(f.usd_per_1m_output_tokens, missing)} | {'' if f.replicas is None else f.replicas} "
-            f"| {'' if f.gpus is None else f.gpus} | {money(f.monthly_usd, missing) if f.replicas else ''} "
-            f"| {_md_cell(verdict)} |")
-    return lines
 
 
 def _slug(text: str) -> str:
@@ -377,11 +223,12 @@ class ReportFiles:
 def write_report(traces: TraceStore, failures: FailureModeStore, catalog: CatalogStore, judge: JudgeStore,
                  out_dir: Path, *, run_id: str | None = None, bar: float = 0.8, basis: str = "low",
                  prompt_version: str | None = None, constraints: Constraints | None = None,
-                 load: LoadStore | None = None, prices: PriceStore | None = None) -> ReportFiles:
+                 load: LoadStore | None = None, prices: PriceStore | None = None,
+                 hosted: HostedPrices | None = None) -> ReportFiles:
     """Decide, then write DATE-MODEL.md and .json into `out_dir` (never overwriting an earlier report) and a
     decisions row."""
     decision = decide(traces, failures, catalog, judge, run_id, bar, basis, prompt_version,
-                      constraints=constraints, load=load, prices=prices)
+                      constraints=constraints, load=load, prices=prices, hosted=hosted)
     folder = Path(out_dir)
     make_private_dir(folder)
     stem = f"{decision.date}-{_slug(decision.model) if decision.model else 'no-decision'}"

@@ -9,6 +9,8 @@ from typing import Any
 
 _MAX_HARDWARE = 120  # characters: an NVML name is ~30
 SET_A_PRICE = "set a price"  # what a dollar figure says where no price is set: none is invented
+SET_AN_API_PRICE = "set an API price"  # what the API comparison says where none is set and none was synced
+USER, OPENROUTER = "user", "openrouter"  # where an API price comes from: `cost api-price`, or OpenRouter's list
 
 
 class CostError(ValueError):
@@ -44,12 +46,23 @@ class HardwarePrice:
 
 @dataclass(frozen=True)
 class ApiPrice:
-    """An API's price for the same model, dollars per 1M input and output tokens."""
+    """An API's price for the same model, dollars per 1M input and output tokens: the user's (`cost api-price`), or
+    OpenRouter's from the last `catalog sync --source openrouter` (`source_id` its id there)."""
 
     model: str
     usd_per_1m_input: float
     usd_per_1m_output: float
-    updated_at: str = ""
+    updated_at: str = ""  # when the user set it, or when OpenRouter's list was synced
+    source: str = USER
+    source_id: str | None = None
+
+    @property
+    def source_text(self) -> str:
+        """Where the price comes from, in words: "OpenRouter (qwen/qwen3-8b), synced 2026-12-02"."""
+        day = self.updated_at[:10]
+        if self.source == OPENROUTER:
+            return f"OpenRouter ({self.source_id}), synced {day or 'at an unknown date'}"
+        return "set with cost api-price" + (f", {day}" if day else "")
 
     def per_request(self, in_tokens: float, out_tokens: float) -> float:
         """Dollars for one request of `in_tokens` in and `out_tokens` out."""
@@ -57,7 +70,8 @@ class ApiPrice:
 
     def to_json(self) -> dict[str, Any]:
         return {"model": self.model, "usd_per_1m_input": self.usd_per_1m_input,
-                "usd_per_1m_output": self.usd_per_1m_output, "updated_at": self.updated_at}
+                "usd_per_1m_output": self.usd_per_1m_output, "updated_at": self.updated_at, "source": self.source,
+                "source_id": self.source_id}
 
 
 def money(value: float | None, missing: str = SET_A_PRICE) -> str:

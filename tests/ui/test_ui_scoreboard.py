@@ -85,7 +85,9 @@ async def test_report_key_writes_files_naming_the_chosen_model(decided: Services
     app = make_app(decided.settings, decided)
     async with app.run_test(size=SIZE) as pilot:
         await open_scoreboard(pilot)
-        await pilot.press("w")
+        await pilot.press("w")  # the report's modal: the bar 0.8, no constraint (nothing stored yet)
+        await settle(pilot)
+        await pilot.press("enter")
         await settle(pilot)
         md_path, json_path = app.screen.report_paths
         text = screen_text(app)

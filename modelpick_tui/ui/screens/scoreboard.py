@@ -1,6 +1,8 @@
 """The scoreboard: per model pass rate with its 95% interval, latency, tokens/s, win rate; a chart of each
-model's interval with its pass rate; keys to write the decision report, edit the rubric and run the LLM judge
-(whose agreement with the human labels is shown, with a warning when kappa says not to trust it). `c` turns to
+model's interval with its pass rate; keys to write the decision report (`w`: a modal takes the bar, SLO, workload
+and budget, as `modelpick report` does; the chosen model and each rejected one's constraint are then shown), edit the
+rubric and run the LLM judge (whose agreement with the human labels is shown, with a warning when kappa says not to
+trust it). `c` turns to
 capacity: beside the pass rate each model's capacity at its load test's SLO and $/1M output tokens, and a chart of
 SLO attainment, then of tokens/s per user, against concurrency, one line per model.
 
@@ -13,6 +15,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from rich.console import Group
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -23,11 +26,13 @@ from textual_plotext import PlotextPlot
 
 from ...catalog.facts import format_params
 from ...evals import scoreboard
+from ...untrusted import clean
 from ..actions import bindings
 from ..format import safe
 from ..messages import WorkFailed
 from ..widgets.capacity import capacity_cells, capacity_words, draw_load_chart
 from ..workers import WorkerErrors
+from .report_modal import ReportKeys
 
 # At 80 columns every column stays in view (each cell has one column of padding either side).
 COLUMNS = (("model", "model", 17), ("params", "params", 6), ("labelled", "lab", 4), ("pass", "pass  95% CI", 12),
@@ -52,15 +57,15 @@ def _short(name: str, width: int = 14) -> str:
     return tail if len(tail) <= width else tail[: width - 1] + "…"
 
 
-class ScoreboardScreen(WorkerErrors, Screen[None]):
+class ScoreboardScreen(ReportKeys, WorkerErrors, Screen[None]):
     SCREEN_NAME = "scoreboard"
     BINDINGS = bindings("scoreboard")
     AUTO_FOCUS = "#scoreboard"
     DEFAULT_CSS = """
     #scoreboard { height: auto; max-height: 9; }
     #scoreboard-chart { height: 1fr; min-height: 6; }
-    #scoreboard-detail { height: auto; max-height: 2; }
-    #scoreboard-status { height: auto; max-height: 4; }
+    #scoreboard-detail { height: auto; max-height: 4; }
+    #scoreboard-status { height: auto; max-height: 7; }
     """
 
     def __init__(self) -> None:
@@ -71,7 +76,11 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
         self.run_id: str | None = None  # None: all runs
         self.runs: list[str] = []
         self.status_text = ""
+        self.status_severity = "information"
         self.report_paths: tuple[str, str] | None = None
+        self.report_inputs: Any = None  # evals.constraints.ReportInputs: the last report's bar and constraints
+        self.decision_lines: list[str] = []  # under the status: each rejected candidate and its constraint
+        self.verdicts: dict[str, str] = {}  # model → why the last report chose or rejected it
         self.agreement: Any = None  # evals.judge.AgreementReport after a judge run
         self.loaded = False
         self.view = VIEWS[0]
@@ -99,6 +108,7 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
     class Loaded(Message):
         candidates: list[Any]  # evals.decision.Candidate
         runs: list[str]  # the runs with traces, for `r` to cycle through
+        report_inputs: Any = None  # evals.constraints.ReportInputs of the last report
 
     @work(thread=True, exclusive=True, group="scoreboard-load", exit_on_error=False,
           description="load the scoreboard")
@@ -106,9 +116,18 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
         # pin=False: hashing a multi-GB GGUF waits for the report; parameters and licence come now.
         cands = self.services.candidates(self.run_id, pin=False, costs=True)
         runs = [r["id"] for r in self.services.traces.runs() if r.get("n_traces")]
-        self.post_message(self.Loaded(cands, runs))
+        self.post_message(self.Loaded(cands, runs, self.services.report_inputs()))
 
     def on_scoreboard_screen_loaded(self, message: Loaded) -> None:
+        if self.report_inputs is None and message.report_inputs is not None:
+            # The first load: the last report's inputs, and its bar for the chart (a bad stored one: the default).
+            # Later loads keep this screen's own (a reload on the modal's closing read the setting before the
+            # report's worker saved it).
+            self.report_inputs = message.report_inputs
+            try:
+                self.bar = message.report_inputs.parse()[0]
+            except ValueError:
+                pass
         self.candidates, self.runs, self.loaded = message.candidates, message.runs, True
         self.show()
 
@@ -162,7 +181,7 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
             self.draw_chart(rows)
         else:
             draw_load_chart(self.query_one("#scoreboard-chart", PlotextPlot), rows, self.view, _short)
-        self.query_one("#scoreboard-status", Static).update(safe(self.status_text))
+        self.show_status()
 
     def selected(self) -> str | None:
         table = self.query_one("#scoreboard", DataTable)
@@ -185,6 +204,8 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
                 f"licence {c.provenance.license or 'unknown'}\nfailure modes: {modes}")
         if self.view != "quality":  # the capacity view: what the load test and the price say, then the modes
             line = f"{capacity_words(c.cost)}\nfailure modes: {modes}"
+        if s.model in self.verdicts:  # the last report's word on it, with the figure
+            line += f"\n{self.verdicts[s.model]}"
         detail.update(safe(line, "dim"))
 
     def on_screen_resume(self) -> None:
@@ -235,10 +256,12 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
         self.show()
 
     def action_cycle_bar(self) -> None:
-        self.bar = BARS[(BARS.index(self.bar) + 1) % len(BARS)]
+        # A bar typed in the report's modal (0.85) is not one of BARS: the cycle starts again from the first.
+        self.bar = BARS[(BARS.index(self.bar) + 1) % len(BARS)] if self.bar in BARS else BARS[0]
         self.show()
 
     def action_cycle_run(self) -> None:
+        self.verdicts, self.decision_lines = {}, []  # the last report decided on another scope
         scopes: list[str | None] = [None, *self.runs]
         i = scopes.index(self.run_id) if self.run_id in scopes else 0
         self.run_id = scopes[(i + 1) % len(scopes)]
@@ -250,34 +273,18 @@ class ScoreboardScreen(WorkerErrors, Screen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    def set_status(self, text: str, severity: str = "information") -> None:
-        self.status_text = text
-        self.query_one("#scoreboard-status", Static).update(
-            safe(text, {"warning": "yellow", "error": "red"}.get(severity, "")))
+    def set_status(self, text: str, severity: str = "information", decision_lines: list[str] | None = None) -> None:
+        self.status_text, self.status_severity = text, severity
+        self.decision_lines = decision_lines or []
+        self.show_status()
+
+    def show_status(self) -> None:
+        head = safe(self.status_text, {"warning": "yellow", "error": "red"}.get(self.status_severity, ""))
+        # One line each (cut at the edge): the figure is in the selected row's detail and in the report.
+        rest = [Text(clean(line), no_wrap=True, overflow="ellipsis") for line in self.decision_lines]
+        self.query_one("#scoreboard-status", Static).update(Group(head, *rest) if rest else head)
 
     # the report
-
-    def action_write_report(self) -> None:
-        self.set_status("writing the decision report…")
-        self.write_report()
-
-    @dataclass
-    class ReportWritten(Message):
-        files: Any  # evals.decision.ReportFiles
-
-    @work(thread=True, exclusive=True, group="scoreboard-report", exit_on_error=False,
-          description="write the decision report")
-    def write_report(self) -> None:
-        self.post_message(self.ReportWritten(self.services.write_report(self.run_id, bar=self.bar)))
-
-    def on_scoreboard_screen_report_written(self, message: ReportWritten) -> None:
-        files = message.files
-        self.report_paths = (str(files.markdown_path), str(files.json_path))
-        d = files.decision
-        head = f"chosen {d.model}" if d.model else f"no model meets the bar {self.bar:.2f}"
-        self.set_status(f"{head} · report {files.markdown_path} (+ .json)",
-                        "information" if d.model else "warning")
-        self.notify(f"{head}\n{files.markdown_path}\n{files.json_path}", title="decision report", markup=False)
 
     # the rubric
 
