@@ -157,6 +157,10 @@ def report_cmd(ctx: click.Context, run_id: str | None, bar: float, basis: str, o
         if prompt_json:
             say(f"  prompt   {escape(str(prompt_json.get('name') or prompt_json))}"
                 + (f" ({escape(prompt_json['id'])})" if prompt_json.get("id") else ""))
+        if d.constraints is not None and d.chosen.cost is not None:  # self-hosting it against an API, priced how
+            from ..evals.cost import api_words
+
+            say(f"  vs API   {escape(api_words(d.chosen.cost))}")
         for c in d.rejected:
             say(f"  [dim]rejected[/] {escape(c.score.model)}: {escape(c.reason)}")
     else:

@@ -94,6 +94,8 @@ def test_the_report_compares_with_the_openrouter_price(services: Services, openr
     assert run(db, "catalog", "sync", "--source", "openrouter").exit_code == 0
     result = run(db, "report", "--out", str(tmp_path), "--slo", "ttft=500ms,tpot=50ms", "--workload", "2rps")
     assert result.exit_code == 0, result.output
+    assert (f"  vs API   the API ($0.035 in / $0.138 out per 1M; OpenRouter (qwen/qwen3-8b), synced {today_iso()}) "
+            "costs $328/month at this workload; self-hosting is never cheaper at these prices") in result.output
     [md] = list(tmp_path.glob("*.md"))
     data = json.loads(md.with_suffix(".json").read_text())
     chosen = data["chosen"]["capacity_and_cost"]

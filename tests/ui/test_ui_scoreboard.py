@@ -92,6 +92,8 @@ async def test_report_key_writes_files_naming_the_chosen_model(decided: Services
         md_path, json_path = app.screen.report_paths
         text = screen_text(app)
         assert "chosen Qwen/Qwen3-1.7B · report" in text and "Qwen3-1.7B.md (+ .json)" in text
+        assert "✗ Qwen/Qwen3-8B · not chosen: meets bar but larger (8.2B) than chosen (2.0B)" in text
+        assert "✗ Qwen/Qwen3-0.6B · quality: pass rate 0.60 [0.42, 0.75] below bar 0.80" in text
     reports = decided.settings.home / "reports"
     assert [p.name for p in reports.glob("*.md")] == [md_path.rsplit("/", 1)[-1]]
     assert md_path.endswith("-Qwen3-1.7B.md")

@@ -134,7 +134,8 @@ class ReportKeys(WorkerErrors):
         also = f" and {d.constraints.words()}" if d.constraints else ""
         head = f"chosen {d.model}" if d.model else f"no model meets the bar {d.bar:.2f}{also}"
         self.verdicts = {c.score.model: _verdict(c) for c in ([d.chosen] if d.chosen else []) + d.rejected}
-        lines = [f"✗ {c.score.model} · {c.rejected_by}: {c.reason}" for c in d.rejected if c.rejected_by]
+        # Each constraint by its name; one that met them all but is larger (or slower) than the chosen: not chosen.
+        lines = [f"✗ {c.score.model} · {c.rejected_by or 'not chosen'}: {c.reason}" for c in d.rejected]
         self.set_status(f"{head} · report {files.markdown_path} (+ .json)",
                         "information" if d.model else "warning", lines)
         self.show_detail()
