@@ -81,6 +81,27 @@ class ModelRow:
     origin: str = "unknown"  # the publisher's country
     base_origin: str = "unknown"  # the base model's (the publisher's when the card names none)
     tier: str = "unknown"
+    sources: tuple[str, ...] = ("hf",)  # where it is listed and hosted, in row_sources' words
+
+
+# A row's own source (models.source) and the other hubs' (model_sources.source), as the browse table names them.
+SOURCE_MARKS = {"hub": "hf", "sample": "hf", "modelscope": "ms", "ollama": "ollama", "local": "local"}
+_HF_ONLY = ("hf",)
+
+
+def row_sources(own: str | None, others: str | None, hosted: bool) -> tuple[str, ...]:
+    """('hf', 'ms', 'or'): the hubs that list a row (its own source first; 'hf' the Hugging Face Hub, 'ms'
+    ModelScope, 'ollama' a local Ollama, 'local' a scanned file), then 'or' when OpenRouter hosts it."""
+    if not others and not hosted and own in ("hub", "sample"):
+        return _HF_ONLY  # most rows: one tuple for all
+    marks = [SOURCE_MARKS.get(own or "", own or "local")]
+    for other in (others or "").split():
+        mark = SOURCE_MARKS.get(other, other)
+        if mark not in marks:
+            marks.append(mark)
+    if hosted:
+        marks.append("or")
+    return tuple(marks)
 
 
 @dataclass

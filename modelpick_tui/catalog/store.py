@@ -16,7 +16,7 @@ from ..clock import now_iso
 from .facts import ModelFacts, ModelFile
 from .origin import ISO_COUNTRIES, UNKNOWN
 from .origin_store import OriginStore
-from .query import SORT_LABELS, CatalogQuery, Facets, ModelRow, SearchResult
+from .query import SORT_LABELS, CatalogQuery, Facets, ModelRow, SearchResult, row_sources
 
 SORTS = {
     "downloads": "m.downloads DESC",
@@ -61,6 +61,10 @@ _ROW_COLUMNS = (
 )
 # Where a row comes from and its tier (origin_store.py, db.py's m015): read after the columns above.
 _ORIGIN_COLUMNS = "m.base_model, m.origin, m.base_origin, m.tier"
+# Where a row is listed and hosted (source_store.py): its own source, the other hubs that list it, and whether an API
+# hosts it; asked for the page's rows only (the outer select), each an index lookup.
+_SOURCE_COLUMNS = ("m.source, (SELECT group_concat(s.source, ' ') FROM model_sources s WHERE s.model_id = m.id), "
+                   "EXISTS (SELECT 1 FROM hosted_models h WHERE h.hugging_face_id = m.id COLLATE NOCASE)")
 
 
 def origin_conditions(q: CatalogQuery) -> tuple[list[str], list[Any]]:
@@ -238,7 +242,7 @@ class CatalogStore:
                         .fetchone()[0] if match else None)
             # Sort and limit row ids first, then fetch the wide rows of that page only: the sorter then
             # carries two columns instead of thirteen.
-            sql = (f"SELECT {_ROW_COLUMNS}, {_ORIGIN_COLUMNS} FROM models m WHERE m.rowid IN "
+            sql = (f"SELECT {_ROW_COLUMNS}, {_ORIGIN_COLUMNS}, {_SOURCE_COLUMNS} FROM models m WHERE m.rowid IN "
                    f"(SELECT m.rowid FROM models m {{hint}} {clause} ORDER BY {order} LIMIT ?) ORDER BY {order}, m.id")
             raw = None
             if fts_hits is not None and fts_hits > BROAD_MATCH * q.limit and q.sort in SORT_INDEXES:
@@ -274,6 +278,7 @@ class CatalogStore:
                 size_class=r[9] or "unknown", formats=tuple((r[10] or "").split()), is_local=bool(r[11]),
                 trending=r[12] or 0, params_active=r[13], params_source=r[14] or "",
                 base_model=r[15] or "", origin=r[16], base_origin=r[17], tier=r[18],
+                sources=row_sources(r[19], r[20], bool(r[21])),
             )
             for r in raw
         ]

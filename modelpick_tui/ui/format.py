@@ -36,6 +36,17 @@ def safe(text: object, style: str = "") -> Text:
     return Text(clean(str(text) if text is not None else ""), style=style)
 
 
+def marked_cell(text: str, width: int, mark: str = "") -> Text:
+    """Untrusted `text` cut to `width` cells ("…" where cut); with `mark` right-aligned at its end when given (the
+    browse table's id cell carries the row's sources there: "ZhipuAI/glm-4-9b   ms")."""
+    room = width - (len(mark) + 1 if mark else 0)
+    cell = safe(text if len(text) <= room else text[: room - 1] + "…")
+    if mark:
+        cell.pad_right(max(0, room - cell.cell_len))
+        cell.append(" " + mark, style="cyan")
+    return cell
+
+
 def task_short(task: str) -> str:
     return TASK_SHORT.get(task, task)
 

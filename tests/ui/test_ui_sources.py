@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, OptionList
+from textual.widgets import DataTable, Input, OptionList
 
 from modelpick_tui.catalog.fit.memory import Memory
 from modelpick_tui.catalog.query import CatalogQuery
@@ -24,7 +24,7 @@ from modelpick_tui.ui.app import make_app
 from tests.support.modelscope_fake import FakeModelScope
 from tests.support.ollama_fake import ANSWER, FakeOllama
 from tests.support.openrouter_fake import FakeOpenRouter
-from tests.support.pilot import SIZE, screen_text, settle, text_of, wait_for
+from tests.support.pilot import SIZE, screen_lines, screen_text, settle, table_ids, text_of, wait_for
 
 WIDE = (160, 40)
 
@@ -61,6 +61,50 @@ async def test_card_shows_both_hubs_and_where_it_is_hosted(live: tuple[Services,
         # OpenRouter's "0.000000035" $/token is $0.035 per 1M tokens; its free variant first (cheapest).
         assert ("hosted openrouter qwen/qwen3-8b:free $0/M in, $0/M out  ·  openrouter qwen/qwen3-8b "
                 "$0.035/M in, $0.138/M out") in facts
+
+
+def _row_line(app: Any, model_id: str) -> str:
+    """The visible line of the browse table's row `model_id` (at most the terminal's width)."""
+    return next(line for line in screen_lines(app).splitlines() if f" {model_id} " in f"{line} ")
+
+
+async def test_browse_shows_where_each_row_is_listed_and_hosted(live: tuple[Services, FakeOllama]) -> None:
+    services, _ = live
+    sync = services.catalog.sources
+    assert sync is not None
+    sync.sync_modelscope(None, limit=50)  # chatglm3-6b's ModelScope page names THUDM/chatglm3-6b: one row
+    sync.sync_openrouter()  # hosts qwen/qwen3-8b (its hugging_face_id: Qwen/Qwen3-8B)
+    app = make_app(services.settings, services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # The local Ollama is found at start: its models are rows of their own.
+        await wait_for(pilot, lambda: services.catalog.store.exists("ollama/qwen3:0.6b"), 10, "the Ollama models")
+        expected = {"Qwen/Qwen3-8B": "hf+ms+or", "THUDM/chatglm3-6b": "hf+ms", "iic/MS-Alpha-7B": "ms",
+                    "ollama/qwen3:0.6b": "ollama"}
+        for text, model_id in (("Qwen3-8B", "Qwen/Qwen3-8B"), ("chatglm3", "THUDM/chatglm3-6b"),
+                               ("MS-Alpha-7B", "iic/MS-Alpha-7B"), ("qwen3:0.6b", "ollama/qwen3:0.6b")):
+            app.screen.query_one("#search", Input).value = text
+            await wait_for(pilot, lambda m=model_id: m in table_ids(app), 10, model_id)
+            await settle(pilot)
+            # At 80 columns the source column is out of view: the id cell carries the marker, in view.
+            line = _row_line(app, model_id)
+            assert re.search(rf"{re.escape(model_id)} +{re.escape(expected[model_id])} ", line), line
+            assert len(line.rstrip()) <= SIZE[0]
+        # A model on the Hugging Face Hub alone has no marker.
+        app.screen.query_one("#search", Input).value = "Llama-3.1-8B-Instruct"
+        await wait_for(pilot, lambda: "meta-llama/Llama-3.1-8B-Instruct" in table_ids(app), 10, "Llama")
+        await settle(pilot)
+        assert re.search(r"meta-llama/Llama-3\.1-8B-Ins… +text-gen", _row_line(app, "meta-llama/Llama-3.1-8B-Ins…"))
+
+        # Wide enough for every column: the source column says it, and the id cells are the ids alone.
+        await pilot.resize_terminal(*WIDE)
+        app.screen.query_one("#search", Input).value = "Qwen3-8B"
+        await wait_for(pilot, lambda: "Qwen/Qwen3-8B" in table_ids(app), 10, "Qwen3-8B")
+        await settle(pilot)
+        table = app.screen.query_one("#results", DataTable)
+        assert str(table.get_cell("Qwen/Qwen3-8B", "source")) == "hf+ms+or"
+        assert str(table.get_cell("Qwen/Qwen3-8B", "id")) == "Qwen/Qwen3-8B"
+        assert re.search(r"Qwen/Qwen3-8B .* hf\+ms\+or", _row_line(app, "Qwen/Qwen3-8B"))
 
 
 async def test_add_remote_form_picks_among_the_models_a_server_lists(live: tuple[Services, FakeOllama]) -> None:

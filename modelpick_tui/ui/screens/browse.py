@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from ...catalog.query import SORT_LABELS, CatalogQuery, ListParams, ModelRow, SearchResult
 from ..actions import bindings
-from ..format import compact, safe, task_short
+from ..format import compact, marked_cell, safe, task_short
 from ..messages import CatalogChanged, WorkFailed
 from ..tables import cursor_key, type_to_search
 from ..widgets.footer import Footer
@@ -31,10 +31,13 @@ SEARCH_DEBOUNCE_S = 0.15
 FIRST_ROWS = 30
 ID_WIDTH = 28  # at 80 columns: id, task, params, licence and downloads stay in view
 # Fixed widths: the table never measures its cells, which is most of a cold start's paint. params holds a mixture
-# of experts' "total/active" ("20.9B/3.6B"). Origin and tier come after, a scroll to the right.
+# of experts' "total/active" ("20.9B/3.6B"). Origin, tier and source come after, a scroll to the right.
 COLUMNS = (("id", "model", ID_WIDTH), ("task", "task", 10), ("params", "params", 10), ("license", "licence", 12),
            ("downloads", "dl", 6), ("likes", "likes", 6), ("updated", "updated", 10), ("gated", "gated", 5),
-           ("origin", "origin", 7), ("tier", "tier", 7))
+           ("origin", "origin", 7), ("tier", "tier", 7), ("source", "source", 8))
+# Narrower than every column (and its padding), the source column is out of view: a row listed or hosted elsewhere
+# than the Hugging Face Hub alone says so in its id cell instead ("ZhipuAI/glm-4-9b   ms").
+FULL_WIDTH = sum(width + 2 for _, _, width in COLUMNS) + 2
 
 
 class BrowseScreen(WorkerErrors, Screen[None]):
@@ -49,6 +52,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         self._ready = False  # the catalogue is open and loaded
         self._debounce: Timer | None = None
         self._background_started = False
+        self._narrow_rows = False  # the rows shown carry their source in the id cell (ui: FULL_WIDTH)
 
     def compose(self) -> ComposeResult:
         yield Static(id="banner")
@@ -199,10 +203,12 @@ class BrowseScreen(WorkerErrors, Screen[None]):
             return text
 
         table = self.query_one("#results", DataTable)
+        narrow = self._narrow_rows = self.size.width < FULL_WIDTH
         for r in rows:
             lic = Text(r.license or "none", style="green" if r.permissive else ("red" if not r.license else ""))
+            source = "+".join(r.sources)
             table.add_row(
-                safe(r.id if len(r.id) <= ID_WIDTH else r.id[: ID_WIDTH - 1] + "…"),
+                marked_cell(r.id, ID_WIDTH, source if narrow and source != "hf" else ""),
                 safe(task_short(r.task)[:10]),
                 params(r),
                 lic[:12],
@@ -211,6 +217,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
                 Text(r.last_modified[:10]),
                 Text("gated" if r.gated else "", style="yellow"),
                 *self._origin_cells(r),
+                Text(source[:8], style="dim" if source == "hf" else "cyan"),
                 key=r.id,
             )
 
@@ -218,6 +225,11 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         # With "origin of the base model" on, the column shows the country the filter matched.
         country = r.base_origin if self.query_state.by_base else r.origin
         return Text(country, style="dim" if country == "unknown" else ""), Text(r.tier)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # The id cells carry the source marker only while the source column is out of view.
+        if self.last_result is not None and (event.size.width < FULL_WIDTH) != self._narrow_rows:
+            self.run_search()
 
     def _restore_cursor(self, model_id: str) -> None:
         table = self.query_one("#results", DataTable)
