@@ -92,7 +92,6 @@ class Services:
         return api_prices(sync.sources, model_id) if sync is not None else []
 
     def _source_sync(self, store: CatalogStore) -> SourceSync:
-        from .catalog.source_store import SourceStore
         from .catalog.source_sync import SourceSync
         from .catalog.sources.modelscope import ModelScopeClient
         from .catalog.sources.ollama import OllamaClient
@@ -100,7 +99,7 @@ class Services:
 
         settings = self.settings
         bounds = {"timeout": settings.hub_timeout, "deadline": settings.hub_deadline}
-        return SourceSync(store, SourceStore(self.db),
+        return SourceSync(store, self.sources,  # the one SourceStore, which `cost` reads without the clients
                           modelscope=ModelScopeClient(settings.modelscope_endpoint, **bounds),
                           openrouter=OpenRouterClient(settings.openrouter_endpoint, **bounds),
                           ollama=OllamaClient(settings.ollama_host))

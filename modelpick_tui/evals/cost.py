@@ -2,7 +2,8 @@
 hardware it ran on, at the hourly price the user set (no invented default prices: none set, none shown).
 
 Pure arithmetic over a capacity result, a price, a workload and an API price; the prices are stored by
-evals/stores/cost.py. Every formula here has a test with the hand arithmetic beside it (tests/unit/test_cost.py):
+evals/stores/cost.py, and read with the capacities (and OpenRouter's synced API prices) by evals/cost_lookup.py.
+Every formula here has a test with the hand arithmetic beside it (tests/unit/test_cost.py):
 
 - $ per 1M output tokens = hourly price ÷ (output tokens/s at capacity × 3600) × 1e6; per 1M requests alike
   with requests/s.
