@@ -3,9 +3,8 @@ that fit, and the services of the running command."""
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -76,6 +75,8 @@ def api_key_option(*names: str, what: str) -> Callable[[Any], Any]:
 def echo_json(value: Any, **dumps: Any) -> None:
     """A JSON value for scripts (json.dumps with `dumps`): readable text, not \\u escapes, but no control
     character a terminal would act on, whatever the untrusted strings inside hold."""
+    import json
+
     from ..serving.endpoints import redact_url
 
     click.echo(json_text(redact_url(json.dumps(value, **{"ensure_ascii": False, **dumps}))))
@@ -114,6 +115,83 @@ def print_table(table: Table) -> None:
         return
     needed = out.measure(table, options=out.options.update_width(1000)).maximum
     Console(highlight=False, width=max(out.width, needed)).print(table)
+
+
+# Rich's default table (heavy head, bold header, italic title, a space of padding), drawn here for a table of plain
+# one-line ASCII cells that fits: Rich's import is most of what `modelpick runs` would cost above a bare click app.
+# Anything else (wide characters, a table wider than the terminal, an environment that changes what Rich decides)
+# goes to Rich. tests/unit/test_cli_output.py holds it to Rich's own output, byte for byte.
+_RICH_ENV = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES", "JUPYTER_COLUMNS")
+
+
+def print_rows(title: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[str]]) -> None:
+    """A table of untrusted text cells (each made safe as `escape` does): `columns` are (header, "left" or
+    "right"), the title is plain text. Printed as print_table prints Rich's default table."""
+    import os
+
+    def safe(cell: str) -> str:
+        if "@" not in cell:  # no URL with a password (and no import of serving/endpoints.py to look for one)
+            return clean(cell)
+        from ..serving.endpoints import redact_url
+
+        return clean(redact_url(cell))
+
+    cells = [[safe(cell) for cell in row] for row in rows]
+    fast = _plain_table(title, columns, cells, os.environ, sys.stdout)
+    if fast is not None:
+        sys.stdout.write(fast)
+        sys.stdout.flush()
+        return
+    from rich.markup import escape as escape_markup
+    from rich.table import Table
+
+    table = Table(title=escape_markup(title), title_justify="left")
+    for header, justify in columns:
+        table.add_column(escape_markup(header), justify=justify)  # type: ignore[arg-type]
+    for row in cells:
+        table.add_row(*(escape_markup(cell) for cell in row))
+    print_table(table)
+
+
+def _plain_table(title: str, columns: Sequence[tuple[str, str]], rows: list[list[str]], env: Any,
+                 out: Any) -> str | None:
+    """Rich's drawing of the table, or None where Rich would decide something this does not (the caller asks
+    Rich)."""
+    texts = [title, *(h for h, _ in columns), *(c for row in rows for c in row)]
+    if any(not (t.isascii() and t.isprintable()) for t in texts) or any(k in env for k in _RICH_ENV):
+        return None
+    if not (getattr(out, "encoding", None) or "").lower().replace("-", "").startswith("utf"):
+        return None  # Rich draws an ASCII box
+    terminal = out.isatty()
+    if terminal and env.get("TERM", "") in ("dumb", "unknown"):
+        return None
+    widths = [max([len(h), *(len(row[i]) for row in rows)]) + 2 for i, (h, _) in enumerate(columns)]
+    width = sum(widths) + len(widths) + 1
+    if len(title) > width:
+        return None  # Rich wraps the title
+    if terminal:
+        import shutil
+
+        if width > shutil.get_terminal_size().columns:
+            return None  # Rich fits the table to the window
+
+    def style(text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if terminal and text else text
+
+    def padded(cells: Sequence[str], code: str = "") -> list[str]:
+        parts = []
+        for cell, (_, justify), w in zip(cells, columns, widths, strict=True):
+            pad = " " * (w - 2 - len(cell))
+            text = pad + cell if justify == "right" else cell + pad
+            parts.append(style(" ", code) + style(text, code) + style(" ", code) if code else f" {text} ")
+        return parts
+
+    bars = ["━" * w for w in widths]
+    lines = [style(title.ljust(width), "3"), "┏" + "┳".join(bars) + "┓",
+             "┃" + "┃".join(padded([h for h, _ in columns], "1")) + "┃", "┡" + "╇".join(bars) + "┩"]
+    lines += ["│" + "│".join(padded(row)) + "│" for row in rows]
+    lines.append("└" + "┴".join("─" * w for w in widths) + "┘")
+    return "\n".join(lines) + "\n"
 
 
 def warn_loose_home(settings: Settings) -> None:

@@ -1,4 +1,4 @@
-"""CLI commands: `modelpick run PROMPTSET --endpoint …` and `modelpick runs` (evals/runner.py does the work)."""
+"""CLI command: `modelpick run PROMPTSET --endpoint …` (evals/runner.py does the work; `runs` lists them)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from ..serving.params import DEFAULT_MAX_TOKENS, TEMPERATURE_RANGE, TOP_P_RANGE
-from .output import api_key_option, echo_json, escape, fail, print_table, say, services_from
+from .output import api_key_option, escape, fail, print_table, say, services_from
 
 PLAIN_EVERY_S = 5.0  # without a terminal: a progress line at most this often (and at every tenth)
 # Exit statuses of `modelpick run`, so a script can tell a partial run from a total failure (a run in which
@@ -141,50 +141,6 @@ def run(ctx: click.Context, promptset: Path | None, endpoints: tuple[str, ...], 
     sampling = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed)
     params = RunParams(system, sampling, version)
     _execute(runner, prompt_set, targets, params, name or "", resume_id, RunError)
-
-
-@click.command("runs")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per run on stdout.")
-@click.pass_context
-def runs(ctx: click.Context, as_json: bool) -> None:
-    """List runs: name, set, endpoints, done/total, failures, status.
-
-    Status is one of: running (its process is alive), done, cancelled, failed, interrupted (its process
-    died: `modelpick run --resume ID` finishes it), imported."""
-    from rich.table import Table
-
-
-    rows = services_from(ctx).traces.run_stats()
-    if as_json:
-        for r in rows:
-            echo_json({
-                "id": r["id"], "name": r["name"], "kind": r["kind"], "prompt_set_id": r["prompt_set_id"],
-                "set": r["set_name"], "endpoints": [e.get("name") for e in r["endpoints"]],
-                "total": r["total"], "ok": r["n_ok"], "failed": r["n_failed"], "status": r["status"],
-                "prompt_version": _version(r),
-                "params": r["params"], "created_at": r["created_at"], "finished_at": r["finished_at"],
-                "owner": None if r["owner"] is None else {"pid": r["owner"].pid, "since": r["owner"].since},
-            })
-        return
-    table = Table(title=f"runs ({len(rows)})", title_justify="left")
-    for col, justify in (("id", "left"), ("name", "left"), ("set", "left"), ("prompt", "left"), ("endpoints", "left"),
-                         ("done", "right"), ("failed", "right"), ("status", "left"), ("created", "left")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for r in rows:
-        done = r["n_ok"] + r["n_failed"]
-        version = _version(r)
-        table.add_row(escape(r["id"]), escape(r["name"] or ""), escape(r["set_name"] or ""),
-                      escape(version["name"]) if version else "",
-                      escape(", ".join(str(e.get("name")) for e in r["endpoints"])),
-                      f"{done}/{r['total']}" if r["total"] else str(done), str(r["n_failed"] or ""),
-                      r["status"] or "", escape((r["created_at"] or "")[:16].replace("T", " ")))
-    print_table(table)
-
-
-def _version(run: dict[str, Any]) -> dict[str, str] | None:
-    """The prompt version a run used: {"name", "id"}, or None."""
-    found = (run.get("params") or {}).get("prompt_version")
-    return {"name": str(found.get("name") or ""), "id": str(found.get("id") or "")} if isinstance(found, dict) else None
 
 
 def _execute(runner: Any, prompt_set: Any, targets: list[Any], params: Any, name: str, resume_id: str | None,

@@ -1,7 +1,7 @@
 """Runs and traces: every model answer is a row, written as soon as it completes.
 
-A run's status is one of RUN_STATUSES (below, and in docs/compare.md's "Prompt-set runs"). A run has one owner at a
-time: the lease stored with it (owner pid, that process's start time, since when). Whether a `running` run's
+A run's status is one of RUN_STATUSES (evals/lease.py; docs/compare.md's "Prompt-set runs"). A run has one owner at
+a time: the lease stored with it (owner pid, that process's start time, since when). Whether a `running` run's
 owner still lives is checked when runs are read — nothing watches them — so a run whose process died reads as
 `interrupted`, and a resume takes its lease over. A prompt-set run answers each prompt × endpoint once: the
 `run_answers` table (primary key run, prompt, endpoint) is the claim, written with the trace in one IMMEDIATE
@@ -10,26 +10,28 @@ transaction by the lease holder only. The tables: stores/traces.py.
 
 from __future__ import annotations
 
-import functools
-import os
 import uuid
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
 from ..serving.params import SamplingParams
 from .base import dumps, loads
-from .prompts import PromptVersion
 
-# --- run statuses: the one list ----------------------------------------------------------------------------
+# The statuses and the lease are in evals/lease.py (`modelpick runs` reads them without the types below); their
+# names stay importable from here.
+from .lease import CANCELLED as CANCELLED
+from .lease import DONE as DONE
+from .lease import FAILED as FAILED
+from .lease import IMPORTED as IMPORTED
+from .lease import INTERRUPTED as INTERRUPTED
+from .lease import RUN_STATUSES as RUN_STATUSES
+from .lease import RUNNING as RUNNING
+from .lease import Owner as Owner
+from .lease import RunHeld as RunHeld
 
-RUNNING = "running"  # its owner process is alive and working on it (a compare session: the screen is open)
-DONE = "done"  # every prompt × endpoint was asked; some answers may be failures (a resume retries those)
-CANCELLED = "cancelled"  # stopped by the user (Ctrl-C, x, quitting the TUI); a resume finishes it
-FAILED = "failed"  # the runner itself stopped on an error (a failed answer is a trace, not this)
-INTERRUPTED = "interrupted"  # stored as running, but its owner died (killed, crashed): computed, never stored
-IMPORTED = "imported"  # traces loaded by `modelpick import`: nobody runs it
-RUN_STATUSES = (RUNNING, DONE, CANCELLED, FAILED, INTERRUPTED, IMPORTED)
+if TYPE_CHECKING:  # imported where a version is read: `modelpick runs` lists runs without the prompt versions' module
+    from .prompts import PromptVersion
 
 
 @dataclass
@@ -87,52 +89,6 @@ class Trace:
         return self.error is None
 
 
-@dataclass(frozen=True)
-class Owner:
-    """Who holds a run: a process (pid and start time, so that a reused pid is not taken for it) since when."""
-
-    pid: int
-    started: float  # psutil's create_time of the process
-    since: str  # when it took the run (ISO, UTC)
-
-    @classmethod
-    def me(cls) -> Owner:
-        return cls(os.getpid(), _started(os.getpid()), now_iso())
-
-    def is_me(self) -> bool:
-        return self.pid == os.getpid() and self.started == _started(self.pid)
-
-    def alive(self) -> bool:
-        from ..serving.procs import pid_matches  # psutil (~0.05 s), only when a run's owner is asked after
-
-        return pid_matches(self.pid, self.started)
-
-    def describe(self) -> str:
-        """'pid 4242, since 2025-06-01 12:00:03 UTC'."""
-        return f"pid {self.pid}, since {self.since[:19].replace('T', ' ')} UTC"
-
-
-@functools.cache
-def _started(pid: int) -> float:
-    # Cached per pid: equality with the stored value is exact for this process, and a fork has another pid.
-    from ..serving.procs import create_time
-
-    return create_time(pid) or 0.0
-
-
-class RunHeld(Exception):
-    """Another live process holds the run; the message is one line naming it."""
-
-    def __init__(self, run_id: str, owner: Owner | None) -> None:
-        if owner is None:  # a resume took it from a process it believed dead, and let it go since
-            text = f"run {run_id}: this process no longer holds it"
-        else:
-            who = f"this process ({owner.describe()})" if owner.is_me() else f"another process, {owner.describe()}"
-            text = f"run {run_id} is held by {who}: wait for it to end, or stop that process and resume"
-        super().__init__(text)
-        self.run_id, self.owner = run_id, owner
-
-
 # --- a prompt-set run: what it sends, how far it is, how it ended (evals/runner.py runs it) ----------------
 
 
@@ -158,6 +114,8 @@ class RunParams:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunParams:
+        from .prompts import PromptVersion
+
         version = data.get("prompt_version")
         return cls(data.get("system"), SamplingParams.from_dict(data),
                    PromptVersion.from_json(version) if isinstance(version, dict) else None)

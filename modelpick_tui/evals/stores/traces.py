@@ -5,12 +5,15 @@ from __future__ import annotations
 import builtins
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...clock import now_iso
 from ..base import dumps, loads
-from ..traces import DONE, IMPORTED, INTERRUPTED, RUNNING, Owner, RunHeld, Trace
+from ..lease import DONE, IMPORTED, INTERRUPTED, RUNNING, Owner, RunHeld
 from .base import Store
+
+if TYPE_CHECKING:  # read where a trace is made from its row: listing runs does not build the trace types
+    from ..traces import Trace
 
 
 def _owner(row: dict[str, Any]) -> Owner | None:
@@ -112,6 +115,8 @@ class TraceStore(Store):
     def get(self, trace_id: str) -> Trace | None:
         with self.lock:
             rows = list(self.db.query("select * from traces where id = ?", [trace_id]))
+        from ..traces import Trace
+
         return Trace.from_row(rows[0]) if rows else None
 
     def list(self, *, run_id: str | None = None, model: str | None = None, endpoint: str | None = None,
@@ -128,6 +133,8 @@ class TraceStore(Store):
         sql += " order by created_at, rowid"
         if limit is not None:
             sql += f" limit {int(limit)}"
+        from ..traces import Trace
+
         with self.lock:
             return [Trace.from_row(r) for r in self.db.query(sql, args)]
 
