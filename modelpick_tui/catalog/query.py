@@ -56,6 +56,7 @@ class CatalogQuery:
     exclude_origins: tuple[str, ...] = ()
     by_base: bool = False
     tiers: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # keys of SOURCE_FILTERS: listed on any of them (or hosted, for "or")
     sort: str = "downloads"
     limit: int = 200
 
@@ -87,6 +88,27 @@ class ModelRow:
 # A row's own source (models.source) and the other hubs' (model_sources.source), as the browse table names them.
 SOURCE_MARKS = {"hub": "hf", "sample": "hf", "modelscope": "ms", "ollama": "ollama", "local": "local"}
 _HF_ONLY = ("hf",)
+# The source filter's values (`catalog search --source`, the browse filter panel), in the words of the marks.
+SOURCE_FILTERS = {"hf": "Hugging Face Hub", "ms": "ModelScope", "or": "hosted on OpenRouter", "ollama": "local Ollama",
+                  "local": "scanned GGUF files"}
+# The words `catalog sync --source` takes, for the same sources.
+SOURCE_WORDS = {"hub": "hf", "huggingface": "hf", "modelscope": "ms", "openrouter": "or"}
+
+
+def check_sources(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """'ms,openrouter' → ('ms', 'or'); ValueError (its one line) for a word that is no source."""
+    out: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            word = part.strip().lower()
+            if not word:
+                continue
+            mark = SOURCE_WORDS.get(word, word)
+            if mark not in SOURCE_FILTERS:
+                raise ValueError(f"not a source: {part.strip()[:40]!r} (one of {', '.join(SOURCE_FILTERS)}, or "
+                                 "hub, modelscope, openrouter)")
+            out.append(mark)
+    return tuple(dict.fromkeys(out))
 
 
 def row_sources(own: str | None, others: str | None, hosted: bool) -> tuple[str, ...]:

@@ -86,6 +86,16 @@ def origin_conditions(q: CatalogQuery) -> tuple[list[str], list[Any]]:
     return where, args
 
 
+# The source filter (query.SOURCE_FILTERS): a row matches when any of the chosen sources lists (or hosts) it.
+_SOURCE_WHERE = {
+    "hf": "m.source IN ('hub', 'sample')",
+    "ms": "(m.source = 'modelscope' OR m.id IN (SELECT model_id FROM model_sources WHERE source = 'modelscope'))",
+    "or": "EXISTS (SELECT 1 FROM hosted_models h WHERE h.hugging_face_id = m.id COLLATE NOCASE)",
+    "ollama": "m.source = 'ollama'",
+    "local": "m.source = 'local'",
+}
+
+
 # A dense model reads all of its parameters for every token: its active count is its total.
 _ACTIVE = "coalesce(m.params_active, m.params)"
 
@@ -229,6 +239,8 @@ class CatalogStore:
             where.append("m.is_local = 1")
         if q.shortlisted_only:
             where.append("m.id IN (SELECT model_id FROM shortlist)")
+        if q.sources:
+            where.append("(" + " OR ".join(_SOURCE_WHERE[s] for s in q.sources) + ")")
         origin_where, origin_args = origin_conditions(q)
         where.extend(origin_where)
         args.extend(origin_args)

@@ -125,6 +125,15 @@ def _countries(_ctx: click.Context, param: click.Parameter, values: tuple[str, .
         raise click.BadParameter(str(err), param=param) from None
 
 
+def _sources(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    from ..catalog.query import check_sources
+
+    try:
+        return check_sources(values)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param=param) from None
+
+
 def _tiers(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
     from ..catalog.query import TIERS
 
@@ -158,6 +167,8 @@ def _tiers(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
 @click.option("--by-base", is_flag=True, help="Match the origin of the base model the card names instead.")
 @click.option("--tier", "tiers", multiple=True, callback=_tiers,
               help="low (<32B), medium (32B to <300B), high (>=300B), unknown: low,medium.")
+@click.option("--source", "sources", multiple=True, callback=_sources,
+              help="Listed on: hf, ms (ModelScope), ollama, local, or hosted: or (OpenRouter); hf,ms matches either.")
 @click.option("--sort", type=LazyChoice(_sorts), default="downloads", show_default=True)
 @click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout, for scripts.")
@@ -166,7 +177,8 @@ def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[st
                    sizes: tuple[str, ...], min_params: int | None, max_params: int | None, min_active: int | None,
                    max_active: int | None, task: str | None, fmt: str | None, gated: bool | None,
                    author: str | None, local: bool, origins: tuple[str, ...], exclude_origins: tuple[str, ...],
-                   by_base: bool, tiers: tuple[str, ...], sort: str, limit: int, as_json: bool) -> None:
+                   by_base: bool, tiers: tuple[str, ...], sources: tuple[str, ...], sort: str, limit: int,
+                   as_json: bool) -> None:
     """Search and filter the local catalogue (no network)."""
     from rich.table import Table
 
@@ -181,7 +193,8 @@ def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[st
                          permissive_only=permissive, size_classes=sizes, min_params=min_params,
                          max_params=max_params, min_active=min_active, max_active=max_active, task=task, format=fmt,
                          gated=gated, author=author, local_only=local, origins=origins,
-                         exclude_origins=exclude_origins, by_base=by_base, tiers=tiers, sort=sort, limit=limit)
+                         exclude_origins=exclude_origins, by_base=by_base, tiers=tiers, sources=sources, sort=sort,
+                         limit=limit)
     result = services.catalog.search(query)
     if as_json:
         from .sources import elsewhere
@@ -194,13 +207,13 @@ def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[st
     table = Table(title=f"{result.matching} of {result.total} models", title_justify="left")
     for col, justify in (("id", "left"), ("task", "left"), ("params", "right"), ("license", "left"),
                          ("downloads", "right"), ("likes", "right"), ("updated", "left"), ("gated", "left"),
-                         ("origin", "left"), ("tier", "left")):
+                         ("origin", "left"), ("tier", "left"), ("source", "left")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in result.rows:
         table.add_row(escape(r.id), escape(r.task), format_params_with_active(r.params, r.params_active),
                       escape(r.license or "none"),
                       f"{r.downloads:,}", f"{r.likes:,}", r.last_modified[:10], r.gated or "",
-                      r.base_origin if by_base else r.origin, r.tier)
+                      r.base_origin if by_base else r.origin, r.tier, "+".join(r.sources))
     print_table(table)
 
 

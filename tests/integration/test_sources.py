@@ -80,6 +80,30 @@ def test_modelscope_sync_one_row_per_model_with_its_sources(tmp_path: Path, mode
     assert sum(modelscope.details_requests.values()) == 3
 
 
+def test_search_by_source(tmp_path: Path, modelscope: FakeModelScope, openrouter: FakeOpenRouter) -> None:
+    db = tmp_path / "m.db"
+    assert run(db, "catalog", "sync", "--source", "modelscope").exit_code == 0
+    assert run(db, "catalog", "sync", "--source", "openrouter").exit_code == 0
+    every = search_json(db)
+    # What each row's `sources` and `hosted` say (read apart from the filter's SQL) is what the filter matches.
+    on_ms = {m for m, r in every.items() if "modelscope" in r["sources"]}
+    hosted = {m for m, r in every.items() if r["hosted"]}
+    assert on_ms == {"Qwen/Qwen3-8B", "Qwen/Qwen2.5-7B-Instruct", "THUDM/chatglm3-6b", "iic/MS-Alpha-7B",
+                     "iic/MS-Alpha-7B-GGUF"}
+    assert "Qwen/Qwen3-8B" in hosted and "iic/MS-Alpha-7B" not in hosted
+    assert set(search_json(db, "--source", "ms")) == on_ms
+    assert set(search_json(db, "--source", "openrouter")) == hosted
+    assert set(search_json(db, "--source", "ms,or")) == on_ms | hosted
+    assert set(search_json(db, "--source", "hf", "--source", "ms")) == set(every)
+    assert set(search_json(db, "--source", "hf")) == set(every) - {"iic/MS-Alpha-7B", "iic/MS-Alpha-7B-GGUF"}
+    table = run(db, "catalog", "search", "Qwen3-8B", "--source", "or")
+    assert "hf+ms+or" in table.stdout
+    bad = run(db, "catalog", "search", "--source", "civitai")
+    assert bad.exit_code == 2
+    errors = [line for line in bad.output.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and "not a source: 'civitai'" in errors[0]
+
+
 def test_modelscope_search_and_paging(svc: Services, modelscope: FakeModelScope,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     sync = svc.catalog.sources

@@ -106,6 +106,27 @@ async def test_browse_shows_where_each_row_is_listed_and_hosted(live: tuple[Serv
         assert str(table.get_cell("Qwen/Qwen3-8B", "id")) == "Qwen/Qwen3-8B"
         assert re.search(r"Qwen/Qwen3-8B .* hf\+ms\+or", _row_line(app, "Qwen/Qwen3-8B"))
 
+        # The filter panel's source list: ModelScope's rows, then those OpenRouter hosts too.
+        app.screen.query_one("#search", Input).value = ""
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        sources = app.screen.query_one("#f-sources", OptionList)
+        assert [str(sources.get_option_at_index(i).value) for i in range(sources.option_count)] == [
+            "hf", "ms", "or", "ollama", "local"]
+        sources.focus()
+        await settle(pilot)
+        await pilot.press("down", "space")
+        await wait_for(pilot, lambda: len(table_ids(app)) == 5, 10, "ModelScope's rows")
+        assert set(table_ids(app)) == {"Qwen/Qwen3-8B", "Qwen/Qwen2.5-7B-Instruct", "THUDM/chatglm3-6b",
+                                       "iic/MS-Alpha-7B", "iic/MS-Alpha-7B-GGUF"}
+        assert "source: ms" in text_of(app.screen.query_one("#summary"))
+        await pilot.press("down", "space")
+        await settle(pilot)
+        hosted = {r.id for r in services.catalog.search(CatalogQuery(limit=1000)).rows if "or" in r.sources}
+        assert hosted and "Qwen/Qwen3-8B" in hosted
+        assert set(table_ids(app)) == hosted | {"Qwen/Qwen2.5-7B-Instruct", "THUDM/chatglm3-6b", "iic/MS-Alpha-7B",
+                                                "iic/MS-Alpha-7B-GGUF"}
+
 
 async def test_add_remote_form_picks_among_the_models_a_server_lists(live: tuple[Services, FakeOllama]) -> None:
     from modelpick_tui.ui.screens.add_remote import AddRemoteModal, PickModelModal

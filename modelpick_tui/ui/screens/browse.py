@@ -275,6 +275,8 @@ class BrowseScreen(WorkerErrors, Screen[None]):
             parts.append("by base model")
         if q.tiers:
             parts.append("tier: " + ",".join(q.tiers))
+        if q.sources:
+            parts.append("source: " + ",".join(q.sources))
         return parts
 
     def selected_id(self) -> str | None:

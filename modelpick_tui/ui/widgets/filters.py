@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Select, SelectionList, Switch
 
 from ...catalog.counts import parse_param_count
 from ...catalog.facts import SIZE_CLASSES, format_params
-from ...catalog.query import SORT_LABELS, TIERS, CatalogQuery, Facets
+from ...catalog.query import SORT_LABELS, SOURCE_FILTERS, TIERS, CatalogQuery, Facets
 from .ticks import TickList
 
 GATED_OPTIONS = [("open only", "open"), ("gated only", "gated")]
@@ -110,6 +110,9 @@ class FilterPanel(VerticalScroll):
         yield TickList(*[(label, c, c in q.exclude_origins) for label, c in labels], id="f-exclude-origins")
         yield Label("origin of the base model")
         yield Switch(value=q.by_base, id="f-by-base")
+        yield Label("source (listed or hosted on)")
+        yield TickList(*[(f"{mark}  {name}", mark, mark in q.sources) for mark, name in SOURCE_FILTERS.items()],
+                       id="f-sources")
 
     def _origin_values(self) -> dict[str, Any]:
         return {
@@ -117,12 +120,13 @@ class FilterPanel(VerticalScroll):
             "origins": tuple(self.query_one("#f-origins", SelectionList).selected),
             "exclude_origins": tuple(self.query_one("#f-exclude-origins", SelectionList).selected),
             "by_base": self.query_one("#f-by-base", Switch).value,
+            "sources": tuple(self.query_one("#f-sources", SelectionList).selected),
         }
 
     def _show_origin(self, q: CatalogQuery) -> None:
         self.query_one("#f-by-base", Switch).value = q.by_base
         for widget_id, values in (("#f-tiers", q.tiers), ("#f-origins", q.origins),
-                                  ("#f-exclude-origins", q.exclude_origins)):
+                                  ("#f-exclude-origins", q.exclude_origins), ("#f-sources", q.sources)):
             ticks = self.query_one(widget_id, SelectionList)
             ticks.deselect_all()
             for value in values:
