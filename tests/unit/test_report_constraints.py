@@ -169,3 +169,25 @@ def test_the_report_names_a_mixture_of_experts_active_parameters(services: Servi
     # The catalogue's counts from the model's config: 30,532,122,624 total, 3,041,855,488 read per token.
     assert "- Parameters: 30.5B (3.0B active) (from catalogue)" in data["_markdown"]
     assert data["chosen"]["provenance"]["params_active"] == 3_041_855_488
+
+
+def test_the_inputs_of_a_report_are_kept_for_the_next(services: Services, decision_run: str, tmp_path: Path) -> None:
+    from modelpick_tui.evals.constraints import ReportInputs, parse_bar
+
+    assert services.report_inputs() == ReportInputs()  # nothing stored: the bar 0.8, no constraint
+    add_capacity(services, "Qwen/Qwen3-8B")
+    report(services, tmp_path, "--bar", "0.85", *FLAGS)
+    # What the TUI's `w` starts from: the values as typed, the bar as the CLI read it.
+    assert services.report_inputs() == ReportInputs("0.85", "ttft=500ms,tpot=50ms", "2rps", "3000/month")
+    bar, constraints = services.report_inputs().parse()
+    assert bar == 0.85 and constraints is not None and constraints.budget == 3000.0
+    assert (parse_bar("80%"), parse_bar(" 0.9 ")) == (0.8, 0.9)
+    for bad in ("1.2", "high", "nan", "-5%"):
+        with pytest.raises(ValueError, match="expected a pass rate between 0 and 1"):
+            parse_bar(bad)
+    # A setting edited by hand or from another version: the defaults, never a traceback.
+    for text in ("not json", "[1, 2]", '{"bar": {"x": 1}}', None):
+        assert ReportInputs.from_text(text) == ReportInputs()
+    assert ReportInputs.from_text('{"bar": 0.9, "slo": "ttft=1s", "extra": 1}') == ReportInputs("0.9", "ttft=1s")
+    # Empty texts are constraints not applied.
+    assert ReportInputs("0.8", " ", "", "").parse() == (0.8, None)
