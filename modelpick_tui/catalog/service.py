@@ -196,6 +196,8 @@ class CatalogService:
         self._online = True
         self._message = ""
         self.store.set_meta("last_sync", now_iso())
+        if self.sources is not None:  # a ModelScope row whose page names a model this sync brought: one row now
+            self.sources.link_named_originals()
         return report
 
     def _listed_facts(self, info: Any, budget: list[int] | None = None) -> ModelFacts:

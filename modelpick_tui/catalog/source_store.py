@@ -68,6 +68,14 @@ class SourceStore:
         names none) or None (not read yet)."""
         return self._by_source_id(source, source_ids, "hf_original")
 
+    def named_originals(self, source: str) -> list[tuple[str, str]]:
+        """(its id, the Hugging Face original its page names) for each row `source` made on its own whose page,
+        read at a sync, names one."""
+        with self.database.read() as db:
+            return [(sid, name) for sid, name in db.execute(
+                "SELECT source_id, hf_original FROM model_sources WHERE source = ? AND model_id = source_id AND "
+                "hf_original != ''", [source])]
+
     def set_original(self, source: str, source_id: str, original: str) -> None:
         """What the page of `source_id` names as its Hugging Face original ('' for none)."""
         with self.database.write() as db:

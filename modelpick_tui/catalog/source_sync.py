@@ -43,6 +43,7 @@ class SourceReport:
     added: int = 0  # new rows in the catalogue
     linked: int = 0  # rows another hub already had: one row, both sources
     named: int = 0  # of those, the ones whose ModelScope page names the Hub row (their names differ)
+    merged: list[str] = field(default_factory=list)  # the ModelScope ids of those: their own rows went
     notes: list[str] = field(default_factory=list)  # one line each: a page not read, pages left for the next sync
 
 
@@ -130,15 +131,29 @@ class SourceSync:
                                 f"{left} more are left for the next sync (at most {ORIGIN_READS} pages and "
                                 f"{ORIGIN_SECONDS:g} s a sync)")
         originals = {sid: name for sid, name in {**recorded, **found}.items() if name}
-        hits = self.sources.known_ids(list(originals.values()))
-        for sid, new in own:
-            hit = hits.get(originals[sid].lower()) if sid in originals else None
+        new = {sid for sid, fresh in own if fresh}
+        self._merge_named([(sid, originals[sid]) for sid, _ in own if sid in originals], report)
+        report.added -= sum(1 for sid in report.merged if sid in new)
+
+    def link_named_originals(self) -> int:
+        """After a Hub sync: the ModelScope rows whose page (read at an earlier sync) names a Hub row the catalogue
+        has now, merged into it without a request; how many."""
+        report = SourceReport()
+        self._merge_named(self.sources.named_originals("modelscope"), report)
+        return report.named
+
+    def _merge_named(self, named: list[tuple[str, str]], report: SourceReport) -> None:
+        """Merge each ModelScope row of its own into the Hub row its page names (ModelScope id, original), where
+        the catalogue has that row."""
+        hits = self.sources.known_ids([original for _, original in named])
+        for sid, original in named:
+            hit = hits.get(original.lower())
             if hit is None or hit[1] == "modelscope" or hit[0] == sid:
                 continue
             self.sources.merge_into("modelscope", sid, hit[0], modelscope_url(sid))
             report.linked += 1
             report.named += 1
-            report.added -= int(new)
+            report.merged.append(sid)
         if report.named:
             self.store.invalidate_count()
 

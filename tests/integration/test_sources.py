@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from modelpick_tui.catalog import source_sync
+from modelpick_tui.catalog.fit.memory import Memory
+from modelpick_tui.catalog.query import ListParams
 from modelpick_tui.catalog.sources import modelscope as modelscope_source
 from modelpick_tui.services import Services, build_services
 from modelpick_tui.settings import Settings
@@ -149,6 +151,41 @@ def test_a_modelscope_page_naming_its_hub_original_makes_one_row(svc: Services,
     assert not svc.catalog.store.exists("ZhipuAI/chatglm3-6b") and svc.catalog.store.count() == count - 1
     report = sync.sync_modelscope(None, limit=50)  # merged for good: the next sync links it, makes no row
     assert report.added == 0 and not svc.catalog.store.exists("ZhipuAI/chatglm3-6b")
+
+
+def test_a_hub_sync_merges_a_modelscope_row_whose_page_named_it_before(
+        tmp_path: Path, memory_24g: Memory, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.fakehub import FakeHub
+    from tests.support.modelscope_fake import MODELS
+    from tests.support.paths import SAMPLE
+
+    # A ModelScope mirror whose page names a Hub model the catalogue does not have yet.
+    mirror = {**MODELS[4], "entry": {**MODELS[4]["entry"], "Path": "LLM-Research", "Name": "Mystery-8B"},
+              "card": "# Mystery-8B\n\nThe original: https://huggingface.co/acme-labs/Mystery-8B-Instruct\n"}
+    record = next(json.loads(line) for line in (SAMPLE / "catalog.jsonl").read_text().splitlines()
+                  if '"Qwen/Qwen2.5-7B-Instruct"' in line)
+    record = {**record, "id": "acme-labs/Mystery-8B-Instruct", "author": "acme-labs"}
+    with FakeModelScope(models=[mirror]) as ms, FakeHub([record], {}) as hub:
+        settings = Settings(home=tmp_path / "home", db_path=tmp_path / "home" / "m.db", sample_dir=SAMPLE,
+                            hf_endpoint=hub.url, hub_timeout=2.0, modelscope_endpoint=ms.url)
+        svc = build_services(settings, memory=memory_24g)
+        try:
+            svc.catalog.ensure_loaded()
+            sync = svc.catalog.sources
+            assert sync is not None
+            report = sync.sync_modelscope(None, limit=50)
+            assert (report.added, report.named) == (1, 0)  # its original is not in the catalogue: a row of its own
+            assert svc.catalog.store.exists("LLM-Research/Mystery-8B")
+            asked = ms.request_count()
+            svc.catalog.sync(ListParams(search="Mystery", limit=None))
+            # The Hub row came: the ModelScope row is merged into it, from what its page said (no new request).
+            assert not svc.catalog.store.exists("LLM-Research/Mystery-8B")
+            assert [(x["source"], x["id"]) for x in sync.sources.sources("acme-labs/Mystery-8B-Instruct")] == [
+                ("huggingface", "acme-labs/Mystery-8B-Instruct"), ("modelscope", "LLM-Research/Mystery-8B")]
+            assert ms.request_count() == asked
+            assert sync.sync_modelscope(None, limit=50).added == 0
+        finally:
+            svc.close()
 
 
 def test_pages_read_at_sync_are_bounded_and_the_rest_wait_for_the_next(svc: Services, modelscope: FakeModelScope,
