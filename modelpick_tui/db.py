@@ -696,7 +696,7 @@ def m006_run_lease(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m007_checks(db: sqlite_utils.Database) -> None:
-    # Checks (evals/checks.py): a prompt's deterministic graders, stored with it so that a run's traces are
+    # Checks (evals/checks/): a prompt's deterministic graders, stored with it so that a run's traces are
     # graded again without the file; and their results, one row per trace × check, apart from the human labels
     # and the judge's verdicts. A re-grade replaces a trace's rows (its checks may have changed in number).
     db.table("prompts").add_column("checks_json", str)

@@ -160,7 +160,7 @@ class Services:
 
     @property
     def checks(self) -> CheckStore:
-        """Check results, one per trace × check, apart from labels and verdicts (evals/checks.py)."""
+        """Check results, one per trace × check, apart from labels and verdicts (evals/checks/)."""
         from .evals.stores.checks import CheckStore
 
         return self._store("checks", CheckStore)  # type: ignore[no-any-return]

@@ -1,4 +1,4 @@
-"""`modelpick checks`: grade the traces again by their prompts' checks (evals/checks.py) and show how the
+"""`modelpick checks`: grade the traces again by their prompts' checks (evals/checks/) and show how the
 checks agree with the human labels."""
 
 from __future__ import annotations

@@ -170,13 +170,15 @@ def diff_runs(run_a: str, a: Sequence[Graded], run_b: str, b: Sequence[Graded]) 
     prompt × model answered twice in one run counts its last answer."""
     # Graded.key written out: this runs for every trace of both runs
     left = {(g.prompt_id, None if g.prompt_id else g.prompt, g.model): g for g in a}
-    right = {(g.prompt_id, None if g.prompt_id else g.prompt, g.model): g for g in b}
+    rest = {(g.prompt_id, None if g.prompt_id else g.prompt, g.model): g for g in b}
     out = RunDiff(run_a, run_b)
+    pairs, only_a, take, pair = out.pairs, out.only_a, rest.pop, Pair
     for key, before in left.items():
-        after = right.get(key)
+        after = take(key, None)  # what stays in `rest` is only in B, in B's order: no second pass over B
         if after is None:
-            out.only_a.append(before)
-            continue
-        out.pairs.append(Pair(before, after, *grade_pair(before, after)))
-    out.only_b = [g for key, g in right.items() if key not in left]
+            only_a.append(before)
+        else:
+            kind, source = grade_pair(before, after)
+            pairs.append(pair(before, after, kind, source))
+    out.only_b = list(rest.values())
     return out

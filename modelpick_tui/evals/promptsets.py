@@ -1,6 +1,6 @@
 """Prompt sets: JSONL or CSV files of prompts (with optional system prompt, reference answer, tags, id, checks).
 
-Checks (evals/checks.py) come from a prompt's `checks` field (CSV: a JSON column) after the set's default
+Checks (evals/checks/) come from a prompt's `checks` field (CSV: a JSON column) after the set's default
 checks: a JSONL record holding only `default_checks`, or a file beside the set named `<set stem>.checks.json`
 holding the list (any format). docs/checks.md says how.
 

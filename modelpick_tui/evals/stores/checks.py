@@ -1,5 +1,5 @@
 """The `check_results` table: one row per trace × check, apart from the human labels and the judge's verdicts
-(what a check is and how it grades: evals/checks.py)."""
+(what a check is and how it grades: evals/checks/)."""
 
 from __future__ import annotations
 

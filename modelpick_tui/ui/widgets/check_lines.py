@@ -1,5 +1,5 @@
 """A trace's graders as the reviewer sees them under its output: each check's result with its one-line reason
-(evals/checks.py), and the judge's verdict. Untrusted text (reasons quote the answer) stays text."""
+(evals/checks/), and the judge's verdict. Untrusted text (reasons quote the answer) stays text."""
 
 from __future__ import annotations
 
