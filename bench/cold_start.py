@@ -109,6 +109,11 @@ main()
 MODELPICK = "from modelpick_tui.cli import main; main()"  # what the `modelpick` script runs
 
 
+def _load() -> str:
+    """The 1-minute load average over the cores: the figures are only comparable beside it."""
+    return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -129,7 +134,7 @@ def bench_cli(runs: int, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-c", MODELPICK, "import", "sample_data/traces/demo.jsonl"], env=env, cwd=ROOT,
                    check=True, capture_output=True, timeout=300)  # runs has something to list, as after `make run`
     print(f"process start → exit; median of {runs}; wall clock, then CPU time (what a loaded machine inflates "
-          "least)")
+          f"least); load average {_load()}")
     for argv in (["--help"], ["runs"]):
         cli_time(BARE, argv, env), cli_time(MODELPICK, argv, env)  # warm the OS file cache for both
         bare, ours = [], []
@@ -173,7 +178,8 @@ Marks = tuple[float, float, float, float]
 
 def tui_report(runs: int, minimal: list[Marks], warm: list[Marks], first: list[Marks]) -> None:
     base, base_cpu = statistics.median(m[0] for m in minimal), statistics.median(m[2] for m in minimal)
-    print(f"process start → first frame / → results table filled; median of {runs} (headless, 80×24);")
+    print(f"process start → first frame / → results table filled; median of {runs} (headless, 80×24); load "
+          f"average {_load()} at the end")
     print("wall clock, and CPU time of the process (all threads) at the mark")
     print(f"  {'minimal Textual app':<25} frame {base:.3f} s  1.00×{'':<35}CPU frame {base_cpu:.3f} s")
     for label, values in (("modelpick, warm db", warm), ("modelpick, first launch", first)):

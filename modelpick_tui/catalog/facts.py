@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .card_checklist import CHECKLIST_ITEMS
 from .counts import count_params
 from .fit.weights import quant_from_filename
 
@@ -324,6 +323,13 @@ class EvalRow:
     source: str | None = None
 
 
+def _no_checklist() -> dict[str, bool]:
+    # The checklist's rules (regular expressions) are imported with the first card, not with the catalogue's rows.
+    from .card_checklist import CHECKLIST_ITEMS
+
+    return dict.fromkeys(CHECKLIST_ITEMS, False)
+
+
 @dataclass
 class CardFacts:
     """What a model card says, plus what it is missing."""
@@ -337,7 +343,7 @@ class CardFacts:
     library_name: str | None = None
     tags: list[str] = field(default_factory=list)
     eval_results: list[EvalRow] = field(default_factory=list)
-    checklist: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(CHECKLIST_ITEMS, False))
+    checklist: dict[str, bool] = field(default_factory=_no_checklist)
     body: str = ""
     sections: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

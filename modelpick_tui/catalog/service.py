@@ -15,19 +15,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
-from . import ggufs, local
+from . import local
 from .counts import MOE_CONFIGS_PER_SYNC, active_from_base, moe_architecture
 from .facts import ModelFacts, ModelFile, facts_from_info
-from .fit.arch import Arch, arch_from_config, arch_from_gguf
-from .fit.memory import Memory, detect_memory
-from .fit.quants import QuantFit, quant_fits
 from .query import CatalogQuery, Facets, ListParams, LocalGguf, ModelDetails, SearchResult
 from .sources.errors import HubError
 from .sources.hub import HubClient
 from .store import CatalogStore
 
 if TYPE_CHECKING:
+    from .fit.arch import Arch
+    from .fit.memory import Memory
+    from .fit.quants import QuantFit
     from .source_sync import SourceSync
+
+# fit/ and ggufs.py (dataclasses, the CPU's identity through platform) are imported by the methods that use them: the
+# browse table's first page, which opens the catalogue, needs none of them.
 
 Progress = Callable[[int, int | None], None]
 NO_CARD = "this repository has no model card (README.md)"
@@ -104,6 +107,8 @@ class CatalogService:
         """The memory models must fit in: GPU via NVML when present, else system RAM (found once). `with_speed`:
         system RAM comes with the CPU's bandwidth for the speed estimate, measured once on this machine (about
         half a second, on the first card opened) and cached in the home (fit/speed.py); a GPU's is its datasheet's."""
+        from .fit.memory import detect_memory
+
         with self._memory_lock:
             if self._memory is None:
                 self._memory = detect_memory()
@@ -134,7 +139,7 @@ class CatalogService:
         return loaded
 
     def load_sample(self) -> int:
-        from huggingface_hub import ModelInfo
+        from .hub_json import model_info
 
         path = self.sample_dir / "catalog.jsonl"
         if not path.exists():
@@ -146,7 +151,7 @@ class CatalogService:
                     continue
                 item = json.loads(line)
                 config_json = item.pop("config_json", None)
-                facts.append(facts_from_info(ModelInfo(**item), config_json, source="sample"))
+                facts.append(facts_from_info(model_info(item), config_json, source="sample"))
         by_id = {f.id: f for f in facts}
         for f in facts:
             base = by_id.get(f.base_model)
@@ -367,6 +372,8 @@ class CatalogService:
 
     def arch_for(self, row: dict[str, Any]) -> Arch | None:
         """Architecture facts from the model's config, else its base model's (GGUF repacks)."""
+        from .fit.arch import arch_from_config, arch_from_gguf
+
         config = row.get("config_json") or {}
         if "gguf" in config:
             return arch_from_gguf(config["gguf"])
@@ -383,6 +390,8 @@ class CatalogService:
 
     def fits(self, row: dict[str, Any], memory: Memory) -> list[QuantFit]:
         """A fit table per GGUF quant file; for other formats, per weight dtype from the params."""
+        from .fit.quants import quant_fits
+
         return quant_fits(row, self.arch_for(row), memory)
 
     # --- this machine ------------------------------------------------------------------
@@ -422,6 +431,8 @@ class CatalogService:
         known = {r["path"] for r in self.store.local_files()}
         if set(demos) - known:
             self._add_scanned(local.scan_gguf_files([Path(p) for p in demos if p not in known], now_iso()))
+        from . import ggufs
+
         memory = self.memory()
         return ggufs.local_ggufs(self.store.local_files(), local.hf_cache_models(self.hf_cache_dir), self.store.get,
                                  lambda row: self.fits(row, memory), demos)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 from textual.message import Message
 
-from ..serving.endpoints import redact_url
 from .messages import WorkFailed
 from .workers import WorkerErrors
 
@@ -86,6 +85,8 @@ class ServerOps(WorkerErrors, App[None]):
             self._servers_changed()  # the server's row says what state the failed action left it in
 
     def _outcome(self, server: Any) -> str:
+        from ..serving.endpoints import redact_url  # here: the app's first frame does not wait for serving/
+
         if server.status == "ready":
             ttr = f" in {server.time_to_ready_s:.1f} s" if server.time_to_ready_s is not None else ""
             return f"{server.name} ready{ttr} at {redact_url(server.base_url)}"
@@ -186,6 +187,7 @@ class ServerOps(WorkerErrors, App[None]):
     def on_server_ops_models_listed(self, message: ModelsListed) -> None:
         from dataclasses import replace
 
+        from ..serving.endpoints import redact_url
         from .screens.add_remote import PickModelModal
 
         def picked(model: str | None) -> None:

@@ -78,3 +78,36 @@ def test_runs_lists_runs_without_rich_or_the_catalogue(tmp_path: Path) -> None:
     for top in HEAVY:
         assert not _loaded(modules, top), top
     assert "modelpick_tui.evals.prompts" not in modules  # a run's prompt version is read, not its module
+
+
+# What the TUI needs for the browse table's first page: the app and the browse screen, the catalogue opened (the
+# sample loaded into a new home) and searched. What it does not need waits for the first card, the first server,
+# the background work that starts once the page is painted.
+FIRST_PAGE = r"""
+import sys
+import modelpick_tui.ui.app, modelpick_tui.ui.screens.browse
+from modelpick_tui.catalog.query import CatalogQuery
+from modelpick_tui.services import build_services
+from modelpick_tui.settings import Settings
+
+services = build_services(Settings.from_env(), open_db_now=False)
+catalog = services.catalog
+catalog.ensure_loaded()
+catalog.status()
+assert catalog.search(CatalogQuery()).rows
+services.close()
+sys.stderr.write("MODULES\n" + "\n".join(sorted(sys.modules)) + "\n")
+"""
+
+
+def test_the_browse_tables_first_page_waits_for_nothing_it_does_not_show(tmp_path: Path) -> None:
+    env = {**os.environ, "MODELPICK_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
+    for launch in ("first launch", "warm"):
+        out = subprocess.run([sys.executable, "-c", FIRST_PAGE], capture_output=True, text=True, env=env, cwd=ROOT,
+                             timeout=120)
+        assert out.returncode == 0, out.stderr
+        modules = set(out.stderr.split("MODULES\n", 1)[1].split())
+        for top in ("huggingface_hub", "httpx", "numpy", "yaml", "psutil", "plotext",
+                    "modelpick_tui.catalog.fit.quants", "modelpick_tui.catalog.ggufs",
+                    "modelpick_tui.catalog.card_checklist", "modelpick_tui.serving.endpoints", "modelpick_tui.evals"):
+            assert not _loaded(modules, top), (launch, top)

@@ -6,15 +6,18 @@ servers change from other screens and other processes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
 from textual.message import Message
 from textual.widgets import Static
 
-from ...evals.next_step import LoopState, Step, next_step
 from ..actions import ACTIONS
 from ..workers import WorkerErrors
+
+if TYPE_CHECKING:  # the loop's rules are imported when the line is first read, after the browse table's first page
+    from ...evals.next_step import LoopState, Step
 
 REFRESH_S = 5.0
 
@@ -70,5 +73,7 @@ class NextStep(WorkerErrors, Static):
         self.post_message(self.Found(self.app.services.loop_state()))  # type: ignore[attr-defined]
 
     def on_next_step_found(self, message: Found) -> None:
+        from ...evals.next_step import next_step
+
         self.step = next_step(message.state, here=getattr(self.screen, "SCREEN_NAME", None))
         self.update(step_line(self.step))
