@@ -1,10 +1,14 @@
 """The load generator's own ceiling: requests/s and concurrent streams one `modelpick load` process (the asking
-process + its stream reader) sustains against a local server that is not the bottleneck, beside a bare
-asyncio + httpx client (one process, the same SSE parsing: a JSON decode per event) against the same server,
-alternating, in one run.
+process + its stream reader) sustains against a local server that is not the bottleneck, beside two bare
+asyncio + httpx clients (one process each, the same SSE parsing: a JSON decode per event) against the same server,
+in turn, in one run (the order rotates each round): `bare`, every user's requests through one shared httpx pool
+(what a bare client writes first), and `bare/user`, an httpx client per user (one connection each, as modelpick's
+load loop holds them: httpcore's shared pool costs CPU in proportion to its connections at every request).
+Each line gives requests/s, the CPU a request (all of the client's processes), the server processes' CPU and the
+load average.
 
-    .venv/bin/python bench/load_ceiling.py [--concurrency 64,256] [--tokens 16] [--interval-ms 0,50]
-                                           [--duration 8] [--rounds 2] [--servers 2]
+    .venv/bin/python bench/load_ceiling.py [--concurrency 8,64,256] [--tokens 16] [--interval-ms 0,50]
+                                           [--duration 5] [--rounds 2] [--servers 2]
 
 The server: `--servers` processes of a minimal asyncio HTTP/1.1 server sharing one port (SO_REUSEPORT), each
 answering every chat request with a static SSE body of `--tokens` content events (pre-encoded; `--interval-ms`
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -25,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -126,7 +132,7 @@ def _modelpick(url: str, concurrency: int, duration: float, tokens: int) -> dict
             "cpu_ms": 1000 * spent["cpu"] / max(len(ok), 1)}
 
 
-def _bare(url: str, concurrency: int, duration: float, tokens: int) -> dict[str, float]:
+def _bare(url: str, concurrency: int, duration: float, tokens: int, per_user: bool = False) -> dict[str, float]:
     import httpx
 
     payload = {"model": MODEL, "messages": [{"role": "user", "content": "hello there"}], "max_tokens": tokens,
@@ -134,12 +140,19 @@ def _bare(url: str, concurrency: int, duration: float, tokens: int) -> dict[str,
 
     async def go() -> tuple[int, int, float, float]:
         ok = errors = 0
-        limits = httpx.Limits(max_connections=concurrency + 4)
-        async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(30, read=60)) as http:
+        limits = httpx.Limits(max_connections=1 if per_user else concurrency + 4)
+        timeout = httpx.Timeout(30, read=60)
+        ssl = httpx.create_ssl_context()
+        shared = httpx.AsyncClient(limits=limits, timeout=timeout, verify=ssl)
+        clients = [httpx.AsyncClient(limits=limits, timeout=timeout, verify=ssl) if per_user else shared
+                   for _ in range(concurrency)]
+        async with contextlib.AsyncExitStack() as stack:
+            for http in {id(c): c for c in clients}.values():
+                await stack.enter_async_context(http)
             start, cpu = time.perf_counter(), time.process_time()
             stop = start + duration
 
-            async def user() -> None:
+            async def user(http: httpx.AsyncClient) -> None:
                 nonlocal ok, errors
                 while time.perf_counter() < stop:
                     try:
@@ -154,7 +167,7 @@ def _bare(url: str, concurrency: int, duration: float, tokens: int) -> dict[str,
                     except httpx.HTTPError:
                         errors += 1
 
-            await asyncio.gather(*(user() for _ in range(concurrency)))
+            await asyncio.gather(*(user(http) for http in clients))
             return ok, errors, time.perf_counter() - start, time.process_time() - cpu
 
     ok, errors, wall, cpu = asyncio.run(go())
@@ -163,29 +176,42 @@ def _bare(url: str, concurrency: int, duration: float, tokens: int) -> dict[str,
 
 
 def _client(args: argparse.Namespace) -> None:
-    fn = _modelpick if args.client == "modelpick" else _bare
-    print(json.dumps(fn(args.url, args.c, args.duration, args.tokens)))
+    if args.client == "modelpick":
+        got = _modelpick(args.url, args.c, args.duration, args.tokens)
+    else:
+        got = _bare(args.url, args.c, args.duration, args.tokens, per_user=args.client == "bare/user")
+    print(json.dumps(got))
 
 
 # --- the bench -----------------------------------------------------------------------------------------------
 
 
-def _measure(client: str, url: str, c: int, duration: float, tokens: int) -> dict[str, float]:
+def _measure(client: str, url: str, c: int, duration: float, tokens: int, servers: list[Any]) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server_cpu = sum(sum(p.cpu_times()[:2]) for p in servers)
     done = subprocess.run([sys.executable, __file__, "--client", client, "--url", url, "--c", str(c), "--duration",
                            str(duration), "--tokens", str(tokens)], capture_output=True, text=True, env=env,
                           timeout=duration * 10 + 120)
     if done.returncode != 0:
         raise SystemExit(f"{client} failed: {done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    got: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    # The servers' CPU over the client's whole run (its start included): a share per server process, to see that
+    # they were not the limit.
+    got["server_cpu"] = (sum(sum(p.cpu_times()[:2]) for p in servers) - server_cpu) / len(servers) / duration
+    return got
+
+
+CLIENTS = ("modelpick", "bare", "bare/user")
 
 
 def main() -> None:
+    import psutil
+
     ap = argparse.ArgumentParser()
-    ap.add_argument("--concurrency", default="64,256")
+    ap.add_argument("--concurrency", default="8,64,256")
     ap.add_argument("--tokens", type=int, default=16)
     ap.add_argument("--interval-ms", default="0,50")
-    ap.add_argument("--duration", type=float, default=8.0)
+    ap.add_argument("--duration", type=float, default=5.0)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--servers", type=int, default=2)
     ap.add_argument("--serve", type=int, help=argparse.SUPPRESS)
@@ -200,34 +226,42 @@ def main() -> None:
     if args.client:
         _client(args)
         return
-    print(f"load average at start {os.getloadavg()}")
+    print(f"load average at start {os.getloadavg()}; {args.servers} server processes (Python asyncio, one port)")
     for interval_ms in (float(x) for x in args.interval_ms.split(",")):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         servers = [subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--tokens", str(args.tokens),
                                      "--interval", str(interval_ms / 1000)]) for _ in range(args.servers)]
+        watched = [psutil.Process(p.pid) for p in servers]
         try:
             time.sleep(1.0)  # the servers bind (a bench, not a test: nothing to wait on but the port)
             url = f"http://127.0.0.1:{port}"
             for c in (int(x) for x in args.concurrency.split(",")):
-                ratios: list[float] = []
-                cpu_ratios: list[float] = []
+                ratios: dict[str, list[float]] = {"bare": [], "bare/user": []}
+                cpu_ratios: dict[str, list[float]] = {"bare": [], "bare/user": []}
                 for r in range(args.rounds):
-                    order = ("modelpick", "bare") if r % 2 == 0 else ("bare", "modelpick")
-                    got = {client: _measure(client, url, c, args.duration, args.tokens) for client in order}
-                    m, b = got["modelpick"], got["bare"]
-                    ratios.append(m["rps"] / b["rps"])
-                    cpu_ratios.append(b["cpu_ms"] / m["cpu_ms"])
-                    print(f"{args.tokens} tokens, {interval_ms:g} ms apart, {c} streams, round {r + 1}: modelpick "
-                          f"{m['rps']:.1f} req/s ({m['errors']:.0f} errors; {m['cpu_ms']:.2f} ms CPU a request, "
-                          f"reader and asker; busier of them {m['cpu']:.0%} of a core) vs bare httpx "
-                          f"{b['rps']:.1f} req/s ({b['errors']:.0f} errors; {b['cpu_ms']:.2f} ms CPU a request, "
-                          f"{b['cpu']:.0%} of a core): ratio {m['rps'] / b['rps']:.2f}; load "
-                          f"{os.getloadavg()[0]:.1f}")
-                print(f"  median at {c} streams, {interval_ms:g} ms apart: requests/s ratio "
-                      f"{statistics.median(ratios):.2f} (target ≥ 0.9); CPU a request, bare ÷ modelpick "
-                      f"{statistics.median(cpu_ratios):.2f}")
+                    order = CLIENTS[r % 3:] + CLIENTS[:r % 3]
+                    got = {client: _measure(client, url, c, args.duration, args.tokens, watched)
+                           for client in order}
+                    m = got["modelpick"]
+                    for base in ratios:
+                        ratios[base].append(m["rps"] / got[base]["rps"])
+                        cpu_ratios[base].append(got[base]["cpu_ms"] / m["cpu_ms"])
+                    print(f"{args.tokens} tokens, {interval_ms:g} ms apart, {c} streams, round {r + 1} "
+                          f"({', '.join(order)}):")
+                    for name in CLIENTS:
+                        g = got[name]
+                        print(f"  {name:9} {g['rps']:6.1f} req/s ({g['errors']:.0f} errors), {g['cpu_ms']:5.2f} ms "
+                              f"CPU a request, busiest process {g['cpu']:.0%} of a core; servers "
+                              f"{g['server_cpu']:.0%} of a core each")
+                    print(f"  ratio modelpick ÷ bare {ratios['bare'][-1]:.2f}, ÷ bare/user "
+                          f"{ratios['bare/user'][-1]:.2f}; load {os.getloadavg()[0]:.1f}")
+                print(f"median at {c} streams, {interval_ms:g} ms apart: requests/s modelpick ÷ bare "
+                      f"{statistics.median(ratios['bare']):.2f}, ÷ bare/user "
+                      f"{statistics.median(ratios['bare/user']):.2f} (target ≥ 0.9); CPU a request, bare ÷ modelpick "
+                      f"{statistics.median(cpu_ratios['bare']):.2f}, bare/user ÷ modelpick "
+                      f"{statistics.median(cpu_ratios['bare/user']):.2f}")
         finally:
             for p in servers:
                 p.terminate()

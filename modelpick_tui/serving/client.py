@@ -212,8 +212,9 @@ class ChatClient:
                    offset: int = 0) -> AsyncGenerator[tuple[float, Done | Failed], None]:
         """A load test's closed loop, run by the stream reader itself (StreamHost.open_load): `users` users, each
         sending its next request (the `requests` in turn from `offset`) when its answer ends, for `duration_s`
-        or `max_requests` in all. Yields (when it was asked for, its Done or Failed, with every inter-token gap)
-        as each answer ends; closing the iterator early stops the loop and drops the streams in flight.
+        or `max_requests` in all. Yields (when it was asked for, its Done or Failed, with every inter-token gap but
+        not the answer's text) as answers end (a batch every LOAD_BATCH_S); closing the iterator early stops the
+        loop and drops the streams in flight.
         EndpointError when the reader itself stopped."""
         limits = timeouts or self.timeouts
         loop = asyncio.get_running_loop()
@@ -240,9 +241,10 @@ class ChatClient:
                     if data.get("error"):
                         raise EndpointError(data["error"])
                     return
-                meter = StreamMeter(start=data["asked_at"])
-                meter.take(data)
-                yield data["asked_at"], _final(data.get("text") or "", meter, {**data, "at": at})
+                for one in data:  # "samples": the answers that ended within the reader's LOAD_BATCH_S
+                    meter = StreamMeter(start=one["asked_at"])
+                    meter.take(one)
+                    yield one["asked_at"], _final("", meter, one)
         finally:
             if not ended:
                 self._engine.cancel(sid)

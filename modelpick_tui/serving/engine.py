@@ -57,7 +57,7 @@ class Engine:
         self._send({"op": "open", "spec": dict(spec)}, spec["id"])
 
     def start_load(self, spec: Mapping[str, Any], sink: Sink) -> None:
-        """Start a load test's closed loop (StreamHost.open_load); its "sample" events go to `sink`, "end" last."""
+        """Start a load test's closed loop (StreamHost.open_load); its "samples" events go to `sink`, "end" last."""
         with self._lock:
             self._sinks[spec["id"]] = sink
         self._send({"op": "load", "spec": dict(spec)}, spec["id"])

@@ -57,14 +57,17 @@ _SNIPPET = 120
 # progress with [DONE] and no finish reason when another request arrives: the answer looks complete but is not.
 CUT_OFF = ("answer cut off: the stream ended without a finish reason after {n} tokens (a llama.cpp server "
            "interrupts a stream when another request arrives; start it with --interrupt_requests False)")
-# After [DONE], how long to read on for the end of the body so the connection can go back to the pool (httpx
-# discards a connection whose response was not read to the end: a new TCP/TLS handshake for the next request).
-# In the background: the stream's end is not held back by it (vLLM's CPU build ends the body a good while after
-# [DONE]; waiting inline held every request's slot ~0.25 s longer).
-_DRAIN_S = 0.25
-# Before a request, how long to let finished streams' drains return their connections to the pool (so one
-# request after another reuses one connection).
-_REUSE_WAIT_S = 0.005
+# After [DONE], how long to wait for the end of the body, inline, so the connection goes back to the pool before
+# the stream's end is handed on (httpx discards a connection whose response was not read to its end: a new TCP/TLS
+# handshake for the next request). Inline, not in a background task as before: that made the pool hand the next
+# request a connection still being read (httpcore's ConnectionNotAvailable, then a retry) and cost 1.2-1.5 ms of
+# CPU a request more (cProfile of the load loop against a static server, bench/load_ceiling.py). vLLM 0.32's CPU
+# build ends its body 0.4 ms after [DONE] with one stream, 2 ms (p50) to 34 ms (p90, max 92) with 8 (measured here,
+# load 8); a body that does not end within this is dropped with its connection (httpcore closes it).
+END_WAIT_S = 0.1
+# A load test's answers go to the asking process together, those that ended within this long of each other: one
+# message (a JSON line, a pipe write, a wake-up of its pump thread and of its loop) per batch, not per answer.
+LOAD_BATCH_S = 0.05
 
 
 def caps_for(max_tokens: int | None) -> tuple[int, int]:
@@ -99,6 +102,8 @@ class _Reading:
     gaps: list[float] | None = None
     """Quiet, when asked for (a load test's inter-token latencies): ms from each content piece's arrival to the
     next's (0 between pieces of one network chunk), handed on with the end."""
+    keep_text: bool = True
+    """Quiet: hand the text on with the end (a load test's figures need none of it)."""
 
     def __post_init__(self) -> None:
         self.parts: list[str] = []
@@ -147,7 +152,8 @@ class _Reading:
 
     def arrived(self, texts: list[str], at: float) -> None:
         """Quiet: content that arrived at `at`."""
-        self.parts += texts
+        if self.keep_text:
+            self.parts += texts
         if self.gaps is not None:
             prev = self.last_at
             for _ in texts:
@@ -162,22 +168,21 @@ class _Reading:
         closing = {"error": error, "finish_reason": self.finish_reason, "done_at": self.done_at,
                    "completion_tokens": usage.get("completion_tokens"), "prompt_tokens": usage.get("prompt_tokens")}
         if self.quiet:
-            closing.update(text="".join(self.parts), sent=self.sent, first_at=self.first_at, last_at=self.last_at,
-                           chunks=self.chunks)
+            closing.update(text="".join(self.parts) if self.keep_text else None, sent=self.sent,
+                           first_at=self.first_at, last_at=self.last_at, chunks=self.chunks)
             if self.gaps is not None:
                 closing["gaps"] = self.gaps
         return closing
 
 
-async def read_stream(http: httpx.AsyncClient, spec: Mapping[str, Any], emit: Emit,
-                      drain_later: Callable[[AsyncIterator[bytes], httpx.Response], None]) -> None:
+async def read_stream(http: httpx.AsyncClient, spec: Mapping[str, Any], emit: Emit) -> None:
     """Run one stream (`spec`: what ChatClient asks for) to its end, emitting what arrives; never raises for a
     server's misbehaviour (the "end" event says it), only for cancellation."""
     loop = asyncio.get_running_loop()
     read_s, deadline_s, connect_s = spec["read"], spec["deadline"], spec["connect"]
     whole = None if deadline_s is None else loop.time() + deadline_s
     state = _Reading(spec["payload"].get("max_tokens"), quiet=bool(spec.get("quiet")),
-                     gaps=[] if spec.get("quiet") and spec.get("gaps") else None)
+                     gaps=[] if spec.get("quiet") and spec.get("gaps") else None, keep_text=spec.get("text", True))
     sent = False
 
     async def trace(name: str, info: Mapping[str, Any]) -> None:
@@ -190,32 +195,29 @@ async def read_stream(http: httpx.AsyncClient, spec: Mapping[str, Any], emit: Em
                 emit("sent", (now - spec["asked_at"]) * 1000, now)
 
     error: str | None = None
+    response: httpx.Response | None = None
+    watch: _ReadWatch | None = None
     try:
+        body = spec.get("body")  # the payload encoded once by the asker (a load test sends each many times)
         request = http.build_request(
-            "POST", spec["url"], json=spec["payload"], headers=spec["headers"],
+            "POST", spec["url"], json=None if body is not None else spec["payload"], content=body,
+            headers=spec["headers"] if body is None else {**spec["headers"], "Content-Type": "application/json"},
             timeout=httpx.Timeout(connect=connect_s, read=read_s, write=connect_s, pool=connect_s),
             extensions={"trace": trace})
-        async with asyncio.timeout_at(whole):
+        async with asyncio.timeout_at(whole) as life:
             response = await http.send(request, stream=True)
-        handed_off = False  # to a background drain, which closes the response itself
-        try:
             chunks = response.aiter_bytes()
             if response.status_code >= 400:
-                async with asyncio.timeout_at(whole):
-                    body = await _head_of(chunks)
-                raise _StreamError(http_error(response.status_code, response.reason_phrase, body))
+                raise _StreamError(http_error(response.status_code, response.reason_phrase, await _head_of(chunks)))
             content_type = response.headers.get("content-type", "")
             if "text/event-stream" not in content_type:
                 raise _StreamError("malformed stream: Expected response header Content-Type to contain "
                                    f"'text/event-stream', got {one_line(content_type, _SNIPPET)!r}")
             state.body_started = True
-            await _read_events(chunks, state, emit, read_s, whole)
-            if state.done:
-                drain_later(chunks, response)
-                handed_off = True
-        finally:
-            if not handed_off:
-                await response.aclose()
+            watch = _ReadWatch(life, read_s)
+            await _read_events(chunks, state, emit, watch)
+        if state.done:  # outside the deadline: the answer is whole, whatever the end of its body does
+            await _read_to_end(chunks)
         # A server that ends the body cleanly after a finish_reason but forgets [DONE] still answered fully.
         if not state.done and state.finish_reason is None:
             error = f"stream ended before completion ({state.chunks} tokens received)"
@@ -224,7 +226,10 @@ async def read_stream(http: httpx.AsyncClient, spec: Mapping[str, Any], emit: Em
     except _StreamError as exc:
         error = str(exc)
     except TimeoutError:
-        error = f"deadline of {deadline_s:g} s exceeded ({state.chunks} tokens received)"
+        if watch is not None and watch.expired:
+            error = watch.message()
+        else:
+            error = f"deadline of {deadline_s:g} s exceeded ({state.chunks} tokens received)"
     except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
         if state.body_started:
             error = f"stream ended before completion ({state.chunks} tokens received)"
@@ -234,29 +239,58 @@ async def read_stream(http: httpx.AsyncClient, spec: Mapping[str, Any], emit: Em
         error = transport_error(exc, spec["root"], connect_s, read_s)
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         error = f"{type(exc).__name__}: {one_line(str(exc))}"
+    finally:
+        if watch is not None:
+            watch.close()
+        if response is not None:
+            await response.aclose()
     emit("end", state.closing(error), time.perf_counter())
 
 
-async def _read_events(chunks: AsyncIterator[bytes], state: _Reading, emit: Emit, read_s: float,
-                       whole: float | None) -> None:
-    loop = asyncio.get_running_loop()
+async def _read_to_end(chunks: AsyncIterator[bytes]) -> None:
+    """After [DONE]: read the end of the body (normally already here) so the connection can go back to the pool;
+    a body that does not end within END_WAIT_S, or fails, is dropped with its connection (the answer is whole)."""
+    with contextlib.suppress(TimeoutError, httpx.HTTPError):
+        async with asyncio.timeout(END_WAIT_S):
+            async for _ in chunks:
+                pass
+
+
+class _ReadWatch:
+    """The wait for the next complete line, held by one timer per stream: a chunk that completes a line only
+    notes when it came (`progress`), where a timeout per chunk armed and cancelled a timer each time (~8 µs a
+    chunk, the most of the reader's own work per chunk). When the wait is over it brings the stream's `life`
+    timeout (its deadline's) forward to now, and `expired` says it was this wait, not the deadline."""
+
+    def __init__(self, life: asyncio.Timeout, read_s: float) -> None:
+        self.life, self.read_s = life, read_s
+        self.progress = time.perf_counter()
+        self.quiet_bytes = 0  # bytes since the last complete line
+        self.expired = False
+        self._loop = asyncio.get_running_loop()
+        self._timer = self._loop.call_later(read_s, self._check)
+
+    def _check(self) -> None:
+        left = self.progress + self.read_s - time.perf_counter()
+        if left > 0:
+            self._timer = self._loop.call_later(left, self._check)
+        elif not self.life.expired():
+            self.expired = True
+            self.life.reschedule(self._loop.time())
+
+    def message(self) -> str:
+        if self.quiet_bytes:
+            return f"no complete line in {self.read_s:g} s ({self.quiet_bytes} bytes without a line end)"
+        return f"no data for {self.read_s:g} s"
+
+    def close(self) -> None:
+        self._timer.cancel()
+
+
+async def _read_events(chunks: AsyncIterator[bytes], state: _Reading, emit: Emit, watch: _ReadWatch) -> None:
     decoder = SSEDecoder(MAX_LINE_BYTES)
-    progress_at, lines, quiet_bytes = loop.time(), 0, 0
-    while not state.done:
-        until = progress_at + read_s
-        last_call = whole is not None and whole <= until
-        try:
-            async with asyncio.timeout_at(whole if last_call else until):
-                chunk = await anext(chunks, None)
-        except TimeoutError:
-            if last_call:
-                raise
-            if quiet_bytes:
-                raise _StreamError(f"no complete line in {read_s:g} s ({quiet_bytes} bytes without a line "
-                                   "end)") from None
-            raise _StreamError(f"no data for {read_s:g} s") from None
-        if chunk is None:
-            return
+    lines = 0
+    async for chunk in chunks:
         at = time.perf_counter()  # the one timestamp of this chunk's events: when its bytes came
         state.bytes += len(chunk)
         texts: list[str] = []
@@ -285,9 +319,11 @@ async def _read_events(chunks: AsyncIterator[bytes], state: _Reading, emit: Emit
             elif texts:
                 emit("text", texts, at)
         if decoder.lines != lines:
-            progress_at, lines, quiet_bytes = loop.time(), decoder.lines, decoder.pending
+            watch.progress, lines, watch.quiet_bytes = at, decoder.lines, decoder.pending
         else:
-            quiet_bytes += len(chunk)
+            watch.quiet_bytes += len(chunk)
+        if state.done:
+            return
 
 
 async def _head_of(chunks: AsyncIterator[bytes]) -> bytes:
@@ -307,7 +343,6 @@ class StreamHost:
     def __init__(self, emit: Callable[[int, str, Any, float], None]) -> None:
         self._emit = emit
         self._pools: dict[int, httpx.AsyncClient] = {}
-        self._drains: dict[int, set[asyncio.Task[None]]] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._ssl: Any = None
 
@@ -327,9 +362,10 @@ class StreamHost:
 
     def open_load(self, spec: Mapping[str, Any]) -> None:
         """A load test's closed loop, run here: `users` users, each sending its next request (the `payloads` in
-        turn from `offset`) as soon as its answer ends, for `duration` s or `requests` requests in all. Each answer
-        is one ("sample", its quiet closing + asked_at, at) event; ("end", {"error": None}) ends the job. Run here,
-        not by the asking process, so no pipe hop stands between one answer and the user's next request."""
+        turn from `offset`) as soon as its answer ends, for `duration` s or `requests` requests in all. The answers
+        go out in ("samples", [each one's quiet closing, without its text, + asked_at and at], at) events, the ones
+        that ended within LOAD_BATCH_S together; ("end", {"error": None}) ends the job. Run here, not by the asking
+        process, so no pipe hop stands between one answer and the user's next request."""
         self._start(spec["id"], self._run_load(spec))
 
     def _start(self, sid: int, work: Any) -> None:
@@ -343,41 +379,64 @@ class StreamHost:
 
     def close_pool(self, pool: int) -> None:
         http = self._pools.pop(pool, None)
-        drains = self._drains.pop(pool, set())
         if http is not None:
-            asyncio.get_running_loop().create_task(_close(http, drains))
+            asyncio.get_running_loop().create_task(http.aclose())
 
     async def aclose(self) -> None:
         for task in list(self._tasks.values()):
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         for pool in list(self._pools):
-            http, drains = self._pools.pop(pool), self._drains.pop(pool, set())
-            await _close(http, drains)
+            await self._pools.pop(pool).aclose()
 
     async def _run_load(self, spec: Mapping[str, Any]) -> None:
         sid, payloads, cap = spec["id"], spec["payloads"], spec.get("requests")
+        # Each payload encoded once, as httpx would encode it, not at every request (a long prompt is ~0.1 ms).
+        bodies = [json.dumps(p, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+                  for p in payloads]
         stop_at = time.perf_counter() + spec["duration"]
         issued = 0
+        batch: list[dict[str, Any]] = []
+        loop = asyncio.get_running_loop()
+
+        def flush() -> None:
+            if batch:
+                self._emit(sid, "samples", batch.copy(), time.perf_counter())
+                batch.clear()
+
+        if self._ssl is None:
+            await self.warm()
 
         async def user() -> None:
+            # A connection of its own per user, as each user of a closed loop holds one: in one shared pool httpcore
+            # looks over every connection (a poll and a getpeername each) at each request and each response's
+            # end, so that a request's CPU grew with the users (3.6 ms a request at 8 users, 14 at 64: bench/
+            # load_ceiling.py); one pool per user keeps it flat.
+            async with httpx.AsyncClient(limits=httpx.Limits(max_connections=1), verify=self._ssl) as http:
+                await user_loop(http)
+
+        async def user_loop(http: httpx.AsyncClient) -> None:
             nonlocal issued
             while time.perf_counter() < stop_at and (cap is None or issued < cap):
                 index, issued = spec.get("offset", 0) + issued, issued + 1
-                one = {**spec, "payload": payloads[index % len(payloads)], "asked_at": time.perf_counter(),
-                       "quiet": True, "gaps": True}
+                one = {**spec, "payload": payloads[index % len(payloads)], "body": bodies[index % len(payloads)],
+                       "asked_at": time.perf_counter(), "quiet": True, "gaps": True, "text": False}
                 ended: dict[str, Any] = {}
 
                 def keep(kind: str, data: Any, at: float, ended: dict[str, Any] = ended) -> None:
                     if kind == "end":
                         ended.update(data, at=at)
 
-                await self._run(one, keep)
-                self._emit(sid, "sample", {**ended, "asked_at": one["asked_at"]}, ended["at"])
+                await read_stream(http, one, keep)
+                if not batch:
+                    loop.call_later(LOAD_BATCH_S, flush)
+                batch.append({**ended, "asked_at": one["asked_at"]})
 
         try:
             await asyncio.gather(*(user() for _ in range(spec["users"])))
+            flush()
         except Exception as exc:  # a bug here must not leave the asking side waiting for an end
+            flush()
             error = f"the stream reader's load loop failed: {type(exc).__name__}: {one_line(str(exc))}"
             self._emit(sid, "end", {"error": error}, time.perf_counter())
             return
@@ -393,31 +452,4 @@ class StreamHost:
                 await self.warm()
             limits = httpx.Limits(max_connections=spec["max_connections"])
             http = self._pools[pool] = httpx.AsyncClient(limits=limits, verify=self._ssl)
-        drains = self._drains.setdefault(pool, set())
-        if drains:
-            await asyncio.wait(list(drains), timeout=_REUSE_WAIT_S)
-
-        def drain_later(chunks: AsyncIterator[bytes], response: httpx.Response) -> None:
-            task = asyncio.get_running_loop().create_task(_drain(chunks, response))
-            drains.add(task)
-            task.add_done_callback(drains.discard)
-
-        await read_stream(http, spec, emit, drain_later)
-
-
-async def _drain(chunks: AsyncIterator[bytes], response: httpx.Response) -> None:
-    """Read what follows [DONE] (normally only the end of the chunked body), briefly, then let the response go."""
-    try:
-        with contextlib.suppress(TimeoutError, httpx.HTTPError):
-            async with asyncio.timeout(_DRAIN_S):
-                async for _ in chunks:
-                    pass
-    finally:
-        with contextlib.suppress(Exception):
-            await response.aclose()
-
-
-async def _close(http: httpx.AsyncClient, drains: set[asyncio.Task[None]]) -> None:
-    if drains:  # they end within _DRAIN_S and close their responses themselves
-        await asyncio.gather(*drains, return_exceptions=True)
-    await http.aclose()
+        await read_stream(http, spec, emit)

@@ -9,13 +9,12 @@ dropped."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Event", "LineTooLong", "SSEDecoder"]
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):  # a tuple: made for every event of every stream, ~5x cheaper than a frozen dataclass
     event: str
     data: str
 
@@ -39,6 +38,39 @@ class SSEDecoder:
     def feed(self, chunk: bytes) -> list[Event]:
         """The events completed by `chunk`; raises LineTooLong, or UnicodeDecodeError on bytes that are not
         UTF-8."""
+        if self._skip_lf or b"\r" in chunk:
+            return self._feed_any(chunk)
+        # Lines ended by LF alone (what the servers send): split at once instead of finding each end in turn.
+        if b"\n" not in chunk:
+            self._buffer += chunk
+            if len(self._buffer) > self.max_line:
+                raise LineTooLong
+            return []
+        if self._buffer:  # the end of a line begun in an earlier chunk
+            chunk = bytes(self._buffer) + chunk
+            self._buffer.clear()
+        *lines, rest = chunk.split(b"\n")
+        events: list[Event] = []
+        data = self._data
+        for raw in lines:
+            if len(raw) > self.max_line:
+                raise LineTooLong
+            self.lines += 1
+            if raw.startswith(b"data: "):
+                data.append(raw[6:].decode("utf-8"))
+            elif raw:
+                self._line(raw.decode("utf-8"))
+            elif data or self._event:
+                events.append(Event(self._event or "message", "\n".join(data)))
+                self._event, data = "", []
+                self._data = data
+        if len(rest) > self.max_line:
+            raise LineTooLong
+        self._buffer += rest
+        return events
+
+    def _feed_any(self, chunk: bytes) -> list[Event]:
+        """`feed` for chunks with a CR in them, or after one (line ends of every kind, wherever chunks cut them)."""
         events: list[Event] = []
         start = 0
         if self._skip_lf and chunk[:1] == b"\n":

@@ -141,6 +141,20 @@ async def test_connection_is_reused_after_done(client: ChatClient, server: OAISe
     assert len({r.client_port for r in server.requests}) == 1  # the body is read to its end after [DONE]
 
 
+async def test_a_body_that_ends_late_after_done_is_answered_and_its_connection_dropped(client: ChatClient,
+                                                                                      server: OAIServer) -> None:
+    # The end of the body is read inline after [DONE] for END_WAIT_S (so the connection goes back to the pool);
+    # one that comes later is not waited for: the answer is whole, the connection is dropped.
+    from modelpick_tui.serving.reader import END_WAIT_S
+
+    late = int(END_WAIT_S * 1000 * 20)
+    for model in ("linger:10", "llama", f"linger:{late}", "llama"):
+        done = await client.collect(server.url, ask(model), api_key=KEY)
+        assert isinstance(done, Done) and done.text == ANSWER and done.metrics.finish_reason == "stop"
+    ports = [r.client_port for r in server.requests]
+    assert ports[0] == ports[1] == ports[2] != ports[3]
+
+
 # -- misbehaving servers -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("behaviour", ["die", "reset", "eof"])

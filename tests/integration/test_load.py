@@ -213,3 +213,28 @@ async def test_the_closed_loop_runs_in_a_reader_process_started_for_it() -> None
             assert m.ttft_ms is not None and m.queue_ms is not None and asked > 0
     finally:
         engine.close()
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(120)
+async def test_each_user_keeps_one_connection_and_every_answer_comes_back_with_its_figures() -> None:
+    from tests.support.oai_servers import PROMPT_TOKENS, TOKENS, OAIServer
+
+    with OAIServer() as server:
+        async with ChatClient(Timeouts(connect=5, read=30, deadline=60)) as client:
+            asks = [ChatRequest.from_prompt("vllm", f"question {i}") for i in range(4)]
+            got = [r async for r in client.load(server.url, asks, users=3, duration_s=60, max_requests=12)]
+        # A connection per user, kept from one of its requests to the next (not one per request, nor one shared
+        # pool that hands any connection to any user).
+        assert len(server.requests) == 12 and len({r.client_port for r in server.requests}) == 3
+        assert sorted(r.body["messages"][-1]["content"] for r in server.requests) == sorted(
+            f"question {i % 4}" for i in range(12))
+    # The answers come back in batches (reader.LOAD_BATCH_S), each with its own times and the server's counts.
+    assert len(got) == 12 and all(isinstance(result, Done) for _, result in got)
+    pieces = len(TOKENS) + 1  # the vllm behaviour sends an empty piece too, counted by its usage
+    for asked, result in got:
+        m = result.metrics
+        assert (m.tokens_from, m.output_tokens, m.prompt_tokens) == ("usage", pieces, PROMPT_TOKENS)
+        assert m.gaps_ms is not None and len(m.gaps_ms) == len(TOKENS) - 1  # the empty piece is no content
+        assert m.queue_ms is not None and m.ttft_ms is not None and m.latency_ms is not None
+        assert asked > 0 and 0 <= m.ttft_ms <= m.latency_ms

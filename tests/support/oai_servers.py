@@ -14,6 +14,7 @@ The request's `model` picks the behaviour (`NAME` or `NAME:N`):
                 says; CRLF endings
     no-newline  a role chunk, then N bytes (default 65536) with no line end every `token_s`, for ever
     no-done     llama-shaped, body ends cleanly after finish_reason without `data: [DONE]`
+    linger:MS   llama-shaped, the body ending MS ms after [DONE] (a server that ends its body late)
     die:N       N content chunks, then the socket is shut down mid chunked body (FIN)
     reset:N     N content chunks, then the connection is reset (RST)
     eof:N       N content chunks of a Connection: close body (no chunked framing), then a clean EOF
@@ -310,7 +311,7 @@ class _Handler(BaseHTTPRequestHandler):
         # llama-cpp-python ends events with "\n\n" (measured); other sse-starlette servers use CRLF. Cover both.
         sep = "\r\n\r\n" if name in ("slow", "endless") else "\n\n"
         self._event(_chunk(model, {"role": "assistant"}), sep)
-        if name in ("llama", "slow", "no-done"):
+        if name in ("llama", "slow", "no-done", "linger"):
             if name == "slow":
                 self._wait(self.owner.prefill_s)
             for i, token in enumerate(tokens):
@@ -320,6 +321,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._event(_chunk(model, {}, finish), sep)
             if name != "no-done":
                 self._event("[DONE]", sep)
+            if name == "linger":
+                self._wait(n / 1000)
             self._end()
             return
         if name == "no-newline":
