@@ -236,6 +236,13 @@ def _max_latency(check: Check, a: Answer) -> tuple[bool, Reason]:
     return False, lambda: f"{latency:,.0f} ms > {limit:,.0f} ms"
 
 
+def clear_caches() -> None:
+    """Forget the references parsed so far (kept across answers: the traces of one prompt share one), as a
+    fresh process would: bench/checks.py grades each round from here, as `modelpick checks` does."""
+    _REFERENCES.clear()
+    _NUMBERS.clear()
+
+
 _GRADERS: dict[str, Callable[[Check, Answer], tuple[bool, Reason]]] = {
     "equals": _equals, "contains": _contains, "icontains": _icontains, "not_contains": _not_contains,
     "starts_with": _starts_with, "regex": _regex, "is_json": _is_json, "json_schema": _json_schema,
