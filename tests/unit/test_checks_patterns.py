@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from modelpick_tui.evals.checks import Answer, Check, grade, parse_checks
+from modelpick_tui.evals.checks import Answer, Check, CheckError, grade, parse_checks
 from modelpick_tui.evals.checks.patterns import BUDGET, REGEX_TIMEOUT_S, UserPattern, bare_up_to, user_pattern
 
 
@@ -82,3 +82,9 @@ def test_what_grading_prepares_is_not_part_of_a_check() -> None:
     grade([graded], Answer("a1"))
     assert isinstance(graded.prepared, UserPattern)
     assert graded == fresh and hash(graded) == hash(fresh) and graded.to_json() == {"type": "regex", "value": r"\d+"}
+
+
+def test_a_pattern_nested_too_deep_to_compile_is_a_bad_row_in_one_line() -> None:
+    with pytest.raises(CheckError) as info:
+        parse_checks([{"type": "regex", "value": "(" * 900 + "a" + ")" * 900}])
+    assert str(info.value) == "checks[1] (regex): not a usable regular expression (nested too deep)"

@@ -65,20 +65,20 @@ def bare_up_to(pattern: str) -> int:
     exponentially, or is not understood."""
     try:
         items = _parser.parse(pattern)
-    except Exception:  # regex-only syntax (\p{L}, fuzzy matching): nothing is known, the timer stays
+        if _ways(items, 0) is None:
+            return -1
+        size = _size(items)
+        low, high = -1, _LONGEST  # bound(n) grows with n: the largest n within the budget, by bisection
+        while low < high:
+            mid = (low + high + 1) // 2
+            ways = _ways(items, mid)
+            if ways is not None and (mid + 1) * ways * size <= BUDGET:
+                low = mid
+            else:
+                high = mid - 1
+        return low
+    except Exception:  # regex-only syntax (\p{L}, fuzzy matching), groups nested too deep to walk: the timer stays
         return -1
-    if _ways(items, 0) is None:
-        return -1
-    size = _size(items)
-    low, high = -1, _LONGEST  # bound(n) grows with n: the largest n within the budget, by bisection
-    while low < high:
-        mid = (low + high + 1) // 2
-        ways = _ways(items, mid)
-        if ways is not None and (mid + 1) * ways * size <= BUDGET:
-            low = mid
-        else:
-            high = mid - 1
-    return low
 
 
 def _ways(items: Any, n: int) -> float | None:

@@ -147,6 +147,8 @@ def _regex_value(value: Any) -> str:
         regex.compile(text)
     except regex.error as exc:
         raise ValueError(f"not a valid regular expression ({exc})") from None
+    except RecursionError:  # groups nested some hundreds deep: the compiler recurses
+        raise ValueError("not a usable regular expression (nested too deep)") from None
     return text
 
 
