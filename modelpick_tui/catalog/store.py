@@ -65,6 +65,10 @@ _ORIGIN_COLUMNS = "m.base_model, m.origin, m.base_origin, m.tier"
 # hosts it; asked for the page's rows only (the outer select), each an index lookup.
 _SOURCE_COLUMNS = ("m.source, (SELECT group_concat(s.source, ' ') FROM model_sources s WHERE s.model_id = m.id), "
                    "EXISTS (SELECT 1 FROM hosted_models h WHERE h.hugging_face_id = m.id COLLATE NOCASE)")
+# With no other source synced (most catalogues: the Hub's alone), the same columns without their lookups (they cost
+# ~9% of a 200-row page's CPU time on 10k rows).
+_HUB_ONLY_COLUMNS = "m.source, NULL, 0"
+_ANY_OTHER_SOURCE = "SELECT EXISTS (SELECT 1 FROM model_sources) OR EXISTS (SELECT 1 FROM hosted_models)"
 
 
 def origin_conditions(q: CatalogQuery) -> tuple[list[str], list[Any]]:
@@ -254,7 +258,9 @@ class CatalogStore:
                         .fetchone()[0] if match else None)
             # Sort and limit row ids first, then fetch the wide rows of that page only: the sorter then
             # carries two columns instead of thirteen.
-            sql = (f"SELECT {_ROW_COLUMNS}, {_ORIGIN_COLUMNS}, {_SOURCE_COLUMNS} FROM models m WHERE m.rowid IN "
+            others = self.conn.execute(_ANY_OTHER_SOURCE).fetchone()[0]
+            sql = (f"SELECT {_ROW_COLUMNS}, {_ORIGIN_COLUMNS}, {_SOURCE_COLUMNS if others else _HUB_ONLY_COLUMNS} "
+                   "FROM models m WHERE m.rowid IN "
                    f"(SELECT m.rowid FROM models m {{hint}} {clause} ORDER BY {order} LIMIT ?) ORDER BY {order}, m.id")
             raw = None
             if fts_hits is not None and fts_hits > BROAD_MATCH * q.limit and q.sort in SORT_INDEXES:
