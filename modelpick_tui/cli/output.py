@@ -121,7 +121,7 @@ def print_table(table: Table) -> None:
 # one-line ASCII cells that fits: Rich's import is most of what `modelpick runs` would cost above a bare click app.
 # Anything else (wide characters, a table wider than the terminal, an environment that changes what Rich decides)
 # goes to Rich. tests/unit/test_cli_output.py holds it to Rich's own output, byte for byte.
-_RICH_ENV = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES", "JUPYTER_COLUMNS")
+_RICH_ENV = ("FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES", "JUPYTER_COLUMNS")
 
 
 def print_rows(title: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[str]]) -> None:

@@ -65,6 +65,7 @@ def test_plain_table_is_richs_table(terminal: bool, rows: list[list[str]], monke
     ("a title wider than the table", "a title much wider than the table it is put above", [], {}, _Out(False)),
     ("FORCE_COLOR makes Rich draw for a terminal", "runs", ROWS, {"FORCE_COLOR": "1"}, _Out(False)),
     ("COLUMNS sets Rich's width", "runs", ROWS, {"COLUMNS": "40"}, _Out(True)),
+    ("NO_COLOR: Rich decides which styles stay", "runs", ROWS, {"NO_COLOR": "1"}, _Out(True)),
     ("an ASCII-only output: Rich's ASCII box", "runs", ROWS, {}, _Out(False, encoding="ascii")),
     ("a dumb terminal: Rich draws no styles", "runs", ROWS, {"TERM": "dumb"}, _Out(True)),
 ])
