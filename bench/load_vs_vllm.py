@@ -3,13 +3,20 @@ with `python -c`: that build's `vllm` console script crashes, and the module has
 server (the tiny model of tests/support/tinymodel.py), at the same concurrency, with the same prompts, the same
 answer length (greedy) and the same number of requests, in one run: rounds alternate which tool goes first.
 
-    .venv/bin/python bench/load_vs_vllm.py [--concurrency 8] [--requests 64] [--max-tokens 32] [--rounds 3]
+    .venv/bin/python bench/load_vs_vllm.py [--concurrency 8] [--requests 64] [--max-tokens 32] [--rounds 6]
 
-Prints, per round and as medians: output tokens/s and TTFT p50 from each, their ratio and difference, and the
-load average before and after (2 cores shared with other work: read the figures beside it). What each measures:
-vLLM's TTFT runs from just before its aiohttp `session.post` (a pooled connection's wait included) to the first
-chunk with choices; modelpick's from the request's bytes going out (the stream reader's httpx trace) to the first
-non-empty content (docs/timing.md). Both count output tokens from the server's usage.
+Paired and interleaved: each round runs both tools back to back, the first of them alternating round by round, so
+that what the machine does (2 cores shared with other work) weighs on both alike; the figure is the per-round
+paired ratio (output tokens/s) and difference (TTFT p50), their median and their spread, with the load average.
+Each round also checks that both counted the same output tokens (both from the server's usage).
+
+What each measures, and where they differ by definition: vLLM's TTFT runs from just before its aiohttp
+`session.post` (a pooled connection's wait included) to the first chunk with `choices`, which is vLLM's role chunk
+(`{"role": "assistant", "content": ""}`, sent as the first token is made); modelpick's from the request's bytes
+going out (the stream reader's httpx trace) to the first non-empty content (docs/timing.md). So each round prints
+modelpick's TTFT p50 as stored and from the request being asked for (its queue time added: vLLM's start point), and
+a raw probe of the same server (`--probe`) measures, per request, the gap from the role chunk to the first non-empty
+content: what modelpick's TTFT counts and vLLM's does not.
 """
 
 from __future__ import annotations
@@ -55,8 +62,9 @@ def prompts_file(path: Path, n: int) -> list[str]:
 
 
 def modelpick(endpoint: Endpoint, texts: list[str], concurrency: int, requests: int, max_tokens: int
-              ) -> tuple[float, float, float]:
-    """(output tokens/s, TTFT p50 ms, client CPU share) of one run of the load generator."""
+              ) -> tuple[float, float, float, float, int]:
+    """(output tokens/s, TTFT p50 ms, TTFT p50 ms from asked, client CPU share, output tokens) of one run of the load
+    generator."""
     timeouts = Timeouts(connect=10, read=120, deadline=600)
 
     async def go() -> object:
@@ -71,12 +79,15 @@ def modelpick(endpoint: Endpoint, texts: list[str], concurrency: int, requests: 
         errors = {s.error for s in run.samples if s.error}  # type: ignore[attr-defined]
         raise SystemExit(f"modelpick: {len(ok)} of {requests} answered: {errors}")
     ttft = percentile([s.ttft_ms for s in ok if s.ttft_ms is not None], 50)
-    return sum(s.output_tokens for s in ok) / run.wall_s, ttft or 0.0, run.client_cpu or 0.0  # type: ignore[attr-defined]
+    from_asked = percentile([s.ttft_ms + (s.queue_ms or 0.0) for s in ok if s.ttft_ms is not None], 50)
+    tokens = sum(s.output_tokens for s in ok)
+    return (tokens / run.wall_s, ttft or 0.0, from_asked or 0.0,  # type: ignore[attr-defined]
+            run.client_cpu or 0.0, tokens)  # type: ignore[attr-defined]
 
 
 def vllm_bench(server_url: str, key: str, model_dir: Path, dataset: Path, out: Path, concurrency: int,
-               requests: int, max_tokens: int) -> tuple[float, float]:
-    """(output tokens/s, TTFT p50 ms) of one run of vLLM's serving benchmark."""
+               requests: int, max_tokens: int) -> tuple[float, float, int]:
+    """(output tokens/s, TTFT p50 ms, output tokens) of one run of vLLM's serving benchmark."""
     argv = [str(VLLM_PYTHON), "-c", VLLM_BENCH, "--backend", "openai-chat", "--base-url", server_url.removesuffix(
         "/v1"), "--endpoint", "/v1/chat/completions", "--model", "tiny", "--tokenizer", str(model_dir),
             "--dataset-name", "sharegpt", "--dataset-path", str(dataset), "--sharegpt-output-len", str(max_tokens),
@@ -91,7 +102,40 @@ def vllm_bench(server_url: str, key: str, model_dir: Path, dataset: Path, out: P
     out.unlink()
     if result["completed"] != requests:
         raise SystemExit(f"vllm bench: {result['completed']} of {requests} completed")
-    return float(result["output_throughput"]), float(result["median_ttft_ms"])
+    return float(result["output_throughput"]), float(result["median_ttft_ms"]), int(result["total_output_tokens"])
+
+
+def probe(server_url: str, key: str, texts: list[str], concurrency: int, max_tokens: int) -> tuple[float, float]:
+    """A raw client's (p50, p90) ms from vLLM's role chunk to the first non-empty content, at `concurrency`."""
+    import time
+
+    import httpx
+
+    gaps: list[float] = []
+
+    async def go() -> None:
+        queue = list(texts)
+        async with httpx.AsyncClient(timeout=120, headers={"Authorization": f"Bearer {key}"}) as http:
+            async def user() -> None:
+                while queue:
+                    payload = {"model": "tiny", "messages": [{"role": "user", "content": queue.pop()}],
+                               "max_tokens": max_tokens, "temperature": 0, "stream": True}
+                    role = first = None
+                    async with http.stream("POST", server_url + "/chat/completions", json=payload) as response:
+                        async for line in response.aiter_lines():
+                            if not line.startswith("data: {"):
+                                continue
+                            delta = (json.loads(line[6:]).get("choices") or [{}])[0].get("delta") or {}
+                            role = role or time.perf_counter()
+                            if first is None and delta.get("content"):
+                                first = time.perf_counter()
+                    if role is not None and first is not None:
+                        gaps.append((first - role) * 1000)
+
+            await asyncio.gather(*(user() for _ in range(concurrency)))
+
+    asyncio.run(go())
+    return percentile(gaps, 50) or 0.0, percentile(gaps, 90) or 0.0
 
 
 def main() -> None:
@@ -101,7 +145,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--requests", type=int, default=64)
     ap.add_argument("--max-tokens", type=int, default=32)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=6)
     args = ap.parse_args()
     os.environ.setdefault("MODELPICK_VLLM_PYTHON", str(VLLM_PYTHON))
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -131,15 +175,22 @@ def main() -> None:
                         got[tool] = vllm_bench(server.base_url, server.api_key or "", model_dir,
                                                home / "prompts.json", home / "vllm.json", args.concurrency,
                                                args.requests, args.max_tokens)
-                (m_tps, m_ttft, cpu), (v_tps, v_ttft) = got["modelpick"], got["vllm"]
-                rows.append((m_tps / v_tps, m_ttft - v_ttft))
+                (m_tps, m_ttft, m_asked, cpu, m_tokens), (v_tps, v_ttft, v_tokens) = got["modelpick"], got["vllm"]
+                rows.append((m_tps / v_tps, m_ttft - v_ttft, m_asked - v_ttft))
                 print(f"round {r + 1} ({' then '.join(order)}): output tok/s modelpick {m_tps:.1f} vs vLLM "
-                      f"{v_tps:.1f} (ratio {m_tps / v_tps:.3f}); TTFT p50 modelpick {m_ttft:.1f} ms vs vLLM "
-                      f"{v_ttft:.1f} ms (diff {m_ttft - v_ttft:+.1f} ms); generator CPU {cpu:.0%} of a core; "
-                      f"load {os.getloadavg()[0]:.1f}")
-            print(f"median: output tok/s ratio {statistics.median(r[0] for r in rows):.3f} (target 0.95-1.05), "
-                  f"TTFT p50 diff {statistics.median(r[1] for r in rows):+.1f} ms (target within ±5 ms); "
-                  f"load average {os.getloadavg()}")
+                      f"{v_tps:.1f} (ratio {m_tps / v_tps:.3f}; tokens {m_tokens} vs {v_tokens}"
+                      f"{'' if m_tokens == v_tokens else ': NOT the same count'}); TTFT p50 modelpick {m_ttft:.1f} ms "
+                      f"({m_asked:.1f} from asked) vs vLLM {v_ttft:.1f} ms (diff {m_ttft - v_ttft:+.1f}, from asked "
+                      f"{m_asked - v_ttft:+.1f} ms); generator CPU {cpu:.0%} of a core; load {os.getloadavg()[0]:.1f}")
+            role_p50, role_p90 = probe(server.base_url, server.api_key or "", texts, args.concurrency,
+                                       args.max_tokens)
+            ratios, diffs, asked = ([row[i] for row in rows] for i in range(3))
+            print(f"paired over {len(rows)} rounds: output tok/s ratio median {statistics.median(ratios):.3f} "
+                  f"(spread {min(ratios):.3f}-{max(ratios):.3f}; target 0.95-1.05); TTFT p50 diff median "
+                  f"{statistics.median(diffs):+.1f} ms (spread {min(diffs):+.1f} to {max(diffs):+.1f}; target within "
+                  f"±5 ms), from asked {statistics.median(asked):+.1f} ms (spread {min(asked):+.1f} to "
+                  f"{max(asked):+.1f}); role chunk to first content (raw probe, counted by modelpick's TTFT, not by "
+                  f"vLLM's): p50 {role_p50:.1f} ms, p90 {role_p90:.1f} ms; load average {os.getloadavg()}")
         finally:
             supervisor.close()
 

@@ -50,6 +50,7 @@ class Sample:
     tokens_from: str  # "usage" | "chunks"
     first_at: float | None
     end_at: float
+    queue_ms: float | None = None  # asked for → its request written (a pooled connection's wait, a connect)
 
 
 @dataclass
@@ -75,7 +76,7 @@ def sample_of(result: Done | Failed, asked_at: float) -> Sample:
     return Sample(error=error, ttft_ms=m.ttft_ms, tpot_ms=tpot, e2e_ms=m.latency_ms, gaps_ms=m.gaps_ms or (),
                   prompt_tokens=m.prompt_tokens, output_tokens=m.output_tokens, tokens_from=m.tokens_from,
                   first_at=None if m.ttft_ms is None else sent_at + m.ttft_ms / 1000,
-                  end_at=sent_at + (m.latency_ms or 0.0) / 1000)
+                  end_at=sent_at + (m.latency_ms or 0.0) / 1000, queue_ms=m.queue_ms)
 
 
 def max_in_flight(samples: Sequence[Sample]) -> int:
