@@ -183,11 +183,30 @@ class Database:
                 with db.atomic():
                     yield db
                 return
-            self._check_before_writing(db)
-            with _immediate(db, self.busy_timeout_s):
+            with self.transaction():
                 yield db
 
-    def _check_before_writing(self, db: sqlite_utils.Database) -> None:
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """`write()` on the plain connection, for writes that are only SQL: a first launch's sample load does not
+        wait for sqlite-utils' import. Nested, it is a savepoint of the outer transaction."""
+        with self.lock, _explained(self.path):
+            conn = self.conn
+            if conn.in_transaction:
+                conn.execute("SAVEPOINT modelpick_write")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK TO modelpick_write")
+                    conn.execute("RELEASE modelpick_write")
+                    raise
+                conn.execute("RELEASE modelpick_write")
+                return
+            self._check_before_writing(conn)
+            with _immediate(conn, self.busy_timeout_s):
+                yield conn
+
+    def _check_before_writing(self, db: sqlite3.Connection) -> None:
         """Refuse to write into a damaged file. SQLite reports damage only on the pages a statement touches, so an
         import appends to a file whose other pages are garbage and exits 0; `PRAGMA quick_check` reads every page
         (~70 ms for 20k traces, 5.6 MB; linear in the file's size), so it runs once per process, before its first
@@ -218,11 +237,12 @@ class Database:
 
     def set_meta(self, key: str, value: str | None) -> None:
         """Set a setting of this home; None removes it."""
-        with self.write() as db:
+        with self.transaction() as conn:
             if value is None:
-                db.execute("DELETE FROM meta WHERE key = ?", [key])
+                conn.execute("DELETE FROM meta WHERE key = ?", [key])
             else:
-                db.table("meta").upsert({"key": key, "value": value}, pk="key")
+                conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+                             "excluded.value", [key, value])
 
     def close(self) -> None:
         """Close the connection; closed stays closed (a late worker gets sqlite3's "closed database" error
@@ -234,12 +254,12 @@ class Database:
 
 
 @contextlib.contextmanager
-def _immediate(db: sqlite_utils.Database, timeout_s: float) -> Iterator[None]:
+def _immediate(conn: sqlite3.Connection, timeout_s: float) -> Iterator[None]:
     """BEGIN IMMEDIATE (waiting up to `timeout_s` for another process's write), COMMIT or ROLLBACK."""
     import sqlite3
 
     try:
-        db.conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
         if "locked" not in str(exc) and "busy" not in str(exc):
             raise
@@ -247,9 +267,9 @@ def _immediate(db: sqlite_utils.Database, timeout_s: float) -> Iterator[None]:
                                 f"({exc})") from None
     try:
         yield
-        db.conn.execute("COMMIT")
+        conn.execute("COMMIT")
     except BaseException:
-        db.rollback()
+        conn.rollback()
         raise
 
 
@@ -268,6 +288,9 @@ class _Migrations:
             return fn
 
         return inner
+
+    def names(self) -> list[str]:
+        return [fn.__name__ for fn, _ in self._fns]
 
     def pending(self, conn: sqlite3.Connection) -> bool:
         """Whether a migration is to be applied (or the database is a newer modelpick's), read with sqlite3 alone:
@@ -298,7 +321,7 @@ class _Migrations:
             return  # the usual case: one read, no write lock
         # Processes starting together on a new home would each create the tables: one migrates, under the
         # write lock; the others wait, then find nothing pending.
-        with _immediate(db, BUSY_TIMEOUT_S):
+        with _immediate(db.conn, BUSY_TIMEOUT_S):
             real.apply(db, **options)
 
 
@@ -353,9 +376,81 @@ def _connect(path: Path | None, busy_timeout_s: float) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
     if migrations.pending(conn):
-        migrations.apply(_sqlite_utils(conn))
+        _create_from_script(conn)
+        if migrations.pending(conn):  # migrations newer than schema.sql, or a database made before
+            migrations.apply(_sqlite_utils(conn))
     _check_columns(conn, path)
     return conn
+
+
+# A new database gets its schema from one script (schema.sql: what the migrations below create, dumped by
+# `python -m modelpick_tui.db`) instead of running them one by one through sqlite-utils, whose import and table
+# building were ~0.2 s of a first launch's CPU before its first page. Migrations added after the dump still run;
+# tests/unit/test_db.py holds the dump to the migrations' own result.
+SCHEMA_PATH = Path(__file__).with_name("schema.sql")
+_SCHEMA_HEAD = "-- migrations:"
+
+
+def _create_from_script(conn: sqlite3.Connection) -> None:
+    """On a new, empty database: schema.sql and its migrations marked as applied, in one IMMEDIATE transaction.
+    Anything amiss (the file gone, a dump of other migrations, another process creating the tables at the same
+    time, a read-only file) leaves the database as it was, for the migrations to create it or say why not."""
+    import sqlite3
+
+    if conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None:
+        return
+    try:
+        text = SCHEMA_PATH.read_text(encoding="utf-8")
+    except OSError:
+        return
+    head = next((line for line in text.splitlines() if line.startswith(_SCHEMA_HEAD)), "")
+    names = head.removeprefix(_SCHEMA_HEAD).split()
+    if not names or names != migrations.names()[: len(names)]:
+        return
+    from .clock import now_iso
+
+    stamp = now_iso()
+    marks = "".join(f"INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES "
+                    f"('{migrations.name}', '{name}', '{stamp}');\n" for name in names)
+    try:
+        # executescript commits what is pending first, so the transaction is the script's own.
+        conn.executescript(f"BEGIN IMMEDIATE;\n{text}\n{marks}COMMIT;\n")
+    except sqlite3.Error:
+        if conn.in_transaction:
+            conn.rollback()
+
+
+def dump_schema(conn: sqlite3.Connection) -> str:
+    """schema.sql's text for a database the migrations created: its tables, then indexes, views and triggers, each
+    in the order they were made (FTS5's shadow tables are made by their virtual table). Refused for a database
+    holding rows: the script carries the schema only."""
+    shadow = {row[1] for row in conn.execute("PRAGMA table_list") if row[2] == "shadow"}
+    objects = [(kind, name, sql) for kind, name, sql in conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid")
+        if name not in shadow]
+    for kind, name, sql in objects:
+        if kind == "table" and not sql.upper().startswith("CREATE VIRTUAL") and name != "_sqlite_migrations":
+            if conn.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() is not None:
+                raise ValueError(f"a migration wrote rows into {name}: schema.sql carries the schema only")
+    order = {"table": 0, "index": 1, "view": 2, "trigger": 3}
+    names = [row[0] for row in conn.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", [migrations.name])]
+    lines = ["-- The schema db.py's migrations create, for a new database (generated: python -m modelpick_tui.db).",
+             f"{_SCHEMA_HEAD} {' '.join(names)}"]
+    lines += [f"{sql};" for _, _, sql in sorted(objects, key=lambda o: order[o[0]])]
+    return "\n".join(lines) + "\n"
+
+
+def migrated_schema() -> str:
+    """schema.sql's text as the migrations make it now (an in-memory database, through sqlite-utils)."""
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+    try:
+        migrations.apply(_sqlite_utils(conn))
+        return dump_schema(conn)
+    finally:
+        conn.close()
 
 
 def is_uri(path: str | Path) -> bool:
@@ -857,3 +952,7 @@ def m017_modelscope_original(db: sqlite_utils.Database) -> None:
     # modelscope` for the models whose name matches no Hub row, so the two rows become one without opening the
     # card. NULL: the page was not read yet; '': read, it names none; 'org/name': the original it names.
     db.execute("ALTER TABLE model_sources ADD COLUMN hf_original TEXT")
+
+
+if __name__ == "__main__":  # python -m modelpick_tui.db: write schema.sql after adding a migration
+    SCHEMA_PATH.write_text(migrated_schema(), encoding="utf-8")

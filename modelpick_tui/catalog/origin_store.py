@@ -81,7 +81,7 @@ class OriginStore:
         sha = origin.table_sha()
         if self.database.get_meta(_TABLE_KEY) == sha:
             return 0
-        with self.database.write():
+        with self.database.transaction():  # plain SQL: a first launch does not wait for sqlite-utils
             changed = self._recompute(None)
             self.database.set_meta(_TABLE_KEY, sha)
         return changed

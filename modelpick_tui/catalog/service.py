@@ -161,10 +161,8 @@ class CatalogService:
         self.store.upsert_models(facts, synced_at=stamp)
         cards_dir = self.sample_dir / "cards"
         if cards_dir.is_dir():
-            for card in sorted(cards_dir.glob("*.md")):
-                model_id = card.stem.replace("__", "/", 1)
-                if self.store.exists(model_id) and self.store.card(model_id) is None:
-                    self.store.save_card(model_id, card.read_text(encoding="utf-8"), source="sample")
+            self.store.save_missing_cards({card.stem.replace("__", "/", 1): card.read_text(encoding="utf-8")
+                                           for card in sorted(cards_dir.glob("*.md"))}, source="sample")
         self.store.set_meta("sample_loaded", stamp)
         return len(facts)
 

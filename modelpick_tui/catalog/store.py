@@ -146,14 +146,24 @@ class CatalogStore:
         items = list(facts)
         if not items:
             return 0
-        with self.database.write():
+        # Plain SQL, as sqlite-utils' upsert_all writes it (a missing value is NULL), in one executemany: a first
+        # launch writes the sample's 232 models without importing sqlite-utils or building each row's statement.
+        with self.database.transaction() as conn:
             self._count = None
             rows = [f.to_row(synced_at) for f in items]
             self.origins.annotate(rows)
-            self.db.table("models").upsert_all(rows, pk="id", alter=False)
-            for f in items:
-                if f.files:
-                    self._replace_files(f.id, f.files)
+            columns = list(dict.fromkeys(key for row in rows for key in row))
+            names = ", ".join(f'"{c}"' for c in columns)
+            updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != "id")
+            conn.executemany(f"INSERT INTO models ({names}) VALUES ({', '.join('?' * len(columns))}) "
+                             f"ON CONFLICT(id) DO UPDATE SET {updates}",
+                             [[row.get(c) for c in columns] for row in rows])
+            files = {f.id: f.files for f in items if f.files}  # a model listed twice keeps its last files
+            conn.executemany("DELETE FROM model_files WHERE model_id = ?", [[model_id] for model_id in files])
+            conn.executemany(
+                "INSERT INTO model_files (model_id, filename, size, quant, format, sha256) VALUES (?, ?, ?, ?, ?, ?)",
+                [[model_id, f.filename, f.size, f.quant, f.format, f.sha256]
+                 for model_id, model_files in files.items() for f in model_files])
         return len(items)
 
     def _replace_files(self, model_id: str, files: Sequence[ModelFile]) -> None:
@@ -368,7 +378,7 @@ class CatalogStore:
 
     def exists(self, model_id: str) -> bool:
         with self.lock:
-            return self.db.execute("SELECT 1 FROM models WHERE id = ?", [model_id]).fetchone() is not None
+            return self.conn.execute("SELECT 1 FROM models WHERE id = ?", [model_id]).fetchone() is not None
 
     # --- cards --------------------------------------------------------------------------
 
@@ -379,10 +389,23 @@ class CatalogStore:
                 pk="model_id",
             )
 
+    def save_missing_cards(self, cards: dict[str, str], source: str) -> int:
+        """Store these cards (model id → text) for the models that are stored and have none, in one transaction
+        (the sample's, at a first launch); returns how many were stored."""
+        fetched = now_iso()
+        with self.database.transaction() as conn:
+            stored = {r[0] for r in conn.execute("SELECT id FROM models")}
+            have = {r[0] for r in conn.execute("SELECT model_id FROM cards")}
+            rows = [[model_id, text, "", fetched, source] for model_id, text in cards.items()
+                    if model_id in stored and model_id not in have]
+            conn.executemany("INSERT INTO cards (model_id, text, sha, fetched_at, source) VALUES (?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
     def card(self, model_id: str) -> dict[str, Any] | None:
         with self.lock:
-            rows = list(self.db.table("cards").rows_where("model_id = ?", [model_id]))
-            return dict(rows[0]) if rows else None
+            cursor = self.conn.execute("SELECT * FROM cards WHERE model_id = ?", [model_id])
+            row = cursor.fetchone()
+            return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
 
     # --- shortlist ----------------------------------------------------------------------
 

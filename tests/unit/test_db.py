@@ -12,7 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from modelpick_tui.db import Database, DatabaseBusyError, open_db
+from modelpick_tui import db as db_module
+from modelpick_tui.db import (
+    SCHEMA_PATH,
+    Database,
+    DatabaseBusyError,
+    _sqlite_utils,
+    dump_schema,
+    migrated_schema,
+    migrations,
+    open_db,
+)
 from modelpick_tui.services import build_services
 from modelpick_tui.settings import Settings
 
@@ -142,3 +152,71 @@ def test_the_cli_says_the_database_is_busy_in_one_line(tmp_path: Path, monkeypat
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.strip().splitlines() == [
         "Error: the database is busy: another modelpick held it for over 0.2 s (database is locked)"]
+
+
+def _schema(conn: sqlite3.Connection) -> tuple[list[tuple[str, ...]], list[str]]:
+    """Everything sqlite_master holds (FTS5's shadow tables too), and the migrations marked as applied."""
+    objects = sorted(conn.execute("SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master").fetchall())
+    return objects, [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+
+
+def _migrated(path: Path, **options: str) -> sqlite3.Connection:
+    """A database made by the migrations themselves, through sqlite-utils (as before schema.sql)."""
+    conn = sqlite3.connect(str(path))
+    migrations.apply(_sqlite_utils(conn), **options)
+    return conn
+
+
+def test_schema_sql_is_what_the_migrations_create() -> None:
+    """A new database is made from schema.sql in one script: it must be the migrations' own result."""
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == migrated_schema(), (
+        "schema.sql is out of date: run `python -m modelpick_tui.db` after adding a migration")
+
+
+def test_a_new_database_from_the_script_is_the_migrated_one_without_sqlite_utils(tmp_path: Path) -> None:
+    expected = _schema(_migrated(tmp_path / "migrated.db"))
+    assert expected[1] == migrations.names()
+    code = ("import sys; from modelpick_tui.db import open_db; db = open_db(sys.argv[1]); db.close(); "
+            "print('sqlite_utils' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "new.db")], capture_output=True, text=True,
+                         timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
+    assert _schema(sqlite3.connect(str(tmp_path / "new.db"))) == expected
+    reopened = open_db(tmp_path / "new.db")  # nothing pending: opened as is
+    assert _schema(reopened.conn) == expected
+    reopened.close()
+
+
+def test_a_script_older_than_the_migrations_is_completed_by_them(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A migration added after the last dump still runs on a new database (through sqlite-utils), after the
+    script; a script of migrations this modelpick does not have is not used."""
+    expected = _schema(_migrated(tmp_path / "migrated.db"))
+    older = tmp_path / "older.sql"
+    older.write_text(dump_schema(_migrated(tmp_path / "older.db", stop_before=migrations.names()[-1])))
+    assert migrations.names()[-1] not in older.read_text()
+    monkeypatch.setattr(db_module, "SCHEMA_PATH", older)
+    assert _schema(open_db(tmp_path / "new.db").conn) == expected
+    foreign = tmp_path / "foreign.sql"
+    foreign.write_text(older.read_text().replace("m001_catalog", "m001_other"))
+    monkeypatch.setattr(db_module, "SCHEMA_PATH", foreign)
+    assert _schema(open_db(tmp_path / "new2.db").conn) == expected
+
+
+def test_a_plain_transaction_commits_rolls_back_and_nests(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "m.db")
+    with db.transaction() as conn:
+        conn.execute("insert into meta (key, value) values ('a', '1')")
+    with pytest.raises(RuntimeError), db.transaction() as conn:
+        conn.execute("insert into meta (key, value) values ('b', '2')")
+        raise RuntimeError("half-way")
+    with db.write() as outer:
+        outer.table("meta").insert({"key": "c", "value": "3"})
+        with pytest.raises(RuntimeError), db.transaction() as inner:
+            inner.execute("insert into meta (key, value) values ('d', '4')")
+            raise RuntimeError("inner")
+        with db.transaction() as inner:
+            inner.execute("insert into meta (key, value) values ('e', '5')")
+    db.set_meta("a", "one")
+    db.close()
+    assert meta(open_db(tmp_path / "m.db")) == {"a": "one", "c": "3", "e": "5"}

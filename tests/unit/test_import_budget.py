@@ -107,7 +107,8 @@ def test_the_browse_tables_first_page_waits_for_nothing_it_does_not_show(tmp_pat
                              timeout=120)
         assert out.returncode == 0, out.stderr
         modules = set(out.stderr.split("MODULES\n", 1)[1].split())
-        for top in ("huggingface_hub", "httpx", "numpy", "yaml", "psutil", "plotext",
+        # sqlite-utils: a first launch creates the schema from schema.sql and writes the sample in plain SQL.
+        for top in ("huggingface_hub", "httpx", "numpy", "yaml", "psutil", "plotext", "sqlite_utils",
                     "modelpick_tui.catalog.fit.quants", "modelpick_tui.catalog.ggufs",
                     "modelpick_tui.catalog.card_checklist", "modelpick_tui.serving.endpoints", "modelpick_tui.evals"):
             assert not _loaded(modules, top), (launch, top)

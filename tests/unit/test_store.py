@@ -92,6 +92,24 @@ def test_upsert_refreshes_and_keeps_local_flag(store: CatalogStore) -> None:
     assert ids(store, local_only=True) == ["Qwen/Qwen2.5-Coder-7B-Instruct"]
 
 
+def test_upsert_replaces_files_searches_new_text_and_keeps_a_cards_first_copy(store: CatalogStore) -> None:
+    gguf = "bartowski/Qwen2.5-7B-Instruct-GGUF"
+    q8 = [ModelFile("q.Q8_0.gguf", 8_098_525_888, "Q8_0", "gguf")]
+    # Listed twice in one batch (a sync's pages can overlap): the last listing's files and facts win.
+    store.upsert_models([_facts(22, id=gguf, formats=["gguf"], files=[ModelFile("x.gguf", 1, "Q2_K", "gguf")]),
+                         _facts(22, id=gguf, author="zebrafinch", formats=["gguf"], files=q8)])
+    row = store.get(gguf)
+    assert row is not None and row["author"] == "zebrafinch" and row["license"] == "apache-2.0"
+    assert [(f["filename"], f["quant"], f["size"]) for f in row["files"]] == [("q.Q8_0.gguf", "Q8_0", 8_098_525_888)]
+    assert ids(store, text="zebrafinch") == [gguf]  # the FTS index follows the update
+    assert store.count() == 15
+    assert store.save_missing_cards({gguf: "# first", "nobody/absent": "# none"}, source="sample") == 1
+    assert store.save_missing_cards({gguf: "# second"}, source="sample") == 0
+    card = store.card(gguf)
+    assert card is not None and card["text"] == "# first" and card["source"] == "sample"
+    assert store.card("nobody/absent") is None
+
+
 def test_files_and_shortlist(store: CatalogStore) -> None:
     row = store.get("bartowski/Qwen2.5-7B-Instruct-GGUF")
     assert row is not None
