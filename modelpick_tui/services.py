@@ -81,7 +81,7 @@ class Services:
                 )
                 store = CatalogStore(self.db)
                 self._catalog = CatalogService(store, hub, settings.sample_dir, memory=self.memory,
-                                               home=settings.home, sources=self._source_sync(store))
+                                               home=settings.home, sources=lambda: self._source_sync(store))
             return self._catalog
 
     def api_prices(self, model_id: str) -> list[ApiPrice]:

@@ -18,6 +18,7 @@ from .facts import ModelFacts, ModelFile, context_from_config, detect_formats, f
 from .fit.memory import format_bytes
 from .fit.weights import quant_from_filename, quant_from_gguf
 from .gguf import is_first_part, read_gguf_metadata, split_parts, unsplit_name
+from .hf_cache import hf_hub_cache_dir
 
 # Files that make a cached repo runnable. README.md or config.json alone do not: modelpick itself
 # downloads those to show a card, and that must not make a model "local".
@@ -33,23 +34,6 @@ class ScanReport:
 
 
 # --- the Hugging Face cache -------------------------------------------------------------
-
-
-def hf_hub_cache_dir(env: Mapping[str, str] | None = None) -> Path:
-    """The Hugging Face cache folder as huggingface_hub resolves it, from the environment as it is now.
-
-    huggingface_hub reads HF_HUB_CACHE / HF_HOME once, when it is first imported; a process (or a test)
-    that sets them later would otherwise read and write another cache than the one it named."""
-    env = os.environ if env is None else env
-
-    def expand(value: str) -> Path:
-        return Path(os.path.expandvars(os.path.expanduser(value)))
-
-    for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
-        if env.get(var):
-            return expand(env[var])
-    home = env.get("HF_HOME") or os.path.join(env.get("XDG_CACHE_HOME") or "~/.cache", "huggingface")
-    return expand(home) / "hub"
 
 
 @dataclass

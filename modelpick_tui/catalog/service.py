@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
-from . import local
 from .counts import MOE_CONFIGS_PER_SYNC, active_from_base, moe_architecture
 from .facts import ModelFacts, ModelFile, facts_from_info
+from .hf_cache import hf_hub_cache_dir
 from .query import CatalogQuery, Facets, ListParams, LocalGguf, ModelDetails, SearchResult
 from .sources.errors import HubError
 from .sources.hub import HubClient
 from .store import CatalogStore
 
 if TYPE_CHECKING:
+    from . import local
     from .fit.arch import Arch
     from .fit.memory import Memory
     from .fit.quants import QuantFit
@@ -76,19 +77,29 @@ class CatalogService:
         memory: Memory | None = None,
         hf_cache_dir: Path | None = None,
         home: Path | None = None,
-        sources: SourceSync | None = None,
+        sources: SourceSync | Callable[[], SourceSync] | None = None,
     ):
         self.store = store
         self.hub = hub
-        self.sources = sources  # ModelScope, OpenRouter, Ollama (catalog/source_sync.py)
+        # ModelScope, OpenRouter, Ollama (catalog/source_sync.py); a callable makes them on first use: the browse
+        # table's first page needs none of their clients.
+        self._sources = sources
+        self._sources_lock = threading.Lock()
         self.sample_dir = sample_dir
         # Resolved now from the environment (huggingface_hub resolves its default once, at import).
-        self.hf_cache_dir = hf_cache_dir or local.hf_hub_cache_dir()
+        self.hf_cache_dir = hf_cache_dir or hf_hub_cache_dir()
         self._memory = memory
         self._memory_lock = threading.Lock()
         self._home = home  # where the CPU's measured bandwidth is cached
         self._online: bool | None = False if hub.offline else None
         self._message = ""
+
+    @property
+    def sources(self) -> SourceSync | None:
+        with self._sources_lock:
+            if callable(self._sources):
+                self._sources = self._sources()
+            return self._sources
 
     # --- state --------------------------------------------------------------------------
 
@@ -397,12 +408,16 @@ class CatalogService:
     def scan_dir(self, root: Path) -> local.ScanReport:
         """Add the GGUF files under `root` to the catalogue as local models (Ollama's models folder: its blobs,
         by the names its manifests give them)."""
+        from . import local  # its scans (fit/, gguf) wait for the first scan, not the first page
+
         if local.is_ollama_dir(root):
             return self._add_scanned(local.scan_ollama_dir(root, now_iso()))
         return self._add_scanned(local.scan_gguf_dir(root, now_iso()))
 
     def add_demo_models(self) -> list[local.DemoModel]:
         """Add the packaged demo models that are installed (local.packaged_demo_models) as local models."""
+        from . import local
+
         demos = local.packaged_demo_models()
         self._add_scanned(local.scan_gguf_files([d.path for d in demos], now_iso()))
         return demos
@@ -425,6 +440,8 @@ class CatalogService:
     def local_ggufs(self) -> list[LocalGguf]:
         """The GGUF files llama.cpp can serve here, with size and fit (catalog/ggufs.py). The packaged demo models
         join the catalogue as local models the first time (their headers are read once, not on every call)."""
+        from . import local
+
         demos = {str(d.path): d.package for d in local.packaged_demo_models()}
         known = {r["path"] for r in self.store.local_files()}
         if set(demos) - known:
@@ -437,6 +454,8 @@ class CatalogService:
 
     def cached_files(self, model_id: str) -> dict[str, str]:
         """The files of `model_id` in the Hugging Face cache (name → path), {} when it has none."""
+        from . import local
+
         for m in local.hf_cache_models(self.hf_cache_dir):
             if m.repo_id == model_id and m.snapshot is not None:
                 return {name: str(m.snapshot / name) for name in m.files}
@@ -446,6 +465,8 @@ class CatalogService:
         """Mark what is on this machine: scanned GGUF files that still exist and models with weights in
         the Hugging Face cache. Cached repos the catalogue does not know are added with what the cache
         tells (config.json, file list, README.md as the card)."""
+        from . import local
+
         ids = {r["model_id"] for r in self.store.local_files() if Path(r["path"]).exists()}
         cached = local.hf_cache_models(self.hf_cache_dir)
         unknown = [m for m in cached if not self.store.exists(m.repo_id)]

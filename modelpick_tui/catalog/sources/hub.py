@@ -269,7 +269,7 @@ class HubClient:
         deadline: float = 30.0,
         cache_dir: Path | None = None,
     ):
-        from ..local import hf_hub_cache_dir
+        from ..hf_cache import hf_hub_cache_dir
 
         self.endpoint = endpoint.rstrip("/")
         self.offline = offline
