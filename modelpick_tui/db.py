@@ -275,7 +275,8 @@ def _immediate(conn: sqlite3.Connection, timeout_s: float) -> Iterator[None]:
 
 class _Migrations:
     """The schema's migrations in order, applied by sqlite-utils' Migrations (imported only when a database
-    opens). Append new ones at the end of this file with `@migrations()`."""
+    opens). Append new ones at the end of this file with `@migrations()`, then write schema.sql again
+    (`python -m modelpick_tui.db`): a new database starts from it (tests/unit/test_db.py checks it is current)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
