@@ -81,7 +81,11 @@ async def test_the_screen_clusters_on_open_and_shows_the_clusters_per_model(seed
         await settle(pilot)
         assert isinstance(app.screen, FailuresScreen)
         # No r needed: the 8 failures were clustered in a worker as the screen opened, its stages on the way.
-        assert progress[0] == "embedding 8 failed traces (tfidf)… 10%" and progress[-1] == "done… 100%"
+        # A newer figure replaces one not yet painted (Progress.can_replace), so on a busy machine some stages are
+        # never shown: those shown come in the order of the work, and the last says it is done.
+        stages = ["embedding 8 failed traces (tfidf)… 10%", "clustering… 60%", "naming and saving… 90%", "done… 100%"]
+        assert progress and progress[-1] == "done… 100%"
+        assert progress == sorted(progress, key=stages.index), progress  # .index: an unknown line fails here
         assert notified(app, "clustered 8 failed traces into 2 modes with TF-IDF")
         assert seeded.failures.unassigned() == []
         text = screen_text(app)
