@@ -9,7 +9,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
@@ -158,28 +158,22 @@ class CatalogStore:
             conn.executemany(f"INSERT INTO models ({names}) VALUES ({', '.join('?' * len(columns))}) "
                              f"ON CONFLICT(id) DO UPDATE SET {updates}",
                              [[row.get(c) for c in columns] for row in rows])
-            files = {f.id: f.files for f in items if f.files}  # a model listed twice keeps its last files
-            conn.executemany("DELETE FROM model_files WHERE model_id = ?", [[model_id] for model_id in files])
-            conn.executemany(
-                "INSERT INTO model_files (model_id, filename, size, quant, format, sha256) VALUES (?, ?, ?, ?, ?, ?)",
-                [[model_id, f.filename, f.size, f.quant, f.format, f.sha256]
-                 for model_id, model_files in files.items() for f in model_files])
+            # A model listed twice keeps its last files.
+            self._replace_files(conn, {f.id: f.files for f in items if f.files})
         return len(items)
 
-    def _replace_files(self, model_id: str, files: Sequence[ModelFile]) -> None:
-        self.db.execute("DELETE FROM model_files WHERE model_id = ?", [model_id])
-        self.db.table("model_files").insert_all(
-            [
-                {"model_id": model_id, "filename": f.filename, "size": f.size, "quant": f.quant,
-                 "format": f.format, "sha256": f.sha256}
-                for f in files
-            ],
-            pk=("model_id", "filename"),
-        )
+    @staticmethod
+    def _replace_files(conn: sqlite3.Connection, files: Mapping[str, Sequence[ModelFile]]) -> None:
+        """Each model's files replaced by the ones given, in the caller's transaction."""
+        conn.executemany("DELETE FROM model_files WHERE model_id = ?", [[model_id] for model_id in files])
+        conn.executemany(
+            "INSERT INTO model_files (model_id, filename, size, quant, format, sha256) VALUES (?, ?, ?, ?, ?, ?)",
+            [[model_id, f.filename, f.size, f.quant, f.format, f.sha256]
+             for model_id, model_files in files.items() for f in model_files])
 
     def replace_files(self, model_id: str, files: Sequence[ModelFile]) -> None:
-        with self.database.write():
-            self._replace_files(model_id, files)
+        with self.database.transaction() as conn:
+            self._replace_files(conn, {model_id: files})
 
     def update_model(self, model_id: str, **values: Any) -> None:
         with self.database.write():
