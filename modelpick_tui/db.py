@@ -177,14 +177,8 @@ class Database:
     def write(self) -> Iterator[sqlite_utils.Database]:
         """One transaction that begins as a write (`BEGIN IMMEDIATE`), under the lock: committed when the block
         ends, rolled back when it raises. Nested, it is a savepoint of the outer transaction."""
-        with self.lock, _explained(self.path):
-            db = self.sqlite
-            if db.conn.in_transaction:
-                with db.atomic():
-                    yield db
-                return
-            with self.transaction():
-                yield db
+        with self.transaction():  # the one place a transaction (or its savepoint) begins and ends
+            yield self.sqlite
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
