@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .catalog.fit.memory import Memory
     from .catalog.service import CatalogService
     from .catalog.source_store import SourceStore
-    from .catalog.source_sync import ApiPrice, SourceSync
+    from .catalog.source_sync import HostedPrice, SourceSync
     from .catalog.store import CatalogStore
     from .evals.compare import CompareSession
     from .evals.compare_params import CompareParams
@@ -84,7 +84,7 @@ class Services:
                                                home=settings.home, sources=lambda: self._source_sync(store))
             return self._catalog
 
-    def api_prices(self, model_id: str) -> list[ApiPrice]:
+    def api_prices(self, model_id: str) -> list[HostedPrice]:
         """Where the model is hosted behind an API and at what price: (OpenRouter id, $ per 1M tokens in, out)."""
         from .catalog.source_sync import api_prices
 

@@ -47,7 +47,7 @@ class SourceReport:
     notes: list[str] = field(default_factory=list)  # one line each: a page not read, pages left for the next sync
 
 
-class ApiPrice(NamedTuple):
+class HostedPrice(NamedTuple):
     """One API that serves a model, for the API-vs-self-hosting comparison: its id there and $ per 1M tokens in and
     out (None where the provider publishes no fixed price)."""
 
@@ -56,10 +56,10 @@ class ApiPrice(NamedTuple):
     usd_per_m_out: float | None
 
 
-def api_prices(sources: SourceStore, model_id: str) -> list[ApiPrice]:
+def api_prices(sources: SourceStore, model_id: str) -> list[HostedPrice]:
     """Where `model_id` (a Hub repo, any case) is served behind an API, from the last `catalog sync --source
     openrouter`: (OpenRouter id, $ per 1M tokens in, $ per 1M out), cheapest first; [] when none lists it."""
-    return [ApiPrice(r["id"], per_million(r["prompt_price"]), per_million(r["completion_price"]))
+    return [HostedPrice(r["id"], per_million(r["prompt_price"]), per_million(r["completion_price"]))
             for r in sources.hosted_for([model_id]).get(model_id, [])]
 
 
@@ -275,7 +275,7 @@ class SourceSync:
         linked = self.sources.known_ids([m.hugging_face_id for m in models if m.hugging_face_id])
         return SourceReport(fetched=len(models), linked=len(linked))
 
-    def api_prices(self, model_id: str) -> list[ApiPrice]:
+    def api_prices(self, model_id: str) -> list[HostedPrice]:
         return api_prices(self.sources, model_id)
 
     # --- Ollama --------------------------------------------------------------------------
