@@ -136,6 +136,18 @@ class Database:
     def is_open(self) -> bool:
         return self._conn is not None and not self._closed
 
+    def has_data(self) -> bool:
+        """Whether the file already holds something (a new home's is created empty, or not yet): opening it then
+        creates no schema. Migrations still run on open after an upgrade, once."""
+        if self.is_open:
+            return True
+        if self.path is None or is_uri(self.path):
+            return False
+        try:
+            return self.path.stat().st_size > 0
+        except OSError:
+            return False
+
     def open(self) -> Database:
         """Open now (creating and migrating the file), so that a bad path fails here."""
         _ = self.conn

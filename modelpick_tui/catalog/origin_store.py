@@ -75,6 +75,10 @@ class OriginStore:
         for row in rows:
             row["origin"], row["base_origin"] = book.countries(row["id"], row.get("base_model"))
 
+    def current(self) -> bool:
+        """Whether the stored origins were computed with the shipped table (else `refresh` has work to do)."""
+        return self.database.get_meta(_TABLE_KEY) == origin.table_sha()
+
     def refresh(self) -> int:
         """Recompute every row's origins if the shipped table changed since they were computed (a first start after
         an upgrade); returns how many rows changed."""

@@ -142,6 +142,12 @@ class CatalogService:
 
     # --- loading ------------------------------------------------------------------------
 
+    def answers_now(self) -> bool:
+        """Whether a search can be answered without loading anything first: the database holds models whose
+        origins were computed with the shipped table. Reads only: what `ensure_loaded` would write (a first launch's
+        sample, the origins after an upgrade) is a worker's job."""
+        return self.store.count() > 0 and self.store.origins.current()
+
     def ensure_loaded(self) -> int:
         """A first launch with an empty database loads the embedded sample catalogue; a first launch of a new
         modelpick recomputes the stored origins if its shipped origin table changed."""

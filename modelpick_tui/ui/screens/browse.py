@@ -21,6 +21,7 @@ from ..messages import CatalogChanged, WorkFailed
 from ..tables import cursor_key, type_to_search
 from ..widgets.footer import Footer
 from ..widgets.next_step import NextStep
+from ..widgets.windowed_table import WindowedTable
 from ..workers import WorkerErrors
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         yield Static(id="summary")
         with Horizontal(id="main"):
             # The id column stays put while the others scroll sideways on a narrow terminal.
-            yield DataTable(id="results", cursor_type="row", zebra_stripes=True, fixed_columns=1)
+            yield WindowedTable(id="results", cursor_type="row", zebra_stripes=True, fixed_columns=1)
         yield NextStep()
         yield Footer()
 
@@ -71,7 +72,32 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         self.query_one("#banner").display = False
-        self.open_catalog()
+        if not self._open_in_place():
+            self.open_catalog()
+
+    def _open_in_place(self) -> bool:
+        """The daily start: a catalogue that answers at once fills the table before the first frame (a query of a
+        few milliseconds on the plain connection), with no worker and no empty frame painted, then painted again.
+        A first launch (the sample to load), an upgrade (origins to recompute) or a database that fails go to the
+        worker, which writes, and reports a failure."""
+        services = getattr(self.app, "services", None)
+        if services is None:
+            return False
+        new_home = not services.db.has_data()
+        try:
+            catalog = self.app.catalog  # type: ignore[attr-defined]
+            if new_home:
+                catalog.ensure_loaded()
+            elif not catalog.answers_now():
+                return False
+            banner = catalog.status().banner
+            result = catalog.search(self.query_state)
+        except Exception:  # the worker opens it again, and says what is wrong
+            return False
+        self._ready = True
+        self._show_banner(banner)
+        self._show_result(self.query_state, result)
+        return True
 
     def _after_first_page(self) -> None:
         # The first page is painted (or the catalogue failed to open): now the work nobody waits for (the card
@@ -166,7 +192,9 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         self.post_message(self.Searched(query, self.app.catalog.search(query)))  # type: ignore[attr-defined]
 
     def on_browse_screen_searched(self, message: Searched) -> None:
-        query, result = message.query, message.result
+        self._show_result(message.query, message.result)
+
+    def _show_result(self, query: CatalogQuery, result: SearchResult) -> None:
         if query != self.query_state:
             return  # a newer query is on its way
         self.last_result = result
