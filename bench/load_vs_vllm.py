@@ -4,6 +4,12 @@ server (the tiny model of tests/support/tinymodel.py), at the same concurrency, 
 answer length (greedy) and the same number of requests, in one run: rounds alternate which tool goes first.
 
     .venv/bin/python bench/load_vs_vllm.py [--concurrency 8] [--requests 64] [--max-tokens 32] [--rounds 6]
+                                            [--pin split|none]
+
+`--pin split` (the default on 2 or more cores): the server runs on core 0 (its processes' affinity, and vLLM's OpenMP
+threads bound there with VLLM_CPU_OMP_THREADS_BIND), both clients on core 1. Without it the server and the client
+under test share both cores, and what one tool's client takes from the server shows up as the server's speed:
+the same server gave vLLM's own benchmark 346 to 1,052 tokens/s within minutes that way (docs/capacity.md).
 
 Paired and interleaved: each round runs both tools back to back, the first of them alternating round by round, so
 that what the machine does (2 cores shared with other work) weighs on both alike; the figure is the per-round
@@ -138,61 +144,144 @@ def probe(server_url: str, key: str, texts: list[str], concurrency: int, max_tok
     return percentile(gaps, 50) or 0.0, percentile(gaps, 90) or 0.0
 
 
+def pin(cpus: set[int]) -> None:
+    """Every thread of this process on `cpus` (what it starts from now on inherits them)."""
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            os.sched_setaffinity(int(tid), cpus)
+        except OSError:
+            pass  # a thread that ended meanwhile
+
+
+def tree_cpu(pid: int) -> tuple[float, set[int]]:
+    """CPU seconds (user + system) of a process and its descendants, and the cores they may run on."""
+    import psutil
+
+    seconds, cores = 0.0, set()
+    try:
+        root = psutil.Process(pid)
+        for proc in [root, *root.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+                seconds += times.user + times.system
+                cores |= set(proc.cpu_affinity() or [])
+            except psutil.Error:
+                pass
+    except psutil.Error:
+        pass
+    return seconds, cores
+
+
+SIM_SERVER = ("import sys, threading; from tests.support.batching_server import BatchingServer; "
+              "s = BatchingServer(step_s=float(sys.argv[1]), per_request_s=float(sys.argv[2]), "
+              "tokens=int(sys.argv[3]), models=('tiny',), api_key=sys.argv[4]).start(); print(s.url, flush=True); "
+              "threading.Event().wait()")
+
+
+def compare(label: str, base_url: str, key: str, server_pid: int, model_dir: Path, home: Path, texts: list[str],
+            args: argparse.Namespace) -> None:
+    """The paired, interleaved rounds against one server, and their summary."""
+    endpoint = Endpoint("tiny", base_url, "tiny", api_key=key, backend="vllm")
+    modelpick(endpoint, texts, args.concurrency, args.concurrency, args.max_tokens)  # warm both paths
+    rows, mine, theirs = [], [], []
+    for r in range(args.rounds):
+        order = ("modelpick", "vllm") if r % 2 == 0 else ("vllm", "modelpick")
+        got: dict[str, tuple[float, ...]] = {}
+        server_cpu: dict[str, float] = {}
+        for tool in order:
+            cpu0 = tree_cpu(server_pid)[0]
+            if tool == "modelpick":
+                got[tool] = modelpick(endpoint, texts, args.concurrency, args.requests, args.max_tokens)
+            else:
+                got[tool] = vllm_bench(base_url, key, model_dir, home / "prompts.json", home / "vllm.json",
+                                       args.concurrency, args.requests, args.max_tokens)
+            server_cpu[tool] = tree_cpu(server_pid)[0] - cpu0
+        (m_tps, m_ttft, m_asked, cpu, m_tokens), (v_tps, v_ttft, v_tokens) = got["modelpick"], got["vllm"]
+        rows.append((m_tps / v_tps, m_ttft - v_ttft, m_asked - v_ttft))
+        mine.append(m_tps)
+        theirs.append(v_tps)
+        print(f"{label} round {r + 1} ({' then '.join(order)}): output tok/s modelpick {m_tps:.1f} vs vLLM "
+              f"{v_tps:.1f} (ratio {m_tps / v_tps:.3f}; tokens {m_tokens} vs {v_tokens}"
+              f"{'' if m_tokens == v_tokens else ': NOT the same count'}); TTFT p50 modelpick {m_ttft:.1f} ms "
+              f"({m_asked:.1f} from asked) vs vLLM {v_ttft:.1f} ms (diff {m_ttft - v_ttft:+.1f}, from asked "
+              f"{m_asked - v_ttft:+.1f} ms); generator CPU {cpu:.0%} of a core; server CPU in modelpick's run "
+              f"{server_cpu['modelpick'] / (m_tokens / m_tps):.0%} of a core; load {os.getloadavg()[0]:.1f}",
+              flush=True)
+    role_p50, role_p90 = probe(base_url, key, texts, args.concurrency, args.max_tokens)
+    ratios, diffs, asked = ([row[i] for row in rows] for i in range(3))
+
+    def drift(values: list[float]) -> float:  # the largest change of one tool's figure from one round to the next
+        return max(abs(b / a - 1) for a, b in zip(values, values[1:], strict=False)) if len(values) > 1 else 0.0
+
+    print(f"{label}, paired over {len(rows)} rounds: output tok/s ratio median {statistics.median(ratios):.3f} "
+          f"(spread {min(ratios):.3f}-{max(ratios):.3f}; target 0.95-1.05); TTFT p50 diff median "
+          f"{statistics.median(diffs):+.1f} ms (spread {min(diffs):+.1f} to {max(diffs):+.1f}; target within "
+          f"±5 ms), from asked {statistics.median(asked):+.1f} ms (spread {min(asked):+.1f} to "
+          f"{max(asked):+.1f}); each tool's own round-to-round change: up to {drift(mine):.0%} (modelpick), "
+          f"{drift(theirs):.0%} (vLLM); role chunk to first content (raw probe, counted by modelpick's TTFT, not by "
+          f"vLLM's): p50 {role_p50:.1f} ms, p90 {role_p90:.1f} ms; load average {os.getloadavg()}", flush=True)
+
+
 def main() -> None:
     from tests.support.tinymodel import build
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--concurrency", type=int, default=8)
-    ap.add_argument("--requests", type=int, default=64)
-    ap.add_argument("--max-tokens", type=int, default=32)
+    ap.add_argument("--requests", type=int, default=256)
+    ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--rounds", type=int, default=6)
+    ap.add_argument("--servers", default="sim,vllm", help="sim (the simulated batching server), vllm, or both")
+    ap.add_argument("--sim-step-ms", type=float, default=5.0, help="the simulated server's decode step")
+    ap.add_argument("--pin", choices=["split", "none"],
+                    default="split" if len(os.sched_getaffinity(0)) >= 2 else "none")
     args = ap.parse_args()
     os.environ.setdefault("MODELPICK_VLLM_PYTHON", str(VLLM_PYTHON))
     os.environ["HF_HUB_OFFLINE"] = "1"
+    cores = sorted(os.sched_getaffinity(0))
+    server_cores, client_cores = ({cores[0]}, set(cores[1:])) if args.pin == "split" else (set(cores), set(cores))
+    if args.pin == "split":
+        os.environ["VLLM_CPU_OMP_THREADS_BIND"] = ",".join(map(str, sorted(server_cores)))
+    print(f"{args.requests} requests at concurrency {args.concurrency}, {args.max_tokens} tokens each (greedy); "
+          f"servers on cores {sorted(server_cores)}, clients on {sorted(client_cores)}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         model_dir = build(home / "tiny")
         texts = prompts_file(home / "prompts.json", args.requests)
-        supervisor = Supervisor(home / "home", open_db(home / "bench.db"))
-        try:
-            spec = ServerSpec(name="tiny", backend="vllm", model=str(model_dir), ctx=256, dtype="bfloat16",
-                              model_alias="tiny", enforce_eager=True)
-            server = supervisor.start_and_wait(spec, timeout=600)
-            if server.status != "ready":
-                raise SystemExit(f"vLLM did not start: {server.error}")
-            endpoint = Endpoint("tiny", server.base_url, "tiny", api_key=server.api_key, backend="vllm")
-            print(f"vLLM ready in {server.time_to_ready_s:.0f} s; {args.requests} requests at concurrency "
-                  f"{args.concurrency}, {args.max_tokens} tokens each (greedy); load average {os.getloadavg()}")
-            modelpick(endpoint, texts, args.concurrency, args.concurrency, args.max_tokens)  # warm both paths
-            rows = []
-            for r in range(args.rounds):
-                order = ("modelpick", "vllm") if r % 2 == 0 else ("vllm", "modelpick")
-                got: dict[str, tuple[float, ...]] = {}
-                for tool in order:
-                    if tool == "modelpick":
-                        got[tool] = modelpick(endpoint, texts, args.concurrency, args.requests, args.max_tokens)
-                    else:
-                        got[tool] = vllm_bench(server.base_url, server.api_key or "", model_dir,
-                                               home / "prompts.json", home / "vllm.json", args.concurrency,
-                                               args.requests, args.max_tokens)
-                (m_tps, m_ttft, m_asked, cpu, m_tokens), (v_tps, v_ttft, v_tokens) = got["modelpick"], got["vllm"]
-                rows.append((m_tps / v_tps, m_ttft - v_ttft, m_asked - v_ttft))
-                print(f"round {r + 1} ({' then '.join(order)}): output tok/s modelpick {m_tps:.1f} vs vLLM "
-                      f"{v_tps:.1f} (ratio {m_tps / v_tps:.3f}; tokens {m_tokens} vs {v_tokens}"
-                      f"{'' if m_tokens == v_tokens else ': NOT the same count'}); TTFT p50 modelpick {m_ttft:.1f} ms "
-                      f"({m_asked:.1f} from asked) vs vLLM {v_ttft:.1f} ms (diff {m_ttft - v_ttft:+.1f}, from asked "
-                      f"{m_asked - v_ttft:+.1f} ms); generator CPU {cpu:.0%} of a core; load {os.getloadavg()[0]:.1f}")
-            role_p50, role_p90 = probe(server.base_url, server.api_key or "", texts, args.concurrency,
-                                       args.max_tokens)
-            ratios, diffs, asked = ([row[i] for row in rows] for i in range(3))
-            print(f"paired over {len(rows)} rounds: output tok/s ratio median {statistics.median(ratios):.3f} "
-                  f"(spread {min(ratios):.3f}-{max(ratios):.3f}; target 0.95-1.05); TTFT p50 diff median "
-                  f"{statistics.median(diffs):+.1f} ms (spread {min(diffs):+.1f} to {max(diffs):+.1f}; target within "
-                  f"±5 ms), from asked {statistics.median(asked):+.1f} ms (spread {min(asked):+.1f} to "
-                  f"{max(asked):+.1f}); role chunk to first content (raw probe, counted by modelpick's TTFT, not by "
-                  f"vLLM's): p50 {role_p50:.1f} ms, p90 {role_p90:.1f} ms; load average {os.getloadavg()}")
-        finally:
-            supervisor.close()
+        for kind in args.servers.split(","):
+            pin(server_cores)  # the server's processes inherit it
+            if kind == "sim":
+                key = "bench-key"
+                step = args.sim_step_ms / 1000
+                sim = subprocess.Popen([sys.executable, "-c", SIM_SERVER, str(step), str(step / 20),
+                                        str(args.max_tokens), key], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                try:
+                    url = (sim.stdout.readline() if sim.stdout else "").strip()
+                    if not url:
+                        raise SystemExit("the simulated server did not start")
+                    pin(client_cores)
+                    print(f"simulated batching server (a decode step of {args.sim_step_ms:g} ms + 5% a request "
+                          f"in it; standard library, one process) at {url}; load average {os.getloadavg()}",
+                          flush=True)
+                    compare("sim", url + "/v1", key, sim.pid, model_dir, home, texts, args)
+                finally:
+                    sim.kill()
+                    sim.wait()
+                continue
+            supervisor = Supervisor(home / "home", open_db(home / "bench.db"))
+            try:
+                spec = ServerSpec(name="tiny", backend="vllm", model=str(model_dir), ctx=256, dtype="bfloat16",
+                                  model_alias="tiny", enforce_eager=True)
+                server = supervisor.start_and_wait(spec, timeout=600)
+                if server.status != "ready":
+                    raise SystemExit(f"vLLM did not start: {server.error}")
+                pin(client_cores)  # this process, and the clients it starts from now on
+                assert server.pid is not None
+                _, seen = tree_cpu(server.pid)
+                print(f"vLLM (CPU build) ready in {server.time_to_ready_s:.0f} s, its processes on cores "
+                      f"{sorted(seen)}; load average {os.getloadavg()}", flush=True)
+                compare("vLLM", server.base_url, server.api_key or "", server.pid, model_dir, home, texts, args)
+            finally:
+                supervisor.close()
 
 
 if __name__ == "__main__":

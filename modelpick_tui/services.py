@@ -81,7 +81,8 @@ class Services:
                 )
                 store = CatalogStore(self.db)
                 self._catalog = CatalogService(store, hub, settings.sample_dir, memory=self.memory,
-                                               home=settings.home, sources=lambda: self._source_sync(store))
+                                               home=settings.home, sources=lambda: self._source_sync(store),
+                                               prebuilt=settings.prebuilt_sample)
             return self._catalog
 
     def api_prices(self, model_id: str) -> list[HostedPrice]:

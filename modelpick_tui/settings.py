@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,12 @@ class VllmSettings:
         )
 
 
+def _prebuilt_sample(env: Mapping[str, str]) -> Path | None:
+    if "MODELPICK_PREBUILT_SAMPLE" in env:
+        return Path(env["MODELPICK_PREBUILT_SAMPLE"]).expanduser() if env["MODELPICK_PREBUILT_SAMPLE"].strip() else None
+    return Path(sys.prefix) / "share" / "modelpick" / "sample-catalog.db"  # catalog/prebuilt.default_path()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the services need to know about this machine and this user."""
@@ -93,6 +100,9 @@ class Settings:
     modelscope_endpoint: str = "https://www.modelscope.cn"
     openrouter_endpoint: str = "https://openrouter.ai/api/v1"
     ollama_host: str = ""
+    # The sample catalogue compiled at install (catalog/sample.py): an empty catalogue copies it instead of parsing
+    # the sample. MODELPICK_PREBUILT_SAMPLE names another file; set to "" it is not used.
+    prebuilt_sample: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, db: str | Path | None = None) -> Settings:
@@ -121,6 +131,7 @@ class Settings:
             modelscope_endpoint=(env.get("MODELPICK_MODELSCOPE_ENDPOINT") or "https://www.modelscope.cn").rstrip("/"),
             openrouter_endpoint=(env.get("MODELPICK_OPENROUTER_ENDPOINT") or "https://openrouter.ai/api/v1").rstrip("/"),
             ollama_host=(env.get("OLLAMA_HOST") or "").strip(),
+            prebuilt_sample=_prebuilt_sample(env),
         )
 
     @property

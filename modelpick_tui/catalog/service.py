@@ -7,7 +7,6 @@ fit/ or local.py, and splitting it would give the callers two doors to the same 
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -78,6 +77,7 @@ class CatalogService:
         hf_cache_dir: Path | None = None,
         home: Path | None = None,
         sources: SourceSync | Callable[[], SourceSync] | None = None,
+        prebuilt: Path | None = None,
     ):
         self.store = store
         self.hub = hub
@@ -86,6 +86,7 @@ class CatalogService:
         self._sources = sources
         self._sources_lock = threading.Lock()
         self.sample_dir = sample_dir
+        self.prebuilt = prebuilt  # the sample catalogue compiled at install (catalog/sample.py); None: parse it
         # Resolved now from the environment (huggingface_hub resolves its default once, at import).
         self.hf_cache_dir = hf_cache_dir or hf_hub_cache_dir()
         self._memory = memory
@@ -156,38 +157,12 @@ class CatalogService:
         return loaded
 
     def load_sample(self) -> int:
-        from .hub_json import model_info
+        """Load the embedded sample catalogue: copied from its prebuilt database into an empty catalogue when that
+        is current (catalog/sample.py), else parsed and written."""
+        from .sample import copy_into, load_sample_into
 
-        path = self.sample_dir / "catalog.jsonl"
-        if not path.exists():
-            return 0
-        facts: list[ModelFacts] = []
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                if not line.strip():
-                    continue
-                item = json.loads(line)
-                config_json = item.pop("config_json", None)
-                facts.append(facts_from_info(model_info(item), config_json, source="sample"))
-        by_id = {f.id: f for f in facts}
-        for f in facts:
-            base = by_id.get(f.base_model)
-            if f.params_active is None and base is not None:
-                f.params_active = active_from_base(f.params, base.params, base.params_active)
-        stamp = self._sample_date(facts)
-        self.store.upsert_models(facts, synced_at=stamp)
-        cards_dir = self.sample_dir / "cards"
-        if cards_dir.is_dir():
-            self.store.save_missing_cards({card.stem.replace("__", "/", 1): card.read_text(encoding="utf-8")
-                                           for card in sorted(cards_dir.glob("*.md"))}, source="sample")
-        self.store.set_meta("sample_loaded", stamp)
-        return len(facts)
-
-    @staticmethod
-    def _sample_date(facts: list[ModelFacts]) -> str:
-        # The sample is as fresh as its newest model: that is the date the banner should show.
-        dates = [f.last_modified for f in facts if f.last_modified]
-        return max(dates) if dates else now_iso()
+        copied = copy_into(self.store, self.sample_dir, self.prebuilt)
+        return copied if copied is not None else load_sample_into(self.store, self.sample_dir)
 
     # --- Hub ----------------------------------------------------------------------------
 
@@ -498,3 +473,4 @@ class CatalogService:
 
     def shortlist(self) -> list[dict[str, Any]]:
         return self.store.shortlist()
+

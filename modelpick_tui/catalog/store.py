@@ -47,6 +47,8 @@ ORIGIN_WALK_STEPS_PER_ROW = 1000
 
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import sqlite_utils
 
     from ..db import Database
@@ -192,6 +194,47 @@ class CatalogStore:
                 chunk = ids[chunk_start : chunk_start + 500]
                 marks = ",".join("?" * len(chunk))
                 self.db.execute(f"UPDATE models SET is_local = 1 WHERE id IN ({marks})", chunk)
+
+    def copy_prebuilt(self, path: Path, key: str) -> int | None:
+        """Copy a prebuilt sample catalogue (catalog/sample.py) into this empty catalogue, in one transaction: its
+        models (the FTS index follows by trigger), their files, its cards (one cached here is kept, each stamped now,
+        as a load stamps it), and its meta `sample_loaded` and `origin_table`. None, with nothing written, when it
+        cannot stand in for a load: a catalogue not empty, origin entries of the user's (the copied origins are the
+        shipped table's), a file not built from `key`, other columns, a file SQLite cannot read."""
+        database = self.database
+        with database.lock:
+            conn = database.conn
+            if conn.in_transaction or conn.execute("SELECT EXISTS (SELECT 1 FROM models)").fetchone()[0]:
+                return None
+            if conn.execute("SELECT EXISTS (SELECT 1 FROM origin_entries)").fetchone()[0]:
+                return None
+            try:
+                conn.execute("ATTACH DATABASE ? AS prebuilt", [str(path)])  # a plain name: no URIs on this connection
+            except sqlite3.Error:
+                return None
+            try:
+                built = conn.execute("SELECT value FROM prebuilt.meta WHERE key = 'prebuilt_key'").fetchone()
+                tables = ("models", "model_files", "cards")
+                columns = {table: _insertable(conn, "main", table) for table in tables}
+                if (built is None or built[0] != key
+                        or any(columns[table] != _insertable(conn, "prebuilt", table) for table in tables)):
+                    return None  # stale, or a migration newer than the file: load as before
+                with database.transaction():
+                    for table in tables:
+                        names = ", ".join(f'"{c}"' for c in columns[table])
+                        values = names.replace('"fetched_at"', "?") if table == "cards" else names
+                        verb = "INSERT OR IGNORE" if table == "cards" else "INSERT"
+                        conn.execute(f"{verb} INTO main.{table} ({names}) SELECT {values} FROM prebuilt.{table} "
+                                     "ORDER BY rowid", [now_iso()] if values != names else [])
+                    conn.execute("INSERT OR REPLACE INTO main.meta (key, value) SELECT key, value FROM prebuilt.meta "
+                                 "WHERE key IN ('sample_loaded', 'origin_table')")
+                    copied = int(conn.execute("SELECT count(*) FROM main.models").fetchone()[0])
+            except sqlite3.DatabaseError:
+                return None  # a damaged or foreign file: load as before (the home's own errors come back there)
+            finally:
+                conn.execute("DETACH DATABASE prebuilt")
+            self._count = None
+        return copied
 
     def invalidate_count(self) -> None:
         """Another store removed rows (catalog/source_store.py merges a ModelScope row into the Hub's)."""
@@ -450,3 +493,8 @@ class CatalogStore:
 
     def set_meta(self, key: str, value: str) -> None:
         self.database.set_meta(key, value)
+
+
+def _insertable(conn: sqlite3.Connection, schema: str, table: str) -> list[str]:
+    """A table's columns that an INSERT names (generated ones are SQLite's)."""
+    return [row[1] for row in conn.execute(f"PRAGMA {schema}.table_xinfo({table})").fetchall() if row[6] == 0]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
 from ..untrusted import clean
+
+if TYPE_CHECKING:
+    from ..catalog.query import CatalogQuery, SearchResult
 
 TASK_SHORT = {
     "text-generation": "text-gen",
@@ -72,3 +75,48 @@ def section(title: str, body: str | None, style: str = "") -> Text:
     text = Text(title + "\n", style="bold underline")
     text.append_text(safe(body or "", style))
     return text
+
+
+def catalog_summary(q: CatalogQuery, result: SearchResult) -> Text:
+    """The line above the browse table: how many models match, and the filters and sort that chose them."""
+    from ..catalog.facts import format_params
+    from ..catalog.query import SORT_LABELS
+
+    parts = []
+    if q.permissive_only:
+        parts.append("permissive")
+    if q.licenses:
+        parts.append("licence: " + ",".join(q.licenses))
+    if q.size_classes:
+        parts.append(",".join(q.size_classes))
+    for label, low, high in (("params", q.min_params, q.max_params), ("active", q.min_active, q.max_active)):
+        if low is not None or high is not None:
+            parts.append(f"{label} {format_params(low) if low else '0'}–{format_params(high) if high else '∞'}")
+    for label, value in (("task", q.task), ("format", q.format), ("author", q.author)):
+        if value:
+            parts.append(f"{label}: {value}")
+    if q.gated is not None:
+        parts.append("gated only" if q.gated else "open only")
+    if q.local_only:
+        parts.append("local only")
+    parts.extend(_origin_summary(q))
+    parts.append(f"sort: {SORT_LABELS.get(q.sort, q.sort)}")
+    text = Text(f"{result.matching} of {result.total} models", style="bold")
+    text.append("  ·  " + "  ·  ".join(parts), style="dim")
+    return text
+
+
+def _origin_summary(q: CatalogQuery) -> list[str]:
+    whose = "base origin" if q.by_base else "origin"
+    parts = []
+    if q.origins:
+        parts.append(f"{whose}: " + ",".join(q.origins))
+    if q.exclude_origins:
+        parts.append(f"{whose} not " + ",".join(q.exclude_origins))
+    if q.by_base and not (q.origins or q.exclude_origins):
+        parts.append("by base model")
+    if q.tiers:
+        parts.append("tier: " + ",".join(q.tiers))
+    if q.sources:
+        parts.append("source: " + ",".join(q.sources))
+    return parts

@@ -51,6 +51,7 @@ class Sample:
     first_at: float | None
     end_at: float
     queue_ms: float | None = None  # asked for → its request written (a pooled connection's wait, a connect)
+    asked_at: float | None = None  # when its user asked for it (time.perf_counter(), the stream reader's)
 
 
 @dataclass
@@ -59,7 +60,7 @@ class LevelRun:
 
     concurrency: int
     samples: list[Sample] = field(default_factory=list)
-    wall_s: float = 0.0
+    wall_s: float = 0.0  # the load's time: first request asked → last answer's end (run_level)
     died: str | None = None  # the server is gone: the cause
     client_cpu: float | None = None  # the busier of the asking process and its reader: CPU seconds / wall
 
@@ -76,7 +77,7 @@ def sample_of(result: Done | Failed, asked_at: float) -> Sample:
     return Sample(error=error, ttft_ms=m.ttft_ms, tpot_ms=tpot, e2e_ms=m.latency_ms, gaps_ms=m.gaps_ms or (),
                   prompt_tokens=m.prompt_tokens, output_tokens=m.output_tokens, tokens_from=m.tokens_from,
                   first_at=None if m.ttft_ms is None else sent_at + m.ttft_ms / 1000,
-                  end_at=sent_at + (m.latency_ms or 0.0) / 1000, queue_ms=m.queue_ms)
+                  end_at=sent_at + (m.latency_ms or 0.0) / 1000, queue_ms=m.queue_ms, asked_at=asked_at)
 
 
 def max_in_flight(samples: Sequence[Sample]) -> int:
@@ -152,4 +153,18 @@ async def run_level(client: ChatClient, endpoint: Endpoint, prompts: Sequence[Lo
         run.died = str(exc)
     run.wall_s = time.perf_counter() - started
     run.client_cpu = cpu.share()
+    span = load_span(run.samples)
+    if span is not None:
+        # The load's own time, as vLLM's benchmark counts it: from the first request asked to the last answer's
+        # end, on the stream reader's clock. The wall clock here adds the start of the loop in the reader and the
+        # hand-over of the last batch of answers (up to 50 ms), which were no load on the server.
+        run.wall_s = span
     return run
+
+
+def load_span(samples: Sequence[Sample]) -> float | None:
+    """Seconds from the first request asked to the last answer's end (None without timestamps)."""
+    asked = [s.asked_at for s in samples if s.asked_at is not None]
+    if not asked:
+        return None
+    return max(max(s.end_at for s in samples) - min(asked), 1e-9)

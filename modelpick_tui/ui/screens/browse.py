@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from ...catalog.query import SORT_LABELS, CatalogQuery, ListParams, ModelRow, SearchResult
 from ..actions import bindings
-from ..format import compact, marked_cell, safe, task_short
+from ..format import catalog_summary, compact, marked_cell, safe, task_short
 from ..messages import CatalogChanged, WorkFailed
 from ..tables import cursor_key, type_to_search
 from ..widgets.footer import Footer
@@ -265,47 +265,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
             table.move_cursor(row=table.get_row_index(model_id))
 
     def summary_text(self, result: SearchResult) -> Text:
-        q = self.query_state
-        parts = []
-        if q.permissive_only:
-            parts.append("permissive")
-        if q.licenses:
-            parts.append("licence: " + ",".join(q.licenses))
-        if q.size_classes:
-            parts.append(",".join(q.size_classes))
-        from ...catalog.facts import format_params
-
-        for label, low, high in (("params", q.min_params, q.max_params), ("active", q.min_active, q.max_active)):
-            if low is not None or high is not None:
-                parts.append(f"{label} {format_params(low) if low else '0'}–{format_params(high) if high else '∞'}")
-        for label, value in (("task", q.task), ("format", q.format), ("author", q.author)):
-            if value:
-                parts.append(f"{label}: {value}")
-        if q.gated is not None:
-            parts.append("gated only" if q.gated else "open only")
-        if q.local_only:
-            parts.append("local only")
-        parts.extend(self._origin_summary(q))
-        parts.append(f"sort: {SORT_LABELS.get(q.sort, q.sort)}")
-        text = Text(f"{result.matching} of {result.total} models", style="bold")
-        text.append("  ·  " + "  ·  ".join(parts), style="dim")
-        return text
-
-    @staticmethod
-    def _origin_summary(q: CatalogQuery) -> list[str]:
-        whose = "base origin" if q.by_base else "origin"
-        parts = []
-        if q.origins:
-            parts.append(f"{whose}: " + ",".join(q.origins))
-        if q.exclude_origins:
-            parts.append(f"{whose} not " + ",".join(q.exclude_origins))
-        if q.by_base and not (q.origins or q.exclude_origins):
-            parts.append("by base model")
-        if q.tiers:
-            parts.append("tier: " + ",".join(q.tiers))
-        if q.sources:
-            parts.append("source: " + ",".join(q.sources))
-        return parts
+        return catalog_summary(self.query_state, result)
 
     def selected_id(self) -> str | None:
         return cursor_key(self.query_one("#results", DataTable))
