@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
-from .counts import MOE_CONFIGS_PER_SYNC, active_from_base, moe_architecture
-from .facts import ModelFacts, ModelFile, facts_from_info
 from .hf_cache import hf_hub_cache_dir
 from .query import CatalogQuery, Facets, ListParams, LocalGguf, ModelDetails, SearchResult
 from .sources.errors import HubError
@@ -24,6 +22,7 @@ from .store import CatalogStore
 
 if TYPE_CHECKING:
     from . import local
+    from .facts import ModelFacts
     from .fit.arch import Arch
     from .fit.memory import Memory
     from .fit.quants import QuantFit
@@ -170,6 +169,8 @@ class CatalogService:
         """Fetch models from the Hub into the cache (upsert, so a re-run refreshes).
 
         Raises HubError (one line) when the Hub cannot be used; what was fetched is kept."""
+        from .counts import MOE_CONFIGS_PER_SYNC
+
         report = SyncReport()
         batch: list[ModelFacts] = []
         config_budget = [MOE_CONFIGS_PER_SYNC]
@@ -200,6 +201,9 @@ class CatalogService:
 
         A listing has neither, and an upsert without them would turn every fit estimate the user
         already opened back into "weights only"."""
+        from .counts import active_from_base, moe_architecture
+        from .facts import facts_from_info
+
         row = self.store.get(info.id)
         config = row.get("config_json") if row is not None else None
         if config is None and budget is not None and budget[0] > 0 and moe_architecture(info.config):
@@ -229,6 +233,8 @@ class CatalogService:
         """Card, config and per-file sizes for one model from the Hub; returns a notice ("" if all came).
 
         The notice is one line: the first thing that went wrong (gated, not found, offline...)."""
+        from .facts import facts_from_info
+
         try:
             info = self.hub.model_info(model_id)
         except HubError as err:
@@ -274,6 +280,8 @@ class CatalogService:
         """config.json of the model a GGUF repo was converted from: its architecture is this one's.
 
         Best effort: a gated or missing base only leaves the fit at "weights only", which says so."""
+        from .facts import facts_from_info
+
         base = facts_from_info(info).base_model
         if not base or base == info.id or not (info.gguf or "gguf" in (info.tags or [])):
             return None
@@ -407,6 +415,8 @@ class CatalogService:
         if report.facts:
             # A model scanned before from another folder keeps those files (if they are still there).
             new_paths = {r["path"] for r in report.rows}
+            from .facts import ModelFile
+
             earlier: dict[str, list[ModelFile]] = {}
             for r in self.store.local_files():
                 if r["path"] not in new_paths and Path(r["path"]).exists():

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
-from .facts import ModelFacts, ModelFile
 from .origin import ISO_COUNTRIES, UNKNOWN
 from .origin_store import OriginStore
 from .query import SORT_LABELS, CatalogQuery, Facets, ModelRow, SearchResult, row_sources
@@ -52,6 +51,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from ..db import Database
+    from .facts import ModelFacts, ModelFile
 
 
 

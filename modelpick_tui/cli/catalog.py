@@ -182,8 +182,8 @@ def catalog_search(ctx: click.Context, text: tuple[str, ...], licenses: tuple[st
     """Search and filter the local catalogue (no network)."""
     from rich.table import Table
 
-    from ..catalog.facts import format_params_with_active
     from ..catalog.query import CatalogQuery
+    from ..catalog.units import format_params_with_active
 
     services = services_from(ctx)
     services.catalog.ensure_loaded()

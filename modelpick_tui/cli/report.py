@@ -43,7 +43,7 @@ def scoreboard_cmd(ctx: click.Context, run_id: str | None, sort: str, prompt_nam
     `modelpick load` and `cost price`), failure modes, latency, tokens/s, win rate."""
     from rich.table import Table
 
-    from ..catalog.facts import format_params
+    from ..catalog.units import format_params
     from ..evals.constraints import attach_costs
     from ..evals.decision import candidates
     from ..evals.prices import money

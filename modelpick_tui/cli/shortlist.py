@@ -19,7 +19,7 @@ def shortlist(ctx: click.Context, compare: bool, context: int | None, as_json: b
     """The shortlist: list it, compare it side by side, or add/remove models."""
     from rich.table import Table
 
-    from ..catalog.facts import format_params
+    from ..catalog.units import format_params
 
     if ctx.invoked_subcommand is None and (as_json or context) and not compare:
         raise click.UsageError("--json and --context go with --compare")

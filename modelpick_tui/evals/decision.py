@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..catalog.facts import format_params
+from ..catalog.units import format_params
 from ..clock import now_iso, today_iso
 from ..home import make_private_dir, write_private
 from .constraints import NOT_TESTED, QUALITY, Constraints, attach_costs, rule_text

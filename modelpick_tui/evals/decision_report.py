@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..catalog.facts import format_params
+from ..catalog.units import format_params
 from .constraints import rule_text
 from .cost import api_words
 from .prices import money

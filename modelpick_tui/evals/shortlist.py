@@ -18,10 +18,11 @@ from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from ..catalog.card_checklist import CHECKLIST_ITEMS
-from ..catalog.facts import CardFacts, EvalRow, classify_license, format_params
+from ..catalog.facts import CardFacts, EvalRow, classify_license
 from ..catalog.fit.estimate import FitRow
 from ..catalog.fit.memory import Memory, format_bytes
 from ..catalog.fit.quants import QuantFit, quant_fits
+from ..catalog.units import format_params
 from ..serving.engine_report import EngineReport
 from ..serving.estimate_inputs import for_report
 from ..serving.measured import format_error, format_value, headline

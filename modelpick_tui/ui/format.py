@@ -79,8 +79,8 @@ def section(title: str, body: str | None, style: str = "") -> Text:
 
 def catalog_summary(q: CatalogQuery, result: SearchResult) -> Text:
     """The line above the browse table: how many models match, and the filters and sort that chose them."""
-    from ..catalog.facts import format_params
     from ..catalog.query import SORT_LABELS
+    from ..catalog.units import format_params
 
     parts = []
     if q.permissive_only:

@@ -101,7 +101,13 @@ sys.stderr.write("MODULES\n" + "\n".join(sorted(sys.modules)) + "\n")
 
 
 def test_the_browse_tables_first_page_waits_for_nothing_it_does_not_show(tmp_path: Path) -> None:
-    env = {**os.environ, "MODELPICK_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
+    from modelpick_tui.catalog.sample import build
+    from modelpick_tui.settings import package_sample_dir
+
+    prebuilt = tmp_path / "sample-catalog.db"  # what the set-up compiles: a first launch copies it
+    build(package_sample_dir(), prebuilt)
+    env = {**os.environ, "MODELPICK_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT),
+           "MODELPICK_PREBUILT_SAMPLE": str(prebuilt)}
     for launch in ("first launch", "warm"):
         out = subprocess.run([sys.executable, "-c", FIRST_PAGE], capture_output=True, text=True, env=env, cwd=ROOT,
                              timeout=120)
@@ -114,5 +120,7 @@ def test_the_browse_tables_first_page_waits_for_nothing_it_does_not_show(tmp_pat
                     # the scans of this machine and the other sources' clients wait for the warm-up
                     "modelpick_tui.catalog.local", "modelpick_tui.catalog.source_sync",
                     "modelpick_tui.catalog.sources.modelscope", "modelpick_tui.catalog.sources.openrouter",
-                    "modelpick_tui.catalog.sources.ollama"):
+                    "modelpick_tui.catalog.sources.ollama",
+                    # the sample's facts are parsed at install (catalog/sample.py), a sync's when it runs
+                    "modelpick_tui.catalog.facts", "modelpick_tui.catalog.counts", "modelpick_tui.catalog.hub_json"):
             assert not _loaded(modules, top), (launch, top)

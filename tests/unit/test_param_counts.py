@@ -12,8 +12,9 @@ from click.testing import CliRunner
 from huggingface_hub import ModelInfo
 
 from modelpick_tui.catalog.counts import parse_param_count
-from modelpick_tui.catalog.facts import facts_from_info, format_params_with_active
+from modelpick_tui.catalog.facts import facts_from_info
 from modelpick_tui.catalog.fit.weights import native_format, native_params
+from modelpick_tui.catalog.units import format_params_with_active
 from modelpick_tui.cli import main
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"

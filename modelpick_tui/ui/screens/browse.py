@@ -222,7 +222,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
     def _add_rows(self, rows: list[ModelRow]) -> None:
         # Imported here, not with the screen: the first frame does not wait for the catalogue's facts (the worker
         # that opens the catalogue has loaded them by the time rows come).
-        from ...catalog.facts import format_params
+        from ...catalog.units import format_params
 
         def params(r: ModelRow) -> Text:
             text = Text(format_params(r.params), justify="right")

@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
-from ...catalog.facts import format_params
+from ...catalog.units import format_params
 from ...evals import scoreboard
 from ...untrusted import clean
 from ..actions import bindings

@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from ...catalog.facts import format_params
 from ...catalog.fit.estimate import DEFAULT_CONTEXTS
+from ...catalog.units import format_params
 from ...evals.shortlist_table import DEFAULT_CONTEXT, SideBySide
 from ..actions import bindings
 from ..format import safe

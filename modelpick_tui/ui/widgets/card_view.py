@@ -10,10 +10,11 @@ from rich.table import Table
 from rich.text import Text
 
 from ...catalog.counts import PARAMS_SOURCES
-from ...catalog.facts import classify_license, format_params, format_params_with_active
+from ...catalog.facts import classify_license
 from ...catalog.fit.memory import format_bytes
 from ...catalog.origin import publisher
 from ...catalog.query import ModelDetails
+from ...catalog.units import format_params, format_params_with_active
 from ..format import compact, safe
 
 VERDICT_STYLE = {"fits": "green", "tight": "yellow", "does not fit": "red"}
