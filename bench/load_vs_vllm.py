@@ -92,14 +92,16 @@ def modelpick(endpoint: Endpoint, texts: list[str], concurrency: int, requests: 
 
 
 def vllm_bench(server_url: str, key: str, model_dir: Path, dataset: Path, out: Path, concurrency: int,
-               requests: int, max_tokens: int) -> tuple[float, float, int]:
-    """(output tokens/s, TTFT p50 ms, output tokens) of one run of vLLM's serving benchmark."""
+               requests: int, max_tokens: int) -> tuple[float, float, int, float]:
+    """(output tokens/s, TTFT p50 ms, output tokens, to first content p50 ms) of one run of vLLM's serving benchmark.
+    Its TTFT ends at the first chunk with `choices`, the role chunk (no content) on both servers here; its first
+    inter-token gap then ends at the first content: their sum, per request, ends where modelpick's TTFT ends."""
     argv = [str(VLLM_PYTHON), "-c", VLLM_BENCH, "--backend", "openai-chat", "--base-url", server_url.removesuffix(
         "/v1"), "--endpoint", "/v1/chat/completions", "--model", "tiny", "--tokenizer", str(model_dir),
             "--dataset-name", "sharegpt", "--dataset-path", str(dataset), "--sharegpt-output-len", str(max_tokens),
             "--num-prompts", str(requests), "--max-concurrency",
-            str(concurrency), "--temperature", "0", "--disable-tqdm", "--save-result", "--result-dir",
-            str(out.parent), "--result-filename", out.name]
+            str(concurrency), "--temperature", "0", "--disable-tqdm", "--save-result", "--save-detailed",
+            "--result-dir", str(out.parent), "--result-filename", out.name]
     env = {**os.environ, "OPENAI_API_KEY": key, "HF_HUB_OFFLINE": "1", "VLLM_NO_USAGE_STATS": "1"}
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
     if done.returncode != 0 or not out.exists():
@@ -108,7 +110,9 @@ def vllm_bench(server_url: str, key: str, model_dir: Path, dataset: Path, out: P
     out.unlink()
     if result["completed"] != requests:
         raise SystemExit(f"vllm bench: {result['completed']} of {requests} completed")
-    return float(result["output_throughput"]), float(result["median_ttft_ms"]), int(result["total_output_tokens"])
+    to_content = [1000 * (ttft + itl[0]) for ttft, itl in zip(result["ttfts"], result["itls"], strict=True) if itl]
+    return (float(result["output_throughput"]), float(result["median_ttft_ms"]), int(result["total_output_tokens"]),
+            percentile(to_content, 50) or 0.0)
 
 
 def probe(server_url: str, key: str, texts: list[str], concurrency: int, max_tokens: int) -> tuple[float, float]:
@@ -196,19 +200,20 @@ def compare(label: str, base_url: str, key: str, server_pid: int, model_dir: Pat
                 got[tool] = vllm_bench(base_url, key, model_dir, home / "prompts.json", home / "vllm.json",
                                        args.concurrency, args.requests, args.max_tokens)
             server_cpu[tool] = tree_cpu(server_pid)[0] - cpu0
-        (m_tps, m_ttft, m_asked, cpu, m_tokens), (v_tps, v_ttft, v_tokens) = got["modelpick"], got["vllm"]
-        rows.append((m_tps / v_tps, m_ttft - v_ttft, m_asked - v_ttft))
+        (m_tps, m_ttft, m_asked, cpu, m_tokens), (v_tps, v_ttft, v_tokens, v_content) = got["modelpick"], got["vllm"]
+        rows.append((m_tps / v_tps, m_ttft - v_ttft, m_asked - v_ttft, m_asked - v_content))
         mine.append(m_tps)
         theirs.append(v_tps)
         print(f"{label} round {r + 1} ({' then '.join(order)}): output tok/s modelpick {m_tps:.1f} vs vLLM "
               f"{v_tps:.1f} (ratio {m_tps / v_tps:.3f}; tokens {m_tokens} vs {v_tokens}"
               f"{'' if m_tokens == v_tokens else ': NOT the same count'}); TTFT p50 modelpick {m_ttft:.1f} ms "
               f"({m_asked:.1f} from asked) vs vLLM {v_ttft:.1f} ms (diff {m_ttft - v_ttft:+.1f}, from asked "
-              f"{m_asked - v_ttft:+.1f} ms); generator CPU {cpu:.0%} of a core; server CPU in modelpick's run "
-              f"{server_cpu['modelpick'] / (m_tokens / m_tps):.0%} of a core; load {os.getloadavg()[0]:.1f}",
-              flush=True)
+              f"{m_asked - v_ttft:+.1f} ms; to the first content, both from asked: {m_asked:.1f} vs "
+              f"{v_content:.1f} ms, {m_asked - v_content:+.1f} ms); generator CPU {cpu:.0%} of a core; server CPU "
+              f"in modelpick's run {server_cpu['modelpick'] / (m_tokens / m_tps):.0%} of a core; load "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
     role_p50, role_p90 = probe(base_url, key, texts, args.concurrency, args.max_tokens)
-    ratios, diffs, asked = ([row[i] for row in rows] for i in range(3))
+    ratios, diffs, asked, content = ([row[i] for row in rows] for i in range(4))
 
     def drift(values: list[float]) -> float:  # the largest change of one tool's figure from one round to the next
         return max(abs(b / a - 1) for a, b in zip(values, values[1:], strict=False)) if len(values) > 1 else 0.0
@@ -217,9 +222,11 @@ def compare(label: str, base_url: str, key: str, server_pid: int, model_dir: Pat
           f"(spread {min(ratios):.3f}-{max(ratios):.3f}; target 0.95-1.05); TTFT p50 diff median "
           f"{statistics.median(diffs):+.1f} ms (spread {min(diffs):+.1f} to {max(diffs):+.1f}; target within "
           f"±5 ms), from asked {statistics.median(asked):+.1f} ms (spread {min(asked):+.1f} to "
-          f"{max(asked):+.1f}); each tool's own round-to-round change: up to {drift(mine):.0%} (modelpick), "
-          f"{drift(theirs):.0%} (vLLM); role chunk to first content (raw probe, counted by modelpick's TTFT, not by "
-          f"vLLM's): p50 {role_p50:.1f} ms, p90 {role_p90:.1f} ms; load average {os.getloadavg()}", flush=True)
+          f"{max(asked):+.1f}); to the first content, both from asked: {statistics.median(content):+.1f} ms (spread "
+          f"{min(content):+.1f} to {max(content):+.1f}); each tool's own round-to-round change: up to "
+          f"{drift(mine):.0%} (modelpick), {drift(theirs):.0%} (vLLM); role chunk to first content (raw probe, "
+          f"counted by modelpick's TTFT, not by vLLM's): p50 {role_p50:.1f} ms, p90 {role_p90:.1f} ms; load average "
+          f"{os.getloadavg()}", flush=True)
 
 
 def main() -> None:

@@ -141,8 +141,10 @@ class Database:
         creates no schema. Migrations still run on open after an upgrade, once."""
         if self.is_open:
             return True
-        if self.path is None or is_uri(self.path):
+        if self.path is None:
             return False
+        if is_uri(self.path):
+            return True  # a URI names an existing database (a read-only one): nothing to create
         try:
             return self.path.stat().st_size > 0
         except OSError:

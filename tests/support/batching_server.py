@@ -61,7 +61,7 @@ class BatchingServer:
 
     def start(self) -> BatchingServer:
         handler = type("Handler", (_Handler,), {"owner": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self._httpd = _Listener(("127.0.0.1", self.port), handler)
         self._httpd.daemon_threads = True
         self._threads = [
             threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
@@ -147,6 +147,12 @@ class BatchingServer:
         with self._cond:
             self._cond.wait_for(lambda: self.steps > seen or self._stopping.is_set())
             return -1 if self._stopping.is_set() else self.steps
+
+
+class _Listener(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: more clients connecting at once (a load test's users) have their
+    # SYNs dropped and retried by TCP a second later, a stall no real server (uvicorn: 2048) makes.
+    request_queue_size = 1024
 
 
 class _Handler(BaseHTTPRequestHandler):
