@@ -14,9 +14,9 @@ from modelpick_tui.catalog.facts import (
     classify_license,
     detect_formats,
     facts_from_info,
-    format_params,
     size_class,
 )
+from modelpick_tui.catalog.units import format_params
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
