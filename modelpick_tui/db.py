@@ -150,6 +150,32 @@ class Database:
         except OSError:
             return False
 
+    def seed(self, template: Path, key: str) -> bool:
+        """Start a new database (its file absent or empty, not opened) as a copy of `template`, a database of this
+        schema whose meta `prebuilt_key` is `key` (catalog/sample.py: the sample catalogue compiled at install). False,
+        with nothing done, for a database that holds anything or a template that is not that one."""
+        import sqlite3
+
+        with self.lock:
+            if self.has_data() or self.path is None:
+                return False
+            try:
+                probe = sqlite3.connect(f"file:{template}?mode=ro", uri=True)
+                try:
+                    built = probe.execute("SELECT value FROM meta WHERE key = 'prebuilt_key'").fetchone()
+                finally:
+                    probe.close()
+                if built is None or built[0] != key:
+                    return False
+                data = template.read_bytes()
+            except (OSError, sqlite3.Error):
+                return False
+            create_private(self.path)  # 0600 in 0700 folders, as a new database is made
+            with open(self.path, "r+b") as fh:  # into the file made private, not a new one
+                fh.write(data)
+                fh.truncate()
+            return True
+
     def open(self) -> Database:
         """Open now (creating and migrating the file), so that a bad path fails here."""
         _ = self.conn

@@ -148,6 +148,13 @@ class CatalogService:
         sample, the origins after an upgrade) is a worker's job."""
         return self.store.count() > 0 and self.store.origins.current()
 
+    def seed_new_home(self) -> bool:
+        """A new home (its database file still empty) starts as a copy of the sample compiled at install, when it is
+        current (catalog/sample.py): the first launch's first page then waits for one file copy."""
+        from .sample import seed
+
+        return seed(self.store, self.sample_dir, self.prebuilt)
+
     def ensure_loaded(self) -> int:
         """A first launch with an empty database loads the embedded sample catalogue; a first launch of a new
         modelpick recomputes the stored origins if its shipped origin table changed."""

@@ -195,6 +195,11 @@ class CatalogStore:
                 marks = ",".join("?" * len(chunk))
                 self.db.execute(f"UPDATE models SET is_local = 1 WHERE id IN ({marks})", chunk)
 
+    def stamp_cards(self, source: str) -> None:
+        """The cards from `source` stored now (a home seeded from the prebuilt sample: catalog/sample.py)."""
+        with self.database.transaction() as conn:
+            conn.execute("UPDATE cards SET fetched_at = ? WHERE source = ?", [now_iso(), source])
+
     def copy_prebuilt(self, path: Path, key: str) -> int | None:
         """Copy a prebuilt sample catalogue (catalog/sample.py) into this empty catalogue, in one transaction: its
         models (the FTS index follows by trigger), their files, its cards (one cached here is kept, each stamped now,

@@ -110,3 +110,32 @@ def test_settings_point_at_the_set_up_s_file() -> None:
     assert Settings.from_env({}).prebuilt_sample == prebuilt.default_path()
     assert Settings.from_env({"MODELPICK_PREBUILT_SAMPLE": ""}).prebuilt_sample is None
     assert Settings.from_env({"MODELPICK_PREBUILT_SAMPLE": "/x/y.db"}).prebuilt_sample == Path("/x/y.db")
+
+
+def test_a_new_home_starts_as_a_copy_of_the_prebuilt_file(tmp_path: Path, built: Path) -> None:
+    loaded = _catalog(tmp_path / "loaded.db")
+    loaded.ensure_loaded()
+    home = tmp_path / "home" / "modelpick.db"
+    seeded = _catalog(home, pre=built)
+    assert seeded.seed_new_home()  # one file copy: the schema, the rows, the meta
+    seeded.ensure_loaded()
+    assert seeded.answers_now()
+    mine, reference = _contents(seeded), _contents(loaded)
+    for part in reference:
+        assert mine[part] == reference[part], part
+    assert oct(home.stat().st_mode & 0o777) == "0o600"  # private, as every home's database
+    assert not seeded.seed_new_home()  # never over a database that holds something
+
+
+def test_a_home_is_not_seeded_from_a_stale_file_or_over_data(tmp_path: Path, built: Path) -> None:
+    sample = tmp_path / "sample"
+    shutil.copytree(SAMPLE, sample)
+    (sample / "catalog.jsonl").write_text((sample / "catalog.jsonl").read_text() + "\n")
+    stale = _catalog(tmp_path / "a.db", sample=sample, pre=built)
+    assert not stale.seed_new_home()
+    assert stale.store.count() == 0 and stale.ensure_loaded() == 232  # loaded instead
+    used = tmp_path / "b.db"
+    used.write_bytes(b"")
+    other = _catalog(used, pre=built)
+    other.store.database.open()  # a database made here (schema, nothing else)
+    assert not other.seed_new_home()

@@ -87,6 +87,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         try:
             catalog = self.app.catalog  # type: ignore[attr-defined]
             if new_home:
+                catalog.seed_new_home()  # the sample compiled at install, copied whole (else loaded just below)
                 catalog.ensure_loaded()
             elif not catalog.answers_now():
                 return False
