@@ -150,25 +150,16 @@ class Database:
         except OSError:
             return False
 
-    def seed(self, template: Path, key: str) -> bool:
+    def seed(self, template: Path) -> bool:
         """Start a new database (its file absent or empty, not opened) as a copy of `template`, a database of this
-        schema whose meta `prebuilt_key` is `key` (catalog/sample.py: the sample catalogue compiled at install). False,
-        with nothing done, for a database that holds anything or a template that is not that one."""
-        import sqlite3
-
+        schema (catalog/sample.py: the sample catalogue compiled at install, checked current by the caller). False,
+        with nothing done, for a database that holds anything or a template that cannot be read."""
         with self.lock:
             if self.has_data() or self.path is None:
                 return False
             try:
-                probe = sqlite3.connect(f"file:{template}?mode=ro", uri=True)
-                try:
-                    built = probe.execute("SELECT value FROM meta WHERE key = 'prebuilt_key'").fetchone()
-                finally:
-                    probe.close()
-                if built is None or built[0] != key:
-                    return False
                 data = template.read_bytes()
-            except (OSError, sqlite3.Error):
+            except OSError:
                 return False
             create_private(self.path)  # 0600 in 0700 folders, as a new database is made
             with open(self.path, "r+b") as fh:  # into the file made private, not a new one
@@ -493,6 +484,21 @@ def migrated_schema() -> str:
         return dump_schema(conn)
     finally:
         conn.close()
+
+
+def read_meta(path: Path, key: str) -> str | None:
+    """A setting of another database file, read-only (None when unset, or when the file is not a database)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
 
 
 def is_uri(path: str | Path) -> bool:

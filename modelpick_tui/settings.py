@@ -72,10 +72,15 @@ class VllmSettings:
         )
 
 
+def default_prebuilt_sample() -> Path:
+    """Where the set-up writes the compiled sample catalogue (catalog/sample.py): this environment's share/."""
+    return Path(sys.prefix) / "share" / "modelpick" / "sample-catalog.db"
+
+
 def _prebuilt_sample(env: Mapping[str, str]) -> Path | None:
     if "MODELPICK_PREBUILT_SAMPLE" in env:
         return Path(env["MODELPICK_PREBUILT_SAMPLE"]).expanduser() if env["MODELPICK_PREBUILT_SAMPLE"].strip() else None
-    return Path(sys.prefix) / "share" / "modelpick" / "sample-catalog.db"  # catalog/prebuilt.default_path()
+    return default_prebuilt_sample()
 
 
 @dataclass(frozen=True)

@@ -82,9 +82,9 @@ class OriginStore:
     def refresh(self) -> int:
         """Recompute every row's origins if the shipped table changed since they were computed (a first start after
         an upgrade); returns how many rows changed."""
-        sha = origin.table_sha()
-        if self.database.get_meta(_TABLE_KEY) == sha:
+        if self.current():
             return 0
+        sha = origin.table_sha()
         with self.database.transaction():  # plain SQL: a first launch does not wait for sqlite-utils
             changed = self._recompute(None)
             self.database.set_meta(_TABLE_KEY, sha)

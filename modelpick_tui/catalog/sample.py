@@ -29,14 +29,8 @@ if TYPE_CHECKING:
     from .facts import ModelFacts
     from .store import CatalogStore
 
-FILE_NAME = "sample-catalog.db"
 KEY = "prebuilt_key"  # meta: the key of the inputs the file was built from
 _PACKAGE = Path(__file__).resolve().parent.parent  # modelpick_tui/
-
-
-def default_path() -> Path:
-    """Where the set-up writes it: this Python environment's share/modelpick/."""
-    return Path(sys.prefix) / "share" / "modelpick" / FILE_NAME
 
 
 def _inputs(sample_dir: Path) -> list[Path]:
@@ -58,13 +52,20 @@ def key(sample_dir: Path) -> str:
     return digest.hexdigest()[:32]
 
 
+def current(path: Path | None, sample_dir: Path) -> bool:
+    """Whether the prebuilt file at `path` is what loading `sample_dir` would write now (its key is this one)."""
+    from ..db import read_meta
+
+    return path is not None and path.is_file() and read_meta(path, KEY) == key(sample_dir)
+
+
 def copy_into(store: CatalogStore, sample_dir: Path, path: Path | None) -> int | None:
     """Copy the prebuilt sample into `store`'s empty catalogue; the number of models copied, or None when the file
     cannot stand in for a load (missing, stale, other columns, the user's own origin entries, a catalogue that is
     not empty)."""
-    if path is None or not path.is_file():
+    if path is None or not current(path, sample_dir):
         return None
-    return store.copy_prebuilt(path, key(sample_dir))
+    return store.copy_prebuilt(path)
 
 
 def load_sample_into(store: CatalogStore, sample_dir: Path) -> int:
@@ -105,7 +106,7 @@ def seed(store: CatalogStore, sample_dir: Path, path: Path | None) -> bool:
     """A new home's database starts as a copy of the prebuilt sample (one file copy, where a new schema and the copy
     of its rows took ~30 ms of a first launch); False when it cannot (not new, or the file missing or stale). Its
     cards are stamped now, as a load stamps them."""
-    if path is None or not path.is_file() or not store.database.seed(path, key(sample_dir)):
+    if path is None or not current(path, sample_dir) or not store.database.seed(path):
         return False
     store.stamp_cards("sample")
     return True
@@ -133,8 +134,8 @@ def build(sample_dir: Path, out: Path) -> int:
 
 
 if __name__ == "__main__":  # python -m modelpick_tui.catalog.sample [OUT]: what the set-up runs
-    from ..settings import package_sample_dir
+    from ..settings import default_prebuilt_sample, package_sample_dir
 
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else default_path()
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else default_prebuilt_sample()
     n = build(package_sample_dir(), target)
     print(f"prebuilt sample catalogue: {n} models → {target}")

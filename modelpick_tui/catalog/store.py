@@ -200,12 +200,13 @@ class CatalogStore:
         with self.database.transaction() as conn:
             conn.execute("UPDATE cards SET fetched_at = ? WHERE source = ?", [now_iso(), source])
 
-    def copy_prebuilt(self, path: Path, key: str) -> int | None:
+    def copy_prebuilt(self, path: Path) -> int | None:
         """Copy a prebuilt sample catalogue (catalog/sample.py) into this empty catalogue, in one transaction: its
         models (the FTS index follows by trigger), their files, its cards (one cached here is kept, each stamped now,
         as a load stamps it), and its meta `sample_loaded` and `origin_table`. None, with nothing written, when it
         cannot stand in for a load: a catalogue not empty, origin entries of the user's (the copied origins are the
-        shipped table's), a file not built from `key`, other columns, a file SQLite cannot read."""
+        shipped table's), other columns, a file SQLite cannot read. Whether the file is current is the caller's check
+        (catalog/sample.py)."""
         database = self.database
         with database.lock:
             conn = database.conn
@@ -218,12 +219,10 @@ class CatalogStore:
             except sqlite3.Error:
                 return None
             try:
-                built = conn.execute("SELECT value FROM prebuilt.meta WHERE key = 'prebuilt_key'").fetchone()
                 tables = ("models", "model_files", "cards")
                 columns = {table: _insertable(conn, "main", table) for table in tables}
-                if (built is None or built[0] != key
-                        or any(columns[table] != _insertable(conn, "prebuilt", table) for table in tables)):
-                    return None  # stale, or a migration newer than the file: load as before
+                if any(columns[table] != _insertable(conn, "prebuilt", table) for table in tables):
+                    return None  # a migration newer than the file: load as before
                 with database.transaction():
                     for table in tables:
                         names = ", ".join(f'"{c}"' for c in columns[table])

@@ -4,6 +4,7 @@ sample writes, row for row; a stale, foreign or unusable file is never used."""
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,14 +15,14 @@ from modelpick_tui.catalog.service import CatalogService
 from modelpick_tui.catalog.sources.hub import HubClient
 from modelpick_tui.catalog.store import CatalogStore, _insertable
 from modelpick_tui.db import Database
-from modelpick_tui.settings import Settings, package_sample_dir
+from modelpick_tui.settings import Settings, default_prebuilt_sample, package_sample_dir
 
 SAMPLE = package_sample_dir()
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("prebuilt") / prebuilt.FILE_NAME
+    out = tmp_path_factory.mktemp("prebuilt") / "sample-catalog.db"
     assert prebuilt.build(SAMPLE, out) == 232
     return out
 
@@ -107,7 +108,8 @@ def test_a_missing_or_damaged_file_is_not_used(tmp_path: Path) -> None:
 
 
 def test_settings_point_at_the_set_up_s_file() -> None:
-    assert Settings.from_env({}).prebuilt_sample == prebuilt.default_path()
+    assert Settings.from_env({}).prebuilt_sample == default_prebuilt_sample()
+    assert default_prebuilt_sample().is_relative_to(sys.prefix)  # this environment's, where make writes it
     assert Settings.from_env({"MODELPICK_PREBUILT_SAMPLE": ""}).prebuilt_sample is None
     assert Settings.from_env({"MODELPICK_PREBUILT_SAMPLE": "/x/y.db"}).prebuilt_sample == Path("/x/y.db")
 

@@ -209,7 +209,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
             self.call_after_refresh(self._add_rest, result, selected)
         elif selected is not None:
             self._restore_cursor(selected)
-        self.query_one("#summary", Static).update(self.summary_text(result))
+        self.query_one("#summary", Static).update(catalog_summary(self.query_state, result))
         if not self._background_started:
             self.call_after_refresh(self._after_first_page)
 
@@ -264,9 +264,6 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         table = self.query_one("#results", DataTable)
         if model_id in table.rows:
             table.move_cursor(row=table.get_row_index(model_id))
-
-    def summary_text(self, result: SearchResult) -> Text:
-        return catalog_summary(self.query_state, result)
 
     def selected_id(self) -> str | None:
         return cursor_key(self.query_one("#results", DataTable))

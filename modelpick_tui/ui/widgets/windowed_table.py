@@ -7,9 +7,9 @@ benchmarks.md, cold start). Here a cell outside the horizontal window is a blank
 drops: what is on screen is the same, cell for cell (tests/ui/test_windowed_table.py compares the two tables' lines
 at every scroll position).
 
-It hooks two of DataTable's own methods (textual is pinned in pyproject.toml; the test above fails if their
-contract changes): `_render_cell`, which renders one cell, and `_render_line_in_row`, whose row cache does not know
-the horizontal scroll and is emptied when the window moves."""
+It hooks three of DataTable's own methods (textual is pinned in pyproject.toml; the test above fails if their
+contract changes): `render_lines`, where the window is found once a paint, `_render_cell`, which renders one cell, and
+`_render_line_in_row`, whose row cache does not know the horizontal scroll and is emptied when the window moves."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 
 
@@ -58,11 +60,16 @@ class WindowedTable(DataTable):  # type: ignore[type-arg]
             x += width
         return (first, last)
 
-    def _render_line_in_row(self, *args: Any, **kwargs: Any) -> Any:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The window, once a paint (every row line is rendered inside this call: DataTable.render_line).
         window = self._column_window()
         if window != self._window:
             self._window = window
             self._row_render_cache.clear()  # its rows were rendered for another window
+        return super().render_lines(crop)
+
+    def _render_line_in_row(self, *args: Any, **kwargs: Any) -> Any:
+        window = self._window
         # Only a row's line blanks its hidden cells (not, say, a row's height measured). It renders its fixed cells
         # first, then every column from the first as the scrollable line, where the fixed ones are under the fixed
         # part (never in view).
