@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,25 +33,47 @@ t0 = float(sys.argv[1]); kind = sys.argv[2]
 
 # The first frame: the first time the app hands a rendered screen to its (headless) driver; "filled": the
 # first frame handed over while the browse table has rows (the minimal app: its first frame).
-from textual.app import App
-_display = App._display
-def _first_display(self, screen, renderable):
-    if renderable is not None and not hasattr(App, "_frame_seen"):
-        App._frame_seen = True
-        print(f"FRAME {time.time() - t0:.4f} {time.process_time():.4f}", flush=True)
-    if renderable is not None and not hasattr(App, "_filled_seen"):
-        table = list(self.screen.query("#results")) if kind != "minimal" else [None]
-        if table and (table[0] is None or table[0].row_count > 0):
-            App._filled_seen = True
-            print(f"READY {time.time() - t0:.4f} {time.process_time():.4f}", flush=True)
-    return _display(self, screen, renderable)
-App._display = _first_display
+def _instrument(App):
+    _display = App._display
+    def _first_display(self, screen, renderable):
+        if renderable is not None and not hasattr(App, "_frame_seen"):
+            App._frame_seen = True
+            print(f"FRAME {time.time() - t0:.4f} {time.process_time():.4f}", flush=True)
+        if renderable is not None and not hasattr(App, "_filled_seen"):
+            table = list(self.screen.query("#results")) if kind != "minimal" else [None]
+            if table and (table[0] is None or table[0].row_count > 0):
+                App._filled_seen = True
+                print(f"READY {time.time() - t0:.4f} {time.process_time():.4f}", flush=True)
+        return _display(self, screen, renderable)
+    App._display = _first_display
 
-async def auto_pilot(pilot):
-    while not hasattr(App, "_filled_seen"):
-        await pilot.pause(0.01)
-    await pilot.app.workers.wait_for_complete()  # what the start-up began ends before the app does
-    pilot.app.exit()
+    async def auto_pilot(pilot):
+        while not hasattr(App, "_filled_seen"):
+            await pilot.pause(0.01)
+        await pilot.app.workers.wait_for_complete()  # what the start-up began ends before the app does
+        pilot.app.exit()
+
+    _run = App.run
+    def _headless(self, *args, **kwargs):  # modelpick's app.run(), headless, with an auto-pilot to time it
+        return _run(self, headless=True, size=(80, 24), auto_pilot=auto_pilot)
+    App.run = _headless
+
+# Instrumented as it is imported, by whoever imports it first: the process imports what it would without the bench
+# (the entry point does its own start-up work before it imports Textual).
+class _WhenImported:
+    def find_spec(self, name, path=None, target=None):
+        if name != "textual.app":
+            return None
+        sys.meta_path.remove(self)
+        from importlib.util import find_spec
+        spec = find_spec(name)
+        exec_module = spec.loader.exec_module
+        def _exec(module):
+            exec_module(module)
+            _instrument(module.App)
+        spec.loader.exec_module = _exec
+        return spec
+sys.meta_path.insert(0, _WhenImported())
 
 if kind == "minimal":
     from textual.app import App
@@ -61,17 +84,12 @@ if kind == "minimal":
             yield Static("hello")
             yield Footer()
 
-    Minimal().run(headless=True, size=(80, 24), auto_pilot=auto_pilot)
+    Minimal().run()
 else:
-    # What `modelpick` with no arguments does (modelpick_tui/cli.py), with an auto-pilot to time it.
-    from modelpick_tui.services import build_services, preflight_db
-    from modelpick_tui.ui.app import make_app
-    from modelpick_tui.settings import Settings
-
-    settings = Settings.from_env()
-    preflight_db(settings.db_path)
-    services = build_services(settings, open_db_now=False)
-    make_app(settings, services).run(headless=True, size=(80, 24), auto_pilot=auto_pilot)
+    # `modelpick` with no arguments, through its console script's entry point (pyproject.toml): the entry point's
+    # own code, not a copy of it.
+    sys.argv = ["modelpick"]
+    ENTRY_POINT
 """
 
 
@@ -106,7 +124,17 @@ def runs():
 
 main()
 """
-MODELPICK = "from modelpick_tui.cli import main; main()"  # what the `modelpick` script runs
+
+
+def _entry_point() -> str:
+    """What the `modelpick` console script runs (pyproject.toml's [project.scripts]), as one line of Python."""
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, function = scripts["modelpick"].split(":")
+    return f"from {module} import {function}; {function}()"
+
+
+MODELPICK = _entry_point()
+CHILD = CHILD.replace("ENTRY_POINT", MODELPICK)
 
 
 def _load() -> str:

@@ -1,4 +1,5 @@
-"""`modelpick`: no arguments opens the TUI; subcommands are for scripts.
+"""`modelpick`'s command line: subcommands are for scripts; no subcommand opens the TUI (launch.py, the console
+script, opens it without loading this package when the command line is empty).
 
 One module per command group; output.py holds what they share (consoles, escaping, errors, tables, the
 services of the command). This package's root only builds the group and launches the TUI: the command modules
@@ -11,7 +12,7 @@ from importlib import import_module
 
 import click
 
-from .output import Main, cannot_open, warn_loose_home
+from .output import Main
 
 # Each command's module is imported when that command is asked for (`modelpick runs` loads cli/runs.py, not the
 # catalogue's or the judge's), and `modelpick --help` imports none: its line in the list is here, and the command
@@ -101,24 +102,12 @@ def main(ctx: click.Context, db: str | None) -> None:
 
 
 def _run_tui(db: str | None) -> None:
-    # The entry point is the one place outside ui/ that imports the UI (lazily: scripts never load textual).
-    from ..services import build_services, preflight_db
-    from ..settings import Settings
-    from ..ui.app import make_app
+    from ..tui import CannotOpen, run_tui  # the one place outside ui/ that opens the TUI
 
-    settings = Settings.from_env(db=db)
     try:
-        preflight_db(settings.db_path)
-    except Exception as exc:  # one line, no traceback
-        raise click.ClickException(cannot_open(settings.db_path, exc)) from exc
-    # The TUI opens the database (and loads the sample on a first launch) in a worker, after its
-    # first frame is on screen.
-    services = build_services(settings, open_db_now=False)
-    warn_loose_home(settings)  # stays on the terminal's main screen, seen again when the TUI exits
-    try:
-        make_app(settings, services).run()
-    finally:
-        services.close()
+        run_tui(db)
+    except CannotOpen as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 if __name__ == "__main__":  # pragma: no cover

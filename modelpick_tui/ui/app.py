@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ class ModelpickApp(ServerOps):
         self.servers_busy: set[str] = set()
         self._last_failure, self._failure_shown_at = "", 0.0  # the last worker error shown, and when
         self._background_started = False
+        self.gc_held = False  # the garbage collector is off until the first page (tui.run_tui sets it)
 
     @property
     def catalog(self):  # type: ignore[no-untyped-def]
@@ -66,6 +68,10 @@ class ModelpickApp(ServerOps):
         sqlite-utils) took the GIL from the table."""
         if not self._background_started:
             self._background_started = True
+            if self.gc_held:  # by the TUI's opening (tui.run_tui), for the start
+                self.gc_held = False
+                gc.freeze()  # what the start built lives as long as the app: no collection need walk it again
+                gc.enable()
             self.reattach_servers()
             for line in self.screen.query(NextStep):
                 line.look()
@@ -202,6 +208,9 @@ class ModelpickApp(ServerOps):
         self.screen.post_message(CatalogChanged())
 
 
-def make_app(settings: Settings, services: Services) -> ModelpickApp:
-    """The TUI over these services (real ones, or ones pointed at a test's folders)."""
-    return ModelpickApp(settings=settings, services=services)
+def make_app(settings: Settings, services: Services, *, gc_held: bool = False) -> ModelpickApp:
+    """The TUI over these services (real ones, or ones pointed at a test's folders). `gc_held`: the caller turned
+    the garbage collector off for the start; the app turns it on after the first page."""
+    app = ModelpickApp(settings=settings, services=services)
+    app.gc_held = gc_held
+    return app

@@ -7,7 +7,7 @@ apart, and a module imported "only for a type" is one refactor away from being i
 
 - No cycle (the graph test prints its summary: run with `-s` to see it).
 - The core (every module outside ui/) never reaches textual. The one import of the UI outside ui/ is the
-  entry point's (cli/__init__.py launches the TUI, lazily); no other module may import ui/.
+  TUI's opening (tui.py, lazily); no other module may import ui/.
 - ui/ never reaches httpx, sqlite3, sqlite-utils, subprocess or huggingface_hub, not even through a core
   module it imports for a type. The UI does its IO through the `Services` object it is handed: services.py
   is the one core module ui/ may name, under TYPE_CHECKING only, and the walk does not go through it.
@@ -38,7 +38,7 @@ TOP = "modelpick_tui"
 UI = f"{TOP}.ui"
 SERVICES = f"{TOP}.services"
 # The entry point is the one module outside ui/ that imports the UI: `modelpick` with no subcommand opens it.
-ENTRY_IMPORTS_OF_UI = {(f"{TOP}.cli", f"{TOP}.ui.app")}
+ENTRY_IMPORTS_OF_UI = {(f"{TOP}.tui", f"{TOP}.ui.app")}
 IO_LIBRARIES = {"httpx", "httpx_sse", "sqlite3", "sqlite_utils", "subprocess", "huggingface_hub", "requests"}
 # The modules that own tables and run SQL on them, each over db.py's one Database; anything else asks a store.
 # evals/ keeps all of its stores in evals/stores/ (what their rows are lives beside them, in plain modules).
@@ -308,8 +308,8 @@ def test_import_graph_has_no_cycle() -> None:
 
 def test_the_graph_sees_every_kind_of_import() -> None:
     """The walker itself: function-level, TYPE_CHECKING and relative imports all become edges."""
+    assert (f"{TOP}.ui.app", "function") in {(e.target, e.kind) for e in graph()[f"{TOP}.tui"].edges}  # in _run
     edges = {(e.target, e.kind) for e in graph()[f"{TOP}.cli"].edges}
-    assert (f"{TOP}.ui.app", "function") in edges  # `from ..ui.app import make_app` inside _run_tui
     assert (f"{TOP}.cli.output", "module") in {(e.target, e.kind) for e in graph()[f"{TOP}.cli.run"].edges}
     assert (f"{TOP}.cli.run", "function") in edges  # import_module("modelpick_tui.cli.run") in a lambda
     assert (SERVICES, "type") in {(e.target, e.kind) for e in graph()[f"{TOP}.ui.app"].edges}

@@ -16,12 +16,13 @@ from modelpick_tui.cli import COMMANDS, main
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Run `modelpick ARGS` as the script does, then list on stderr the modules it imported (one a line).
+# Run `modelpick ARGS` as the console script does (pyproject.toml: launch.main), then list on stderr the modules it
+# imported (one a line).
 CHILD = r"""
 import sys
-from modelpick_tui.cli import main
+from modelpick_tui.launch import main
 try:
-    main(sys.argv[1:])
+    main()
 except SystemExit as exc:
     code = exc.code
 else:
