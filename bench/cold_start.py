@@ -6,6 +6,7 @@
   same settings (modelpick_tui.settings) and answers the same command line.
 
     .venv/bin/python bench/cold_start.py [--runs 7] [--only tui|cli]
+    .venv/bin/python bench/cold_start.py --instructions     # the TUI's start counted in instructions (valgrind)
 
 "warm db" is the daily case (the catalogue is already in the database, the demo traces imported); "first
 launch" starts from an empty database and loads the embedded sample first.
@@ -16,7 +17,9 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -29,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
 import sys, time
-t0 = float(sys.argv[1]); kind = sys.argv[2]
+t0 = float(sys.argv[1]); kind = sys.argv[2]; EXIT_AT_READY = len(sys.argv) > 3
 
 # The first frame: the first time the app hands a rendered screen to its (headless) driver; "filled": the
 # first frame handed over while the browse table has rows (the minimal app: its first frame).
@@ -44,6 +47,9 @@ def _instrument(App):
             if table and (table[0] is None or table[0].row_count > 0):
                 App._filled_seen = True
                 print(f"READY {time.time() - t0:.4f} {time.process_time():.4f}", flush=True)
+                if EXIT_AT_READY:  # counting instructions: what the process did up to here, nothing after
+                    import os
+                    os._exit(0)
         return _display(self, screen, renderable)
     App._display = _first_display
 
@@ -176,16 +182,49 @@ def bench_cli(runs: int, env: dict[str, str]) -> None:
               f"CPU {bc:.3f} s / {oc:.3f} s  {oc / bc:.2f}×")
 
 
+def instructions(kind: str, env: dict[str, str]) -> int:
+    """The instructions the process runs from its start to the filled table (valgrind, without a cache model): the
+    same count for the same work whatever else the machine does, where wall clock and CPU time move by ±15% from one
+    start to the next on a shared 2-core machine. Hash randomisation off, so that two runs do the same work."""
+    with tempfile.NamedTemporaryFile(suffix=".out") as out:
+        run = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={out.name}",
+                              sys.executable, "-c", CHILD, str(time.time()), kind, "exit"],
+                             capture_output=True, text=True, env={**env, "PYTHONHASHSEED": "0"}, cwd=ROOT, timeout=600)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", run.stderr)
+    if "READY" not in run.stdout or not found:
+        raise RuntimeError(f"{kind} did not start under valgrind: {run.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def bench_instructions(env: dict[str, str], tmp: str) -> None:
+    if shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind (apt-get install valgrind)")
+    one("modelpick", env)  # the warm database
+    base = instructions("minimal", env)
+    warm = instructions("modelpick", env)
+    first = instructions("modelpick", {**env, "MODELPICK_HOME": os.path.join(tmp, "first-counted")})
+    print("process start → results table filled, instructions (valgrind; one run each: the count repeats within "
+          "0.1%)")
+    print(f"  {'minimal Textual app':<25} {base / 1e6:8.1f} M  1.00×")
+    for label, count in (("modelpick, warm db", warm), ("modelpick, first launch", first)):
+        print(f"  {label:<25} {count / 1e6:8.1f} M  {count / base:.2f}×")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--only", choices=["tui", "cli"])
+    ap.add_argument("--instructions", action="store_true",
+                    help="count the TUI start's instructions under valgrind instead of timing it")
     args = ap.parse_args()
     # An installed modelpick has its bytecode (pip compiles it; a checkout writes it on first run). Compile it
     # here, so a shell with PYTHONDONTWRITEBYTECODE does not time the compiler on every start.
     compileall.compile_dir(ROOT / "modelpick_tui", quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "MODELPICK_HOME": tmp, "HF_HUB_OFFLINE": "1"}
+        if args.instructions:
+            bench_instructions(env, tmp)
+            return
         if args.only != "tui":
             bench_cli(args.runs, env)
         if args.only == "cli":

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from .details import LocalGguf
 from .fit.quants import QuantFit
 from .fit.weights import quant_from_filename
 from .gguf import is_first_part, split_parts
 from .local import CachedModel
-from .query import LocalGguf
 
 Row = dict[str, Any]
 

@@ -12,7 +12,6 @@ types; the database side (stored columns, the user's entries) is origin_store.py
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
 import re
@@ -128,6 +127,8 @@ def table_sha(path: Path = TABLE_PATH) -> str:
 def load_table(path: Path = TABLE_PATH) -> dict[str, OriginEntry]:
     """The shipped table, keyed by lower-case organisation. Every row has a country code or "unknown", a URL and a
     date; a row that has not is an OriginError naming its line (the tests hold the shipped file to it)."""
+    import csv  # read when origins are computed, not on the browse table's first page
+
     text = table_bytes(path).decode("utf-8")
     lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.startswith("#")]
     reader = csv.reader(line for _, line in lines)

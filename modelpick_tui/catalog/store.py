@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..clock import now_iso
 from .origin import ISO_COUNTRIES, UNKNOWN
 from .origin_store import OriginStore
-from .query import SORT_LABELS, CatalogQuery, Facets, ModelRow, SearchResult, row_sources
+from .query import SORT_LABELS, CatalogQuery, ModelRow, SearchResult, row_sources
 
 SORTS = {
     "downloads": "m.downloads DESC",
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from ..db import Database
+    from .details import Facets
     from .facts import ModelFacts, ModelFile
 
 
@@ -384,6 +385,8 @@ class CatalogStore:
 
     def facets(self) -> Facets:
         """The values the filters offer, with how many models have each."""
+        from .details import Facets
+
         with self.lock:
             def grouped(col: str, limit: int = 200) -> list[tuple[str, int]]:
                 sql = (f"SELECT {col}, count(*) c FROM models WHERE {col} != '' AND {col} IS NOT NULL "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,9 +75,10 @@ class ModelpickApp(ServerOps):
             for line in self.screen.query(NextStep):
                 line.look()
 
-    @dataclass
     class Reattached(Message):
-        names: list[str]  # the detached servers of an earlier modelpick, adopted
+        def __init__(self, names: list[str]) -> None:
+            super().__init__()
+            self.names = names  # the detached servers of an earlier modelpick, adopted
 
     @work(thread=True, group="reattach", exit_on_error=False, description="re-attach detached servers")
     def reattach_servers(self) -> None:
@@ -195,9 +195,10 @@ class ModelpickApp(ServerOps):
 
         self.push_screen(NoteModal(model_id, note), done)
 
-    @dataclass
     class Shortlisted(Message):
-        model_id: str
+        def __init__(self, model_id: str) -> None:
+            super().__init__()
+            self.model_id = model_id
 
     def _shortlist(self, model_id: str, note: str) -> None:
         self.catalog.shortlist_add(model_id, note)

@@ -6,7 +6,6 @@ screen's poll leaves it alone."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
@@ -28,10 +27,11 @@ class ServerOps(WorkerErrors, App[None]):
     class ServersChanged(Message):
         """A server's state changed under a worker (it is starting): the servers screen polls now."""
 
-    @dataclass
     class PlanReady(Message):
-        model_id: str | None  # None: the blank form of the servers screen's n
-        plan: Any  # serving.plan.StartPlan; None when the model is not in the catalogue
+        def __init__(self, model_id: str | None, plan: Any) -> None:
+            super().__init__()
+            self.model_id = model_id  # None: the blank form of the servers screen's n
+            self.plan = plan  # serving.plan.StartPlan; None when the model is not in the catalogue
 
     @property
     def supervisor(self) -> Any:
@@ -50,9 +50,10 @@ class ServerOps(WorkerErrors, App[None]):
             if isinstance(screen, ServersScreen):
                 screen.poll()
 
-    @dataclass
     class OpDone(Message):
-        line: str | None  # what the action says it did ("qwen ready in 3.1 s at …", "failed: qwen: …")
+        def __init__(self, line: str | None) -> None:
+            super().__init__()
+            self.line = line  # what the action says it did ("qwen ready in 3.1 s at …", "failed: qwen: …")
 
     def _run_op(self, name: str, op: Callable[[], str | None], what: str) -> None:
         """Run `op` for server `name` in a thread worker; its return is the one line shown. An error is shown by
@@ -154,12 +155,13 @@ class ServerOps(WorkerErrors, App[None]):
 
         self._run_op(name, op, "detach")
 
-    @dataclass
     class ModelsListed(Message):
         """The server of a remote asked for without a model lists several: the user picks one."""
 
-        request: RemoteRequest
-        models: list[str]
+        def __init__(self, request: RemoteRequest, models: list[str]) -> None:
+            super().__init__()
+            self.request = request
+            self.models = models
 
     def add_remote(self, req: RemoteRequest) -> None:
         """Attach `req`; without a model, the one its server lists (several: a picker opens)."""

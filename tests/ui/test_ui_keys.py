@@ -3,8 +3,6 @@ footer fits 80 columns, and f1 and the palette name every other key."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from textual.widgets import DataTable
 
 from modelpick_tui.services import Services
@@ -27,7 +25,7 @@ async def test_typing_on_the_table_searches_and_never_quits(services: Services) 
         ids = table_ids(app)
         assert ids and all("qwen" in i.lower() for i in ids)
         # Only the search changed: no letter toggled a filter or the sort.
-        assert app.screen.query_state == replace(before, text="qwen")
+        assert app.screen.query_state == before._replace(text="qwen")
         await pilot.press(*"-coder")  # the table keeps the focus: arrows and enter act on what the search left
         await settle(pilot)
         assert app.screen.query_one("#search").value == "qwen-coder"

@@ -210,7 +210,7 @@ async def test_a_running_ollama_is_found_at_start(live: tuple[Services, FakeOlla
         await settle(pilot)
         await wait_for(pilot, lambda: services.catalog.store.exists("ollama/qwen3:0.6b"), 10, "Ollama's models")
         await app.workers.wait_for_complete()
-        local = services.catalog.search(dataclasses.replace(CatalogQuery(), local_only=True, text="ollama"))
+        local = services.catalog.search(CatalogQuery(local_only=True, text="ollama"))
         assert {r.id for r in local.rows} == {"ollama/llama3.2:3b", "ollama/qwen3:0.6b"}
         assert ollama.request_count("/api/tags") == 1
     # Removed from Ollama since: local no more once Ollama says so (the row stays in the catalogue).
@@ -219,6 +219,6 @@ async def test_a_running_ollama_is_found_at_start(live: tuple[Services, FakeOlla
     assert sync is not None
     assert sync.find_ollama() == 1
     services.catalog.refresh_local()
-    local = services.catalog.search(dataclasses.replace(CatalogQuery(), local_only=True, text="ollama"))
+    local = services.catalog.search(CatalogQuery(local_only=True, text="ollama"))
     assert {r.id for r in local.rows} == {"ollama/llama3.2:3b"}
     assert services.catalog.store.exists("ollama/qwen3:0.6b")

@@ -9,7 +9,6 @@ resumable, cancellable download all lean on huggingface_hub's internals; kept to
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import queue
@@ -18,14 +17,16 @@ import shutil
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..query import ListParams
 from .errors import HubError
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 T = TypeVar("T")
 
@@ -282,7 +283,21 @@ class HubClient:
         self._token_value: str | bool | None = None
         self._api_obj: Any = None
         _install_watch()
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hub")
+        # The calls' threads, made on the first call (the browse table's first page makes none).
+        self._pool_obj: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._closed:
+                raise RuntimeError("the Hub client is closed")
+            if self._pool_obj is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool_obj = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hub")
+            return self._pool_obj
 
     def __repr__(self) -> str:
         token = "set" if self._token_value else ("none" if self._token_value is False else "unread")
@@ -549,6 +564,8 @@ class HubClient:
         return self.download_text(repo_id, "README.md", revision)
 
     def fetch_config(self, repo_id: str, revision: str | None = None) -> dict[str, Any] | None:
+        import json
+
         text = self.download_text(repo_id, "config.json", revision)
         if not text:
             return None
@@ -559,4 +576,7 @@ class HubClient:
         return value if isinstance(value, dict) else None
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._pool_lock:
+            pool, self._pool_obj, self._closed = self._pool_obj, None, True
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)

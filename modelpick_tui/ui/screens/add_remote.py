@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...serving.attach import RemoteRequest
+from ..css import SCREENS_CSS
 
 __all__ = ["AddRemoteModal", "PickModelModal", "RemoteRequest"]
 
@@ -19,6 +20,7 @@ __all__ = ["AddRemoteModal", "PickModelModal", "RemoteRequest"]
 class AddRemoteModal(ModalScreen[RemoteRequest | None]):
     """Tab between the fields; enter in any field adds; escape cancels."""
 
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="remote.cancel")]
 
     def compose(self) -> ComposeResult:
@@ -59,6 +61,7 @@ class AddRemoteModal(ModalScreen[RemoteRequest | None]):
 class PickModelModal(ModalScreen[str | None]):
     """The models a server lists at /v1/models: enter picks one, escape cancels."""
 
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="remote.pick.cancel")]
 
     def __init__(self, where: str, models: list[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -12,7 +11,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, ProgressBar, Static
+from textual.widgets import DataTable, Input, Static
 
 from ...catalog.query import SORT_LABELS, CatalogQuery, ListParams, ModelRow, SearchResult
 from ..actions import bindings
@@ -70,7 +69,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)
         for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
+            table.add_column(Text(label), key=key, width=width)  # a str would be parsed as markup (and emoji)
         self.query_one("#banner").display = False
         if not self._open_in_place():
             self.open_catalog()
@@ -110,26 +109,30 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         self.warm_up()
         self.app.start_background()  # type: ignore[attr-defined]
 
-    @dataclass
     class Opened(Message):
-        banner: str  # "offline — cached 231 models from …", or "" when there is nothing to warn about
+        def __init__(self, banner: str) -> None:
+            super().__init__()
+            self.banner = banner  # "offline — cached 231 models from …", or "" when there is nothing to warn about
 
-    @dataclass
     class Searched(Message):
-        query: CatalogQuery
-        result: SearchResult
+        def __init__(self, query: CatalogQuery, result: SearchResult) -> None:
+            super().__init__()
+            self.query = query
+            self.result = result
 
-    @dataclass
     class SyncProgress(Message):
-        done: int
-        total: int | None
+        def __init__(self, done: int, total: int | None) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, BrowseScreen.SyncProgress)  # only the latest figure is worth painting
 
-    @dataclass
     class Synced(Message):
-        fetched: int
+        def __init__(self, fetched: int) -> None:
+            super().__init__()
+            self.fetched = fetched
 
     @work(thread=True, group="catalog-open", exit_on_error=False, description="open the catalogue")
     def open_catalog(self) -> None:
@@ -178,7 +181,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         self.query_one("#results").focus()
 
     def set_query(self, **changes: Any) -> None:
-        self.query_state = replace(self.query_state, **changes)
+        self.query_state = self.query_state._replace(**changes)
         panels = self.query("FilterPanel")
         if panels:
             panels.first().show(self.query_state)
@@ -320,7 +323,7 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         panel.focus()
 
     def on_filter_panel_changed(self, event: FilterPanel.Changed) -> None:
-        self.query_state = replace(self.query_state, **event.values)
+        self.query_state = self.query_state._replace(**event.values)
         self.run_search()
 
     def action_toggle_permissive(self) -> None:
@@ -351,7 +354,9 @@ class BrowseScreen(WorkerErrors, Screen[None]):
     # --- sync from the Hub --------------------------------------------------------------
 
     def action_sync(self) -> None:
-        # Mounted only while a sync runs: one widget less to lay out on every cold start.
+        # Mounted (and imported) only while a sync runs: one widget less to lay out on every cold start.
+        from textual.widgets import ProgressBar
+
         bars = self.query("#sync-progress")
         bar = bars.first(ProgressBar) if bars else ProgressBar(id="sync-progress", show_eta=True)
         if not bars:
@@ -369,6 +374,8 @@ class BrowseScreen(WorkerErrors, Screen[None]):
         self.post_message(self.Synced(report.fetched))
 
     def on_browse_screen_sync_progress(self, message: SyncProgress) -> None:
+        from textual.widgets import ProgressBar
+
         for bar in self.query("#sync-progress").results(ProgressBar):
             bar.update(total=message.total, progress=message.done)
 

@@ -12,10 +12,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, LoadingIndicator, Markdown, Static
 
-from ...catalog.query import ModelDetails
+from ...catalog.details import ModelDetails
 from ...evals.shortlist_table import Measurement
 from ...untrusted import clean
 from ..actions import bindings
+from ..css import SCREENS_CSS
 from ..format import safe
 from ..messages import CatalogChanged, WorkFailed
 from ..widgets import card_view
@@ -24,6 +25,7 @@ from ..workers import WorkerErrors
 
 
 class CardScreen(WorkerErrors, Screen[None]):
+    CSS_PATH = SCREENS_CSS
     SCREEN_NAME = "card"
     BINDINGS = bindings("card")
 

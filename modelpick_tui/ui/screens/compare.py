@@ -34,6 +34,7 @@ from ...serving.endpoints import Endpoint
 from ...serving.events import Delta, Failed, StreamEvent, StreamMetrics
 from ...untrusted import clean
 from ..actions import bindings
+from ..css import SCREENS_CSS
 from ..format import safe
 from ..messages import WorkFailed
 from ..widgets.stream_pane import FPS, StreamPane
@@ -45,6 +46,7 @@ CHOICE_TEXT = {"left": "left better", "right": "right better", "tie": "tie", "bo
 
 
 class CompareScreen(WorkerErrors, Screen[None]):
+    CSS_PATH = SCREENS_CSS
     SCREEN_NAME = "compare"
     BINDINGS = bindings("compare")
     AUTO_FOCUS = "#compare-prompt"

@@ -20,6 +20,7 @@ from ...serving import endpoints as endpoints_mod
 from ...serving.endpoints import Endpoint
 from ...serving.params import DEFAULT_MAX_TOKENS
 from ...untrusted import clean
+from ..css import SCREENS_CSS
 from ..messages import WorkFailed
 from ..widgets.ticks import TickList
 from ..workers import WorkerErrors
@@ -34,6 +35,7 @@ def _notice(modal: ModalScreen[Any], wid: str, text: str) -> None:
 class EndpointPickerModal(WorkerErrors, ModalScreen[list[Endpoint] | None]):
     """Space toggles an endpoint, `a` adds one by URL, enter confirms 2-4, escape cancels."""
 
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
         Binding("enter", "confirm", "Use these", priority=True, id="picker.confirm"),
@@ -136,6 +138,7 @@ PARAM_FIELDS = (
 class CompareSettingsModal(ModalScreen[CompareParams | None]):
     """Tab between the fields; enter in any field applies (to the next prompt); escape cancels."""
 
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="settings.cancel")]
 
     def __init__(self, params: CompareParams) -> None:
@@ -175,6 +178,7 @@ class CompareSettingsModal(ModalScreen[CompareParams | None]):
 class VerdictNoteModal(ModalScreen[str | None]):
     """A one-line note for a pane's verdict: enter saves, escape cancels."""
 
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="verdict-note.cancel")]
 
     def __init__(self, title: str, note: str = "") -> None:

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ..actions import bindings
+from ..css import SCREENS_CSS
 from ..format import safe
 from ..messages import WorkFailed
 from ..workers import WorkerErrors
@@ -27,6 +28,7 @@ KIND_LABEL = {"regressed": "regressed", "fixed": "fixed", "still_failing": "stil
 
 
 class DiffScreen(WorkerErrors, Screen[None]):
+    CSS_PATH = SCREENS_CSS
     SCREEN_NAME = "diff"
     BINDINGS = bindings("diff")
     AUTO_FOCUS = "#diff-pairs"

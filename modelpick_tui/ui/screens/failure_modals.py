@@ -11,12 +11,14 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...evals.failure_modes import Mode
+from ..css import SCREENS_CSS
 from ..format import safe
 
 
 class NameModal(ModalScreen[str | None]):
     """Ask for a failure mode's name."""
 
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="failures.name.cancel")]
 
     def __init__(self, title: str, value: str = "") -> None:
@@ -39,6 +41,7 @@ class NameModal(ModalScreen[str | None]):
 class PickModeModal(ModalScreen[str | None]):
     """Pick the mode a trace moves to."""
 
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="failures.pick.cancel")]
 
     def __init__(self, modes: list[Mode], exclude: str) -> None:

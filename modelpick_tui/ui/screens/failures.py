@@ -22,6 +22,7 @@ from ...evals.failure_modes import Clustering, FailedTrace, FailureModeError, Mo
 from ...serving.endpoints import Endpoint
 from ...untrusted import clean
 from ..actions import bindings
+from ..css import SCREENS_CSS
 from ..format import safe
 from ..messages import WorkFailed
 from ..widgets.next_step import NextStep
@@ -57,6 +58,7 @@ def name_cell(mode: Mode) -> Text:
 
 
 class FailuresScreen(WorkerErrors, Screen[None]):
+    CSS_PATH = SCREENS_CSS
     SCREEN_NAME = "failures"
     BINDINGS = bindings("failures")
     AUTO_FOCUS = "#modes"

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..actions import ACTIONS, PALETTE_HELP, key_label
+from ..css import SCREENS_CSS
 
 
 def keys_table(screen_name: str) -> Table:
@@ -28,6 +29,7 @@ def keys_table(screen_name: str) -> Table:
 
 
 class KeysModal(ModalScreen[None]):
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape,f1", "close", "Close", id="keys.close")]
 
     def __init__(self, screen_name: str):

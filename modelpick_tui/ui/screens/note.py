@@ -9,8 +9,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from ..css import SCREENS_CSS
+
 
 class NoteModal(ModalScreen[str | None]):
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="note.cancel")]
 
     def __init__(self, model_id: str, note: str = ""):

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..actions import bindings
+from ..css import SCREENS_CSS
 from ..format import metrics_line, safe, section
 from ..messages import WorkFailed
 from ..workers import WorkerErrors
@@ -23,6 +24,7 @@ CHOICE_TEXT = {"left": "left is better", "right": "right is better", "tie": "tie
 
 
 class PairwiseScreen(WorkerErrors, Screen[None]):
+    CSS_PATH = SCREENS_CSS
     SCREEN_NAME = "pairwise"
     BINDINGS = bindings("pairwise")
 

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from ...untrusted import clean
+from ..css import SCREENS_CSS
 from ..workers import WorkerErrors
 
 # (ReportInputs field, label, placeholder): what each takes, and what empty means.
@@ -33,6 +34,7 @@ class ReportModal(ModalScreen[Any]):
     """Tab between the fields; enter in any field writes the report; escape cancels. Dismisses with (the inputs as
     typed, the bar, the constraints or None) for the scoreboard to decide with."""
 
+    CSS_PATH = SCREENS_CSS
     DEFAULT_CSS = """
     ReportModal { align: center middle; }
     #report-box { width: 76; height: auto; max-height: 22; border: round $primary; padding: 0 1;

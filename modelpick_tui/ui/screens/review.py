@@ -20,6 +20,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 from ...evals.checks import unsettled_first, verdict_of
 from ...evals.labels import Progress, QueueFilter
 from ..actions import bindings
+from ..css import SCREENS_CSS
 from ..format import metrics_line, safe, section
 from ..messages import WorkFailed
 from ..widgets.check_lines import graders_text
@@ -59,6 +60,7 @@ def trace_text(trace: Any, results: Any = (), judge: dict[str, Any] | None = Non
 
 
 class ReviewScreen(WorkerErrors, Screen[None]):
+    CSS_PATH = SCREENS_CSS
     SCREEN_NAME = "review"
     BINDINGS = bindings("review")
 
@@ -301,6 +303,7 @@ class ReviewScreen(WorkerErrors, Screen[None]):
 class FailModal(ModalScreen[FailNote | None]):
     """Why it failed: a note and tags; enter saves, escape cancels (nothing is stored)."""
 
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="review-fail.cancel")]
 
     def __init__(self, note: str = "", tags: list[str] | None = None) -> None:
@@ -334,6 +337,7 @@ class FailModal(ModalScreen[FailNote | None]):
 class FilterModal(ModalScreen[QueueFilter | None]):
     """Which traces to review: run, model, prompt tag, unlabelled only. Enter applies, escape cancels."""
 
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="review-filter.cancel"),
                 Binding("ctrl+s", "apply", "Apply", id="review-filter.apply")]
 

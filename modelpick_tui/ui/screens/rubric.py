@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from ...serving import endpoints as endpoints_mod
 from ...serving.endpoints import Endpoint
 from ...untrusted import clean
+from ..css import SCREENS_CSS
 from ..format import safe
 from ..messages import WorkFailed
 from ..workers import WorkerErrors
@@ -25,6 +26,7 @@ from ..workers import WorkerErrors
 class RubricModal(ModalScreen[str | None]):
     """ctrl+s saves, escape cancels. The text is the user's own; it is edited as plain text."""
 
+    CSS_PATH = SCREENS_CSS
     DEFAULT_CSS = """
     RubricModal { align: center middle; }
     #rubric-box { width: 78; height: 22; border: round $primary; padding: 0 1; background: $surface; }
@@ -65,6 +67,7 @@ class RubricModal(ModalScreen[str | None]):
 class JudgeEndpointModal(WorkerErrors, ModalScreen[Endpoint | None]):
     """The ready servers and remote endpoints; enter picks the judge, escape cancels."""
 
+    CSS_PATH = SCREENS_CSS
     DEFAULT_CSS = """
     JudgeEndpointModal { align: center middle; }
     #judge-box { width: 70; height: auto; max-height: 20; border: round $primary; padding: 0 1;

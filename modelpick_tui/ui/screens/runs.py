@@ -30,6 +30,7 @@ from ...evals.traces import RunError, RunHeld, RunParams, RunProgress, RunResult
 from ...serving.endpoints import Endpoint, available, resolve_run_endpoints
 from ...serving.params import DEFAULT_MAX_TOKENS, SamplingParams
 from ..actions import bindings
+from ..css import SCREENS_CSS
 from ..format import safe
 from ..messages import Notice, WorkFailed
 from ..tables import cursor_key
@@ -210,6 +211,7 @@ class NewRun:
 class NewRunModal(ModalScreen[NewRun | None]):
     """Prompt set path, endpoints (space toggles), concurrency, max tokens, name; enter starts, escape cancels."""
 
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="newrun.cancel")]
     DEFAULT_CSS = """
     NewRunModal { align: center middle; }
@@ -295,6 +297,7 @@ class NewRunModal(ModalScreen[NewRun | None]):
 
 
 class RunsScreen(WorkerErrors, Screen[None]):
+    CSS_PATH = SCREENS_CSS
     SCREEN_NAME = "runs"
     BINDINGS = bindings("runs")
     AUTO_FOCUS = "#runs"

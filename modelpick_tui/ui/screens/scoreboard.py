@@ -28,6 +28,7 @@ from ...catalog.units import format_params
 from ...evals import scoreboard
 from ...untrusted import clean
 from ..actions import bindings
+from ..css import SCREENS_CSS
 from ..format import safe
 from ..messages import WorkFailed
 from ..widgets.capacity import capacity_cells, capacity_words, draw_load_chart
@@ -58,6 +59,7 @@ def _short(name: str, width: int = 14) -> str:
 
 
 class ScoreboardScreen(ReportKeys, WorkerErrors, Screen[None]):
+    CSS_PATH = SCREENS_CSS
     SCREEN_NAME = "scoreboard"
     BINDINGS = bindings("scoreboard")
     AUTO_FOCUS = "#scoreboard"

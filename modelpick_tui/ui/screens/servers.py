@@ -20,6 +20,7 @@ from ...clock import seconds_since
 from ...serving.endpoints import redact_url
 from ...serving.measured import line as measured_line
 from ..actions import bindings
+from ..css import SCREENS_CSS
 from ..format import safe
 from ..messages import WorkFailed
 from ..tables import cursor_key
@@ -62,6 +63,7 @@ def uptime(started_at: str | None, now: datetime | None = None) -> str:
 
 
 class ServersScreen(WorkerErrors, Screen[None]):
+    CSS_PATH = SCREENS_CSS
     SCREEN_NAME = "servers"
     BINDINGS = bindings("servers")
     AUTO_FOCUS = "#servers"

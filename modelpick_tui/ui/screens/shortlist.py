@@ -18,6 +18,7 @@ from ...catalog.fit.estimate import DEFAULT_CONTEXTS
 from ...catalog.units import format_params
 from ...evals.shortlist_table import DEFAULT_CONTEXT, SideBySide
 from ..actions import bindings
+from ..css import SCREENS_CSS
 from ..format import safe
 from ..messages import CatalogChanged, WorkFailed
 from ..tables import cursor_key, matches, refill, type_to_search
@@ -25,6 +26,7 @@ from ..workers import WorkerErrors
 
 
 class ShortlistScreen(WorkerErrors, Screen[None]):
+    CSS_PATH = SCREENS_CSS
     SCREEN_NAME = "shortlist"
     BINDINGS = bindings("shortlist")
     AUTO_FOCUS = "#shortlist"  # the list; a letter typed there starts the filter

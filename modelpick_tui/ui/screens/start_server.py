@@ -35,6 +35,7 @@ from ...serving.plan import (
     server_name,
 )
 from ...serving.spec import ServerSpec
+from ..css import SCREENS_CSS
 from ..format import safe
 from ..widgets.gguf_picker import GgufPicker
 from .quant_download import QuantDownloader
@@ -51,6 +52,7 @@ class StartServerModal(QuantDownloader, ModalScreen[ServerSpec | None]):  # Quan
     """Enter (in any field) starts, downloading the quant first when it is not here; escape cancels a
     download, else the modal."""
 
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="start.cancel")]
     DEFAULT_CSS = """
     StartServerModal .start-row > Switch { width: 8; height: 1; border: none; padding: 0; }

@@ -10,10 +10,10 @@ from rich.table import Table
 from rich.text import Text
 
 from ...catalog.counts import PARAMS_SOURCES
+from ...catalog.details import ModelDetails
 from ...catalog.facts import classify_license
 from ...catalog.fit.memory import format_bytes
 from ...catalog.origin import publisher
-from ...catalog.query import ModelDetails
 from ...catalog.units import format_params, format_params_with_active
 from ..format import compact, safe
 

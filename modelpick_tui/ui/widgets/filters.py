@@ -14,8 +14,9 @@ from textual.validation import Function
 from textual.widgets import Input, Label, Select, SelectionList, Switch
 
 from ...catalog.counts import parse_param_count
+from ...catalog.details import Facets
 from ...catalog.facts import SIZE_CLASSES
-from ...catalog.query import SORT_LABELS, SOURCE_FILTERS, TIERS, CatalogQuery, Facets
+from ...catalog.query import SORT_LABELS, SOURCE_FILTERS, TIERS, CatalogQuery
 from ...catalog.units import format_params
 from .ticks import TickList
 

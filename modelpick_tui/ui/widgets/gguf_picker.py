@@ -12,8 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label
 
+from ...catalog.details import LocalGguf
 from ...catalog.fit.memory import format_bytes
-from ...catalog.query import LocalGguf
 from ...serving.plan import best_ctx
 from ..format import safe
 from ..messages import WorkFailed

@@ -5,7 +5,6 @@ servers change from other screens and other processes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -46,9 +45,10 @@ class NextStep(WorkerErrors, Static):
     NextStep { height: 1; padding: 0 1; color: $text-muted; }
     """
 
-    @dataclass
     class Found(Message):
-        state: LoopState
+        def __init__(self, state: LoopState) -> None:
+            super().__init__()
+            self.state = state
 
     def __init__(self) -> None:
         super().__init__("", id="next-step")
