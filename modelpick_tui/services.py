@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,18 +47,25 @@ if TYPE_CHECKING:
     from .serving.supervisor import Supervisor
 
 
-@dataclass
 class Services:
-    settings: Settings
-    db: Database  # the one database every store shares (db.py): its connection, lock and transactions
-    memory: Memory | None = None  # the memory models must fit in, when given (else found on first use)
-    _catalog: CatalogService | None = field(default=None, repr=False)
-    _catalog_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _supervisor: Supervisor | None = field(default=None, repr=False)
-    _supervisor_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _stores_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _servers_stopped: bool = field(default=False, repr=False)
-    _stores: dict[str, Any] = field(default_factory=dict, repr=False)
+    """What the UI and the CLI ask for their IO: the catalogue, the stores, the supervisor, each made on first use.
+    (A plain class: the TUI's first page and `modelpick runs` both build one, and a dataclass costs a millisecond to
+    create.)"""
+
+    def __init__(self, settings: Settings, db: Database, memory: Memory | None = None) -> None:
+        self.settings = settings
+        self.db = db  # the one database every store shares (db.py): its connection, lock and transactions
+        self.memory = memory  # the memory models must fit in, when given (else found on first use)
+        self._catalog: CatalogService | None = None
+        self._catalog_lock = threading.Lock()
+        self._supervisor: Supervisor | None = None
+        self._supervisor_lock = threading.Lock()
+        self._stores_lock = threading.Lock()
+        self._servers_stopped = False
+        self._stores: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Services(db={str(self.settings.db_path)!r})"
 
     @property
     def catalog(self) -> CatalogService:
