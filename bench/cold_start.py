@@ -182,18 +182,26 @@ def bench_cli(runs: int, env: dict[str, str]) -> None:
               f"CPU {bc:.3f} s / {oc:.3f} s  {oc / bc:.2f}×")
 
 
-def instructions(kind: str, env: dict[str, str]) -> int:
-    """The instructions the process runs from its start to the filled table (valgrind, without a cache model): the
+def counted(code: str, argv: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """The instructions `python -c CODE ARGV...` runs (valgrind, without a cache model), and what it printed: the
     same count for the same work whatever else the machine does, where wall clock and CPU time move by ±15% from one
     start to the next on a shared 2-core machine. Hash randomisation off, so that two runs do the same work."""
     with tempfile.NamedTemporaryFile(suffix=".out") as out:
         run = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={out.name}",
-                              sys.executable, "-c", CHILD, str(time.time()), kind, "exit"],
+                              sys.executable, "-c", code, *argv],
                              capture_output=True, text=True, env={**env, "PYTHONHASHSEED": "0"}, cwd=ROOT, timeout=600)
     found = re.search(r"I\s+refs:\s+([\d,]+)", run.stderr)
-    if "READY" not in run.stdout or not found:
-        raise RuntimeError(f"{kind} did not start under valgrind: {run.stderr[-2000:]}")
-    return int(found.group(1).replace(",", ""))
+    if run.returncode != 0 or not found:
+        raise RuntimeError(f"{argv} failed under valgrind: {run.stderr[-2000:]}")
+    return int(found.group(1).replace(",", "")), run.stdout
+
+
+def instructions(kind: str, env: dict[str, str]) -> int:
+    """Instructions from process start to the filled table (the minimal app: its first frame)."""
+    count, printed = counted(CHILD, [str(time.time()), kind, "exit"], env)
+    if "READY" not in printed:
+        raise RuntimeError(f"{kind} did not fill its table under valgrind")
+    return count
 
 
 def bench_instructions(env: dict[str, str], tmp: str) -> None:
@@ -208,6 +216,13 @@ def bench_instructions(env: dict[str, str], tmp: str) -> None:
     print(f"  {'minimal Textual app':<25} {base / 1e6:8.1f} M  1.00×")
     for label, count in (("modelpick, warm db", warm), ("modelpick, first launch", first)):
         print(f"  {label:<25} {count / 1e6:8.1f} M  {count / base:.2f}×")
+    subprocess.run([sys.executable, "-c", MODELPICK, "import", "sample_data/traces/demo.jsonl"], env=env, cwd=ROOT,
+                   check=True, capture_output=True, timeout=300)  # runs has something to list
+    print("process start → exit, instructions")
+    for argv in (["--help"], ["runs"]):
+        bare, ours = counted(BARE, argv, env)[0], counted(MODELPICK, argv, env)[0]
+        name = "modelpick " + " ".join(argv)
+        print(f"  {'bare click app':<16} {bare / 1e6:7.1f} M   {name:<16} {ours / 1e6:7.1f} M  {ours / bare:.2f}×")
 
 
 def main() -> None:
