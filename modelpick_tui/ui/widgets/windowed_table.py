@@ -10,9 +10,9 @@ at every scroll position).
 A cell in view that is one line of plain Rich Text (what the browse table holds) is laid out here, not through Rich's
 general renderer (Styled(Padding(Text)) rendered to lines: options, measurement, generators at three levels): the
 same Rich methods in the same order, without the layers between them (`one_line`; tests/ui/test_windowed_table.py
-holds its segments equal to Rich's for every kind of cell it takes). And as every column has its width, the new rows' cells are not
-measured (DataTable measures each to size auto-width columns): only the table's virtual size is set. The two took
-50 M of the 1,338 M instructions of a start (docs/benchmarks.md, the fifth cold-start pass).
+holds its segments equal to Rich's for every kind of cell it takes). And as every column has its width, the new
+rows' cells are not measured (DataTable measures each to size auto-width columns): only the table's virtual size is
+set. The two took 50 M of the 1,338 M instructions of a start (docs/benchmarks.md, the fifth cold-start pass).
 
 It hooks four of DataTable's own methods (textual is pinned in pyproject.toml; the test above fails if their
 contract changes): `render_lines`, where the window is found once a paint, `_render_cell`, which renders one cell,
