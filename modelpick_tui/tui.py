@@ -53,7 +53,8 @@ def _run(db: str | None) -> None:
 def _warn_loose_home(settings: Settings) -> None:
     from .home import loose_home_warning
 
-    if loose_home_warning(settings.home, settings.db_path):
-        from .cli.output import warn_loose_home  # the CLI's words and colour, loaded only to say them
+    line = loose_home_warning(settings.home, settings.db_path)
+    if line:
+        from .cli.output import say_warning  # the CLI's colour, loaded only to say it
 
-        warn_loose_home(settings)
+        say_warning(line)

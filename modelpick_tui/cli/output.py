@@ -201,7 +201,12 @@ def warn_loose_home(settings: Settings) -> None:
 
     line = loose_home_warning(settings.home, settings.db_path)
     if line:
-        say(f"[yellow]{escape(line)}[/]", err=True)
+        say_warning(line)
+
+
+def say_warning(line: str) -> None:
+    """One warning line on stderr, in yellow, its text never read as markup."""
+    say(f"[yellow]{escape(line)}[/]", err=True)
 
 
 def services_from(ctx: click.Context) -> Services:

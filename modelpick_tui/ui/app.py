@@ -34,14 +34,14 @@ class ModelpickApp(ServerOps):
     COMMANDS = App.COMMANDS | {ActionsProvider, ModelsProvider}
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, settings: Settings, services: Services):
+    def __init__(self, settings: Settings, services: Services, *, gc_held: bool = False):
         super().__init__()
         self.settings = settings
         self.services = services
         self.servers_busy: set[str] = set()
         self._last_failure, self._failure_shown_at = "", 0.0  # the last worker error shown, and when
         self._background_started = False
-        self.gc_held = False  # the garbage collector is off until the first page (tui.run_tui sets it)
+        self.gc_held = gc_held  # the garbage collector is off until the first page (tui.run_tui)
 
     @property
     def catalog(self):  # type: ignore[no-untyped-def]
@@ -212,6 +212,4 @@ class ModelpickApp(ServerOps):
 def make_app(settings: Settings, services: Services, *, gc_held: bool = False) -> ModelpickApp:
     """The TUI over these services (real ones, or ones pointed at a test's folders). `gc_held`: the caller turned
     the garbage collector off for the start; the app turns it on after the first page."""
-    app = ModelpickApp(settings=settings, services=services)
-    app.gc_held = gc_held
-    return app
+    return ModelpickApp(settings=settings, services=services, gc_held=gc_held)
