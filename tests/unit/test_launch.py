@@ -81,3 +81,14 @@ async def test_the_app_collects_again_after_its_first_page(tmp_path: Path) -> No
         gc.unfreeze()
         gc.enable()
         services.close()
+
+
+def test_a_home_others_can_read_is_one_warning_line_before_the_tui(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o755)
+    home.chmod(0o755)
+    out = _modelpick({"MODELPICK_HOME": str(home)})
+    assert out.returncode == 0, out.stderr
+    warned = [line for line in out.stderr.splitlines() if "can be read by other users" in line]
+    assert len(warned) == 1 and f"chmod 700 {home}" in warned[0]
+    assert out.stdout.splitlines()[0].startswith("APP ModelpickApp")
